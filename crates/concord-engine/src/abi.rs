@@ -1,0 +1,55 @@
+//! How a plugin call ends, decided once for every backend that runs the native kernel.
+
+use crate::host::HostFault;
+use crate::imports::HostState;
+use crate::outcome::{GuestError, LimitKind, Outcome, TrapKind};
+
+/// Why an export did not return normally, as a backend classifies its engine's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    Trap(TrapKind),
+    Host(HostFault),
+    Limit(LimitKind),
+    EngineFault(String),
+}
+
+/// Turns the export's return code (or why it stopped) and what the guest left in the kernel into
+/// the call's outcome, with Extism's precedence: an error message wins over the return code.
+pub fn plugin_outcome(state: &HostState, ended: Result<i32, Stop>) -> Outcome {
+    let code = match ended {
+        Ok(code) => code,
+        Err(Stop::Host(HostFault::Exit(code))) => code,
+        Err(Stop::Host(fault)) => return fault_outcome(fault),
+        Err(Stop::Trap(kind)) => return Outcome::Trap(kind),
+        Err(Stop::Limit(kind)) => return Outcome::LimitHit(kind),
+        Err(Stop::EngineFault(why)) => return Outcome::EngineFault(why),
+    };
+    let result = state.kernel.end_call();
+    match result.error {
+        Some(Ok(message)) => return Outcome::GuestError(GuestError { code, message }),
+        Some(Err(fault)) => return fault_outcome(fault),
+        None => {}
+    }
+    if code != 0 {
+        return Outcome::GuestError(GuestError {
+            code,
+            message: String::new(),
+        });
+    }
+    match result.output {
+        Ok(bytes) => Outcome::Returned(bytes),
+        Err(fault) => fault_outcome(fault),
+    }
+}
+
+pub fn fault_outcome(fault: HostFault) -> Outcome {
+    match fault {
+        HostFault::Kernel(_) => Outcome::Trap(TrapKind::KernelFault),
+        HostFault::OutOfMemory => Outcome::LimitHit(LimitKind::Memory),
+        HostFault::User(_) => Outcome::Trap(TrapKind::HostFunction),
+        HostFault::Exit(code) => Outcome::GuestError(GuestError {
+            code,
+            message: String::new(),
+        }),
+    }
+}

@@ -1,0 +1,76 @@
+use crate::host::HostFunction;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub const WASM_PAGE: u64 = 64 * 1024;
+
+/// Everything an instance is configured with. The same value is handed to every engine; each backend
+/// enforces it with its own mechanism, and differences in how they do so are what Concord measures.
+#[derive(Clone, Default)]
+pub struct InstanceConfig {
+    /// Maximum linear memory in bytes (`None`: the engine's default). Also caps the kernel arena.
+    pub memory_limit_bytes: Option<u64>,
+    pub cpu: CpuBudget,
+    /// Plugin config, read by the guest through `config_get`.
+    pub config: BTreeMap<String, String>,
+    /// Functions for `extism:host/user` (or any other module) beyond the kernel and WASI.
+    pub host_functions: Vec<HostFunction>,
+}
+
+/// A call stops when either budget runs out. Engines that have no fuel or no clock of their own
+/// emulate the missing one as closely as they can; see each backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CpuBudget {
+    /// Engine-specific units: roughly one per Wasm instruction, but not comparable across engines.
+    pub fuel: Option<u64>,
+    pub deadline: Option<Duration>,
+}
+
+impl InstanceConfig {
+    pub fn with_memory_limit(mut self, bytes: u64) -> Self {
+        self.memory_limit_bytes = Some(bytes);
+        self
+    }
+
+    pub fn with_fuel(mut self, fuel: u64) -> Self {
+        self.cpu.fuel = Some(fuel);
+        self
+    }
+
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.cpu.deadline = Some(deadline);
+        self
+    }
+
+    pub fn with_config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn with_host_function(mut self, function: HostFunction) -> Self {
+        self.host_functions.push(function);
+        self
+    }
+
+    pub fn memory_limit_pages(&self) -> Option<u64> {
+        self.memory_limit_bytes.map(|bytes| bytes / WASM_PAGE)
+    }
+}
+
+impl std::fmt::Debug for InstanceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstanceConfig")
+            .field("memory_limit_bytes", &self.memory_limit_bytes)
+            .field("cpu", &self.cpu)
+            .field("config", &self.config)
+            .field(
+                "host_functions",
+                &self
+                    .host_functions
+                    .iter()
+                    .map(|h| format!("{}::{}", h.module, h.name))
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}

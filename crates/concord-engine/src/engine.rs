@@ -1,0 +1,81 @@
+use crate::InstanceConfig;
+use crate::outcome::{CompileError, Outcome};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Which engine, which version, which configuration. `id` is stable and unique, e.g. `wasmtime-winch`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EngineInfo {
+    pub id: String,
+    pub engine: String,
+    pub version: String,
+    /// The compiler or interpreter inside the engine: `cranelift`, `winch`, `pulley`, `singlepass`, ...
+    pub compiler: String,
+}
+
+/// One engine configuration. Compile once, instantiate many.
+pub trait Engine: Send + Sync {
+    fn info(&self) -> &EngineInfo;
+
+    fn id(&self) -> &str {
+        &self.info().id
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError>;
+}
+
+pub trait Module: Send + Sync {
+    /// A failure here is an [`Outcome`] (missing import, initial memory over the limit, start trap).
+    fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn Instance>, Outcome>;
+}
+
+/// Not `Send`: wasmer's store is not, so an instance lives and dies on the thread that made it.
+pub trait Instance {
+    /// Calls a plugin export (`() -> i32`) with `input` as the kernel input.
+    fn call(&mut self, export: &str, input: &[u8]) -> Call;
+
+    /// The guest's linear memory now, or `None` where the engine does not let the host see it.
+    fn memory(&mut self) -> Option<MemoryObservation>;
+}
+
+/// What one call did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub outcome: Outcome,
+    /// Linear-memory pages after the call (memory never shrinks, so this is also the peak).
+    pub memory_pages: Option<u64>,
+    pub elapsed: Duration,
+    /// Fuel spent, in the engine's own units, where it meters.
+    pub fuel_consumed: Option<u64>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Call {
+    pub fn from_outcome(outcome: Outcome) -> Self {
+        Call {
+            outcome,
+            memory_pages: None,
+            elapsed: Duration::ZERO,
+            fuel_consumed: None,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryObservation {
+    pub pages: u64,
+    /// sha256 of the whole linear memory, hex.
+    pub sha256: String,
+}
+
+impl MemoryObservation {
+    pub fn of(bytes: &[u8]) -> Self {
+        MemoryObservation {
+            pages: bytes.len() as u64 / crate::WASM_PAGE,
+            sha256: crate::sha256_hex(bytes),
+        }
+    }
+}

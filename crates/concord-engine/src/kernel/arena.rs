@@ -1,0 +1,160 @@
+//! The kernel's block arena: memory owned by the host, addressed by the i64 offsets the plugin ABI
+//! passes around. Every guest-supplied offset is checked against the live blocks; nothing here can
+//! index out of bounds whatever the guest sends.
+
+use crate::host::HostFault;
+use std::collections::BTreeMap;
+
+/// Offsets start here so that 0 stays the ABI's null.
+const FIRST_OFFSET: u64 = 8;
+const ALIGN: u64 = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Block {
+    len: u64,
+    capacity: u64,
+    live: bool,
+}
+
+#[derive(Debug)]
+pub struct Arena {
+    bytes: Vec<u8>,
+    blocks: BTreeMap<u64, Block>,
+    limit: u64,
+}
+
+impl Arena {
+    pub fn new(limit: u64) -> Self {
+        Arena {
+            bytes: vec![0; FIRST_OFFSET as usize],
+            blocks: BTreeMap::new(),
+            limit,
+        }
+    }
+
+    /// Frees every block. Called at the start of each plugin call, as Extism's kernel does.
+    pub fn reset(&mut self) {
+        self.bytes.truncate(FIRST_OFFSET as usize);
+        self.blocks.clear();
+    }
+
+    /// Bytes in use, for the memory-limit invariant.
+    pub fn footprint(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    pub fn alloc(&mut self, len: u64) -> Result<u64, HostFault> {
+        if len == 0 {
+            return Ok(0);
+        }
+        let reusable = self
+            .blocks
+            .iter()
+            .find(|(_, b)| !b.live && b.capacity >= len)
+            .map(|(&o, _)| o);
+        if let Some(offset) = reusable {
+            let block = self.blocks.get_mut(&offset).expect("found above");
+            block.live = true;
+            block.len = len;
+            self.bytes[offset as usize..(offset + len) as usize].fill(0);
+            return Ok(offset);
+        }
+        let offset = self.bytes.len() as u64;
+        let capacity = len
+            .checked_next_multiple_of(ALIGN)
+            .ok_or(HostFault::OutOfMemory)?;
+        let end = offset.checked_add(capacity).ok_or(HostFault::OutOfMemory)?;
+        if end > self.limit {
+            return Err(HostFault::OutOfMemory);
+        }
+        self.bytes.resize(end as usize, 0);
+        self.blocks.insert(
+            offset,
+            Block {
+                len,
+                capacity,
+                live: true,
+            },
+        );
+        Ok(offset)
+    }
+
+    pub fn free(&mut self, offset: u64) -> Result<(), HostFault> {
+        if offset == 0 {
+            return Ok(());
+        }
+        match self.blocks.get_mut(&offset) {
+            Some(block) if block.live => {
+                block.live = false;
+                Ok(())
+            }
+            Some(_) => Err(HostFault::Kernel(format!(
+                "free of already freed block {offset}"
+            ))),
+            None => Err(HostFault::Kernel(format!(
+                "free of {offset}, which is not a block"
+            ))),
+        }
+    }
+
+    /// Length of the live block starting at `offset`; 0 for anything else, as Extism answers.
+    pub fn length(&self, offset: u64) -> u64 {
+        match self.blocks.get(&offset) {
+            Some(block) if block.live => block.len,
+            _ => 0,
+        }
+    }
+
+    /// Like [`Arena::length`] but also answers for freed blocks (Extism's `length_unsafe`).
+    pub fn length_unchecked(&self, offset: u64) -> u64 {
+        self.blocks.get(&offset).map_or(0, |block| block.len)
+    }
+
+    /// The range `offset..offset+len` if it lies inside one live block.
+    fn checked_range(&self, offset: u64, len: u64) -> Result<std::ops::Range<usize>, HostFault> {
+        let fault = || {
+            HostFault::Kernel(format!(
+                "{len} bytes at offset {offset} are outside every live block"
+            ))
+        };
+        let (&start, block) = self.blocks.range(..=offset).next_back().ok_or_else(fault)?;
+        let end = offset.checked_add(len).ok_or_else(fault)?;
+        if !block.live || end > start + block.len {
+            return Err(fault());
+        }
+        Ok(offset as usize..end as usize)
+    }
+
+    pub fn read(&self, offset: u64, len: u64) -> Result<&[u8], HostFault> {
+        let range = self.checked_range(offset, len)?;
+        Ok(&self.bytes[range])
+    }
+
+    pub fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), HostFault> {
+        let range = self.checked_range(offset, data.len() as u64)?;
+        self.bytes[range].copy_from_slice(data);
+        Ok(())
+    }
+
+    /// The whole live block starting at `offset`.
+    pub fn block(&self, offset: u64) -> Result<&[u8], HostFault> {
+        match self.blocks.get(&offset) {
+            Some(block) if block.live => self.read(offset, block.len),
+            _ => Err(HostFault::Kernel(format!(
+                "{offset} is not the start of a live block"
+            ))),
+        }
+    }
+
+    pub fn alloc_bytes(&mut self, data: &[u8]) -> Result<u64, HostFault> {
+        let offset = self.alloc(data.len() as u64)?;
+        if offset != 0 {
+            self.write(offset, data)?;
+        }
+        Ok(offset)
+    }
+
+    pub fn is_live_block(&self, offset: u64) -> bool {
+        self.blocks.get(&offset).is_some_and(|b| b.live)
+    }
+}

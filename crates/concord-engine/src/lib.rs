@@ -1,0 +1,36 @@
+//! The engine-independent core of Concord: the [`Engine`] trait family, the configuration every
+//! engine is given, the normalized [`Outcome`] every call ends in, and the host side of the plugin
+//! ABI (kernel and WASI subset), written once for every backend that does not bring its own.
+
+mod abi;
+mod alarm;
+mod config;
+mod engine;
+mod host;
+mod imports;
+pub mod kernel;
+mod module_info;
+mod outcome;
+pub mod wasi;
+
+pub use abi::{Stop, fault_outcome, plugin_outcome};
+pub use alarm::{AlarmGuard, set_alarm};
+pub use config::{CpuBudget, InstanceConfig, WASM_PAGE};
+pub use engine::{Call, Engine, EngineInfo, Instance, MemoryObservation, Module};
+pub use host::{HostCallback, HostFault, HostFunction, KernelAccess, USER_MODULE, Val, ValType};
+pub use imports::{HostState, Import, resolve};
+pub use module_info::{ImportName, ModuleInfo};
+pub use outcome::{
+    BadExport, CompileError, GuestError, InstantiateFailure, LimitKind, Outcome, TrapKind,
+};
+
+/// The export every plugin call goes through takes nothing and returns an i32 status.
+pub const PLUGIN_EXPORT_SIGNATURE: &str = "() -> i32";
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

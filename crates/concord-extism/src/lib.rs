@@ -1,0 +1,304 @@
+//! Extism 1.30, the plugin runtime itself: its own kernel, its own WASI, its own limits. Concord
+//! configures it the way an embedder would (manifest memory max, fuel limit, timeout) and reports
+//! what it does; where that differs from the other engines it is a documented divergence.
+
+mod kernel_access;
+
+use concord_engine::{
+    BadExport, Call, CompileError, Engine, EngineInfo, GuestError, HostFault, InstanceConfig,
+    InstantiateFailure, LimitKind, MemoryObservation, Module, ModuleInfo, Outcome, TrapKind,
+    ValType, fault_outcome,
+};
+use extism::{CompiledPlugin, Manifest, Plugin, PluginBuilder, UserData, Wasm};
+use kernel_access::ExtismKernel;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+pub const VERSION: &str = "1.30.0";
+
+const WASI_MODULE: &str = concord_engine::wasi::WASI_MODULE;
+
+pub struct ExtismEngine {
+    info: EngineInfo,
+}
+
+impl Default for ExtismEngine {
+    fn default() -> Self {
+        ExtismEngine {
+            info: EngineInfo {
+                id: "extism".into(),
+                engine: "extism".into(),
+                version: VERSION.into(),
+                compiler: "wasmtime-43-cranelift".into(),
+            },
+        }
+    }
+}
+
+impl Engine for ExtismEngine {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
+        let info = ModuleInfo::parse(wasm)?;
+        let module = ExtismModule {
+            wasm: wasm.into(),
+            info,
+            compiled: Mutex::new(BTreeMap::new()),
+        };
+        // Extism fixes limits at compile time; compiling the unlimited variant now validates the
+        // module and makes this step cost what it costs on the other engines.
+        module
+            .compiled(&InstanceConfig::default())
+            .map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
+        Ok(Box::new(module))
+    }
+}
+
+/// Everything Extism bakes into a `CompiledPlugin`. Host functions are keyed by identity.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct VariantKey {
+    memory_max_pages: Option<u64>,
+    fuel: Option<u64>,
+    timeout_ms: Option<u64>,
+    config: BTreeMap<String, String>,
+    host_functions: Vec<(String, String, usize)>,
+}
+
+impl VariantKey {
+    fn of(config: &InstanceConfig) -> Self {
+        VariantKey {
+            memory_max_pages: config.memory_limit_pages(),
+            fuel: config.cpu.fuel,
+            // Extism's timeout has millisecond resolution; round up so a deadline is never shortened.
+            timeout_ms: config
+                .cpu
+                .deadline
+                .map(|d| d.as_nanos().div_ceil(1_000_000) as u64),
+            config: config.config.clone(),
+            host_functions: config
+                .host_functions
+                .iter()
+                .map(|f| {
+                    (
+                        f.module.clone(),
+                        f.name.clone(),
+                        Arc::as_ptr(&f.callback) as *const () as usize,
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+struct ExtismModule {
+    wasm: Arc<[u8]>,
+    info: ModuleInfo,
+    /// One compiled variant per configuration seen, so a suite that reuses a configuration compiles once.
+    compiled: Mutex<BTreeMap<VariantKey, CompiledPlugin>>,
+}
+
+impl ExtismModule {
+    fn compiled(&self, config: &InstanceConfig) -> Result<CompiledPlugin, extism::Error> {
+        let key = VariantKey::of(config);
+        let mut cache = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(compiled) = cache.get(&key) {
+            return Ok(compiled.clone());
+        }
+        let mut manifest = Manifest::new([Wasm::data(self.wasm.to_vec())])
+            .with_config(config.config.clone().into_iter());
+        if let Some(pages) = key.memory_max_pages {
+            manifest = manifest.with_memory_max(pages.min(u32::MAX as u64) as u32);
+        }
+        if let Some(ms) = key.timeout_ms {
+            manifest = manifest.with_timeout(std::time::Duration::from_millis(ms));
+        }
+        let mut builder = PluginBuilder::new(manifest)
+            .with_cache_disabled()
+            .with_wasi(self.info.imports_module(WASI_MODULE))
+            .with_functions(config.host_functions.iter().map(host_function));
+        if let Some(fuel) = key.fuel {
+            builder = builder.with_fuel_limit(fuel);
+        }
+        let compiled = CompiledPlugin::new(builder)?;
+        cache.insert(key, compiled.clone());
+        Ok(compiled)
+    }
+
+    /// Extism reports a missing import only as text; name it from the module itself instead.
+    fn missing_import(&self, config: &InstanceConfig) -> Option<Outcome> {
+        let provided = |module: &str, name: &str| match module {
+            concord_engine::kernel::ENV_MODULE => {
+                concord_engine::resolve(module, name, &[]).is_some()
+            }
+            WASI_MODULE => true,
+            _ => config
+                .host_functions
+                .iter()
+                .any(|f| f.module == module && f.name == name),
+        };
+        let missing = self
+            .info
+            .imports
+            .iter()
+            .find(|i| !i.is_function || !provided(&i.module, &i.name))?;
+        Some(Outcome::InstantiateFailed(
+            InstantiateFailure::MissingImport {
+                module: missing.module.clone(),
+                name: missing.name.clone(),
+            },
+        ))
+    }
+}
+
+impl Module for ExtismModule {
+    fn instantiate(
+        &self,
+        config: &InstanceConfig,
+    ) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+        let failed = |error: extism::Error| {
+            self.missing_import(config).unwrap_or_else(|| {
+                Outcome::InstantiateFailed(InstantiateFailure::Other {
+                    message: format!("{error:#}"),
+                })
+            })
+        };
+        let compiled = self.compiled(config).map_err(failed)?;
+        let plugin = Plugin::new_from_compiled(&compiled).map_err(failed)?;
+        Ok(Box::new(ExtismInstance { plugin }))
+    }
+}
+
+struct ExtismInstance {
+    plugin: Plugin,
+}
+
+impl concord_engine::Instance for ExtismInstance {
+    fn call(&mut self, export: &str, input: &[u8]) -> Call {
+        if !self.plugin.function_exists(export) {
+            return Call::from_outcome(Outcome::BadExport(BadExport::Missing {
+                name: export.into(),
+            }));
+        }
+        let start = Instant::now();
+        let result = self
+            .plugin
+            .call_get_error_code::<&[u8], Vec<u8>>(export, input);
+        let elapsed = start.elapsed();
+        let outcome = match result {
+            Ok(output) => Outcome::Returned(output),
+            Err((error, code)) => classify(&error, code),
+        };
+        Call {
+            outcome,
+            // Extism keeps the guest's memory to itself.
+            memory_pages: None,
+            elapsed,
+            fuel_consumed: self.plugin.fuel_consumed(),
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        }
+    }
+
+    fn memory(&mut self) -> Option<MemoryObservation> {
+        None
+    }
+}
+
+/// Extism's own failures carry no type: "oom", "timeout" and "plugin ran out of fuel" are the
+/// exact messages it constructs (extism 1.30 `plugin.rs`), so they are matched whole, here only.
+fn classify(error: &extism::Error, code: i32) -> Outcome {
+    if let Some(fault) = error.chain().find_map(|e| e.downcast_ref::<HostFault>()) {
+        return fault_outcome(fault.clone());
+    }
+    if let Some(trap) = error.downcast_ref::<wasmtime_extism::Trap>() {
+        return trap_outcome(*trap);
+    }
+    let root = error.root_cause().to_string();
+    match root.as_str() {
+        "oom" => Outcome::LimitHit(LimitKind::Memory),
+        "timeout" => Outcome::LimitHit(LimitKind::Deadline),
+        "plugin ran out of fuel" => Outcome::LimitHit(LimitKind::Fuel),
+        _ => Outcome::GuestError(GuestError {
+            code,
+            message: root,
+        }),
+    }
+}
+
+fn trap_outcome(trap: wasmtime_extism::Trap) -> Outcome {
+    use wasmtime_extism::Trap as T;
+    Outcome::Trap(match trap {
+        T::OutOfFuel => return Outcome::LimitHit(LimitKind::Fuel),
+        T::Interrupt => return Outcome::LimitHit(LimitKind::Deadline),
+        T::StackOverflow => TrapKind::StackOverflow,
+        T::MemoryOutOfBounds | T::HeapMisaligned => TrapKind::MemoryOutOfBounds,
+        T::TableOutOfBounds => TrapKind::TableOutOfBounds,
+        T::IndirectCallToNull => TrapKind::IndirectCallToNull,
+        T::BadSignature => TrapKind::BadSignature,
+        T::IntegerOverflow => TrapKind::IntegerOverflow,
+        T::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+        T::BadConversionToInteger => TrapKind::BadConversionToInteger,
+        T::UnreachableCodeReached => TrapKind::Unreachable,
+        T::NullReference => TrapKind::NullReference,
+        _ => TrapKind::Other,
+    })
+}
+
+fn host_function(function: &concord_engine::HostFunction) -> extism::Function {
+    let callback = function.callback.clone();
+    let results = function.results.clone();
+    extism::Function::new(
+        function.name.clone(),
+        function.params.iter().map(val_type),
+        function.results.iter().map(val_type),
+        UserData::new(()),
+        move |plugin, inputs, outputs, _| {
+            let args: Vec<_> = inputs.iter().map(from_val).collect();
+            let values = callback(&mut ExtismKernel(plugin), &args)?;
+            if values.len() != outputs.len()
+                || values.iter().zip(&results).any(|(v, t)| v.ty() != *t)
+            {
+                return Err(HostFault::User(format!(
+                    "host function returned {values:?}, declared {results:?}"
+                ))
+                .into());
+            }
+            for (slot, value) in outputs.iter_mut().zip(values) {
+                *slot = to_val(value);
+            }
+            Ok(())
+        },
+    )
+    .with_namespace(function.module.clone())
+}
+
+fn val_type(ty: &ValType) -> extism::ValType {
+    match ty {
+        ValType::I32 => extism::ValType::I32,
+        ValType::I64 => extism::ValType::I64,
+        ValType::F32 => extism::ValType::F32,
+        ValType::F64 => extism::ValType::F64,
+    }
+}
+
+fn from_val(val: &extism::Val) -> concord_engine::Val {
+    match *val {
+        extism::Val::I32(v) => concord_engine::Val::I32(v),
+        extism::Val::I64(v) => concord_engine::Val::I64(v),
+        extism::Val::F32(bits) => concord_engine::Val::F32(f32::from_bits(bits)),
+        extism::Val::F64(bits) => concord_engine::Val::F64(f64::from_bits(bits)),
+        _ => concord_engine::Val::I64(0),
+    }
+}
+
+fn to_val(val: concord_engine::Val) -> extism::Val {
+    match val {
+        concord_engine::Val::I32(v) => extism::Val::I32(v),
+        concord_engine::Val::I64(v) => extism::Val::I64(v),
+        concord_engine::Val::F32(v) => extism::Val::F32(v.to_bits()),
+        concord_engine::Val::F64(v) => extism::Val::F64(v.to_bits()),
+    }
+}

@@ -1,0 +1,366 @@
+//! wasmi 2.0, the interpreter. Memory limits through `StoreLimits`; the CPU budget through fuel.
+//! wasmi has no epochs, so a wall-clock deadline is enforced by running on fuel slices and
+//! checking the clock each time a slice runs out (resumable calls).
+
+use concord_engine::wasi::GuestMemory;
+use concord_engine::{
+    BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
+    InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType,
+    plugin_outcome, resolve,
+};
+use std::fmt;
+use std::time::{Duration, Instant};
+use wasmi::errors::{ErrorKind, HostError, MemoryError};
+use wasmi::{
+    Config, ExternType, Func, FuncType, Memory, Store, StoreLimits, StoreLimitsBuilder, TypedFunc,
+    TypedResumableCall,
+};
+
+pub const VERSION: &str = "2.0.0";
+
+/// Fuel granted per slice when a deadline is set: small enough to notice a deadline within
+/// milliseconds, large enough that resuming costs nothing measurable.
+const FUEL_SLICE: u64 = 1 << 20;
+
+pub struct WasmiEngine {
+    info: EngineInfo,
+    engine: wasmi::Engine,
+}
+
+impl Default for WasmiEngine {
+    fn default() -> Self {
+        let mut config = Config::default();
+        config.consume_fuel(true);
+        WasmiEngine {
+            info: EngineInfo {
+                id: "wasmi".into(),
+                engine: "wasmi".into(),
+                version: VERSION.into(),
+                compiler: "interpreter".into(),
+            },
+            engine: wasmi::Engine::new(&config),
+        }
+    }
+}
+
+impl Engine for WasmiEngine {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
+        let module = wasmi::Module::new(&self.engine, wasm)
+            .map_err(|e| CompileError::Invalid(e.to_string()))?;
+        Ok(Box::new(WasmiModule { module }))
+    }
+}
+
+struct WasmiModule {
+    module: wasmi::Module,
+}
+
+struct StoreData {
+    host: HostState,
+    limits: StoreLimits,
+    memory: Option<Memory>,
+}
+
+/// wasmi needs its own error type for host traps; this carries ours through it.
+#[derive(Debug)]
+struct Fault(HostFault);
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl HostError for Fault {}
+
+impl Module for WasmiModule {
+    fn instantiate(
+        &self,
+        config: &InstanceConfig,
+    ) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+        let engine = self.module.engine();
+        let mut limits = StoreLimitsBuilder::new();
+        if let Some(bytes) = config.memory_limit_bytes {
+            limits = limits.memory_size(bytes as usize);
+        }
+        let data = StoreData {
+            host: HostState::new(config),
+            limits: limits.build(),
+            memory: None,
+        };
+        let mut store = Store::new(engine, data);
+        store.limiter(|data| &mut data.limits);
+
+        let mut imports = Vec::new();
+        for import in self.module.imports() {
+            let (module, name) = (import.module().to_string(), import.name().to_string());
+            let missing = || {
+                Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
+                    module: module.clone(),
+                    name: name.clone(),
+                })
+            };
+            let ExternType::Func(wanted) = import.ty() else {
+                return Err(missing());
+            };
+            let resolved = resolve(&module, &name, &config.host_functions).ok_or_else(missing)?;
+            let ty = FuncType::new(
+                resolved.params.iter().map(val_type),
+                resolved.results.iter().map(val_type),
+            );
+            if ty != *wanted {
+                return Err(Outcome::InstantiateFailed(
+                    InstantiateFailure::ImportTypeMismatch { module, name },
+                ));
+            }
+            imports.push(
+                Func::new(&mut store, ty, move |mut caller, params, results| {
+                    let args: Vec<_> = params.iter().map(from_val).collect();
+                    let mut out: Vec<_> = resolved
+                        .results
+                        .iter()
+                        .map(|t| concord_engine::Val::zero(*t))
+                        .collect();
+                    let memory = caller.data().memory.filter(|_| resolved.needs_memory);
+                    let outcome = match memory {
+                        Some(memory) => {
+                            let (bytes, data) = memory.data_and_store_mut(&mut caller);
+                            resolved.invoke(
+                                &mut data.host,
+                                Some(&mut GuestMemory::new(bytes)),
+                                &args,
+                                &mut out,
+                            )
+                        }
+                        None => resolved.invoke(&mut caller.data_mut().host, None, &args, &mut out),
+                    };
+                    outcome.map_err(|fault| wasmi::Error::host(Fault(fault)))?;
+                    for (slot, value) in results.iter_mut().zip(out) {
+                        *slot = to_val(value);
+                    }
+                    Ok(())
+                })
+                .into(),
+            );
+        }
+
+        let budget = Budget::new(config);
+        store.set_fuel(budget.fuel).expect("fuel is enabled");
+        let instance = wasmi::Instance::new(&mut store, &self.module, &imports)
+            .map_err(|e| instantiate_failure(&e))?;
+        let memory = instance.get_memory(&store, "memory");
+        store.data_mut().memory = memory;
+        let mut instance = WasmiInstance {
+            store,
+            instance,
+            memory,
+            budget,
+        };
+        if let Some(init) = instance.instance.get_func(&instance.store, "_initialize") {
+            let init = init.typed::<(), ()>(&instance.store).map_err(|_| {
+                Outcome::BadExport(BadExport::Signature {
+                    name: "_initialize".into(),
+                })
+            })?;
+            instance.run(&init).map_err(|stop| match stop {
+                Stop::Trap(trap) => {
+                    Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap })
+                }
+                Stop::Limit(kind) => Outcome::LimitHit(kind),
+                Stop::Host(fault) => concord_engine::fault_outcome(fault),
+                Stop::EngineFault(why) => Outcome::EngineFault(why),
+            })?;
+        }
+        Ok(Box::new(instance))
+    }
+}
+
+fn instantiate_failure(error: &wasmi::Error) -> Outcome {
+    match error.kind() {
+        ErrorKind::Memory(
+            MemoryError::ResourceLimiterDeniedAllocation | MemoryError::OutOfBoundsGrowth,
+        ) => Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit),
+        _ => match classify(error) {
+            Stop::Trap(trap) => {
+                Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap })
+            }
+            Stop::Limit(kind) => Outcome::LimitHit(kind),
+            Stop::Host(fault) => concord_engine::fault_outcome(fault),
+            Stop::EngineFault(_) => Outcome::InstantiateFailed(InstantiateFailure::Other {
+                message: error.to_string(),
+            }),
+        },
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Budget {
+    fuel: u64,
+    deadline: Option<Duration>,
+}
+
+impl Budget {
+    fn new(config: &InstanceConfig) -> Self {
+        Budget {
+            fuel: config.cpu.fuel.unwrap_or(u64::MAX),
+            deadline: config.cpu.deadline,
+        }
+    }
+}
+
+struct WasmiInstance {
+    store: Store<StoreData>,
+    instance: wasmi::Instance,
+    memory: Option<Memory>,
+    budget: Budget,
+}
+
+impl WasmiInstance {
+    /// Runs `func` under the budget. Returns its results and the fuel it used.
+    fn run<R: wasmi::WasmResults>(&mut self, func: &TypedFunc<(), R>) -> Result<R, Stop> {
+        let Some(deadline) = self.budget.deadline else {
+            self.store
+                .set_fuel(self.budget.fuel)
+                .expect("fuel is enabled");
+            return func.call(&mut self.store, ()).map_err(|e| classify(&e));
+        };
+        let start = Instant::now();
+        let mut granted = FUEL_SLICE.min(self.budget.fuel);
+        self.store.set_fuel(granted).expect("fuel is enabled");
+        let mut call = func
+            .call_resumable(&mut self.store, ())
+            .map_err(|e| classify(&e))?;
+        loop {
+            match call {
+                TypedResumableCall::Finished(results) => return Ok(results),
+                TypedResumableCall::HostTrap(trap) => return Err(classify(trap.host_error())),
+                TypedResumableCall::OutOfFuel(pending) => {
+                    if granted >= self.budget.fuel {
+                        return Err(Stop::Limit(LimitKind::Fuel));
+                    }
+                    if start.elapsed() >= deadline {
+                        return Err(Stop::Limit(LimitKind::Deadline));
+                    }
+                    let more = FUEL_SLICE
+                        .max(pending.required_fuel())
+                        .min(self.budget.fuel - granted);
+                    granted += more;
+                    let left = self.store.get_fuel().expect("fuel is enabled");
+                    self.store.set_fuel(left + more).expect("fuel is enabled");
+                    call = pending.resume(&mut self.store).map_err(|e| classify(&e))?;
+                }
+            }
+        }
+    }
+
+    fn fuel_spent(&self, granted_before: u64) -> u64 {
+        granted_before.saturating_sub(self.store.get_fuel().unwrap_or(0))
+    }
+}
+
+impl concord_engine::Instance for WasmiInstance {
+    fn call(&mut self, export: &str, input: &[u8]) -> Call {
+        let Some(func) = self.instance.get_func(&self.store, export) else {
+            return Call::from_outcome(Outcome::BadExport(BadExport::Missing {
+                name: export.into(),
+            }));
+        };
+        let Ok(func) = func.typed::<(), i32>(&self.store) else {
+            return Call::from_outcome(Outcome::BadExport(BadExport::Signature {
+                name: export.into(),
+            }));
+        };
+        self.store.data_mut().host.kernel.begin_call(input);
+        let start = Instant::now();
+        let ended = self.run(&func);
+        let elapsed = start.elapsed();
+        let fuel_consumed = self
+            .budget
+            .deadline
+            .is_none()
+            .then(|| self.fuel_spent(self.budget.fuel));
+        let outcome = plugin_outcome(&self.store.data().host, ended);
+        let wasi = &mut self.store.data_mut().host.wasi;
+        let (stdout, stderr) = (
+            std::mem::take(&mut wasi.stdout.bytes),
+            std::mem::take(&mut wasi.stderr.bytes),
+        );
+        Call {
+            outcome,
+            memory_pages: self.memory.map(|m| m.size(&self.store)),
+            elapsed,
+            fuel_consumed,
+            stdout,
+            stderr,
+        }
+    }
+
+    fn memory(&mut self) -> Option<MemoryObservation> {
+        self.memory
+            .map(|m| MemoryObservation::of(m.data(&self.store)))
+    }
+}
+
+fn classify(error: &wasmi::Error) -> Stop {
+    if let Some(Fault(fault)) = error.downcast_ref::<Fault>() {
+        return Stop::Host(fault.clone());
+    }
+    if let Some(code) = error.i32_exit_status() {
+        return Stop::Host(HostFault::Exit(code));
+    }
+    let Some(code) = error.as_trap_code() else {
+        return match error.kind() {
+            ErrorKind::Memory(MemoryError::OutOfFuel { .. }) | ErrorKind::Fuel(_) => {
+                Stop::Limit(LimitKind::Fuel)
+            }
+            _ => Stop::EngineFault(error.to_string()),
+        };
+    };
+    use wasmi::TrapCode as T;
+    Stop::Trap(match code {
+        T::OutOfFuel => return Stop::Limit(LimitKind::Fuel),
+        T::UnreachableCodeReached => TrapKind::Unreachable,
+        T::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+        T::TableOutOfBounds => TrapKind::TableOutOfBounds,
+        T::IndirectCallToNull => TrapKind::IndirectCallToNull,
+        T::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+        T::IntegerOverflow => TrapKind::IntegerOverflow,
+        T::BadConversionToInteger => TrapKind::BadConversionToInteger,
+        T::StackOverflow => TrapKind::StackOverflow,
+        T::BadSignature => TrapKind::BadSignature,
+        _ => TrapKind::Other,
+    })
+}
+
+fn val_type(ty: &ValType) -> wasmi::ValType {
+    match ty {
+        ValType::I32 => wasmi::ValType::I32,
+        ValType::I64 => wasmi::ValType::I64,
+        ValType::F32 => wasmi::ValType::F32,
+        ValType::F64 => wasmi::ValType::F64,
+    }
+}
+
+fn from_val(val: &wasmi::Val) -> concord_engine::Val {
+    match *val {
+        wasmi::Val::I32(v) => concord_engine::Val::I32(v),
+        wasmi::Val::I64(v) => concord_engine::Val::I64(v),
+        wasmi::Val::F32(v) => concord_engine::Val::F32(v.into()),
+        wasmi::Val::F64(v) => concord_engine::Val::F64(v.into()),
+        // The import table only declares numeric types.
+        _ => concord_engine::Val::I64(0),
+    }
+}
+
+fn to_val(val: concord_engine::Val) -> wasmi::Val {
+    match val {
+        concord_engine::Val::I32(v) => wasmi::Val::I32(v),
+        concord_engine::Val::I64(v) => wasmi::Val::I64(v),
+        concord_engine::Val::F32(v) => wasmi::Val::F32(v.into()),
+        concord_engine::Val::F64(v) => wasmi::Val::F64(v.into()),
+    }
+}

@@ -1,0 +1,321 @@
+//! wasmtime 48 as three engine configurations: cranelift (optimizing JIT), winch (baseline JIT)
+//! and pulley (wasmtime's portable interpreter). Memory limits through a `ResourceLimiter`, the
+//! CPU budget through fuel and epoch interruption.
+
+mod epoch;
+mod limiter;
+
+use concord_engine::wasi::GuestMemory;
+use concord_engine::{
+    BadExport, Call, CompileError, Engine, EngineInfo, HostState, InstanceConfig,
+    InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType,
+    plugin_outcome, resolve,
+};
+use limiter::MemoryLimiter;
+use std::time::Instant;
+use wasmtime::{Config, ExternType, Func, FuncType, Memory, Store, Strategy, TypedFunc};
+
+pub const VERSION: &str = "48.0.8";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compiler {
+    Cranelift,
+    Winch,
+    Pulley,
+}
+
+impl Compiler {
+    pub const ALL: [Compiler; 3] = [Compiler::Cranelift, Compiler::Winch, Compiler::Pulley];
+
+    fn name(self) -> &'static str {
+        match self {
+            Compiler::Cranelift => "cranelift",
+            Compiler::Winch => "winch",
+            Compiler::Pulley => "pulley",
+        }
+    }
+}
+
+pub struct WasmtimeEngine {
+    info: EngineInfo,
+    engine: wasmtime::Engine,
+}
+
+impl WasmtimeEngine {
+    pub fn new(compiler: Compiler) -> Result<Self, CompileError> {
+        let mut config = Config::new();
+        config.consume_fuel(true).epoch_interruption(true);
+        match compiler {
+            Compiler::Cranelift => {
+                config.strategy(Strategy::Cranelift);
+            }
+            Compiler::Winch => {
+                config.strategy(Strategy::Winch);
+            }
+            Compiler::Pulley => {
+                config
+                    .target("pulley64")
+                    .map_err(|e| CompileError::Unsupported(format!("{e:#}")))?;
+            }
+        }
+        let engine = wasmtime::Engine::new(&config)
+            .map_err(|e| CompileError::EngineFault(format!("{e:#}")))?;
+        epoch::register(&engine);
+        Ok(WasmtimeEngine {
+            info: EngineInfo {
+                id: format!("wasmtime-{}", compiler.name()),
+                engine: "wasmtime".into(),
+                version: VERSION.into(),
+                compiler: compiler.name().into(),
+            },
+            engine,
+        })
+    }
+}
+
+impl Engine for WasmtimeEngine {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
+        let module = wasmtime::Module::new(&self.engine, wasm)
+            .map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
+        Ok(Box::new(WasmtimeModule { module }))
+    }
+}
+
+struct WasmtimeModule {
+    module: wasmtime::Module,
+}
+
+struct StoreData {
+    host: HostState,
+    limiter: MemoryLimiter,
+    memory: Option<Memory>,
+}
+
+impl Module for WasmtimeModule {
+    fn instantiate(
+        &self,
+        config: &InstanceConfig,
+    ) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+        let engine = self.module.engine();
+        let data = StoreData {
+            host: HostState::new(config),
+            limiter: MemoryLimiter {
+                max_bytes: config.memory_limit_bytes.map(|b| b as usize),
+                refused: false,
+            },
+            memory: None,
+        };
+        let mut store = Store::new(engine, data);
+        store.limiter(|data| &mut data.limiter);
+        arm_budget(&mut store, config);
+
+        let mut imports = Vec::new();
+        for import in self.module.imports() {
+            let (module, name) = (import.module().to_string(), import.name().to_string());
+            let missing = || {
+                Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
+                    module: module.clone(),
+                    name: name.clone(),
+                })
+            };
+            let ExternType::Func(wanted) = import.ty() else {
+                return Err(missing());
+            };
+            let resolved = resolve(&module, &name, &config.host_functions).ok_or_else(missing)?;
+            let ty = FuncType::new(
+                engine,
+                resolved.params.iter().map(val_type),
+                resolved.results.iter().map(val_type),
+            );
+            if !FuncType::eq(&ty, &wanted) {
+                return Err(Outcome::InstantiateFailed(
+                    InstantiateFailure::ImportTypeMismatch { module, name },
+                ));
+            }
+            imports.push(
+                Func::new(&mut store, ty, move |mut caller, params, results| {
+                    let args: Vec<_> = params.iter().map(from_val).collect();
+                    let mut out: Vec<_> = resolved
+                        .results
+                        .iter()
+                        .map(|t| concord_engine::Val::zero(*t))
+                        .collect();
+                    let memory = caller.data().memory.filter(|_| resolved.needs_memory);
+                    let outcome = match memory {
+                        Some(memory) => {
+                            let (bytes, data) = memory.data_and_store_mut(&mut caller);
+                            resolved.invoke(
+                                &mut data.host,
+                                Some(&mut GuestMemory::new(bytes)),
+                                &args,
+                                &mut out,
+                            )
+                        }
+                        None => resolved.invoke(&mut caller.data_mut().host, None, &args, &mut out),
+                    };
+                    outcome.map_err(wasmtime::Error::new)?;
+                    for (slot, value) in results.iter_mut().zip(out) {
+                        *slot = to_val(value);
+                    }
+                    Ok(())
+                })
+                .into(),
+            );
+        }
+
+        let instance = match wasmtime::Instance::new(&mut store, &self.module, &imports) {
+            Ok(instance) => instance,
+            Err(error) => return Err(instantiate_failure(&store, error)),
+        };
+        let memory = instance.get_memory(&mut store, "memory");
+        store.data_mut().memory = memory;
+        if let Some(init) = instance.get_func(&mut store, "_initialize") {
+            let init = init.typed::<(), ()>(&store).map_err(|_| {
+                Outcome::BadExport(BadExport::Signature {
+                    name: "_initialize".into(),
+                })
+            })?;
+            init.call(&mut store, ())
+                .map_err(|e| instantiate_failure(&store, e))?;
+        }
+        Ok(Box::new(WasmtimeInstance {
+            store,
+            instance,
+            memory,
+            config: config.clone(),
+        }))
+    }
+}
+
+fn instantiate_failure(store: &Store<StoreData>, error: wasmtime::Error) -> Outcome {
+    if store.data().limiter.refused {
+        return Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit);
+    }
+    match classify(&error) {
+        Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
+        Stop::Limit(kind) => Outcome::LimitHit(kind),
+        Stop::Host(fault) => concord_engine::fault_outcome(fault),
+        Stop::EngineFault(_) => Outcome::InstantiateFailed(InstantiateFailure::Other {
+            message: format!("{error:#}"),
+        }),
+    }
+}
+
+fn arm_budget(store: &mut Store<StoreData>, config: &InstanceConfig) {
+    store
+        .set_fuel(config.cpu.fuel.unwrap_or(u64::MAX))
+        .expect("fuel is enabled");
+    store.epoch_deadline_trap();
+    store.set_epoch_deadline(config.cpu.deadline.map_or(u64::MAX, epoch::ticks));
+}
+
+struct WasmtimeInstance {
+    store: Store<StoreData>,
+    instance: wasmtime::Instance,
+    memory: Option<Memory>,
+    config: InstanceConfig,
+}
+
+impl WasmtimeInstance {
+    fn export(&mut self, name: &str) -> Result<TypedFunc<(), i32>, Outcome> {
+        let func = self
+            .instance
+            .get_func(&mut self.store, name)
+            .ok_or_else(|| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
+        func.typed::<(), i32>(&self.store)
+            .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))
+    }
+}
+
+impl concord_engine::Instance for WasmtimeInstance {
+    fn call(&mut self, export: &str, input: &[u8]) -> Call {
+        let func = match self.export(export) {
+            Ok(func) => func,
+            Err(outcome) => return Call::from_outcome(outcome),
+        };
+        self.store.data_mut().host.kernel.begin_call(input);
+        arm_budget(&mut self.store, &self.config);
+        let fuel_before = self.store.get_fuel().unwrap_or(0);
+        let start = Instant::now();
+        let ended = func.call(&mut self.store, ()).map_err(|e| classify(&e));
+        let elapsed = start.elapsed();
+        let fuel_consumed = fuel_before.saturating_sub(self.store.get_fuel().unwrap_or(0));
+        let outcome = plugin_outcome(&self.store.data().host, ended);
+        let wasi = &mut self.store.data_mut().host.wasi;
+        let (stdout, stderr) = (
+            std::mem::take(&mut wasi.stdout.bytes),
+            std::mem::take(&mut wasi.stderr.bytes),
+        );
+        Call {
+            outcome,
+            memory_pages: self.memory.map(|m| m.size(&self.store)),
+            elapsed,
+            fuel_consumed: Some(fuel_consumed),
+            stdout,
+            stderr,
+        }
+    }
+
+    fn memory(&mut self) -> Option<MemoryObservation> {
+        self.memory
+            .map(|m| MemoryObservation::of(m.data(&self.store)))
+    }
+}
+
+fn classify(error: &wasmtime::Error) -> Stop {
+    if let Some(fault) = error.downcast_ref::<concord_engine::HostFault>() {
+        return Stop::Host(fault.clone());
+    }
+    let Some(trap) = error.downcast_ref::<wasmtime::Trap>() else {
+        return Stop::EngineFault(format!("{error:#}"));
+    };
+    use wasmtime::Trap as T;
+    Stop::Trap(match trap {
+        T::OutOfFuel => return Stop::Limit(LimitKind::Fuel),
+        T::Interrupt => return Stop::Limit(LimitKind::Deadline),
+        T::StackOverflow => TrapKind::StackOverflow,
+        T::MemoryOutOfBounds | T::HeapMisaligned => TrapKind::MemoryOutOfBounds,
+        T::TableOutOfBounds => TrapKind::TableOutOfBounds,
+        T::IndirectCallToNull => TrapKind::IndirectCallToNull,
+        T::BadSignature => TrapKind::BadSignature,
+        T::IntegerOverflow => TrapKind::IntegerOverflow,
+        T::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+        T::BadConversionToInteger => TrapKind::BadConversionToInteger,
+        T::UnreachableCodeReached => TrapKind::Unreachable,
+        T::NullReference => TrapKind::NullReference,
+        _ => TrapKind::Other,
+    })
+}
+
+fn val_type(ty: &ValType) -> wasmtime::ValType {
+    match ty {
+        ValType::I32 => wasmtime::ValType::I32,
+        ValType::I64 => wasmtime::ValType::I64,
+        ValType::F32 => wasmtime::ValType::F32,
+        ValType::F64 => wasmtime::ValType::F64,
+    }
+}
+
+fn from_val(val: &wasmtime::Val) -> concord_engine::Val {
+    match *val {
+        wasmtime::Val::I32(v) => concord_engine::Val::I32(v),
+        wasmtime::Val::I64(v) => concord_engine::Val::I64(v),
+        wasmtime::Val::F32(bits) => concord_engine::Val::F32(f32::from_bits(bits)),
+        wasmtime::Val::F64(bits) => concord_engine::Val::F64(f64::from_bits(bits)),
+        // The import table only declares numeric types, so the engine cannot hand us anything else.
+        _ => concord_engine::Val::I64(0),
+    }
+}
+
+fn to_val(val: concord_engine::Val) -> wasmtime::Val {
+    match val {
+        concord_engine::Val::I32(v) => wasmtime::Val::I32(v),
+        concord_engine::Val::I64(v) => wasmtime::Val::I64(v),
+        concord_engine::Val::F32(v) => wasmtime::Val::F32(v.to_bits()),
+        concord_engine::Val::F64(v) => wasmtime::Val::F64(v.to_bits()),
+    }
+}
