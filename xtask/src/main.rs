@@ -1,1 +1,43 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's automation, one module per command.
+
+mod conformance;
+mod guests;
+mod test;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(about = "Concord's project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build every guest in guests/ (Rust actors and WAT) into target/guests/.
+    Guests,
+    /// Build the guests, run every conformance case on every engine, print the matrix and write
+    /// target/conformance/report.json. Exits 1 on an undocumented divergence.
+    Conformance(conformance::Args),
+    /// The test command: build the guests, then run the whole workspace's tests.
+    Test {
+        /// Extra arguments for `cargo test`.
+        #[arg(trailing_var_arg = true)]
+        cargo_args: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Guests => guests::build().map(|_| ExitCode::SUCCESS),
+        Command::Conformance(args) => conformance::run(args),
+        Command::Test { cargo_args } => test::run(&cargo_args),
+    };
+    result.unwrap_or_else(|error| {
+        eprintln!("error: {error:#}");
+        ExitCode::from(2)
+    })
+}

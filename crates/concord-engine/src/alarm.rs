@@ -40,9 +40,7 @@ fn run(shared: &Shared) {
         let now = Instant::now();
         let due: Vec<_> = {
             let later = alarms.pending.split_off(&(now, u64::MAX));
-            std::mem::replace(&mut alarms.pending, later)
-                .into_values()
-                .collect()
+            std::mem::replace(&mut alarms.pending, later).into_values().collect()
         };
         if !due.is_empty() {
             drop(alarms);

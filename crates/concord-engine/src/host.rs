@@ -43,9 +43,7 @@ impl Val {
     pub fn as_i32(&self) -> Result<i32, HostFault> {
         match *self {
             Val::I32(v) => Ok(v),
-            other => Err(HostFault::Kernel(format!(
-                "expected an i32 argument, got {other:?}"
-            ))),
+            other => Err(HostFault::Kernel(format!("expected an i32 argument, got {other:?}"))),
         }
     }
 
@@ -86,8 +84,7 @@ pub trait KernelAccess {
     fn write_block(&mut self, bytes: &[u8]) -> Result<u64, HostFault>;
 }
 
-pub type HostCallback =
-    Arc<dyn Fn(&mut dyn KernelAccess, &[Val]) -> Result<Vec<Val>, HostFault> + Send + Sync>;
+pub type HostCallback = Arc<dyn Fn(&mut dyn KernelAccess, &[Val]) -> Result<Vec<Val>, HostFault> + Send + Sync>;
 
 /// A function the embedder links into every instance, typically in `extism:host/user`.
 #[derive(Clone)]
@@ -106,10 +103,7 @@ impl HostFunction {
         name: impl Into<String>,
         params: Vec<ValType>,
         results: Vec<ValType>,
-        callback: impl Fn(&mut dyn KernelAccess, &[Val]) -> Result<Vec<Val>, HostFault>
-        + Send
-        + Sync
-        + 'static,
+        callback: impl Fn(&mut dyn KernelAccess, &[Val]) -> Result<Vec<Val>, HostFault> + Send + Sync + 'static,
     ) -> Self {
         HostFunction {
             module: USER_MODULE.to_string(),

@@ -23,8 +23,7 @@ impl HostState {
     }
 }
 
-type NativeFn =
-    fn(&mut HostState, Option<&mut GuestMemory>, &[Val]) -> Result<Option<Val>, HostFault>;
+type NativeFn = fn(&mut HostState, Option<&mut GuestMemory>, &[Val]) -> Result<Option<Val>, HostFault>;
 
 #[derive(Clone)]
 enum Body {
@@ -59,9 +58,7 @@ impl Import {
             }
             Body::User(callback) => {
                 let values = callback(&mut state.kernel, args)?;
-                if values.len() != results.len()
-                    || values.iter().zip(&self.results).any(|(v, t)| v.ty() != *t)
-                {
+                if values.len() != results.len() || values.iter().zip(&self.results).any(|(v, t)| v.ty() != *t) {
                     return Err(HostFault::User(format!(
                         "host function returned {values:?}, declared {:?}",
                         self.results
@@ -84,18 +81,17 @@ pub fn resolve(module: &str, name: &str, user: &[HostFunction]) -> Option<Import
             body: Body::User(f.callback.clone()),
         });
     }
-    let (params, results, needs_memory, body): (&[ValType], &[ValType], bool, NativeFn) =
-        match module {
-            ENV_MODULE => {
-                let (params, results, body) = kernel_function(name)?;
-                (params, results, false, body)
-            }
-            WASI_MODULE => {
-                let (params, results, body) = wasi_function(name)?;
-                (params, results, true, body)
-            }
-            _ => return None,
-        };
+    let (params, results, needs_memory, body): (&[ValType], &[ValType], bool, NativeFn) = match module {
+        ENV_MODULE => {
+            let (params, results, body) = kernel_function(name)?;
+            (params, results, false, body)
+        }
+        WASI_MODULE => {
+            let (params, results, body) = wasi_function(name)?;
+            (params, results, true, body)
+        }
+        _ => return None,
+    };
     Some(Import {
         params: params.to_vec(),
         results: results.to_vec(),
@@ -127,60 +123,36 @@ fn kernel_function(name: &str) -> Option<Entry> {
     let entry: Entry = match name {
         "input_length" => (&[], &[I64], |s, _, _| i64_val(s.kernel.input_length())),
         "input_load_u8" => (&[I64], &[I32], |s, _, a| {
-            Ok(Some(Val::I32(
-                s.kernel.input_load_u8(u64_arg(a, 0)?)?.into(),
-            )))
+            Ok(Some(Val::I32(s.kernel.input_load_u8(u64_arg(a, 0)?)?.into())))
         }),
         "input_load_u64" => (&[I64], &[I64], |s, _, a| {
             i64_val(s.kernel.input_load_u64(u64_arg(a, 0)?)?)
         }),
-        "length" => (&[I64], &[I64], |s, _, a| {
-            i64_val(s.kernel.length(u64_arg(a, 0)?))
-        }),
+        "length" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.length(u64_arg(a, 0)?))),
         "length_unsafe" => (&[I64], &[I64], |s, _, a| {
             i64_val(s.kernel.length_unsafe(u64_arg(a, 0)?))
         }),
-        "alloc" => (&[I64], &[I64], |s, _, a| {
-            i64_val(s.kernel.alloc(u64_arg(a, 0)?)?)
-        }),
-        "free" => (&[I64], &[], |s, _, a| {
-            s.kernel.free(u64_arg(a, 0)?).map(|()| None)
-        }),
+        "alloc" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.alloc(u64_arg(a, 0)?)?)),
+        "free" => (&[I64], &[], |s, _, a| s.kernel.free(u64_arg(a, 0)?).map(|()| None)),
         "output_set" => (&[I64, I64], &[], |s, _, a| {
-            s.kernel
-                .output_set(u64_arg(a, 0)?, u64_arg(a, 1)?)
-                .map(|()| None)
+            s.kernel.output_set(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None)
         }),
-        "error_set" => (&[I64], &[], |s, _, a| {
-            s.kernel.error_set(u64_arg(a, 0)?).map(|()| None)
-        }),
+        "error_set" => (&[I64], &[], |s, _, a| s.kernel.error_set(u64_arg(a, 0)?).map(|()| None)),
         "error_get" => (&[], &[I64], |s, _, _| i64_val(s.kernel.error_get())),
         "store_u8" => (&[I64, I32], &[], |s, _, a| {
-            s.kernel
-                .store_u8(u64_arg(a, 0)?, i32_arg(a, 1)? as u8)
-                .map(|()| None)
+            s.kernel.store_u8(u64_arg(a, 0)?, i32_arg(a, 1)? as u8).map(|()| None)
         }),
         "load_u8" => (&[I64], &[I32], |s, _, a| {
             Ok(Some(Val::I32(s.kernel.load_u8(u64_arg(a, 0)?)?.into())))
         }),
         "store_u64" => (&[I64, I64], &[], |s, _, a| {
-            s.kernel
-                .store_u64(u64_arg(a, 0)?, u64_arg(a, 1)?)
-                .map(|()| None)
+            s.kernel.store_u64(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None)
         }),
-        "load_u64" => (&[I64], &[I64], |s, _, a| {
-            i64_val(s.kernel.load_u64(u64_arg(a, 0)?)?)
-        }),
-        "config_get" => (&[I64], &[I64], |s, _, a| {
-            i64_val(s.kernel.config_get(u64_arg(a, 0)?)?)
-        }),
-        "var_get" => (&[I64], &[I64], |s, _, a| {
-            i64_val(s.kernel.var_get(u64_arg(a, 0)?)?)
-        }),
+        "load_u64" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.load_u64(u64_arg(a, 0)?)?)),
+        "config_get" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.config_get(u64_arg(a, 0)?)?)),
+        "var_get" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.var_get(u64_arg(a, 0)?)?)),
         "var_set" => (&[I64, I64], &[], |s, _, a| {
-            s.kernel
-                .var_set(u64_arg(a, 0)?, u64_arg(a, 1)?)
-                .map(|()| None)
+            s.kernel.var_set(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None)
         }),
         "log_trace" => (&[I64], &[], |s, _, a| {
             s.kernel.log(LogLevel::Trace, u64_arg(a, 0)?).map(|()| None)
@@ -198,14 +170,10 @@ fn kernel_function(name: &str) -> Option<Entry> {
             s.kernel.log(LogLevel::Error, u64_arg(a, 0)?).map(|()| None)
         }),
         // Everything is logged (and captured): the lowest level.
-        "get_log_level" => (&[], &[I32], |_, _, _| {
-            Ok(Some(Val::I32(LogLevel::Trace as i32)))
-        }),
+        "get_log_level" => (&[], &[I32], |_, _, _| Ok(Some(Val::I32(LogLevel::Trace as i32)))),
         // A conformance host makes no network calls.
         "http_request" => (&[I64, I64], &[I64], |_, _, _| {
-            Err(HostFault::Kernel(
-                "http_request is not allowed by this host".into(),
-            ))
+            Err(HostFault::Kernel("http_request is not allowed by this host".into()))
         }),
         "http_status_code" => (&[], &[I32], |_, _, _| Ok(Some(Val::I32(0)))),
         "http_headers" => (&[], &[I64], |_, _, _| i64_val(0)),
@@ -214,9 +182,7 @@ fn kernel_function(name: &str) -> Option<Entry> {
     Some(entry)
 }
 
-fn memory<'m, 'a>(
-    memory: Option<&'m mut GuestMemory<'a>>,
-) -> Result<&'m mut GuestMemory<'a>, HostFault> {
+fn memory<'m, 'a>(memory: Option<&'m mut GuestMemory<'a>>) -> Result<&'m mut GuestMemory<'a>, HostFault> {
     memory.ok_or_else(|| HostFault::Kernel("WASI call from a module that exports no memory".into()))
 }
 
@@ -228,49 +194,32 @@ fn wasi_function(name: &str) -> Option<Entry> {
     use ValType::{I32, I64};
     let entry: Entry = match name {
         "fd_write" => (&[I32, I32, I32, I32], &[I32], |s, m, a| {
-            errno(s.wasi.fd_write(
-                memory(m)?,
-                i32_arg(a, 0)?,
-                ptr(a, 1)?,
-                ptr(a, 2)?,
-                ptr(a, 3)?,
-            )?)
+            errno(
+                s.wasi
+                    .fd_write(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?, ptr(a, 2)?, ptr(a, 3)?)?,
+            )
         }),
         "fd_read" => (&[I32, I32, I32, I32], &[I32], |s, m, a| {
             errno(s.wasi.fd_read(memory(m)?, i32_arg(a, 0)?, ptr(a, 3)?)?)
         }),
-        "fd_close" => (&[I32], &[I32], |s, _, a| {
-            errno(s.wasi.fd_close(i32_arg(a, 0)?))
-        }),
+        "fd_close" => (&[I32], &[I32], |s, _, a| errno(s.wasi.fd_close(i32_arg(a, 0)?))),
         "fd_seek" => (&[I32, I64, I32, I32], &[I32], |s, _, a| {
             errno(s.wasi.fd_seek(i32_arg(a, 0)?))
         }),
         "fd_fdstat_get" => (&[I32, I32], &[I32], |s, m, a| {
-            errno(
-                s.wasi
-                    .fd_fdstat_get(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?)?,
-            )
+            errno(s.wasi.fd_fdstat_get(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?)?)
         }),
         "fd_filestat_get" => (&[I32, I32], &[I32], |s, m, a| {
-            errno(
-                s.wasi
-                    .fd_filestat_get(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?)?,
-            )
+            errno(s.wasi.fd_filestat_get(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?)?)
         }),
         // No preopened directories.
-        "fd_prestat_get" => (&[I32, I32], &[I32], |_, _, _| {
-            errno(crate::wasi::ERRNO_BADF)
-        }),
-        "fd_prestat_dir_name" => (&[I32, I32, I32], &[I32], |_, _, _| {
-            errno(crate::wasi::ERRNO_BADF)
-        }),
+        "fd_prestat_get" => (&[I32, I32], &[I32], |_, _, _| errno(crate::wasi::ERRNO_BADF)),
+        "fd_prestat_dir_name" => (&[I32, I32, I32], &[I32], |_, _, _| errno(crate::wasi::ERRNO_BADF)),
         "environ_sizes_get" | "args_sizes_get" => (&[I32, I32], &[I32], |s, m, a| {
             errno(s.wasi.sizes_get(memory(m)?, ptr(a, 0)?, ptr(a, 1)?)?)
         }),
         // With zero counts there is nothing to write.
-        "environ_get" | "args_get" => (&[I32, I32], &[I32], |_, _, _| {
-            errno(crate::wasi::ERRNO_SUCCESS)
-        }),
+        "environ_get" | "args_get" => (&[I32, I32], &[I32], |_, _, _| errno(crate::wasi::ERRNO_SUCCESS)),
         "clock_time_get" => (&[I32, I64, I32], &[I32], |s, m, a| {
             errno(s.wasi.clock_time_get(memory(m)?, ptr(a, 2)?)?)
         }),
@@ -279,11 +228,9 @@ fn wasi_function(name: &str) -> Option<Entry> {
         }),
         "sched_yield" => (&[], &[I32], |_, _, _| errno(crate::wasi::ERRNO_SUCCESS)),
         "proc_exit" => (&[I32], &[], |_, _, a| Err(HostFault::Exit(i32_arg(a, 0)?))),
-        "path_open" => (
-            &[I32, I32, I32, I32, I32, I64, I64, I32, I32],
-            &[I32],
-            |_, _, _| errno(ERRNO_NOTCAPABLE),
-        ),
+        "path_open" => (&[I32, I32, I32, I32, I32, I64, I64, I32, I32], &[I32], |_, _, _| {
+            errno(ERRNO_NOTCAPABLE)
+        }),
         _ => return None,
     };
     Some(entry)

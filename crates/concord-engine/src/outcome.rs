@@ -77,6 +77,10 @@ pub enum InstantiateFailure {
     StartTrapped {
         trap: TrapKind,
     },
+    /// The engine rejected the module (not Wasm, truncated, invalid).
+    InvalidModule {
+        message: String,
+    },
     Other {
         message: String,
     },
@@ -115,6 +119,22 @@ impl Outcome {
         }
     }
 
+    /// The value engines are compared on: engine-written text (error messages from the engine,
+    /// panic payloads) is dropped; guest-written text (`error_set`) is kept.
+    pub fn normalized(&self) -> Outcome {
+        match self {
+            Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { .. }) => {
+                Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message: String::new() })
+            }
+            Outcome::InstantiateFailed(InstantiateFailure::Other { .. }) => {
+                Outcome::InstantiateFailed(InstantiateFailure::Other { message: String::new() })
+            }
+            Outcome::Unsupported(_) => Outcome::Unsupported(String::new()),
+            Outcome::EngineFault(_) => Outcome::EngineFault(String::new()),
+            other => other.clone(),
+        }
+    }
+
     pub fn output(&self) -> Option<&[u8]> {
         match self {
             Outcome::Returned(bytes) => Some(bytes),
@@ -126,9 +146,7 @@ impl Outcome {
 impl From<CompileError> for Outcome {
     fn from(error: CompileError) -> Self {
         match error {
-            CompileError::Invalid(message) => {
-                Outcome::InstantiateFailed(InstantiateFailure::Other { message })
-            }
+            CompileError::Invalid(message) => Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message }),
             CompileError::Unsupported(message) => Outcome::Unsupported(message),
             CompileError::EngineFault(message) => Outcome::EngineFault(message),
         }

@@ -10,9 +10,7 @@ impl KernelAccess for ExtismKernel<'_> {
             .0
             .memory_handle(offset)
             .filter(|h| offset == 0 || h.len() > 0)
-            .ok_or_else(|| {
-                HostFault::Kernel(format!("{offset} is not the start of a live block"))
-            })?;
+            .ok_or_else(|| HostFault::Kernel(format!("{offset} is not the start of a live block")))?;
         self.0
             .memory_bytes(handle)
             .map(<[u8]>::to_vec)

@@ -5,9 +5,8 @@
 mod kernel_access;
 
 use concord_engine::{
-    BadExport, Call, CompileError, Engine, EngineInfo, GuestError, HostFault, InstanceConfig,
-    InstantiateFailure, LimitKind, MemoryObservation, Module, ModuleInfo, Outcome, TrapKind,
-    ValType, fault_outcome,
+    BadExport, Call, CompileError, Engine, EngineInfo, GuestError, HostFault, InstanceConfig, InstantiateFailure,
+    LimitKind, MemoryObservation, Module, ModuleInfo, Outcome, TrapKind, ValType, fault_outcome,
 };
 use extism::{CompiledPlugin, Manifest, Plugin, PluginBuilder, UserData, Wasm};
 use kernel_access::ExtismKernel;
@@ -73,10 +72,7 @@ impl VariantKey {
             memory_max_pages: config.memory_limit_pages(),
             fuel: config.cpu.fuel,
             // Extism's timeout has millisecond resolution; round up so a deadline is never shortened.
-            timeout_ms: config
-                .cpu
-                .deadline
-                .map(|d| d.as_nanos().div_ceil(1_000_000) as u64),
+            timeout_ms: config.cpu.deadline.map(|d| d.as_nanos().div_ceil(1_000_000) as u64),
             config: config.config.clone(),
             host_functions: config
                 .host_functions
@@ -107,8 +103,8 @@ impl ExtismModule {
         if let Some(compiled) = cache.get(&key) {
             return Ok(compiled.clone());
         }
-        let mut manifest = Manifest::new([Wasm::data(self.wasm.to_vec())])
-            .with_config(config.config.clone().into_iter());
+        let mut manifest =
+            Manifest::new([Wasm::data(self.wasm.to_vec())]).with_config(config.config.clone().into_iter());
         if let Some(pages) = key.memory_max_pages {
             manifest = manifest.with_memory_max(pages.min(u32::MAX as u64) as u32);
         }
@@ -130,9 +126,7 @@ impl ExtismModule {
     /// Extism reports a missing import only as text; name it from the module itself instead.
     fn missing_import(&self, config: &InstanceConfig) -> Option<Outcome> {
         let provided = |module: &str, name: &str| match module {
-            concord_engine::kernel::ENV_MODULE => {
-                concord_engine::resolve(module, name, &[]).is_some()
-            }
+            concord_engine::kernel::ENV_MODULE => concord_engine::resolve(module, name, &[]).is_some(),
             WASI_MODULE => true,
             _ => config
                 .host_functions
@@ -144,20 +138,15 @@ impl ExtismModule {
             .imports
             .iter()
             .find(|i| !i.is_function || !provided(&i.module, &i.name))?;
-        Some(Outcome::InstantiateFailed(
-            InstantiateFailure::MissingImport {
-                module: missing.module.clone(),
-                name: missing.name.clone(),
-            },
-        ))
+        Some(Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
+            module: missing.module.clone(),
+            name: missing.name.clone(),
+        }))
     }
 }
 
 impl Module for ExtismModule {
-    fn instantiate(
-        &self,
-        config: &InstanceConfig,
-    ) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+    fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
         let failed = |error: extism::Error| {
             self.missing_import(config).unwrap_or_else(|| {
                 Outcome::InstantiateFailed(InstantiateFailure::Other {
@@ -178,14 +167,10 @@ struct ExtismInstance {
 impl concord_engine::Instance for ExtismInstance {
     fn call(&mut self, export: &str, input: &[u8]) -> Call {
         if !self.plugin.function_exists(export) {
-            return Call::from_outcome(Outcome::BadExport(BadExport::Missing {
-                name: export.into(),
-            }));
+            return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() }));
         }
         let start = Instant::now();
-        let result = self
-            .plugin
-            .call_get_error_code::<&[u8], Vec<u8>>(export, input);
+        let result = self.plugin.call_get_error_code::<&[u8], Vec<u8>>(export, input);
         let elapsed = start.elapsed();
         let outcome = match result {
             Ok(output) => Outcome::Returned(output),
@@ -221,10 +206,7 @@ fn classify(error: &extism::Error, code: i32) -> Outcome {
         "oom" => Outcome::LimitHit(LimitKind::Memory),
         "timeout" => Outcome::LimitHit(LimitKind::Deadline),
         "plugin ran out of fuel" => Outcome::LimitHit(LimitKind::Fuel),
-        _ => Outcome::GuestError(GuestError {
-            code,
-            message: root,
-        }),
+        _ => Outcome::GuestError(GuestError { code, message: root }),
     }
 }
 
@@ -258,13 +240,8 @@ fn host_function(function: &concord_engine::HostFunction) -> extism::Function {
         move |plugin, inputs, outputs, _| {
             let args: Vec<_> = inputs.iter().map(from_val).collect();
             let values = callback(&mut ExtismKernel(plugin), &args)?;
-            if values.len() != outputs.len()
-                || values.iter().zip(&results).any(|(v, t)| v.ty() != *t)
-            {
-                return Err(HostFault::User(format!(
-                    "host function returned {values:?}, declared {results:?}"
-                ))
-                .into());
+            if values.len() != outputs.len() || values.iter().zip(&results).any(|(v, t)| v.ty() != *t) {
+                return Err(HostFault::User(format!("host function returned {values:?}, declared {results:?}")).into());
             }
             for (slot, value) in outputs.iter_mut().zip(values) {
                 *slot = to_val(value);

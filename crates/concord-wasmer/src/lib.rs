@@ -6,9 +6,9 @@ mod tunables;
 
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
-    InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType,
-    WASM_PAGE, plugin_outcome, resolve, set_alarm,
+    BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
+    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, WASM_PAGE, plugin_outcome, resolve,
+    set_alarm,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,8 +17,8 @@ use tunables::LimitingTunables;
 use wasmer::sys::vm::TrapCode;
 use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, NativeEngineExt, Singlepass};
 use wasmer::{
-    ExternType, Function, FunctionEnv, FunctionEnvMut, FunctionType, Imports, Memory, RuntimeError,
-    Store, TypedFunction, Value,
+    ExternType, Function, FunctionEnv, FunctionEnvMut, FunctionType, Imports, Memory, RuntimeError, Store,
+    TypedFunction, Value,
 };
 use wasmer_middlewares::Metering;
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
@@ -63,10 +63,7 @@ impl WasmerEngine {
     /// A fresh engine per module: wasmer allows one `Metering` middleware per module, and its
     /// points live in the module's globals.
     fn engine(&self) -> wasmer::Engine {
-        let metering = Arc::new(Metering::new(
-            u64::MAX,
-            |_: &wasmer::wasmparser::Operator| 1,
-        ));
+        let metering = Arc::new(Metering::new(u64::MAX, |_: &wasmer::wasmparser::Operator| 1));
         match self.compiler {
             Compiler::Cranelift => {
                 let mut config = Cranelift::default();
@@ -89,8 +86,7 @@ impl Engine for WasmerEngine {
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         let engine = self.engine();
-        let module =
-            wasmer::Module::new(&engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
+        let module = wasmer::Module::new(&engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
         Ok(Box::new(WasmerModule { engine, module }))
     }
 }
@@ -106,10 +102,7 @@ struct Env {
 }
 
 impl Module for WasmerModule {
-    fn instantiate(
-        &self,
-        config: &InstanceConfig,
-    ) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+    fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
         let refused = Arc::new(AtomicBool::new(false));
         let mut engine = self.engine.clone();
         if let Some(bytes) = config.memory_limit_bytes {
@@ -148,9 +141,10 @@ impl Module for WasmerModule {
                 resolved.results.iter().map(val_type).collect::<Vec<_>>(),
             );
             if ty != *wanted {
-                return Err(Outcome::InstantiateFailed(
-                    InstantiateFailure::ImportTypeMismatch { module, name },
-                ));
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch {
+                    module,
+                    name,
+                }));
             }
             let function = Function::new_with_env(
                 &mut store,
@@ -158,11 +152,7 @@ impl Module for WasmerModule {
                 ty,
                 move |mut env: FunctionEnvMut<Env>, params: &[Value]| {
                     let args: Vec<_> = params.iter().map(from_val).collect();
-                    let mut out: Vec<_> = resolved
-                        .results
-                        .iter()
-                        .map(|t| concord_engine::Val::zero(*t))
-                        .collect();
+                    let mut out: Vec<_> = resolved.results.iter().map(|t| concord_engine::Val::zero(*t)).collect();
                     let (data, store) = env.data_and_store_mut();
                     let outcome = match data.memory.as_ref().filter(|_| resolved.needs_memory) {
                         Some(memory) => {
@@ -170,12 +160,7 @@ impl Module for WasmerModule {
                             // SAFETY: the guest is suspended in this host call and its memory is not
                             // shared, so nothing else reads or writes it while the slice lives.
                             let bytes = unsafe { view.data_unchecked_mut() };
-                            resolved.invoke(
-                                &mut data.host,
-                                Some(&mut GuestMemory::new(bytes)),
-                                &args,
-                                &mut out,
-                            )
+                            resolved.invoke(&mut data.host, Some(&mut GuestMemory::new(bytes)), &args, &mut out)
                         }
                         None => resolved.invoke(&mut data.host, None, &args, &mut out),
                     };
@@ -193,9 +178,7 @@ impl Module for WasmerModule {
             }
             Err(wasmer::InstantiationError::Start(error)) => {
                 return Err(match classify(error, None) {
-                    Stop::Trap(trap) => {
-                        Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap })
-                    }
+                    Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
                     Stop::Limit(kind) => Outcome::LimitHit(kind),
                     Stop::Host(fault) => concord_engine::fault_outcome(fault),
                     Stop::EngineFault(why) => Outcome::EngineFault(why),
@@ -222,16 +205,12 @@ impl Module for WasmerModule {
                     name: "_initialize".into(),
                 })
             })?;
-            instance
-                .run(|store| init.call(store))
-                .map_err(|stop| match stop {
-                    Stop::Trap(trap) => {
-                        Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap })
-                    }
-                    Stop::Limit(kind) => Outcome::LimitHit(kind),
-                    Stop::Host(fault) => concord_engine::fault_outcome(fault),
-                    Stop::EngineFault(why) => Outcome::EngineFault(why),
-                })?;
+            instance.run(|store| init.call(store)).map_err(|stop| match stop {
+                Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
+                Stop::Limit(kind) => Outcome::LimitHit(kind),
+                Stop::Host(fault) => concord_engine::fault_outcome(fault),
+                Stop::EngineFault(why) => Outcome::EngineFault(why),
+            })?;
         }
         Ok(Box::new(instance))
     }
@@ -259,10 +238,7 @@ impl WasmerInstance {
             let interrupted = interrupted.clone();
             set_alarm(deadline, move || {
                 interrupted.store(true, Ordering::Relaxed);
-                interrupter
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .interrupt();
+                interrupter.lock().unwrap_or_else(|e| e.into_inner()).interrupt();
             })
         });
         let result = f(&mut self.store);
@@ -297,11 +273,7 @@ impl concord_engine::Instance for WasmerInstance {
             Ok(func) => func,
             Err(outcome) => return Call::from_outcome(outcome),
         };
-        self.env
-            .as_mut(&mut self.store)
-            .host
-            .kernel
-            .begin_call(input);
+        self.env.as_mut(&mut self.store).host.kernel.begin_call(input);
         let fuel = self.config.cpu.fuel.unwrap_or(u64::MAX);
         let start = Instant::now();
         let ended = self.run(|store| func.call(store));
@@ -318,10 +290,7 @@ impl concord_engine::Instance for WasmerInstance {
         );
         Call {
             outcome,
-            memory_pages: self
-                .memory
-                .as_ref()
-                .map(|m| m.view(&self.store).size().0 as u64),
+            memory_pages: self.memory.as_ref().map(|m| m.view(&self.store).size().0 as u64),
             elapsed,
             fuel_consumed: Some(fuel_consumed),
             stdout,

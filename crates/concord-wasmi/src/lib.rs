@@ -4,16 +4,14 @@
 
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
-    InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType,
-    plugin_outcome, resolve,
+    BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
+    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_outcome, resolve,
 };
 use std::fmt;
 use std::time::{Duration, Instant};
-use wasmi::errors::{ErrorKind, HostError, MemoryError};
+use wasmi::errors::{ErrorKind, HostError, InstantiationError, MemoryError};
 use wasmi::{
-    Config, ExternType, Func, FuncType, Memory, Store, StoreLimits, StoreLimitsBuilder, TypedFunc,
-    TypedResumableCall,
+    Config, ExternType, Func, FuncType, Memory, Store, StoreLimits, StoreLimitsBuilder, TypedFunc, TypedResumableCall,
 };
 
 pub const VERSION: &str = "2.0.0";
@@ -49,8 +47,7 @@ impl Engine for WasmiEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        let module = wasmi::Module::new(&self.engine, wasm)
-            .map_err(|e| CompileError::Invalid(e.to_string()))?;
+        let module = wasmi::Module::new(&self.engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
         Ok(Box::new(WasmiModule { module }))
     }
 }
@@ -78,10 +75,7 @@ impl fmt::Display for Fault {
 impl HostError for Fault {}
 
 impl Module for WasmiModule {
-    fn instantiate(
-        &self,
-        config: &InstanceConfig,
-    ) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+    fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
         let engine = self.module.engine();
         let mut limits = StoreLimitsBuilder::new();
         if let Some(bytes) = config.memory_limit_bytes {
@@ -113,28 +107,20 @@ impl Module for WasmiModule {
                 resolved.results.iter().map(val_type),
             );
             if ty != *wanted {
-                return Err(Outcome::InstantiateFailed(
-                    InstantiateFailure::ImportTypeMismatch { module, name },
-                ));
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch {
+                    module,
+                    name,
+                }));
             }
             imports.push(
                 Func::new(&mut store, ty, move |mut caller, params, results| {
                     let args: Vec<_> = params.iter().map(from_val).collect();
-                    let mut out: Vec<_> = resolved
-                        .results
-                        .iter()
-                        .map(|t| concord_engine::Val::zero(*t))
-                        .collect();
+                    let mut out: Vec<_> = resolved.results.iter().map(|t| concord_engine::Val::zero(*t)).collect();
                     let memory = caller.data().memory.filter(|_| resolved.needs_memory);
                     let outcome = match memory {
                         Some(memory) => {
                             let (bytes, data) = memory.data_and_store_mut(&mut caller);
-                            resolved.invoke(
-                                &mut data.host,
-                                Some(&mut GuestMemory::new(bytes)),
-                                &args,
-                                &mut out,
-                            )
+                            resolved.invoke(&mut data.host, Some(&mut GuestMemory::new(bytes)), &args, &mut out)
                         }
                         None => resolved.invoke(&mut caller.data_mut().host, None, &args, &mut out),
                     };
@@ -150,8 +136,7 @@ impl Module for WasmiModule {
 
         let budget = Budget::new(config);
         store.set_fuel(budget.fuel).expect("fuel is enabled");
-        let instance = wasmi::Instance::new(&mut store, &self.module, &imports)
-            .map_err(|e| instantiate_failure(&e))?;
+        let instance = wasmi::Instance::new(&mut store, &self.module, &imports).map_err(|e| instantiate_failure(&e))?;
         let memory = instance.get_memory(&store, "memory");
         store.data_mut().memory = memory;
         let mut instance = WasmiInstance {
@@ -167,9 +152,7 @@ impl Module for WasmiModule {
                 })
             })?;
             instance.run(&init).map_err(|stop| match stop {
-                Stop::Trap(trap) => {
-                    Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap })
-                }
+                Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
                 Stop::Limit(kind) => Outcome::LimitHit(kind),
                 Stop::Host(fault) => concord_engine::fault_outcome(fault),
                 Stop::EngineFault(why) => Outcome::EngineFault(why),
@@ -181,13 +164,12 @@ impl Module for WasmiModule {
 
 fn instantiate_failure(error: &wasmi::Error) -> Outcome {
     match error.kind() {
-        ErrorKind::Memory(
+        ErrorKind::Memory(MemoryError::ResourceLimiterDeniedAllocation | MemoryError::OutOfBoundsGrowth)
+        | ErrorKind::Instantiation(InstantiationError::FailedToInstantiateMemory(
             MemoryError::ResourceLimiterDeniedAllocation | MemoryError::OutOfBoundsGrowth,
-        ) => Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit),
+        )) => Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit),
         _ => match classify(error) {
-            Stop::Trap(trap) => {
-                Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap })
-            }
+            Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
             Stop::Limit(kind) => Outcome::LimitHit(kind),
             Stop::Host(fault) => concord_engine::fault_outcome(fault),
             Stop::EngineFault(_) => Outcome::InstantiateFailed(InstantiateFailure::Other {
@@ -223,17 +205,13 @@ impl WasmiInstance {
     /// Runs `func` under the budget. Returns its results and the fuel it used.
     fn run<R: wasmi::WasmResults>(&mut self, func: &TypedFunc<(), R>) -> Result<R, Stop> {
         let Some(deadline) = self.budget.deadline else {
-            self.store
-                .set_fuel(self.budget.fuel)
-                .expect("fuel is enabled");
+            self.store.set_fuel(self.budget.fuel).expect("fuel is enabled");
             return func.call(&mut self.store, ()).map_err(|e| classify(&e));
         };
         let start = Instant::now();
         let mut granted = FUEL_SLICE.min(self.budget.fuel);
         self.store.set_fuel(granted).expect("fuel is enabled");
-        let mut call = func
-            .call_resumable(&mut self.store, ())
-            .map_err(|e| classify(&e))?;
+        let mut call = func.call_resumable(&mut self.store, ()).map_err(|e| classify(&e))?;
         loop {
             match call {
                 TypedResumableCall::Finished(results) => return Ok(results),
@@ -245,9 +223,7 @@ impl WasmiInstance {
                     if start.elapsed() >= deadline {
                         return Err(Stop::Limit(LimitKind::Deadline));
                     }
-                    let more = FUEL_SLICE
-                        .max(pending.required_fuel())
-                        .min(self.budget.fuel - granted);
+                    let more = FUEL_SLICE.max(pending.required_fuel()).min(self.budget.fuel - granted);
                     granted += more;
                     let left = self.store.get_fuel().expect("fuel is enabled");
                     self.store.set_fuel(left + more).expect("fuel is enabled");
@@ -265,14 +241,10 @@ impl WasmiInstance {
 impl concord_engine::Instance for WasmiInstance {
     fn call(&mut self, export: &str, input: &[u8]) -> Call {
         let Some(func) = self.instance.get_func(&self.store, export) else {
-            return Call::from_outcome(Outcome::BadExport(BadExport::Missing {
-                name: export.into(),
-            }));
+            return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() }));
         };
         let Ok(func) = func.typed::<(), i32>(&self.store) else {
-            return Call::from_outcome(Outcome::BadExport(BadExport::Signature {
-                name: export.into(),
-            }));
+            return Call::from_outcome(Outcome::BadExport(BadExport::Signature { name: export.into() }));
         };
         self.store.data_mut().host.kernel.begin_call(input);
         let start = Instant::now();
@@ -300,8 +272,7 @@ impl concord_engine::Instance for WasmiInstance {
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {
-        self.memory
-            .map(|m| MemoryObservation::of(m.data(&self.store)))
+        self.memory.map(|m| MemoryObservation::of(m.data(&self.store)))
     }
 }
 
@@ -314,9 +285,7 @@ fn classify(error: &wasmi::Error) -> Stop {
     }
     let Some(code) = error.as_trap_code() else {
         return match error.kind() {
-            ErrorKind::Memory(MemoryError::OutOfFuel { .. }) | ErrorKind::Fuel(_) => {
-                Stop::Limit(LimitKind::Fuel)
-            }
+            ErrorKind::Memory(MemoryError::OutOfFuel { .. }) | ErrorKind::Fuel(_) => Stop::Limit(LimitKind::Fuel),
             _ => Stop::EngineFault(error.to_string()),
         };
     };

@@ -17,10 +17,7 @@ pub fn register(engine: &Engine) {
             .expect("spawn the epoch thread");
         Mutex::new(Vec::new())
     });
-    engines
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(engine.weak());
+    engines.lock().unwrap_or_else(|e| e.into_inner()).push(engine.weak());
 }
 
 fn tick_forever() {

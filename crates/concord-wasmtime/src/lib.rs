@@ -7,9 +7,8 @@ mod limiter;
 
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, Engine, EngineInfo, HostState, InstanceConfig,
-    InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType,
-    plugin_outcome, resolve,
+    BadExport, Call, CompileError, Engine, EngineInfo, HostState, InstanceConfig, InstantiateFailure, LimitKind,
+    MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_outcome, resolve,
 };
 use limiter::MemoryLimiter;
 use std::time::Instant;
@@ -58,8 +57,7 @@ impl WasmtimeEngine {
                     .map_err(|e| CompileError::Unsupported(format!("{e:#}")))?;
             }
         }
-        let engine = wasmtime::Engine::new(&config)
-            .map_err(|e| CompileError::EngineFault(format!("{e:#}")))?;
+        let engine = wasmtime::Engine::new(&config).map_err(|e| CompileError::EngineFault(format!("{e:#}")))?;
         epoch::register(&engine);
         Ok(WasmtimeEngine {
             info: EngineInfo {
@@ -79,8 +77,7 @@ impl Engine for WasmtimeEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        let module = wasmtime::Module::new(&self.engine, wasm)
-            .map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
+        let module = wasmtime::Module::new(&self.engine, wasm).map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
         Ok(Box::new(WasmtimeModule { module }))
     }
 }
@@ -96,10 +93,7 @@ struct StoreData {
 }
 
 impl Module for WasmtimeModule {
-    fn instantiate(
-        &self,
-        config: &InstanceConfig,
-    ) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+    fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
         let engine = self.module.engine();
         let data = StoreData {
             host: HostState::new(config),
@@ -132,28 +126,20 @@ impl Module for WasmtimeModule {
                 resolved.results.iter().map(val_type),
             );
             if !FuncType::eq(&ty, &wanted) {
-                return Err(Outcome::InstantiateFailed(
-                    InstantiateFailure::ImportTypeMismatch { module, name },
-                ));
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch {
+                    module,
+                    name,
+                }));
             }
             imports.push(
                 Func::new(&mut store, ty, move |mut caller, params, results| {
                     let args: Vec<_> = params.iter().map(from_val).collect();
-                    let mut out: Vec<_> = resolved
-                        .results
-                        .iter()
-                        .map(|t| concord_engine::Val::zero(*t))
-                        .collect();
+                    let mut out: Vec<_> = resolved.results.iter().map(|t| concord_engine::Val::zero(*t)).collect();
                     let memory = caller.data().memory.filter(|_| resolved.needs_memory);
                     let outcome = match memory {
                         Some(memory) => {
                             let (bytes, data) = memory.data_and_store_mut(&mut caller);
-                            resolved.invoke(
-                                &mut data.host,
-                                Some(&mut GuestMemory::new(bytes)),
-                                &args,
-                                &mut out,
-                            )
+                            resolved.invoke(&mut data.host, Some(&mut GuestMemory::new(bytes)), &args, &mut out)
                         }
                         None => resolved.invoke(&mut caller.data_mut().host, None, &args, &mut out),
                     };
@@ -179,8 +165,7 @@ impl Module for WasmtimeModule {
                     name: "_initialize".into(),
                 })
             })?;
-            init.call(&mut store, ())
-                .map_err(|e| instantiate_failure(&store, e))?;
+            init.call(&mut store, ()).map_err(|e| instantiate_failure(&store, e))?;
         }
         Ok(Box::new(WasmtimeInstance {
             store,
@@ -210,7 +195,8 @@ fn arm_budget(store: &mut Store<StoreData>, config: &InstanceConfig) {
         .set_fuel(config.cpu.fuel.unwrap_or(u64::MAX))
         .expect("fuel is enabled");
     store.epoch_deadline_trap();
-    store.set_epoch_deadline(config.cpu.deadline.map_or(u64::MAX, epoch::ticks));
+    // wasmtime adds this to the current epoch, so "never" must leave room for the addition.
+    store.set_epoch_deadline(config.cpu.deadline.map_or(u64::MAX / 2, epoch::ticks));
 }
 
 struct WasmtimeInstance {
@@ -261,8 +247,7 @@ impl concord_engine::Instance for WasmtimeInstance {
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {
-        self.memory
-            .map(|m| MemoryObservation::of(m.data(&self.store)))
+        self.memory.map(|m| MemoryObservation::of(m.data(&self.store)))
     }
 }
 

@@ -1,1 +1,19 @@
+//! Concord: runs the same plugin bytes on every engine configuration, compares what each one
+//! does, and reports where they differ.
 
+pub mod case;
+pub mod divergence;
+pub mod guests;
+pub mod registry;
+pub mod report;
+pub mod runner;
+
+pub use concord_engine as engine;
+pub use registry::{all_engines, select};
+
+use std::path::PathBuf;
+
+/// `conformance/` in this workspace: cases, divergences, snapshots, regressions.
+pub fn conformance_dir() -> PathBuf {
+    guests::workspace_root().join("conformance")
+}

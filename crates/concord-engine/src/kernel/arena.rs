@@ -60,9 +60,7 @@ impl Arena {
             return Ok(offset);
         }
         let offset = self.bytes.len() as u64;
-        let capacity = len
-            .checked_next_multiple_of(ALIGN)
-            .ok_or(HostFault::OutOfMemory)?;
+        let capacity = len.checked_next_multiple_of(ALIGN).ok_or(HostFault::OutOfMemory)?;
         let end = offset.checked_add(capacity).ok_or(HostFault::OutOfMemory)?;
         if end > self.limit {
             return Err(HostFault::OutOfMemory);
@@ -88,12 +86,8 @@ impl Arena {
                 block.live = false;
                 Ok(())
             }
-            Some(_) => Err(HostFault::Kernel(format!(
-                "free of already freed block {offset}"
-            ))),
-            None => Err(HostFault::Kernel(format!(
-                "free of {offset}, which is not a block"
-            ))),
+            Some(_) => Err(HostFault::Kernel(format!("free of already freed block {offset}"))),
+            None => Err(HostFault::Kernel(format!("free of {offset}, which is not a block"))),
         }
     }
 
@@ -112,11 +106,7 @@ impl Arena {
 
     /// The range `offset..offset+len` if it lies inside one live block.
     fn checked_range(&self, offset: u64, len: u64) -> Result<std::ops::Range<usize>, HostFault> {
-        let fault = || {
-            HostFault::Kernel(format!(
-                "{len} bytes at offset {offset} are outside every live block"
-            ))
-        };
+        let fault = || HostFault::Kernel(format!("{len} bytes at offset {offset} are outside every live block"));
         let (&start, block) = self.blocks.range(..=offset).next_back().ok_or_else(fault)?;
         let end = offset.checked_add(len).ok_or_else(fault)?;
         if !block.live || end > start + block.len {
@@ -140,9 +130,7 @@ impl Arena {
     pub fn block(&self, offset: u64) -> Result<&[u8], HostFault> {
         match self.blocks.get(&offset) {
             Some(block) if block.live => self.read(offset, block.len),
-            _ => Err(HostFault::Kernel(format!(
-                "{offset} is not the start of a live block"
-            ))),
+            _ => Err(HostFault::Kernel(format!("{offset} is not the start of a live block"))),
         }
     }
 

@@ -95,25 +95,17 @@ impl Kernel {
     }
 
     pub fn input_load_u8(&self, offset: u64) -> Result<u8, HostFault> {
-        self.input.get(offset as usize).copied().ok_or_else(|| {
-            HostFault::Kernel(format!(
-                "input offset {offset} past input length {}",
-                self.input.len()
-            ))
-        })
+        self.input
+            .get(offset as usize)
+            .copied()
+            .ok_or_else(|| HostFault::Kernel(format!("input offset {offset} past input length {}", self.input.len())))
     }
 
     pub fn input_load_u64(&self, offset: u64) -> Result<u64, HostFault> {
         offset
             .checked_add(8)
             .filter(|&end| end <= self.input.len() as u64)
-            .map(|end| {
-                u64::from_le_bytes(
-                    self.input[offset as usize..end as usize]
-                        .try_into()
-                        .expect("8 bytes"),
-                )
-            })
+            .map(|end| u64::from_le_bytes(self.input[offset as usize..end as usize].try_into().expect("8 bytes")))
             .ok_or_else(|| {
                 HostFault::Kernel(format!(
                     "input offset {offset}+8 past input length {}",
@@ -166,9 +158,7 @@ impl Kernel {
 
     pub fn error_set(&mut self, offset: u64) -> Result<(), HostFault> {
         if offset != 0 && !self.arena.is_live_block(offset) {
-            return Err(HostFault::Kernel(format!(
-                "error_set({offset}): not a live block"
-            )));
+            return Err(HostFault::Kernel(format!("error_set({offset}): not a live block")));
         }
         self.error = offset;
         Ok(())
@@ -183,8 +173,7 @@ impl Kernel {
             .arena
             .block(offset)
             .map_err(|_| HostFault::Kernel(format!("{what}: bad offset {offset}")))?;
-        String::from_utf8(bytes.to_vec())
-            .map_err(|_| HostFault::Kernel(format!("{what}: not UTF-8")))
+        String::from_utf8(bytes.to_vec()).map_err(|_| HostFault::Kernel(format!("{what}: not UTF-8")))
     }
 
     pub fn config_get(&mut self, key_offset: u64) -> Result<u64, HostFault> {

@@ -33,15 +33,12 @@ impl<'a> GuestMemory<'a> {
     }
 
     pub fn write(&mut self, ptr: u32, data: &[u8]) -> Result<(), HostFault> {
-        self.slice_mut(ptr, data.len() as u32)?
-            .copy_from_slice(data);
+        self.slice_mut(ptr, data.len() as u32)?.copy_from_slice(data);
         Ok(())
     }
 
     pub fn read_u32(&self, ptr: u32) -> Result<u32, HostFault> {
-        Ok(u32::from_le_bytes(
-            self.slice(ptr, 4)?.try_into().expect("4 bytes"),
-        ))
+        Ok(u32::from_le_bytes(self.slice(ptr, 4)?.try_into().expect("4 bytes")))
     }
 
     pub fn write_u32(&mut self, ptr: u32, value: u32) -> Result<(), HostFault> {

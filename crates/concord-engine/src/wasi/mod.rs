@@ -92,12 +92,7 @@ impl Wasi {
     }
 
     /// stdin is empty; nothing else is open.
-    pub fn fd_read(
-        &mut self,
-        mem: &mut GuestMemory,
-        fd: i32,
-        nread: u32,
-    ) -> Result<i32, HostFault> {
+    pub fn fd_read(&mut self, mem: &mut GuestMemory, fd: i32, nread: u32) -> Result<i32, HostFault> {
         if fd != 0 {
             return Ok(ERRNO_BADF);
         }
@@ -106,27 +101,14 @@ impl Wasi {
     }
 
     pub fn fd_close(&mut self, fd: i32) -> i32 {
-        if Self::is_stdio(fd) {
-            ERRNO_SUCCESS
-        } else {
-            ERRNO_BADF
-        }
+        if Self::is_stdio(fd) { ERRNO_SUCCESS } else { ERRNO_BADF }
     }
 
     pub fn fd_seek(&mut self, fd: i32) -> i32 {
-        if Self::is_stdio(fd) {
-            ERRNO_SPIPE
-        } else {
-            ERRNO_BADF
-        }
+        if Self::is_stdio(fd) { ERRNO_SPIPE } else { ERRNO_BADF }
     }
 
-    pub fn fd_fdstat_get(
-        &mut self,
-        mem: &mut GuestMemory,
-        fd: i32,
-        buf: u32,
-    ) -> Result<i32, HostFault> {
+    pub fn fd_fdstat_get(&mut self, mem: &mut GuestMemory, fd: i32, buf: u32) -> Result<i32, HostFault> {
         if !Self::is_stdio(fd) {
             return Ok(ERRNO_BADF);
         }
@@ -137,12 +119,7 @@ impl Wasi {
         Ok(ERRNO_SUCCESS)
     }
 
-    pub fn fd_filestat_get(
-        &mut self,
-        mem: &mut GuestMemory,
-        fd: i32,
-        buf: u32,
-    ) -> Result<i32, HostFault> {
+    pub fn fd_filestat_get(&mut self, mem: &mut GuestMemory, fd: i32, buf: u32) -> Result<i32, HostFault> {
         if !Self::is_stdio(fd) {
             return Ok(ERRNO_BADF);
         }
@@ -153,12 +130,7 @@ impl Wasi {
     }
 
     /// Two zero counts: no arguments, no environment.
-    pub fn sizes_get(
-        &mut self,
-        mem: &mut GuestMemory,
-        count: u32,
-        size: u32,
-    ) -> Result<i32, HostFault> {
+    pub fn sizes_get(&mut self, mem: &mut GuestMemory, count: u32, size: u32) -> Result<i32, HostFault> {
         mem.write_u32(count, 0)?;
         mem.write_u32(size, 0)?;
         Ok(ERRNO_SUCCESS)
@@ -170,12 +142,7 @@ impl Wasi {
         Ok(ERRNO_SUCCESS)
     }
 
-    pub fn random_get(
-        &mut self,
-        mem: &mut GuestMemory,
-        buf: u32,
-        len: u32,
-    ) -> Result<i32, HostFault> {
+    pub fn random_get(&mut self, mem: &mut GuestMemory, buf: u32, len: u32) -> Result<i32, HostFault> {
         let target = mem.slice_mut(buf, len)?;
         for chunk in target.chunks_mut(8) {
             let bytes = self.next_random().to_le_bytes();

@@ -1,0 +1,158 @@
+//! A conformance case is a file: `conformance/cases/<scenario>/<name>.toml`. Adding one needs no
+//! code edit. It names the module, the export, the input and the limits, and may state the
+//! expected outcome (the reference model's answer for that input).
+
+use anyhow::{Context, Result, bail};
+use concord_engine::{InstanceConfig, Outcome, WASM_PAGE};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    /// A built guest, by name.
+    pub guest: Option<String>,
+    /// Or the module's bytes, in hex (for modules that are deliberately not valid Wasm).
+    pub wasm_hex: Option<String>,
+    pub export: String,
+    #[serde(default)]
+    pub input: Input,
+    pub memory_limit_pages: Option<u64>,
+    pub fuel: Option<u64>,
+    pub deadline_ms: Option<u64>,
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+    /// Calls to make on one instance; the last one is compared. Default 1.
+    pub calls: Option<u32>,
+    pub expect: Option<Expect>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    pub text: Option<String>,
+    pub hex: Option<String>,
+    /// Little-endian i32 values, concatenated.
+    pub i32: Option<Vec<i32>>,
+}
+
+/// The expected outcome, written as the outcome's own JSON shape or with an output shortcut.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Expect {
+    OutputText { output_text: String },
+    OutputI32 { output_i32: Vec<i32> },
+    Outcome(Outcome),
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub scenario: String,
+    pub name: String,
+    pub module: ModuleSource,
+    pub export: String,
+    pub input: Vec<u8>,
+    pub config: InstanceConfig,
+    pub calls: u32,
+    pub expect: Option<Outcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ModuleSource {
+    Guest(String),
+    Bytes(Vec<u8>),
+}
+
+impl Input {
+    fn bytes(&self) -> Result<Vec<u8>> {
+        Ok(match (&self.text, &self.hex, &self.i32) {
+            (None, None, None) => Vec::new(),
+            (Some(text), None, None) => text.as_bytes().to_vec(),
+            (None, Some(hex), None) => parse_hex(hex)?,
+            (None, None, Some(values)) => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            _ => bail!("give the input as one of text, hex or i32"),
+        })
+    }
+}
+
+impl Expect {
+    fn outcome(&self) -> Outcome {
+        match self {
+            Expect::OutputText { output_text } => Outcome::Returned(output_text.as_bytes().to_vec()),
+            Expect::OutputI32 { output_i32 } => {
+                Outcome::Returned(output_i32.iter().flat_map(|v| v.to_le_bytes()).collect())
+            }
+            Expect::Outcome(outcome) => outcome.clone(),
+        }
+    }
+}
+
+pub fn parse_hex(hex: &str) -> Result<Vec<u8>> {
+    let digits: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.len() % 2 != 0 {
+        bail!("hex has an odd number of digits");
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).with_context(|| format!("bad hex at {i}")))
+        .collect()
+}
+
+impl Case {
+    pub fn from_file(scenario: &str, name: &str, text: &str) -> Result<Case> {
+        let file: CaseFile = toml::from_str(text)?;
+        let module = match (&file.guest, &file.wasm_hex) {
+            (Some(guest), None) => ModuleSource::Guest(guest.clone()),
+            (None, Some(hex)) => ModuleSource::Bytes(parse_hex(hex)?),
+            _ => bail!("name exactly one of `guest` or `wasm_hex`"),
+        };
+        let mut config = InstanceConfig {
+            config: file.config.clone(),
+            ..InstanceConfig::default()
+        };
+        config.memory_limit_bytes = file.memory_limit_pages.map(|pages| pages * WASM_PAGE);
+        config.cpu.fuel = file.fuel;
+        config.cpu.deadline = file.deadline_ms.map(Duration::from_millis);
+        Ok(Case {
+            scenario: scenario.to_string(),
+            name: name.to_string(),
+            module,
+            export: file.export,
+            input: file.input.bytes()?,
+            config,
+            calls: file.calls.unwrap_or(1).max(1),
+            expect: file.expect.as_ref().map(Expect::outcome),
+        })
+    }
+
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.scenario, self.name)
+    }
+}
+
+/// Every case under `dir` (`<scenario>/<name>.toml`), sorted by scenario then name.
+pub fn load_cases(dir: &Path) -> Result<Vec<Case>> {
+    let mut cases = Vec::new();
+    let scenarios = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for scenario in scenarios {
+        let scenario = scenario?.path();
+        if !scenario.is_dir() {
+            continue;
+        }
+        let scenario_name = scenario.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        for file in std::fs::read_dir(&scenario)? {
+            let path = file?.path();
+            if path.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path)?;
+            cases
+                .push(Case::from_file(&scenario_name, &name, &text).with_context(|| format!("in {}", path.display()))?);
+        }
+    }
+    cases.sort_by(|a, b| (&a.scenario, &a.name).cmp(&(&b.scenario, &b.name)));
+    Ok(cases)
+}

@@ -1,0 +1,38 @@
+//! Every engine configuration this build includes, in a fixed order. Which backends are compiled
+//! in is chosen by cargo features (`wasmtime`, `wasmer`, `wasmi`, `extism`).
+
+use anyhow::{Result, bail};
+use concord_engine::Engine;
+use std::sync::Arc;
+
+pub fn all_engines() -> Vec<Arc<dyn Engine>> {
+    let mut engines: Vec<Arc<dyn Engine>> = Vec::new();
+    #[cfg(feature = "wasmtime")]
+    for compiler in concord_wasmtime::Compiler::ALL {
+        let engine = concord_wasmtime::WasmtimeEngine::new(compiler)
+            .unwrap_or_else(|e| panic!("wasmtime {compiler:?} is not available on this host: {e}"));
+        engines.push(Arc::new(engine));
+    }
+    #[cfg(feature = "wasmer")]
+    for compiler in concord_wasmer::Compiler::ALL {
+        engines.push(Arc::new(concord_wasmer::WasmerEngine::new(compiler)));
+    }
+    #[cfg(feature = "wasmi")]
+    engines.push(Arc::new(concord_wasmi::WasmiEngine::default()));
+    #[cfg(feature = "extism")]
+    engines.push(Arc::new(concord_extism::ExtismEngine::default()));
+    engines
+}
+
+/// The engines named by `ids` (all of them when empty), in registry order.
+pub fn select(ids: &[String]) -> Result<Vec<Arc<dyn Engine>>> {
+    let all = all_engines();
+    if let Some(unknown) = ids.iter().find(|id| !all.iter().any(|e| e.id() == id.as_str())) {
+        let known: Vec<_> = all.iter().map(|e| e.id().to_string()).collect();
+        bail!("unknown engine `{unknown}`; this build has: {}", known.join(", "));
+    }
+    Ok(all
+        .into_iter()
+        .filter(|e| ids.is_empty() || ids.iter().any(|id| id == e.id()))
+        .collect())
+}

@@ -1,0 +1,178 @@
+//! The report model: what `report.json` holds. Keys are stable; users and later tooling read them.
+
+use crate::divergence::{Divergence, Divergences};
+use crate::runner::{CaseResult, Verdict};
+use concord_engine::{Engine, Outcome, sha256_hex};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub engines: Vec<EngineEntry>,
+    pub results: Vec<ResultEntry>,
+    pub summary: Summary,
+    /// Documented divergences that did not show in this run although their cases ran.
+    pub stale: Vec<Divergence>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EngineEntry {
+    pub id: String,
+    pub engine: String,
+    pub version: String,
+    pub compiler: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResultEntry {
+    pub scenario: String,
+    pub case: String,
+    pub engine: String,
+    pub verdict: Verdict,
+    pub outcome: String,
+    pub detail: String,
+    pub output_sha256: Option<String>,
+    pub memory_pages: Option<u64>,
+    pub elapsed_us: u64,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Summary {
+    /// Distinct cases run.
+    pub cases: usize,
+    /// Case × engine results, and how they split by verdict.
+    pub results: usize,
+    pub agree: usize,
+    pub diverge: usize,
+    pub documented: usize,
+    pub unsupported: usize,
+}
+
+impl Report {
+    pub fn new(engines: &[Arc<dyn Engine>], cases: &[CaseResult], divergences: &Divergences) -> Self {
+        let results: Vec<ResultEntry> = cases
+            .iter()
+            .flat_map(|case| {
+                case.engines.iter().map(move |r| ResultEntry {
+                    scenario: case.case.scenario.clone(),
+                    case: case.case.name.clone(),
+                    engine: r.engine.clone(),
+                    verdict: r.verdict,
+                    outcome: r.observation.outcome.kind().to_string(),
+                    detail: detail(&r.observation.outcome),
+                    output_sha256: r.observation.outcome.output().map(sha256_hex),
+                    memory_pages: r.observation.memory_pages,
+                    elapsed_us: r.observation.elapsed.as_micros() as u64,
+                    note: r.note.clone(),
+                })
+            })
+            .collect();
+        let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
+        let summary = Summary {
+            cases: cases.len(),
+            results: results.len(),
+            agree: count(Verdict::Agree),
+            diverge: count(Verdict::Diverge),
+            documented: count(Verdict::Documented),
+            unsupported: count(Verdict::Unsupported),
+        };
+        let ran = |d: &Divergence| {
+            cases.iter().any(|c| d.applies_to_case(&c.case.scenario, &c.case.name))
+                && engines.iter().any(|e| e.id() == d.engine)
+        };
+        let shown = |d: &Divergence| {
+            results.iter().any(|r| {
+                r.verdict == Verdict::Documented
+                    && r.engine == d.engine
+                    && d.applies_to_case(&r.scenario, &r.case)
+                    && d.outcome.as_deref().is_none_or(|kind| kind == r.outcome)
+            })
+        };
+        let stale = divergences
+            .entries
+            .iter()
+            .filter(|d| ran(d) && !shown(d))
+            .cloned()
+            .collect();
+        Report {
+            engines: engines
+                .iter()
+                .map(|e| {
+                    let info = e.info();
+                    EngineEntry {
+                        id: info.id.clone(),
+                        engine: info.engine.clone(),
+                        version: info.version.clone(),
+                        compiler: info.compiler.clone(),
+                    }
+                })
+                .collect(),
+            results,
+            summary,
+            stale,
+        }
+    }
+
+    /// The engine × case matrix as text, one row per case.
+    pub fn matrix(&self) -> String {
+        let mut cases: Vec<(&str, &str)> = self
+            .results
+            .iter()
+            .map(|r| (r.scenario.as_str(), r.case.as_str()))
+            .collect();
+        cases.dedup();
+        let width = cases
+            .iter()
+            .map(|(s, c)| s.len() + c.len() + 1)
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let mut out = format!("{:width$}", "case");
+        for engine in &self.engines {
+            out += &format!("  {:>w$}", engine.id, w = engine.id.len().max(5));
+        }
+        out.push('\n');
+        for (scenario, case) in cases {
+            out += &format!("{:width$}", format!("{scenario}/{case}"));
+            for engine in &self.engines {
+                let cell = self
+                    .results
+                    .iter()
+                    .find(|r| r.scenario == scenario && r.case == case && r.engine == engine.id)
+                    .map_or("", |r| symbol(r.verdict));
+                out += &format!("  {:>w$}", cell, w = engine.id.len().max(5));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    pub fn has_divergence(&self) -> bool {
+        self.summary.diverge > 0
+    }
+}
+
+pub fn symbol(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Agree => "agree",
+        Verdict::Diverge => "DIVERGE",
+        Verdict::Documented => "documented",
+        Verdict::Unsupported => "unsupported",
+    }
+}
+
+/// A short human description of an outcome: for output, its length and first bytes.
+pub fn detail(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Returned(bytes) => {
+            let preview: String = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
+            format!(
+                "{} bytes: {preview}{}",
+                bytes.len(),
+                if bytes.len() > 16 { "…" } else { "" }
+            )
+        }
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,88 @@
+//! Every case file under conformance/cases on every engine: each engine agrees with the case's
+//! expected outcome and with the others, or the difference is documented; no documented
+//! difference is stale.
+
+use concord::case::load_cases;
+use concord::divergence::Divergences;
+use concord::report::Report;
+use concord::runner::{Runner, Verdict};
+use concord_tests::engines;
+
+#[test]
+fn every_case_agrees_or_is_documented() {
+    let dir = concord::conformance_dir();
+    let divergences = Divergences::load(&dir.join("divergences.toml")).expect("divergences.toml parses");
+    let cases = load_cases(&dir.join("cases")).expect("case files parse");
+    assert!(!cases.is_empty(), "no cases found under {}", dir.display());
+    let mut runner = Runner::new(engines().to_vec());
+    let results: Vec<_> = cases.iter().map(|case| runner.run(case, &divergences)).collect();
+    let report = Report::new(engines(), &results, &divergences);
+    println!("{}", report.matrix());
+
+    let diverging: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Diverge)
+        .map(|r| {
+            format!(
+                "{}/{} on {}: {}",
+                r.scenario,
+                r.case,
+                r.engine,
+                r.note.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        diverging.is_empty(),
+        "undocumented divergences:\n{}",
+        diverging.join("\n")
+    );
+    let stale: Vec<_> = report
+        .stale
+        .iter()
+        .map(|d| format!("{} {}/{}: {}", d.engine, d.scenario, d.case, d.reason))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "documented divergences that no longer show:\n{}",
+        stale.join("\n")
+    );
+    assert_eq!(report.engines.len(), 7, "all seven engine configurations take part");
+}
+
+#[test]
+fn report_json_has_the_stable_keys() {
+    let dir = concord::conformance_dir();
+    let cases = load_cases(&dir.join("cases")).expect("case files parse");
+    let case = cases
+        .iter()
+        .find(|c| c.id() == "stream/hello")
+        .expect("stream/hello exists");
+    let mut runner = Runner::new(engines().to_vec());
+    let result = runner.run(case, &Divergences::default());
+    let report = Report::new(engines(), &[result], &Divergences::default());
+    let json: serde_json::Value = serde_json::to_value(&report).expect("report serializes");
+    for engine in json["engines"].as_array().expect("engines is an array") {
+        for key in ["id", "engine", "version"] {
+            assert!(engine[key].is_string(), "engine entry lacks {key}: {engine}");
+        }
+    }
+    for result in json["results"].as_array().expect("results is an array") {
+        for key in ["scenario", "case", "engine", "verdict"] {
+            assert!(result[key].is_string(), "result entry lacks {key}: {result}");
+        }
+        let verdict = result["verdict"].as_str().unwrap();
+        assert!(
+            ["agree", "diverge", "documented", "unsupported"].contains(&verdict),
+            "verdict {verdict}"
+        );
+    }
+    for key in ["cases", "agree", "diverge", "documented"] {
+        assert!(json["summary"][key].is_u64(), "summary lacks {key}");
+    }
+    assert_eq!(
+        json["summary"]["agree"], 7,
+        "stream/hello agrees on all seven: {json:#}"
+    );
+}

@@ -1,0 +1,181 @@
+//! Each engine's limit semantics, pinned as measured on the pinned versions. These are facts to
+//! re-verify on every upgrade: a change here is a change an embedder would feel.
+
+use concord::engine::{
+    BadExport, CompileError, GuestError, InstanceConfig, InstantiateFailure, LimitKind, Outcome, TrapKind, WASM_PAGE,
+};
+use concord_tests::{engines, guest, i32s, run_once, wat};
+use std::time::{Duration, Instant};
+
+fn is_extism(id: &str) -> bool {
+    id == "extism"
+}
+
+#[test]
+fn grow_past_the_limit() {
+    let config = InstanceConfig::default().with_memory_limit(8 * WASM_PAGE);
+    for engine in engines() {
+        let call = run_once(engine.as_ref(), &guest("grow"), "grow", &i32s(&[100]), &config);
+        let expected = if is_extism(engine.id()) {
+            // Extism's limiter errors with "oom": the call fails and the guest never sees -1.
+            Outcome::LimitHit(LimitKind::Memory)
+        } else {
+            Outcome::Returned(i32s(&[-1]))
+        };
+        assert_eq!(call.outcome, expected, "{}", engine.id());
+        if let Some(pages) = call.memory_pages {
+            assert!(
+                pages <= 8,
+                "{} holds {pages} pages, above its 8-page limit",
+                engine.id()
+            );
+        }
+    }
+}
+
+#[test]
+fn initial_memory_over_the_limit() {
+    let module = wat(r#"(module (memory (export "memory") 4) (func (export "run") (result i32) i32.const 0))"#);
+    let config = InstanceConfig::default().with_memory_limit(2 * WASM_PAGE);
+    for engine in engines() {
+        let call = run_once(engine.as_ref(), &module, "run", b"", &config);
+        let expected = if is_extism(engine.id()) {
+            // Extism counts its limit in pages beyond the initial ones: 4 initial pages fit a
+            // 2-page limit, and nothing fails.
+            Outcome::Returned(Vec::new())
+        } else {
+            Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit)
+        };
+        assert_eq!(call.outcome, expected, "{}", engine.id());
+    }
+}
+
+const SPIN: &str = r#"(module (memory (export "memory") 1)
+    (func (export "spin") (result i32) (loop $l (br $l)) i32.const 0))"#;
+
+#[test]
+fn a_runaway_loop_is_stopped_by_fuel() {
+    let config = InstanceConfig::default().with_fuel(1_000_000);
+    for engine in engines() {
+        let call = run_once(engine.as_ref(), &wat(SPIN), "spin", b"", &config);
+        assert_eq!(call.outcome, Outcome::LimitHit(LimitKind::Fuel), "{}", engine.id());
+    }
+}
+
+#[test]
+fn a_runaway_loop_is_stopped_by_the_deadline() {
+    let deadline = Duration::from_millis(50);
+    let config = InstanceConfig::default().with_deadline(deadline);
+    for engine in engines() {
+        let start = Instant::now();
+        let call = run_once(engine.as_ref(), &wat(SPIN), "spin", b"", &config);
+        assert_eq!(call.outcome, Outcome::LimitHit(LimitKind::Deadline), "{}", engine.id());
+        // Not a timing test: a generous bound that only a hang would break.
+        assert!(
+            start.elapsed() < deadline + Duration::from_secs(5),
+            "{} overran its deadline",
+            engine.id()
+        );
+    }
+}
+
+#[test]
+fn malformed_wasm_is_a_clear_compile_error() {
+    let truncated = &wat(SPIN)[..20];
+    for bytes in [b"not wasm at all".as_slice(), truncated, &[]] {
+        for engine in engines() {
+            match engine.compile(bytes) {
+                Err(CompileError::Invalid(message)) => assert!(!message.is_empty(), "{}", engine.id()),
+                Err(other) => panic!("{}: expected an invalid-module error, got {other:?}", engine.id()),
+                Ok(_) => panic!("{} accepted {} malformed bytes", engine.id(), bytes.len()),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_missing_import_is_named() {
+    let module = wat(r#"(module (import "extism:host/user" "nope" (func))
+        (memory (export "memory") 1) (func (export "run") (result i32) i32.const 0))"#);
+    let expected = Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
+        module: "extism:host/user".into(),
+        name: "nope".into(),
+    });
+    for engine in engines() {
+        assert_eq!(
+            run_once(engine.as_ref(), &module, "run", b"", &InstanceConfig::default()).outcome,
+            expected,
+            "{}",
+            engine.id()
+        );
+    }
+}
+
+#[test]
+fn wasm_traps_are_classified_alike() {
+    let cases = [
+        ("unreachable", TrapKind::Unreachable),
+        (
+            "i32.const 0 i32.const 0 i32.div_s drop",
+            TrapKind::IntegerDivisionByZero,
+        ),
+        ("i32.const 0x7fffffff i32.load drop", TrapKind::MemoryOutOfBounds),
+    ];
+    for (body, trap) in cases {
+        let module = wat(&format!(
+            r#"(module (memory (export "memory") 1) (func (export "run") (result i32) {body} i32.const 0))"#
+        ));
+        for engine in engines() {
+            let call = run_once(engine.as_ref(), &module, "run", b"", &InstanceConfig::default());
+            assert_eq!(call.outcome, Outcome::Trap(trap), "{} on `{body}`", engine.id());
+        }
+    }
+}
+
+#[test]
+fn a_bad_export_is_reported_not_called() {
+    let module = wat(
+        r#"(module (memory (export "memory") 1) (func (export "takes_arg") (param i32) (result i32) i32.const 0))"#,
+    );
+    for engine in engines() {
+        let missing = run_once(engine.as_ref(), &module, "absent", b"", &InstanceConfig::default());
+        assert_eq!(
+            missing.outcome,
+            Outcome::BadExport(BadExport::Missing { name: "absent".into() }),
+            "{}",
+            engine.id()
+        );
+    }
+}
+
+#[test]
+fn a_non_zero_return_code_is_a_guest_error() {
+    let module = wat(r#"(module (memory (export "memory") 1) (func (export "run") (result i32) i32.const 7))"#);
+    for engine in engines() {
+        let call = run_once(engine.as_ref(), &module, "run", b"", &InstanceConfig::default());
+        let expected = if is_extism(engine.id()) {
+            // `call_get_error_code` returns the (empty) output when no error message was set.
+            Outcome::Returned(Vec::new())
+        } else {
+            Outcome::GuestError(GuestError {
+                code: 7,
+                message: String::new(),
+            })
+        };
+        assert_eq!(call.outcome, expected, "{}", engine.id());
+    }
+}
+
+#[test]
+fn a_bad_kernel_offset_is_a_classified_fault() {
+    let module = wat(r#"(module
+        (import "extism:host/env" "load_u64" (func $load (param i64) (result i64)))
+        (memory (export "memory") 1)
+        (func (export "run") (result i32) (drop (call $load (i64.const 0x7fffffff))) i32.const 0))"#);
+    for engine in engines() {
+        let call = run_once(engine.as_ref(), &module, "run", b"", &InstanceConfig::default());
+        if !is_extism(engine.id()) {
+            assert_eq!(call.outcome, Outcome::Trap(TrapKind::KernelFault), "{}", engine.id());
+        }
+    }
+}
