@@ -5,7 +5,7 @@ use std::process::{Command, ExitCode};
 pub fn run(cargo_args: &[String]) -> Result<ExitCode> {
     crate::guests::build()?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["test", "--workspace"])
+        .args(["test", "--workspace", "--no-fail-fast"])
         .args(cargo_args)
         .status()
         .context("running cargo test")?;

@@ -9,7 +9,7 @@ impl KernelAccess for ExtismKernel<'_> {
         let handle = self
             .0
             .memory_handle(offset)
-            .filter(|h| offset == 0 || h.len() > 0)
+            .filter(|h| offset == 0 || !h.is_empty())
             .ok_or_else(|| HostFault::Kernel(format!("{offset} is not the start of a live block")))?;
         self.0
             .memory_bytes(handle)

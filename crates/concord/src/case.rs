@@ -91,7 +91,7 @@ impl Expect {
 
 pub fn parse_hex(hex: &str) -> Result<Vec<u8>> {
     let digits: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         bail!("hex has an odd number of digits");
     }
     (0..digits.len())
