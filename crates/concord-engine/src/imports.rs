@@ -4,7 +4,7 @@
 use crate::InstanceConfig;
 use crate::host::{HostCallback, HostFault, HostFunction, Val, ValType};
 use crate::kernel::{ENV_MODULE, Kernel, LogLevel};
-use crate::wasi::ERRNO_NOTCAPABLE;
+use crate::wasi::ERRNO_BADF;
 use crate::wasi::{GuestMemory, WASI_MODULE, Wasi};
 
 /// The per-instance host state every linked function works on.
@@ -213,8 +213,8 @@ fn wasi_function(name: &str) -> Option<Entry> {
             errno(s.wasi.fd_filestat_get(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?)?)
         }),
         // No preopened directories.
-        "fd_prestat_get" => (&[I32, I32], &[I32], |_, _, _| errno(crate::wasi::ERRNO_BADF)),
-        "fd_prestat_dir_name" => (&[I32, I32, I32], &[I32], |_, _, _| errno(crate::wasi::ERRNO_BADF)),
+        "fd_prestat_get" => (&[I32, I32], &[I32], |_, _, _| errno(ERRNO_BADF)),
+        "fd_prestat_dir_name" => (&[I32, I32, I32], &[I32], |_, _, _| errno(ERRNO_BADF)),
         "environ_sizes_get" | "args_sizes_get" => (&[I32, I32], &[I32], |s, m, a| {
             errno(s.wasi.sizes_get(memory(m)?, ptr(a, 0)?, ptr(a, 1)?)?)
         }),
@@ -228,8 +228,9 @@ fn wasi_function(name: &str) -> Option<Entry> {
         }),
         "sched_yield" => (&[], &[I32], |_, _, _| errno(crate::wasi::ERRNO_SUCCESS)),
         "proc_exit" => (&[I32], &[], |_, _, a| Err(HostFault::Exit(i32_arg(a, 0)?))),
+        // No directory is preopened, so no directory fd is valid.
         "path_open" => (&[I32, I32, I32, I32, I32, I64, I64, I32, I32], &[I32], |_, _, _| {
-            errno(ERRNO_NOTCAPABLE)
+            errno(ERRNO_BADF)
         }),
         _ => return None,
     };

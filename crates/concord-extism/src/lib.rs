@@ -201,6 +201,17 @@ fn classify(error: &extism::Error, code: i32) -> Outcome {
     if let Some(trap) = error.downcast_ref::<wasmtime_extism::Trap>() {
         return trap_outcome(*trap);
     }
+    if let Some(exit) = error.downcast_ref::<wasi_common_extism::I32Exit>() {
+        return Outcome::GuestError(GuestError {
+            code: exit.0,
+            message: String::new(),
+        });
+    }
+    // wasmtime attaches a backtrace to an error raised inside a host function: here, one of
+    // Extism's kernel or WASI functions refusing what the guest passed it.
+    if error.downcast_ref::<wasmtime_extism::WasmBacktrace>().is_some() && !is_limit_message(error) {
+        return Outcome::Trap(TrapKind::KernelFault);
+    }
     let root = error.root_cause().to_string();
     match root.as_str() {
         "oom" => Outcome::LimitHit(LimitKind::Memory),
@@ -208,6 +219,13 @@ fn classify(error: &extism::Error, code: i32) -> Outcome {
         "plugin ran out of fuel" => Outcome::LimitHit(LimitKind::Fuel),
         _ => Outcome::GuestError(GuestError { code, message: root }),
     }
+}
+
+fn is_limit_message(error: &extism::Error) -> bool {
+    matches!(
+        error.root_cause().to_string().as_str(),
+        "oom" | "timeout" | "plugin ran out of fuel"
+    )
 }
 
 fn trap_outcome(trap: wasmtime_extism::Trap) -> Outcome {

@@ -2,6 +2,8 @@
 //! link these functions; what they do is identical on every engine.
 
 mod arena;
+#[cfg(test)]
+mod tests;
 
 pub use arena::Arena;
 

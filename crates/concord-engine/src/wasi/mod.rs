@@ -13,7 +13,6 @@ pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
 pub const ERRNO_SUCCESS: i32 = 0;
 pub const ERRNO_BADF: i32 = 8;
 pub const ERRNO_SPIPE: i32 = 70;
-pub const ERRNO_NOTCAPABLE: i32 = 76;
 
 const FILETYPE_CHARACTER_DEVICE: u8 = 2;
 /// Captured bytes per stream; the rest is counted, not kept, so a guest cannot exhaust the host.

@@ -1,0 +1,91 @@
+use super::Kernel;
+use crate::HostFault;
+
+fn kernel() -> Kernel {
+    Kernel::new(Some(1024), Default::default())
+}
+
+#[test]
+fn a_block_reads_back_what_was_stored() {
+    let mut k = kernel();
+    let block = k.alloc(16).unwrap();
+    k.store_u64(block + 8, 0x0102_0304_0506_0708).unwrap();
+    k.store_u8(block, 9).unwrap();
+    assert_eq!(k.load_u64(block + 8).unwrap(), 0x0102_0304_0506_0708);
+    assert_eq!(k.load_u8(block).unwrap(), 9);
+    assert_eq!(k.length(block), 16);
+}
+
+#[test]
+fn every_out_of_block_access_is_a_fault() {
+    let mut k = kernel();
+    let block = k.alloc(16).unwrap();
+    for offset in [0, block - 1, block + 9, block + 16, u64::MAX - 3, u64::MAX] {
+        assert!(
+            matches!(k.load_u64(offset), Err(HostFault::Kernel(_))),
+            "load_u64({offset})"
+        );
+        assert!(
+            matches!(k.store_u64(offset, 1), Err(HostFault::Kernel(_))),
+            "store_u64({offset})"
+        );
+    }
+    assert!(matches!(k.load_u8(block + 16), Err(HostFault::Kernel(_))));
+    assert!(matches!(k.output_set(block, 17), Err(HostFault::Kernel(_))));
+    assert!(matches!(k.output_set(block + 8, u64::MAX), Err(HostFault::Kernel(_))));
+}
+
+#[test]
+fn freed_blocks_are_not_readable_and_are_reused() {
+    let mut k = kernel();
+    let block = k.alloc(32).unwrap();
+    k.free(block).unwrap();
+    assert_eq!(k.length(block), 0);
+    assert!(k.load_u8(block).is_err());
+    assert!(
+        matches!(k.free(block), Err(HostFault::Kernel(_))),
+        "double free is a fault"
+    );
+    assert_eq!(k.alloc(8).unwrap(), block, "a freed block that fits is reused");
+    assert_eq!(k.load_u64(block).unwrap(), 0, "a reused block starts zeroed");
+}
+
+#[test]
+fn the_arena_stays_within_its_limit() {
+    let mut k = kernel();
+    assert_eq!(k.alloc(2048), Err(HostFault::OutOfMemory));
+    assert_eq!(k.alloc(u64::MAX), Err(HostFault::OutOfMemory));
+    assert!(k.alloc(512).is_ok());
+}
+
+#[test]
+fn input_reads_are_bounded() {
+    let mut k = kernel();
+    k.begin_call(b"0123456789");
+    assert_eq!(k.input_load_u8(9).unwrap(), b'9');
+    assert_eq!(k.input_load_u64(2).unwrap(), u64::from_le_bytes(*b"23456789"));
+    assert!(k.input_load_u8(10).is_err());
+    assert!(k.input_load_u64(3).is_err());
+    assert!(k.input_load_u64(u64::MAX - 2).is_err());
+}
+
+#[test]
+fn vars_survive_calls_and_config_is_read_only() {
+    let mut k = Kernel::new(Some(1024), [("key".to_string(), "value".to_string())].into());
+    let key = k.write_block_for_test(b"n");
+    let value = k.write_block_for_test(b"42");
+    k.var_set(key, value).unwrap();
+    k.begin_call(b"");
+    let key = k.write_block_for_test(b"n");
+    let read = k.var_get(key).unwrap();
+    assert_eq!(k.arena().block(read).unwrap(), b"42");
+    let config_key = k.write_block_for_test(b"key");
+    let config = k.config_get(config_key).unwrap();
+    assert_eq!(k.arena().block(config).unwrap(), b"value");
+}
+
+impl Kernel {
+    fn write_block_for_test(&mut self, bytes: &[u8]) -> u64 {
+        crate::KernelAccess::write_block(self, bytes).unwrap()
+    }
+}

@@ -1,0 +1,79 @@
+//! The WASI preview1 subset on the native kernel: captured stdout, seeded randomness, exit codes,
+//! no file access, and bounds-checked pointers. Extism brings its own WASI (wasi-common); where it
+//! behaves differently the test says what it does instead.
+
+use concord::engine::wasi::{ERRNO_BADF, GuestMemory, Wasi};
+use concord::engine::{GuestError, InstanceConfig, Outcome, TrapKind};
+use concord_tests::{engines, guest, run_once};
+
+fn call(engine: &dyn concord::engine::Engine, export: &str) -> concord::engine::Call {
+    run_once(engine, &guest("wasi"), export, b"", &InstanceConfig::default())
+}
+
+fn native() -> impl Iterator<Item = &'static std::sync::Arc<dyn concord::engine::Engine>> {
+    engines().iter().filter(|e| e.id() != "extism")
+}
+
+#[test]
+fn stdout_is_captured() {
+    for engine in native() {
+        let call = call(engine.as_ref(), "write");
+        let mut expected = 0i32.to_le_bytes().to_vec();
+        expected.extend(6u32.to_le_bytes());
+        assert_eq!(call.outcome, Outcome::Returned(expected), "{}", engine.id());
+        assert_eq!(call.stdout, b"hello\n", "{}", engine.id());
+    }
+}
+
+#[test]
+fn randomness_is_seeded_and_the_same_on_every_native_engine() {
+    let mut model = [0u8; 16];
+    Wasi::default()
+        .random_get(&mut GuestMemory::new(&mut model), 0, 16)
+        .expect("in bounds");
+    assert_ne!(model, [0u8; 16]);
+    for engine in native() {
+        assert_eq!(
+            call(engine.as_ref(), "random").outcome,
+            Outcome::Returned(model.to_vec()),
+            "{}",
+            engine.id()
+        );
+    }
+}
+
+#[test]
+fn proc_exit_is_a_guest_error_with_its_code() {
+    for engine in engines() {
+        match call(engine.as_ref(), "exit").outcome {
+            Outcome::GuestError(GuestError { code: 3, message }) if message.is_empty() => {}
+            other => panic!("{}: expected exit code 3, got {other:?}", engine.id()),
+        }
+    }
+}
+
+#[test]
+fn the_host_file_system_is_out_of_reach() {
+    // No directory is preopened, so opening relative to fd 3 is EBADF, here and in Extism's WASI.
+    for engine in engines() {
+        let errno = call(engine.as_ref(), "open").outcome;
+        assert_eq!(
+            errno,
+            Outcome::Returned((ERRNO_BADF as u32).to_le_bytes().to_vec()),
+            "{}",
+            engine.id()
+        );
+    }
+}
+
+#[test]
+fn a_bad_iovec_is_a_kernel_fault_not_a_host_crash() {
+    for engine in engines() {
+        assert_eq!(
+            call(engine.as_ref(), "bad_iovec").outcome,
+            Outcome::Trap(TrapKind::KernelFault),
+            "{}",
+            engine.id()
+        );
+    }
+}
