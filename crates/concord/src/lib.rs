@@ -7,6 +7,7 @@ pub mod guests;
 pub mod registry;
 pub mod report;
 pub mod runner;
+pub mod timed;
 
 pub use concord_engine as engine;
 pub use registry::{all_engines, select};

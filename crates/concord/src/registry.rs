@@ -5,6 +5,11 @@ use anyhow::{Result, bail};
 use concord_engine::Engine;
 use std::sync::Arc;
 
+// With no backend feature enabled the list is never pushed to.
+#[cfg_attr(
+    not(any(feature = "wasmtime", feature = "wasmer", feature = "wasmi", feature = "extism")),
+    allow(unused_mut)
+)]
 pub fn all_engines() -> Vec<Arc<dyn Engine>> {
     let mut engines: Vec<Arc<dyn Engine>> = Vec::new();
     #[cfg(feature = "wasmtime")]
