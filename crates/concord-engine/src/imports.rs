@@ -41,7 +41,42 @@ pub struct Import {
     body: Body,
 }
 
+/// The most parameters or results a host function may have (WASI's widest takes 9).
+pub const MAX_ARITY: usize = 16;
+
 impl Import {
+    /// Runs the function with arguments converted by the backend, handing each result to `emit`,
+    /// without allocating: this is on the path of every kernel call a guest makes.
+    pub fn invoke_with(
+        &self,
+        state: &mut HostState,
+        memory: Option<&mut GuestMemory>,
+        args: impl Iterator<Item = Val>,
+        emit: impl FnMut(usize, Val),
+    ) -> Result<(), HostFault> {
+        let mut arg_buf = [Val::I32(0); MAX_ARITY];
+        let mut count = 0;
+        for arg in args {
+            *arg_buf
+                .get_mut(count)
+                .ok_or_else(|| HostFault::User("too many arguments".into()))? = arg;
+            count += 1;
+        }
+        let mut out_buf = [Val::I32(0); MAX_ARITY];
+        let out = out_buf
+            .get_mut(..self.results.len())
+            .ok_or_else(|| HostFault::User("too many results".into()))?;
+        for (slot, ty) in out.iter_mut().zip(&self.results) {
+            *slot = Val::zero(*ty);
+        }
+        self.invoke(state, memory, &arg_buf[..count], out)?;
+        out.iter().copied().enumerate().for_each({
+            let mut emit = emit;
+            move |(i, v)| emit(i, v)
+        });
+        Ok(())
+    }
+
     /// Runs the function. `results` has one slot per declared result.
     pub fn invoke(
         &self,

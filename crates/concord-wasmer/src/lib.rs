@@ -151,8 +151,9 @@ impl Module for WasmerModule {
                 &env,
                 ty,
                 move |mut env: FunctionEnvMut<Env>, params: &[Value]| {
-                    let args: Vec<_> = params.iter().map(from_val).collect();
-                    let mut out: Vec<_> = resolved.results.iter().map(|t| concord_engine::Val::zero(*t)).collect();
+                    let args = params.iter().map(from_val);
+                    let mut out = Vec::with_capacity(resolved.results.len());
+                    let emit = |_, v| out.push(to_val(v));
                     let (data, store) = env.data_and_store_mut();
                     let outcome = match data.memory.as_ref().filter(|_| resolved.needs_memory) {
                         Some(memory) => {
@@ -160,12 +161,12 @@ impl Module for WasmerModule {
                             // SAFETY: the guest is suspended in this host call and its memory is not
                             // shared, so nothing else reads or writes it while the slice lives.
                             let bytes = unsafe { view.data_unchecked_mut() };
-                            resolved.invoke(&mut data.host, Some(&mut GuestMemory::new(bytes)), &args, &mut out)
+                            resolved.invoke_with(&mut data.host, Some(&mut GuestMemory::new(bytes)), args, emit)
                         }
-                        None => resolved.invoke(&mut data.host, None, &args, &mut out),
+                        None => resolved.invoke_with(&mut data.host, None, args, emit),
                     };
                     outcome.map_err(|fault| RuntimeError::user(Box::new(fault)))?;
-                    Ok(out.into_iter().map(to_val).collect())
+                    Ok(out)
                 },
             );
             imports.define(&module, &name, function);

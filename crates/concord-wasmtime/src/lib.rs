@@ -133,21 +133,17 @@ impl Module for WasmtimeModule {
             }
             imports.push(
                 Func::new(&mut store, ty, move |mut caller, params, results| {
-                    let args: Vec<_> = params.iter().map(from_val).collect();
-                    let mut out: Vec<_> = resolved.results.iter().map(|t| concord_engine::Val::zero(*t)).collect();
+                    let args = params.iter().map(from_val);
+                    let emit = |i: usize, v| results[i] = to_val(v);
                     let memory = caller.data().memory.filter(|_| resolved.needs_memory);
                     let outcome = match memory {
                         Some(memory) => {
                             let (bytes, data) = memory.data_and_store_mut(&mut caller);
-                            resolved.invoke(&mut data.host, Some(&mut GuestMemory::new(bytes)), &args, &mut out)
+                            resolved.invoke_with(&mut data.host, Some(&mut GuestMemory::new(bytes)), args, emit)
                         }
-                        None => resolved.invoke(&mut caller.data_mut().host, None, &args, &mut out),
+                        None => resolved.invoke_with(&mut caller.data_mut().host, None, args, emit),
                     };
-                    outcome.map_err(wasmtime::Error::new)?;
-                    for (slot, value) in results.iter_mut().zip(out) {
-                        *slot = to_val(value);
-                    }
-                    Ok(())
+                    outcome.map_err(wasmtime::Error::new)
                 })
                 .into(),
             );

@@ -1,11 +1,15 @@
 //! Concord: runs the same plugin bytes on every engine configuration, compares what each one
 //! does, and reports where they differ.
 
+pub mod advice;
 pub mod case;
 pub mod divergence;
 pub mod guests;
+pub mod performance;
 pub mod registry;
 pub mod report;
+pub mod report_html;
+pub mod report_md;
 pub mod runner;
 pub mod timed;
 

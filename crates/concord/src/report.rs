@@ -13,6 +13,9 @@ pub struct Report {
     pub summary: Summary,
     /// Documented divergences that did not show in this run although their cases ran.
     pub stale: Vec<Divergence>,
+    /// Per-engine costs, measured in this run (absent from partial shard reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance: Option<crate::performance::Performance>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,7 +54,7 @@ pub struct Summary {
 
 impl Report {
     pub fn new(engines: &[Arc<dyn Engine>], cases: &[CaseResult], divergences: &Divergences) -> Self {
-        let results: Vec<ResultEntry> = cases
+        let results = cases
             .iter()
             .flat_map(|case| {
                 case.engines.iter().map(move |r| ResultEntry {
@@ -68,9 +71,32 @@ impl Report {
                 })
             })
             .collect();
+        let engines = engines
+            .iter()
+            .map(|e| {
+                let info = e.info();
+                EngineEntry {
+                    id: info.id.clone(),
+                    engine: info.engine.clone(),
+                    version: info.version.clone(),
+                    compiler: info.compiler.clone(),
+                }
+            })
+            .collect();
+        Report::from_entries(engines, results, divergences)
+    }
+
+    /// Summary and stale divergences follow from the entries, so a report can be rebuilt from
+    /// partial ones.
+    pub fn from_entries(engines: Vec<EngineEntry>, mut results: Vec<ResultEntry>, divergences: &Divergences) -> Self {
+        let position = |id: &str| engines.iter().position(|e| e.id == id).unwrap_or(usize::MAX);
+        results.sort_by_key(|r| (r.scenario.clone(), r.case.clone(), position(&r.engine)));
+        results.dedup_by(|a, b| a.scenario == b.scenario && a.case == b.case && a.engine == b.engine);
         let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
+        let mut case_ids: Vec<_> = results.iter().map(|r| (&r.scenario, &r.case)).collect();
+        case_ids.dedup();
         let summary = Summary {
-            cases: cases.len(),
+            cases: case_ids.len(),
             results: results.len(),
             agree: count(Verdict::Agree),
             diverge: count(Verdict::Diverge),
@@ -78,8 +104,9 @@ impl Report {
             unsupported: count(Verdict::Unsupported),
         };
         let ran = |d: &Divergence| {
-            cases.iter().any(|c| d.applies_to_case(&c.case.scenario, &c.case.name))
-                && engines.iter().any(|e| e.id() == d.engine)
+            results
+                .iter()
+                .any(|r| r.engine == d.engine && d.applies_to_case(&r.scenario, &r.case))
         };
         let shown = |d: &Divergence| {
             results.iter().any(|r| {
@@ -96,22 +123,37 @@ impl Report {
             .cloned()
             .collect();
         Report {
-            engines: engines
-                .iter()
-                .map(|e| {
-                    let info = e.info();
-                    EngineEntry {
-                        id: info.id.clone(),
-                        engine: info.engine.clone(),
-                        version: info.version.clone(),
-                        compiler: info.compiler.clone(),
-                    }
-                })
-                .collect(),
+            engines,
             results,
             summary,
             stale,
+            performance: None,
         }
+    }
+
+    /// Folds partial reports (from `--shard K/N` runs) into one.
+    pub fn merge(parts: Vec<Report>, divergences: &Divergences) -> Self {
+        let mut engines: Vec<EngineEntry> = Vec::new();
+        let mut results = Vec::new();
+        let mut performance = None;
+        for part in parts {
+            for engine in part.engines {
+                if !engines.iter().any(|e| e.id == engine.id) {
+                    engines.push(engine);
+                }
+            }
+            results.extend(part.results);
+            performance = performance.or(part.performance);
+        }
+        let mut merged = Report::from_entries(engines, results, divergences);
+        merged.performance = performance;
+        merged
+    }
+
+    pub fn result(&self, scenario: &str, case: &str, engine: &str) -> Option<&ResultEntry> {
+        self.results
+            .iter()
+            .find(|r| r.scenario == scenario && r.case == case && r.engine == engine)
     }
 
     /// The engine × case matrix as text, one row per case.
@@ -137,9 +179,7 @@ impl Report {
             out += &format!("{:width$}", format!("{scenario}/{case}"));
             for engine in &self.engines {
                 let cell = self
-                    .results
-                    .iter()
-                    .find(|r| r.scenario == scenario && r.case == case && r.engine == engine.id)
+                    .result(scenario, case, &engine.id)
                     .map_or("", |r| symbol(r.verdict));
                 out += &format!("  {:>w$}", cell, w = engine.id.len().max(5));
             }

@@ -1,0 +1,213 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no network).
+
+use crate::advice::advise;
+use crate::report::{Report, symbol};
+use crate::report_md::{LIMIT_CASES, case_ids, scenarios};
+use crate::runner::Verdict;
+use std::fmt::Write;
+
+const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}\
+th{background:#f3f3f3}.agree{background:#e3f4e1}.documented{background:#fff4d6}.diverge{background:#f9d3d3;font-weight:bold}\
+.unsupported{background:#eee}.charts{display:flex;flex-wrap:wrap;gap:2em}h1,h2{font-weight:600}code{background:#f3f3f3;padding:0 3px}";
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn class(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Agree => "agree",
+        Verdict::Documented => "documented",
+        Verdict::Diverge => "diverge",
+        Verdict::Unsupported => "unsupported",
+    }
+}
+
+/// A horizontal bar chart as inline SVG.
+pub fn bar_chart(title: &str, unit: &str, bars: &[(String, f64)]) -> String {
+    let (label_width, bar_width, row) = (150.0, 320.0, 22.0);
+    let max = bars
+        .iter()
+        .map(|(_, v)| *v)
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let height = 30.0 + row * bars.len() as f64;
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{height}" role="img" aria-label="{}"><text x="0" y="16" font-weight="600">{}</text>"#,
+        label_width + bar_width + 90.0,
+        esc(title),
+        esc(title)
+    );
+    for (i, (label, value)) in bars.iter().enumerate() {
+        let y = 26.0 + row * i as f64;
+        let width = (value / max * bar_width).max(1.0);
+        let _ = write!(
+            svg,
+            r##"<text x="0" y="{}" font-size="12">{}</text><rect x="{label_width}" y="{y}" width="{width:.1}" height="{}" fill="#4a7fc1"/><text x="{}" y="{}" font-size="12">{} {}</text>"##,
+            y + 14.0,
+            esc(label),
+            row - 6.0,
+            label_width + width + 5.0,
+            y + 14.0,
+            format_value(*value),
+            esc(unit)
+        );
+    }
+    svg + "</svg>"
+}
+
+fn format_value(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else if value >= 1.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+    }
+}
+
+pub fn html(report: &Report) -> String {
+    let mut h = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Concord conformance report</title><style>{STYLE}</style></head><body>"
+    );
+    let s = &report.summary;
+    let _ = write!(
+        h,
+        "<h1>Concord conformance report</h1><p>{} cases on {} engine configurations: <b>{} agree, {} documented, {} diverge, {} unsupported</b>.</p>",
+        s.cases,
+        report.engines.len(),
+        s.agree,
+        s.documented,
+        s.diverge,
+        s.unsupported
+    );
+    let head: String = report
+        .engines
+        .iter()
+        .map(|e| format!("<th>{}</th>", esc(&e.id)))
+        .collect();
+
+    let _ = write!(
+        h,
+        "<h2>Conformance matrix</h2><table id=\"matrix\"><tr><th>scenario</th>{head}</tr>"
+    );
+    for scenario in scenarios(report) {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&scenario));
+        for e in &report.engines {
+            let of = |v: Verdict| {
+                report
+                    .results
+                    .iter()
+                    .filter(|r| r.scenario == scenario && r.engine == e.id && r.verdict == v)
+                    .count()
+            };
+            let worst = [
+                Verdict::Diverge,
+                Verdict::Documented,
+                Verdict::Unsupported,
+                Verdict::Agree,
+            ]
+            .into_iter()
+            .find(|v| of(*v) > 0);
+            let _ = write!(
+                h,
+                "<td class=\"{}\">{} agree, {} documented, {} diverge</td>",
+                worst.map_or("", class),
+                of(Verdict::Agree),
+                of(Verdict::Documented),
+                of(Verdict::Diverge)
+            );
+        }
+        h += "</tr>";
+    }
+    h += "</table>";
+
+    let _ = write!(h, "<h3>Every case</h3><table><tr><th>case</th>{head}</tr>");
+    for (scenario, case) in case_ids(report) {
+        let _ = write!(h, "<tr><td>{}/{}</td>", esc(&scenario), esc(&case));
+        for e in &report.engines {
+            match report.result(&scenario, &case, &e.id) {
+                Some(r) => {
+                    let title = esc(r.note.as_deref().unwrap_or(&r.detail));
+                    let _ = write!(
+                        h,
+                        "<td class=\"{}\" title=\"{title}\">{}</td>",
+                        class(r.verdict),
+                        symbol(r.verdict)
+                    );
+                }
+                None => h += "<td></td>",
+            }
+        }
+        h += "</tr>";
+    }
+    h += "</table>";
+
+    let limit_head: String = LIMIT_CASES.iter().map(|c| format!("<th>{}</th>", esc(c.2))).collect();
+    let _ = write!(
+        h,
+        "<h2>Limit semantics as measured</h2><table><tr><th>engine</th>{limit_head}</tr>"
+    );
+    for e in &report.engines {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&e.id));
+        for (scenario, case, _) in LIMIT_CASES {
+            let cell = report
+                .result(scenario, case, &e.id)
+                .map_or("not run".to_string(), |r| r.detail.clone());
+            let _ = write!(h, "<td>{}</td>", esc(&cell));
+        }
+        h += "</tr>";
+    }
+    h += "</table>";
+
+    if let Some(performance) = &report.performance {
+        let m = &performance.machine;
+        let _ = write!(
+            h,
+            "<h2>What each engine costs</h2><p>Medians on {} ({} cores, {}), the <code>stream</code> plugin, one run.</p><div class=\"charts\">",
+            esc(&m.cpu),
+            m.cores,
+            esc(&m.os)
+        );
+        let series = |f: &dyn Fn(&crate::performance::EngineCost) -> f64| -> Vec<(String, f64)> {
+            performance.engines.iter().map(|c| (c.id.clone(), f(c))).collect()
+        };
+        h += &bar_chart("compile (ms)", "ms", &series(&|c| c.compile_us / 1e3));
+        h += &bar_chart("instantiate (ms)", "ms", &series(&|c| c.instantiate_us / 1e3));
+        h += &bar_chart("empty call (µs)", "µs", &series(&|c| c.call_us));
+        h += &bar_chart("stream throughput at 1 MiB", "MiB/s", &series(&|c| c.stream_mib_s_1m));
+        h += "</div><h2>Which engine for which embedder</h2><ul>";
+        for a in advise(report) {
+            let _ = write!(
+                h,
+                "<li><b>{}</b>: {} — {}</li>",
+                esc(a.need),
+                esc(&a.engine),
+                esc(&a.why)
+            );
+        }
+        h += "</ul>";
+    }
+
+    let differences: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Agree).collect();
+    if !differences.is_empty() {
+        h += "<h2>Differences</h2><ul>";
+        for r in differences {
+            let _ = write!(
+                h,
+                "<li class=\"{}\">{}/{} on {}: {}</li>",
+                class(r.verdict),
+                esc(&r.scenario),
+                esc(&r.case),
+                esc(&r.engine),
+                esc(r.note.as_deref().unwrap_or(""))
+            );
+        }
+        h += "</ul>";
+    }
+    h + "</body></html>"
+}

@@ -1,0 +1,182 @@
+//! `report.md`: the report for people reading it in a repository or a CI log.
+
+use crate::advice::advise;
+use crate::report::{Report, symbol};
+use crate::runner::Verdict;
+use std::fmt::Write;
+
+/// The cases whose outcomes make up the limit-semantics table, and what each column means.
+pub const LIMIT_CASES: [(&str, &str, &str); 4] = [
+    ("growth", "past-limit", "grow past the limit"),
+    ("growth", "initial-over-limit", "initial memory over the limit"),
+    ("runaway", "loop-fuel", "infinite loop, fuel budget"),
+    ("runaway", "loop-deadline", "infinite loop, deadline"),
+];
+
+pub fn markdown(report: &Report) -> String {
+    let mut md = String::new();
+    let s = &report.summary;
+    let _ = writeln!(md, "# Concord conformance report\n");
+    let _ = writeln!(
+        md,
+        "{} cases on {} engine configurations: **{} agree, {} documented, {} diverge, {} unsupported**.\n",
+        s.cases,
+        report.engines.len(),
+        s.agree,
+        s.documented,
+        s.diverge,
+        s.unsupported
+    );
+    let _ = writeln!(md, "| engine | version | compiler |\n|---|---|---|");
+    for e in &report.engines {
+        let _ = writeln!(md, "| {} | {} {} | {} |", e.id, e.engine, e.version, e.compiler);
+    }
+
+    let _ = writeln!(md, "\n## Conformance matrix\n");
+    let _ = writeln!(
+        md,
+        "Per scenario and engine: cases that agree / are documented differences / diverge.\n"
+    );
+    let header: Vec<_> = report.engines.iter().map(|e| e.id.as_str()).collect();
+    let _ = writeln!(
+        md,
+        "| scenario | {} |\n|---|{}",
+        header.join(" | "),
+        "---|".repeat(header.len())
+    );
+    for scenario in scenarios(report) {
+        let cells: Vec<String> = report
+            .engines
+            .iter()
+            .map(|e| {
+                let count = |v: Verdict| {
+                    report
+                        .results
+                        .iter()
+                        .filter(|r| r.scenario == scenario && r.engine == e.id && r.verdict == v)
+                        .count()
+                };
+                let (a, d, x, u) = (
+                    count(Verdict::Agree),
+                    count(Verdict::Documented),
+                    count(Verdict::Diverge),
+                    count(Verdict::Unsupported),
+                );
+                let mut cell = format!("{a} / {d} / {x}");
+                if u > 0 {
+                    cell += &format!(" ({u} unsupported)");
+                }
+                if x > 0 { format!("**{cell}**") } else { cell }
+            })
+            .collect();
+        let _ = writeln!(md, "| {scenario} | {} |", cells.join(" | "));
+    }
+
+    let _ = writeln!(md, "\n### Every case\n");
+    let _ = writeln!(
+        md,
+        "| case | {} |\n|---|{}",
+        header.join(" | "),
+        "---|".repeat(header.len())
+    );
+    for (scenario, case) in case_ids(report) {
+        let cells: Vec<_> = report
+            .engines
+            .iter()
+            .map(|e| report.result(&scenario, &case, &e.id).map_or("", |r| symbol(r.verdict)))
+            .collect();
+        let _ = writeln!(md, "| {scenario}/{case} | {} |", cells.join(" | "));
+    }
+
+    let _ = writeln!(md, "\n## Limit semantics as measured\n");
+    let _ = writeln!(
+        md,
+        "| engine | {} |\n|---|{}",
+        LIMIT_CASES.map(|c| c.2).join(" | "),
+        "---|".repeat(LIMIT_CASES.len())
+    );
+    for e in &report.engines {
+        let cells: Vec<String> = LIMIT_CASES
+            .iter()
+            .map(|(scenario, case, _)| {
+                report
+                    .result(scenario, case, &e.id)
+                    .map_or("not run".to_string(), |r| r.detail.clone())
+            })
+            .collect();
+        let _ = writeln!(md, "| {} | {} |", e.id, cells.join(" | "));
+    }
+
+    if let Some(performance) = &report.performance {
+        let m = &performance.machine;
+        let _ = writeln!(md, "\n## What each engine costs\n");
+        let _ = writeln!(
+            md,
+            "Medians on {} ({} cores, {}), the `stream` plugin, one run.\n",
+            m.cpu, m.cores, m.os
+        );
+        let _ = writeln!(
+            md,
+            "| engine | compile | instantiate | empty call | stream 64 KiB | stream 1 MiB | memory / instance |\n|---|---|---|---|---|---|---|"
+        );
+        for c in &performance.engines {
+            let memory = c
+                .memory_per_instance_kib
+                .map_or("-".to_string(), |k| format!("{k:.0} KiB"));
+            let _ = writeln!(
+                md,
+                "| {} | {:.2} ms | {:.3} ms | {:.1} µs | {:.0} MiB/s | {:.0} MiB/s | {memory} |",
+                c.id,
+                c.compile_us / 1e3,
+                c.instantiate_us / 1e3,
+                c.call_us,
+                c.stream_mib_s_64k,
+                c.stream_mib_s_1m
+            );
+        }
+        let _ = writeln!(md, "\n## Which engine for which embedder\n");
+        for a in advise(report) {
+            let _ = writeln!(md, "- **{}**: {} — {}", a.need, a.engine, a.why);
+        }
+    }
+
+    let documented: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Agree).collect();
+    if !documented.is_empty() {
+        let _ = writeln!(md, "\n## Differences\n");
+        for r in documented {
+            let _ = writeln!(
+                md,
+                "- {} `{}/{}` on {}: {}",
+                symbol(r.verdict),
+                r.scenario,
+                r.case,
+                r.engine,
+                r.note.as_deref().unwrap_or("")
+            );
+        }
+    }
+    for d in &report.stale {
+        let _ = writeln!(
+            md,
+            "- stale: {} `{}/{}` no longer shows: {}",
+            d.engine, d.scenario, d.case, d.reason
+        );
+    }
+    md
+}
+
+pub fn scenarios(report: &Report) -> Vec<String> {
+    let mut scenarios: Vec<String> = report.results.iter().map(|r| r.scenario.clone()).collect();
+    scenarios.dedup();
+    scenarios
+}
+
+pub fn case_ids(report: &Report) -> Vec<(String, String)> {
+    let mut cases: Vec<_> = report
+        .results
+        .iter()
+        .map(|r| (r.scenario.clone(), r.case.clone()))
+        .collect();
+    cases.dedup();
+    cases
+}
