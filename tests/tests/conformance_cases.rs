@@ -12,8 +12,9 @@ use concord_tests::engines;
 fn every_case_agrees_or_is_documented() {
     let dir = concord::conformance_dir();
     let divergences = Divergences::load(&dir.join("divergences.toml")).expect("divergences.toml parses");
-    let cases = load_cases(&dir.join("cases")).expect("case files parse");
+    let mut cases = load_cases(&dir.join("cases")).expect("case files parse");
     assert!(!cases.is_empty(), "no cases found under {}", dir.display());
+    cases.extend(concord::scenario::generate(0xc0c0_5eed, 32, None));
     let mut runner = Runner::new(engines().to_vec());
     let results: Vec<_> = cases.iter().map(|case| runner.run(case, &divergences)).collect();
     let report = Report::new(engines(), &results, &divergences);

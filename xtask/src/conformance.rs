@@ -22,10 +22,18 @@ pub struct Args {
     /// Fold partial reports into one report instead of running anything.
     #[arg(long, num_args = 1..)]
     merge: Vec<PathBuf>,
+    /// Generated cases per scenario, on top of the case files.
+    #[arg(long, default_value_t = 64)]
+    cases: usize,
+    /// Seed for the generated cases; the same seed replays the same cases.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
     /// Do not measure what each engine costs.
     #[arg(long)]
     skip_costs: bool,
 }
+
+const DEFAULT_SEED: u64 = 0xc0c0_5eed;
 
 fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     let (k, n) = text.split_once('/').ok_or("expected K/N")?;
@@ -64,6 +72,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .into_iter()
         .filter(|c| args.scenario.as_ref().is_none_or(|s| *s == c.scenario))
         .collect();
+    cases.extend(concord::scenario::generate(
+        args.seed,
+        args.cases,
+        args.scenario.as_deref(),
+    ));
     if let Some(scenario) = &args.scenario
         && cases.is_empty()
     {
@@ -109,6 +122,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
             machine: machine(),
             engines: costs,
         });
+    }
+    for result in report
+        .results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Diverge && r.case.starts_with("gen-"))
+    {
+        println!(
+            "replay: cargo xtask conformance --scenario {} --seed {} --cases {} --engine {}   # {}",
+            result.scenario, args.seed, args.cases, result.engine, result.case
+        );
     }
     match args.shard {
         Some((k, n)) => finish(report, &format!("report.shard-{k}-of-{n}")),

@@ -57,6 +57,16 @@ pub struct Case {
     pub config: InstanceConfig,
     pub calls: u32,
     pub expect: Option<Outcome>,
+    /// Engines whose documented behaviour differs, each held to its own model.
+    pub documented: Vec<EngineModel>,
+}
+
+/// What a documented engine must do instead of `expect`, and why.
+#[derive(Debug, Clone)]
+pub struct EngineModel {
+    pub engine: String,
+    pub expect: Outcome,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -124,6 +134,7 @@ impl Case {
             config,
             calls: file.calls.unwrap_or(1).max(1),
             expect: file.expect.as_ref().map(Expect::outcome),
+            documented: Vec::new(),
         })
     }
 

@@ -11,6 +11,7 @@ pub mod report;
 pub mod report_html;
 pub mod report_md;
 pub mod runner;
+pub mod scenario;
 pub mod timed;
 
 pub use concord_engine as engine;

@@ -143,28 +143,21 @@ impl Runner {
             .iter()
             .map(|e| (e.id().to_string(), self.observe(e, case)))
             .collect();
-        let consensus = consensus(observations.iter().map(|(_, o)| o));
+        // Engines with a documented model of their own are expected to differ from the rest.
+        let modelled = |engine: &str| case.documented.iter().any(|m| m.engine == engine);
+        let consensus = consensus(observations.iter().filter(|(e, _)| !modelled(e)).map(|(_, o)| o));
         let expected = case.expect.as_ref().map(|outcome| Observation::fault(outcome.clone()));
         let engines = observations
             .into_iter()
             .map(|(engine, observation)| {
-                let differs_from = match (&expected, &consensus) {
-                    _ if matches!(observation.outcome, Outcome::Unsupported(_)) => None,
-                    (Some(model), _) if !observation.agrees_with(model) => Some("the expected outcome"),
-                    (_, Some(others)) if !observation.agrees_with(others) => Some("the other engines"),
-                    _ => None,
-                };
-                let (verdict, note) = match differs_from {
-                    None if matches!(observation.outcome, Outcome::Unsupported(_)) => (Verdict::Unsupported, None),
-                    None => (Verdict::Agree, None),
-                    Some(what) => match divergences.find(&engine, &case.scenario, &case.name, &observation.outcome) {
-                        Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
-                        None => (
-                            Verdict::Diverge,
-                            Some(format!("differs from {what}: {}", observation.outcome)),
-                        ),
-                    },
-                };
+                let (verdict, note) = verdict(
+                    case,
+                    &engine,
+                    &observation,
+                    expected.as_ref(),
+                    consensus.as_ref(),
+                    divergences,
+                );
                 EngineResult {
                     engine,
                     observation,
@@ -177,6 +170,49 @@ impl Runner {
             case: case.clone(),
             engines,
         }
+    }
+}
+
+/// An engine with a documented model of its own is held to that model; every other engine to the
+/// expected outcome and to the other engines.
+fn verdict(
+    case: &Case,
+    engine: &str,
+    observation: &Observation,
+    expected: Option<&Observation>,
+    consensus: Option<&Observation>,
+    divergences: &Divergences,
+) -> (Verdict, Option<String>) {
+    if matches!(observation.outcome, Outcome::Unsupported(_)) {
+        return (Verdict::Unsupported, None);
+    }
+    if let Some(model) = case.documented.iter().find(|m| m.engine == engine) {
+        let own = Observation::fault(model.expect.clone());
+        return if !observation.agrees_with(&own) {
+            (
+                Verdict::Diverge,
+                Some(format!("differs from its documented model: {}", observation.outcome)),
+            )
+        } else if expected.is_some_and(|e| observation.agrees_with(e)) {
+            (Verdict::Agree, None)
+        } else {
+            (Verdict::Documented, Some(model.reason.clone()))
+        };
+    }
+    let differs_from = match (expected, consensus) {
+        (Some(model), _) if !observation.agrees_with(model) => Some("the expected outcome"),
+        (_, Some(others)) if !observation.agrees_with(others) => Some("the other engines"),
+        _ => None,
+    };
+    match differs_from {
+        None => (Verdict::Agree, None),
+        Some(what) => match divergences.find(engine, &case.scenario, &case.name, &observation.outcome) {
+            Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
+            None => (
+                Verdict::Diverge,
+                Some(format!("differs from {what}: {}", observation.outcome)),
+            ),
+        },
     }
 }
 
