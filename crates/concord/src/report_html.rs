@@ -2,7 +2,7 @@
 
 use crate::advice::advise;
 use crate::report::{Report, symbol};
-use crate::report_md::{LIMIT_CASES, case_ids, scenarios};
+use crate::report_md::{LIMIT_CASES, case_ids, scenarios, verdict_counts};
 use crate::runner::Verdict;
 use std::fmt::Write;
 
@@ -115,18 +115,19 @@ pub fn html(report: &Report) -> String {
             .find(|v| of(*v) > 0);
             let _ = write!(
                 h,
-                "<td class=\"{}\">{} agree, {} documented, {} diverge</td>",
+                "<td class=\"{}\">{}</td>",
                 worst.map_or("", class),
-                of(Verdict::Agree),
-                of(Verdict::Documented),
-                of(Verdict::Diverge)
+                verdict_counts(report, &scenario, &e.id)
             );
         }
         h += "</tr>";
     }
     h += "</table>";
 
-    let _ = write!(h, "<h3>Every case</h3><table><tr><th>case</th>{head}</tr>");
+    let _ = write!(
+        h,
+        "<h3>Every named case (and any generated case that diverges)</h3><table><tr><th>case</th>{head}</tr>"
+    );
     for (scenario, case) in case_ids(report) {
         let _ = write!(h, "<tr><td>{}/{}</td>", esc(&scenario), esc(&case));
         for e in &report.engines {

@@ -48,31 +48,12 @@ pub fn markdown(report: &Report) -> String {
         let cells: Vec<String> = report
             .engines
             .iter()
-            .map(|e| {
-                let count = |v: Verdict| {
-                    report
-                        .results
-                        .iter()
-                        .filter(|r| r.scenario == scenario && r.engine == e.id && r.verdict == v)
-                        .count()
-                };
-                let (a, d, x, u) = (
-                    count(Verdict::Agree),
-                    count(Verdict::Documented),
-                    count(Verdict::Diverge),
-                    count(Verdict::Unsupported),
-                );
-                let mut cell = format!("{a} / {d} / {x}");
-                if u > 0 {
-                    cell += &format!(" ({u} unsupported)");
-                }
-                if x > 0 { format!("**{cell}**") } else { cell }
-            })
+            .map(|e| verdict_counts(report, &scenario, &e.id))
             .collect();
         let _ = writeln!(md, "| {scenario} | {} |", cells.join(" | "));
     }
 
-    let _ = writeln!(md, "\n### Every case\n");
+    let _ = writeln!(md, "\n### Every named case (and any generated case that diverges)\n");
     let _ = writeln!(
         md,
         "| case | {} |\n|---|{}",
@@ -171,12 +152,42 @@ pub fn scenarios(report: &Report) -> Vec<String> {
     scenarios
 }
 
+/// The named cases, and any generated case that diverges: generated cases that behave are counted
+/// in the matrix, not listed.
 pub fn case_ids(report: &Report) -> Vec<(String, String)> {
+    let diverges = |scenario: &str, case: &str| {
+        report
+            .results
+            .iter()
+            .any(|r| r.scenario == scenario && r.case == case && r.verdict == Verdict::Diverge)
+    };
     let mut cases: Vec<_> = report
         .results
         .iter()
+        .filter(|r| !r.case.starts_with("gen-") || diverges(&r.scenario, &r.case))
         .map(|r| (r.scenario.clone(), r.case.clone()))
         .collect();
     cases.dedup();
     cases
+}
+
+/// "68 agree, 4 documented": the verdict counts that are not zero.
+pub fn verdict_counts(report: &Report, scenario: &str, engine: &str) -> String {
+    let parts: Vec<String> = [
+        Verdict::Agree,
+        Verdict::Documented,
+        Verdict::Diverge,
+        Verdict::Unsupported,
+    ]
+    .into_iter()
+    .filter_map(|v| {
+        let n = report
+            .results
+            .iter()
+            .filter(|r| r.scenario == scenario && r.engine == engine && r.verdict == v)
+            .count();
+        (n > 0).then(|| format!("{n} {}", symbol(v)))
+    })
+    .collect();
+    parts.join(", ")
 }
