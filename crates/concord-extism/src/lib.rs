@@ -148,6 +148,12 @@ impl ExtismModule {
 impl Module for ExtismModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
         let failed = |error: extism::Error| {
+            if let Some(trap) = error.downcast_ref::<wasmtime_extism::Trap>() {
+                return match trap_outcome(*trap) {
+                    Outcome::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
+                    limit => limit,
+                };
+            }
             self.missing_import(config).unwrap_or_else(|| {
                 Outcome::InstantiateFailed(InstantiateFailure::Other {
                     message: format!("{error:#}"),
@@ -156,18 +162,28 @@ impl Module for ExtismModule {
         };
         let compiled = self.compiled(config).map_err(failed)?;
         let plugin = Plugin::new_from_compiled(&compiled).map_err(failed)?;
-        Ok(Box::new(ExtismInstance { plugin }))
+        Ok(Box::new(ExtismInstance {
+            plugin,
+            exports: self.info.exports.clone(),
+        }))
     }
 }
 
 struct ExtismInstance {
     plugin: Plugin,
+    exports: Vec<String>,
 }
 
 impl concord_engine::Instance for ExtismInstance {
     fn call(&mut self, export: &str, input: &[u8]) -> Call {
+        // Extism answers "no such function" for an export of the wrong type too.
         if !self.plugin.function_exists(export) {
-            return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() }));
+            let name = export.to_string();
+            let reason = match self.exports.contains(&name) {
+                true => BadExport::Signature { name },
+                false => BadExport::Missing { name },
+            };
+            return Call::from_outcome(Outcome::BadExport(reason));
         }
         let start = Instant::now();
         let result = self.plugin.call_get_error_code::<&[u8], Vec<u8>>(export, input);

@@ -1,0 +1,42 @@
+;; Guests that misbehave on purpose. Every engine must stop or refuse each one, classify it, and
+;; leave the harness running.
+(module
+  (import "extism:host/env" "error_set" (func $error_set (param i64)))
+  (memory (export "memory") 1)
+  (table 1 funcref)
+  (type $void (func))
+
+  ;; Recursion with no base case: the engine's stack limit must stop it.
+  (func $recurse (export "recurse") (result i32)
+    (drop (call $recurse))
+    (i32.const 0))
+
+  ;; Grows one page at a time until refused, then reports success: memory must stop at the limit.
+  (func (export "grow_bomb") (result i32)
+    (block $refused
+      (loop $more
+        (br_if $refused (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+        (br $more)))
+    (i32.const 0))
+
+  ;; A store far past the end of linear memory.
+  (func (export "store_out_of_bounds") (result i32)
+    (i64.store (i32.const 0xfffffff0) (i64.const 1))
+    (i32.const 0))
+
+  ;; call_indirect through an empty table slot, then past the table's end.
+  (func (export "call_null") (result i32)
+    (call_indirect (type $void) (i32.const 0))
+    (i32.const 0))
+  (func (export "call_past_table") (result i32)
+    (call_indirect (type $void) (i32.const 5))
+    (i32.const 0))
+
+  ;; The plugin ABI wants () -> i32.
+  (func (export "wrong_signature") (param i32) (result i32)
+    (local.get 0))
+
+  ;; An error message at an offset that is no block.
+  (func (export "error_garbage") (result i32)
+    (call $error_set (i64.const 0x12345678))
+    (i32.const 1)))
