@@ -1,17 +1,41 @@
 use anyhow::{Context, Result};
-use std::process::{Command, ExitCode};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, ExitCode, Stdio};
 
-/// Builds the guests, then runs `cargo test --workspace` and passes its exit status on.
+/// Builds the guests, runs `cargo test --workspace`, echoes its output and closes with one line
+/// that totals every test binary (cargo's own last line is whichever binary ran last).
 pub fn run(cargo_args: &[String]) -> Result<ExitCode> {
     crate::guests::build()?;
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["test", "--workspace", "--no-fail-fast"])
         .args(cargo_args)
-        .status()
+        .stdout(Stdio::piped())
+        .spawn()
         .context("running cargo test")?;
+    let (mut passed, mut failed, mut ignored) = (0, 0, 0);
+    for line in BufReader::new(child.stdout.take().expect("piped stdout")).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(counts) = line.strip_prefix("test result: ") {
+            passed += count(counts, "passed");
+            failed += count(counts, "failed");
+            ignored += count(counts, "ignored");
+        }
+    }
+    let status = child.wait()?;
+    println!("\ntests: {passed} passed, {failed} failed, {ignored} skipped");
     Ok(if status.success() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The number before `word` in cargo's "ok. 3 passed; 0 failed; 1 ignored; ..." summary.
+fn count(summary: &str, word: &str) -> u64 {
+    summary
+        .split([';', '.'])
+        .filter_map(|part| part.trim().strip_suffix(word))
+        .filter_map(|n| n.trim().parse::<u64>().ok())
+        .sum()
 }
