@@ -3,6 +3,8 @@
 
 mod arena;
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;
 
 pub use arena::Arena;
