@@ -2,6 +2,7 @@
 ;; leave the harness running.
 (module
   (import "extism:host/env" "error_set" (func $error_set (param i64)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
   (table 1 funcref)
   (type $void (func))
@@ -39,4 +40,21 @@
   ;; An error message at an offset that is no block.
   (func (export "error_garbage") (result i32)
     (call $error_set (i64.const 0x12345678))
-    (i32.const 1)))
+    (i32.const 1))
+
+  ;; 1 GiB to stdout in 64 KiB writes: the host must neither keep it nor slow to a crawl.
+  (func (export "stdout_flood") (result i32)
+    (local $n i32)
+    (i32.store (i32.const 0) (i32.const 0))
+    (i32.store (i32.const 4) (i32.const 65536))
+    (local.set $n (i32.const 16384))
+    (loop $more
+      (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $more (local.get $n)))
+    (i32.const 0))
+
+  ;; Takes everything the limit allows in one grow (the limit is 64 pages, one is already there).
+  (func (export "grow_to_limit") (result i32)
+    (if (i32.eq (memory.grow (i32.const 63)) (i32.const -1)) (then (return (i32.const 1))))
+    (i32.const 0)))

@@ -24,11 +24,7 @@ const SPIN_AND_WORK: &str = r#"(module
 fn calibrated_work(module: &dyn Module) -> [u8; 8] {
     let probe: u64 = 1_000_000;
     let mut instance = module.instantiate(&InstanceConfig::default()).unwrap();
-    let elapsed = instance
-        .call("work", &probe.to_le_bytes())
-        .elapsed
-        .as_secs_f64()
-        .max(1e-6);
+    let elapsed = instance.call("work", &probe.to_le_bytes()).elapsed.as_secs_f64().max(1e-6);
     ((probe as f64 * 0.020 / elapsed) as u64).max(1000).to_le_bytes()
 }
 
@@ -69,7 +65,7 @@ fn bystander_interruptions(engine: &dyn concord::engine::Engine) -> (usize, usiz
     std::thread::scope(|scope| {
         let work = calibrated_work(module.as_ref());
         let bystander = scope.spawn(move || {
-            let mut instance = module_for_bystander.instantiate(&config).unwrap();
+            let mut instance = module_for_bystander.instantiate(config).unwrap();
             let (mut interrupted, mut calls) = (0, 0);
             while spinning.load(Ordering::Relaxed) {
                 calls += 1;
@@ -81,7 +77,7 @@ fn bystander_interruptions(engine: &dyn concord::engine::Engine) -> (usize, usiz
             }
             (interrupted, calls)
         });
-        let outcome = module.instantiate(&config).unwrap().call("spin", b"").outcome;
+        let outcome = module.instantiate(config).unwrap().call("spin", b"").outcome;
         spinning.store(false, Ordering::Relaxed);
         assert_eq!(outcome, Outcome::LimitHit(LimitKind::Deadline), "{}", engine.id());
         bystander.join().unwrap()
@@ -96,12 +92,7 @@ fn a_deadline_hit_does_not_interrupt_a_bystander() {
         }
         let (interrupted, calls) = bystander_interruptions(engine.as_ref());
         assert!(calls > 0);
-        assert_eq!(
-            interrupted,
-            0,
-            "{}: another plugin's deadline stopped the bystander",
-            engine.id()
-        );
+        assert_eq!(interrupted, 0, "{}: another plugin's deadline stopped the bystander", engine.id());
     }
 }
 
@@ -112,11 +103,6 @@ fn a_deadline_hit_does_not_interrupt_a_bystander() {
 #[test]
 fn extism_a_deadline_hit_interrupts_a_bystander_on_the_same_plugin() {
     let extism = engines().iter().find(|e| e.id() == "extism").expect("extism is built");
-    let interrupted = (0..5)
-        .map(|_| bystander_interruptions(extism.as_ref()).0)
-        .find(|&n| n > 0);
-    assert!(
-        interrupted.is_some(),
-        "the bystander was never interrupted: Extism's shared epoch behaviour changed"
-    );
+    let interrupted = (0..5).map(|_| bystander_interruptions(extism.as_ref()).0).find(|&n| n > 0);
+    assert!(interrupted.is_some(), "the bystander was never interrupted: Extism's shared epoch behaviour changed");
 }

@@ -24,42 +24,23 @@ fn every_case_agrees_or_is_documented() {
         .results
         .iter()
         .filter(|r| r.verdict == Verdict::Diverge)
-        .map(|r| {
-            format!(
-                "{}/{} on {}: {}",
-                r.scenario,
-                r.case,
-                r.engine,
-                r.note.as_deref().unwrap_or("")
-            )
-        })
+        .map(|r| format!("{}/{} on {}: {}", r.scenario, r.case, r.engine, r.note.as_deref().unwrap_or("")))
         .collect();
-    assert!(
-        diverging.is_empty(),
-        "undocumented divergences:\n{}",
-        diverging.join("\n")
-    );
-    let stale: Vec<_> = report
-        .stale
-        .iter()
-        .map(|d| format!("{} {}/{}: {}", d.engine, d.scenario, d.case, d.reason))
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "documented divergences that no longer show:\n{}",
-        stale.join("\n")
-    );
+    assert!(diverging.is_empty(), "undocumented divergences:\n{}", diverging.join("\n"));
+    let stale: Vec<_> =
+        report.stale.iter().map(|d| format!("{} {}/{}: {}", d.engine, d.scenario, d.case, d.reason)).collect();
+    assert!(stale.is_empty(), "documented divergences that no longer show:\n{}", stale.join("\n"));
     assert_eq!(report.engines.len(), 7, "all seven engine configurations take part");
+    for engine in &report.reliability {
+        assert_eq!((engine.hangs, engine.engine_faults), (0, 0), "{}: hangs and engine faults", engine.engine);
+    }
 }
 
 #[test]
 fn report_json_has_the_stable_keys() {
     let dir = concord::conformance_dir();
     let cases = load_cases(&dir.join("cases")).expect("case files parse");
-    let case = cases
-        .iter()
-        .find(|c| c.id() == "stream/hello")
-        .expect("stream/hello exists");
+    let case = cases.iter().find(|c| c.id() == "stream/hello").expect("stream/hello exists");
     let mut runner = Runner::new(engines().to_vec());
     let result = runner.run(case, &Divergences::default());
     let report = Report::new(engines(), &[result], &Divergences::default());
@@ -74,16 +55,10 @@ fn report_json_has_the_stable_keys() {
             assert!(result[key].is_string(), "result entry lacks {key}: {result}");
         }
         let verdict = result["verdict"].as_str().unwrap();
-        assert!(
-            ["agree", "diverge", "documented", "unsupported"].contains(&verdict),
-            "verdict {verdict}"
-        );
+        assert!(["agree", "diverge", "documented", "unsupported"].contains(&verdict), "verdict {verdict}");
     }
     for key in ["cases", "agree", "diverge", "documented"] {
         assert!(json["summary"][key].is_u64(), "summary lacks {key}");
     }
-    assert_eq!(
-        json["summary"]["agree"], 7,
-        "stream/hello agrees on all seven: {json:#}"
-    );
+    assert_eq!(json["summary"]["agree"], 7, "stream/hello agrees on all seven: {json:#}");
 }

@@ -24,11 +24,7 @@ fn grow_past_the_limit() {
         };
         assert_eq!(call.outcome, expected, "{}", engine.id());
         if let Some(pages) = call.memory_pages {
-            assert!(
-                pages <= 8,
-                "{} holds {pages} pages, above its 8-page limit",
-                engine.id()
-            );
+            assert!(pages <= 8, "{} holds {pages} pages, above its 8-page limit", engine.id());
         }
     }
 }
@@ -70,11 +66,7 @@ fn a_runaway_loop_is_stopped_by_the_deadline() {
         let call = run_once(engine.as_ref(), &wat(SPIN), "spin", b"", &config);
         assert_eq!(call.outcome, Outcome::LimitHit(LimitKind::Deadline), "{}", engine.id());
         // Not a timing test: a generous bound that only a hang would break.
-        assert!(
-            start.elapsed() < deadline + Duration::from_secs(5),
-            "{} overran its deadline",
-            engine.id()
-        );
+        assert!(start.elapsed() < deadline + Duration::from_secs(5), "{} overran its deadline", engine.id());
     }
 }
 
@@ -114,10 +106,7 @@ fn a_missing_import_is_named() {
 fn wasm_traps_are_classified_alike() {
     let cases = [
         ("unreachable", TrapKind::Unreachable),
-        (
-            "i32.const 0 i32.const 0 i32.div_s drop",
-            TrapKind::IntegerDivisionByZero,
-        ),
+        ("i32.const 0 i32.const 0 i32.div_s drop", TrapKind::IntegerDivisionByZero),
         ("i32.const 0x7fffffff i32.load drop", TrapKind::MemoryOutOfBounds),
     ];
     for (body, trap) in cases {
@@ -156,10 +145,7 @@ fn a_non_zero_return_code_is_a_guest_error() {
             // `call_get_error_code` returns the (empty) output when no error message was set.
             Outcome::Returned(Vec::new())
         } else {
-            Outcome::GuestError(GuestError {
-                code: 7,
-                message: String::new(),
-            })
+            Outcome::GuestError(GuestError { code: 7, message: String::new() })
         };
         assert_eq!(call.outcome, expected, "{}", engine.id());
     }
@@ -177,13 +163,7 @@ fn a_bad_kernel_offset_is_a_classified_fault() {
             (call $output_set (call $alloc (i64.const 8)) (i64.const 64)) i32.const 0))"#);
     for engine in engines() {
         let load = run_once(engine.as_ref(), &module, "load", b"", &InstanceConfig::default());
-        let past = run_once(
-            engine.as_ref(),
-            &module,
-            "output_past_block",
-            b"",
-            &InstanceConfig::default(),
-        );
+        let past = run_once(engine.as_ref(), &module, "output_past_block", b"", &InstanceConfig::default());
         if is_extism(engine.id()) {
             // Extism's kernel answers an out-of-bounds load with 0, and an output range past its
             // block with whatever kernel memory follows it: neither call fails.
@@ -193,5 +173,52 @@ fn a_bad_kernel_offset_is_a_classified_fault() {
             assert_eq!(load.outcome, Outcome::Trap(TrapKind::KernelFault), "{}", engine.id());
             assert_eq!(past.outcome, Outcome::Trap(TrapKind::KernelFault), "{}", engine.id());
         }
+    }
+}
+
+#[test]
+fn a_failing_host_function_is_classified_as_its_fault() {
+    use concord::engine::{HostFault, HostFunction, ValType};
+    let module = wat(r#"(module (import "extism:host/user" "lookup" (func $lookup (param i64) (result i64)))
+        (memory (export "memory") 1)
+        (func (export "run") (result i32) (drop (call $lookup (i64.const 7))) i32.const 0))"#);
+    let failing = HostFunction::new("lookup", vec![ValType::I64], vec![ValType::I64], |_, args| {
+        Err(HostFault::User(format!("no entry for {args:?}")))
+    });
+    let config = InstanceConfig::default().with_host_function(failing);
+    for engine in engines() {
+        let call = run_once(engine.as_ref(), &module, "run", b"", &config);
+        assert_eq!(call.outcome, Outcome::Trap(TrapKind::HostFunction), "{}", engine.id());
+    }
+}
+
+#[test]
+fn a_host_function_reads_and_writes_kernel_blocks() {
+    use concord::engine::{HostFunction, Val, ValType};
+    // The host function gets a kernel block from the guest and hands back a new one, on the native
+    // kernel and on Extism's alike.
+    let module = wat(r#"(module
+        (import "extism:host/user" "shout" (func $shout (param i64) (result i64)))
+        (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+        (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+        (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+        (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+        (memory (export "memory") 1)
+        (func (export "run") (result i32) (local $in i64) (local $out i64)
+            (local.set $in (call $alloc (i64.const 2)))
+            (call $store_u8 (local.get $in) (i32.const 104))
+            (call $store_u8 (i64.add (local.get $in) (i64.const 1)) (i32.const 105))
+            (local.set $out (call $shout (local.get $in)))
+            (call $output_set (local.get $out) (call $length (local.get $out)))
+            i32.const 0))"#);
+    let shout = HostFunction::new("shout", vec![ValType::I64], vec![ValType::I64], |kernel, args| {
+        let text = kernel.read_block(args[0].as_u64()?)?;
+        let loud: Vec<u8> = text.to_ascii_uppercase().into_iter().chain(*b"!").collect();
+        Ok(vec![Val::I64(kernel.write_block(&loud)? as i64)])
+    });
+    let config = InstanceConfig::default().with_host_function(shout);
+    for engine in engines() {
+        let call = run_once(engine.as_ref(), &module, "run", b"", &config);
+        assert_eq!(call.outcome, Outcome::Returned(b"HI!".to_vec()), "{}", engine.id());
     }
 }

@@ -12,10 +12,7 @@ fn modules() -> &'static [(String, Box<dyn Module>)] {
     static MODULES: OnceLock<Vec<(String, Box<dyn Module>)>> = OnceLock::new();
     MODULES.get_or_init(|| {
         let wasm = guest("grow");
-        engines()
-            .iter()
-            .map(|e| (e.id().to_string(), e.compile(&wasm).expect("grow compiles")))
-            .collect()
+        engines().iter().map(|e| (e.id().to_string(), e.compile(&wasm).expect("grow compiles"))).collect()
     })
 }
 

@@ -31,8 +31,20 @@ fn instance_cycles_do_not_leak() {
         (0..CYCLES).for_each(cycle);
         let after = resident_bytes();
         let growth = after.saturating_sub(before) as f64 / before as f64;
-        report.push(format!("{}: {} KiB -> {} KiB ({:+.1}%)", engine.id(), before / 1024, after / 1024, growth * 100.0));
-        assert!(growth < 0.10, "{} grew {:.1}% over {CYCLES} cycles:\n{}", engine.id(), growth * 100.0, report.join("\n"));
+        report.push(format!(
+            "{}: {} KiB -> {} KiB ({:+.1}%)",
+            engine.id(),
+            before / 1024,
+            after / 1024,
+            growth * 100.0
+        ));
+        assert!(
+            growth < 0.10,
+            "{} grew {:.1}% over {CYCLES} cycles:\n{}",
+            engine.id(),
+            growth * 100.0,
+            report.join("\n")
+        );
     }
     println!("{}", report.join("\n"));
 }

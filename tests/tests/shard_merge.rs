@@ -16,12 +16,7 @@ fn shards_merge_into_the_full_matrix() {
     let full = Report::new(engines(), &results, &divergences);
 
     let shard = |k: usize, n: usize| {
-        let part: Vec<_> = results
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| i % n == k - 1)
-            .map(|(_, r)| r.clone())
-            .collect();
+        let part: Vec<_> = results.iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, r)| r.clone()).collect();
         // Partial reports travel as JSON between CI jobs.
         let json = serde_json::to_string(&Report::new(engines(), &part, &divergences)).unwrap();
         serde_json::from_str::<Report>(&json).unwrap()
@@ -29,16 +24,10 @@ fn shards_merge_into_the_full_matrix() {
     let merged = Report::merge(vec![shard(2, 3), shard(1, 3), shard(3, 3)], &divergences);
 
     assert_eq!(merged.matrix(), full.matrix());
-    assert_eq!(
-        serde_json::to_value(&merged.summary).unwrap(),
-        serde_json::to_value(&full.summary).unwrap()
-    );
+    assert_eq!(serde_json::to_value(&merged.summary).unwrap(), serde_json::to_value(&full.summary).unwrap());
     assert_eq!(merged.stale.len(), full.stale.len());
     let verdicts = |r: &Report| {
-        r.results
-            .iter()
-            .map(|e| (e.scenario.clone(), e.case.clone(), e.engine.clone(), e.verdict))
-            .collect::<Vec<_>>()
+        r.results.iter().map(|e| (e.scenario.clone(), e.case.clone(), e.engine.clone(), e.verdict)).collect::<Vec<_>>()
     };
     assert_eq!(verdicts(&merged), verdicts(&full));
 }

@@ -33,9 +33,7 @@ fn row(outcome: &Outcome, memory_pages: Option<u64>) -> Row {
             other => other.to_string(),
         },
         output_len: normalized.output().map(<[u8]>::len),
-        output_preview: normalized
-            .output()
-            .map(|b| b.iter().take(16).map(|b| format!("{b:02x}")).collect()),
+        output_preview: normalized.output().map(|b| b.iter().take(16).map(|b| format!("{b:02x}")).collect()),
         output_sha256: normalized.output().map(sha256_hex),
         memory_pages,
     }
@@ -54,12 +52,7 @@ fn outcome_tables_match_their_snapshots() {
         let table: BTreeMap<String, Row> = result
             .engines
             .iter()
-            .map(|r| {
-                (
-                    r.engine.clone(),
-                    row(&r.observation.outcome, r.observation.memory_pages),
-                )
-            })
+            .map(|r| (r.engine.clone(), row(&r.observation.outcome, r.observation.memory_pages)))
             .collect();
         insta::with_settings!({ snapshot_path => SNAPSHOT_DIR, prepend_module_to_snapshot => false, omit_expression => true }, {
             insta::assert_yaml_snapshot!(snapshot_name(&case.scenario, &case.name), table);
@@ -76,20 +69,9 @@ fn every_snapshot_belongs_to_a_case_and_none_is_pending() {
         .collect();
     let dir = concord::conformance_dir().join("snapshots");
     let names: Vec<String> = std::fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
         .unwrap_or_default();
-    let unreferenced: Vec<String> = names
-        .iter()
-        .cloned()
-        .filter(|name| name.ends_with(".snap") && !cases.contains(name))
-        .collect();
-    assert!(
-        unreferenced.is_empty(),
-        "snapshots with no case (delete them): {unreferenced:?}"
-    );
+    let unreferenced: Vec<String> =
+        names.iter().filter(|&name| name.ends_with(".snap") && !cases.contains(name)).cloned().collect();
+    assert!(unreferenced.is_empty(), "snapshots with no case (delete them): {unreferenced:?}");
 }

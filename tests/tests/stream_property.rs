@@ -11,10 +11,7 @@ fn modules() -> &'static [(String, Box<dyn Module>)] {
     static MODULES: OnceLock<Vec<(String, Box<dyn Module>)>> = OnceLock::new();
     MODULES.get_or_init(|| {
         let wasm = guest("stream");
-        engines()
-            .iter()
-            .map(|e| (e.id().to_string(), e.compile(&wasm).expect("stream compiles")))
-            .collect()
+        engines().iter().map(|e| (e.id().to_string(), e.compile(&wasm).expect("stream compiles"))).collect()
     })
 }
 
@@ -24,10 +21,7 @@ fn model(input: &[u8]) -> Vec<u8> {
 
 fn lengths() -> impl Strategy<Value = Vec<u8>> {
     // Edges (empty, one byte, around the 8-byte chunking of the kernel ABI) and the full range.
-    prop_oneof![
-        proptest::collection::vec(any::<u8>(), 0..=17),
-        proptest::collection::vec(any::<u8>(), 0..=256 * 1024),
-    ]
+    prop_oneof![proptest::collection::vec(any::<u8>(), 0..=17), proptest::collection::vec(any::<u8>(), 0..=256 * 1024),]
 }
 
 proptest! {

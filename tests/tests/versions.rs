@@ -8,10 +8,7 @@ fn locked_version(package: &str) -> Vec<String> {
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == format!("name = \"{package}\"") {
-            let version = lines
-                .next()
-                .and_then(|v| v.strip_prefix("version = \""))
-                .map(|v| v.trim_end_matches('"'));
+            let version = lines.next().and_then(|v| v.strip_prefix("version = \"")).map(|v| v.trim_end_matches('"'));
             versions.extend(version.map(str::to_string));
         }
     }
@@ -23,12 +20,7 @@ fn engine_versions_match_the_lock_file() {
     for engine in engines() {
         let info = engine.info();
         let locked = locked_version(&info.engine);
-        assert!(
-            locked.contains(&info.version),
-            "{} reports {} but Cargo.lock has {locked:?}",
-            info.id,
-            info.version
-        );
+        assert!(locked.contains(&info.version), "{} reports {} but Cargo.lock has {locked:?}", info.id, info.version);
     }
 }
 

@@ -28,17 +28,10 @@ fn stdout_is_captured() {
 #[test]
 fn randomness_is_seeded_and_the_same_on_every_native_engine() {
     let mut model = [0u8; 16];
-    Wasi::default()
-        .random_get(&mut GuestMemory::new(&mut model), 0, 16)
-        .expect("in bounds");
+    Wasi::default().random_get(&mut GuestMemory::new(&mut model), 0, 16).expect("in bounds");
     assert_ne!(model, [0u8; 16]);
     for engine in native() {
-        assert_eq!(
-            call(engine.as_ref(), "random").outcome,
-            Outcome::Returned(model.to_vec()),
-            "{}",
-            engine.id()
-        );
+        assert_eq!(call(engine.as_ref(), "random").outcome, Outcome::Returned(model.to_vec()), "{}", engine.id());
     }
 }
 
@@ -57,23 +50,13 @@ fn the_host_file_system_is_out_of_reach() {
     // No directory is preopened, so opening relative to fd 3 is EBADF, here and in Extism's WASI.
     for engine in engines() {
         let errno = call(engine.as_ref(), "open").outcome;
-        assert_eq!(
-            errno,
-            Outcome::Returned((ERRNO_BADF as u32).to_le_bytes().to_vec()),
-            "{}",
-            engine.id()
-        );
+        assert_eq!(errno, Outcome::Returned((ERRNO_BADF as u32).to_le_bytes().to_vec()), "{}", engine.id());
     }
 }
 
 #[test]
 fn a_bad_iovec_is_a_kernel_fault_not_a_host_crash() {
     for engine in engines() {
-        assert_eq!(
-            call(engine.as_ref(), "bad_iovec").outcome,
-            Outcome::Trap(TrapKind::KernelFault),
-            "{}",
-            engine.id()
-        );
+        assert_eq!(call(engine.as_ref(), "bad_iovec").outcome, Outcome::Trap(TrapKind::KernelFault), "{}", engine.id());
     }
 }

@@ -37,10 +37,8 @@ const DEFAULT_SEED: u64 = 0xc0c0_5eed;
 
 fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     let (k, n) = text.split_once('/').ok_or("expected K/N")?;
-    let (k, n): (usize, usize) = (
-        k.parse().map_err(|_| "K is not a number")?,
-        n.parse().map_err(|_| "N is not a number")?,
-    );
+    let (k, n): (usize, usize) =
+        (k.parse().map_err(|_| "K is not a number")?, n.parse().map_err(|_| "N is not a number")?);
     if n == 0 || k == 0 || k > n {
         return Err(format!("shard {k}/{n}: need 1 <= K <= N"));
     }
@@ -72,23 +70,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .into_iter()
         .filter(|c| args.scenario.as_ref().is_none_or(|s| *s == c.scenario))
         .collect();
-    cases.extend(concord::scenario::generate(
-        args.seed,
-        args.cases,
-        args.scenario.as_deref(),
-    ));
+    cases.extend(concord::scenario::generate(args.seed, args.cases, args.scenario.as_deref()));
     if let Some(scenario) = &args.scenario
         && cases.is_empty()
     {
         bail!("no cases for scenario `{scenario}`");
     }
     if let Some((k, n)) = args.shard {
-        cases = cases
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| i % n == k - 1)
-            .map(|(_, c)| c)
-            .collect();
+        cases = cases.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, c)| c).collect();
     }
 
     let progress = ProgressBar::new(cases.len() as u64);
@@ -118,16 +107,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             })
             .collect();
         progress.finish_and_clear();
-        report.performance = Some(Performance {
-            machine: machine(),
-            engines: costs,
-        });
+        report.performance = Some(Performance { machine: machine(), engines: costs });
     }
-    for result in report
-        .results
-        .iter()
-        .filter(|r| r.verdict == Verdict::Diverge && r.case.starts_with("gen-"))
-    {
+    for result in report.results.iter().filter(|r| r.verdict == Verdict::Diverge && r.case.starts_with("gen-")) {
         println!(
             "replay: cargo xtask conformance --scenario {} --seed {} --cases {} --engine {}   # {}",
             result.scenario, args.seed, args.cases, result.engine, result.case
@@ -145,19 +127,10 @@ fn finish(report: Report, name: &str) -> Result<ExitCode> {
     println!("{}", report.matrix());
     for result in report.results.iter().filter(|r| r.verdict != Verdict::Agree) {
         let note = result.note.as_deref().unwrap_or("");
-        println!(
-            "{:11} {}/{} on {}: {note}",
-            symbol(result.verdict),
-            result.scenario,
-            result.case,
-            result.engine
-        );
+        println!("{:11} {}/{} on {}: {note}", symbol(result.verdict), result.scenario, result.case, result.engine);
     }
     for stale in &report.stale {
-        println!(
-            "stale       {} {}/{} no longer shows: {}",
-            stale.engine, stale.scenario, stale.case, stale.reason
-        );
+        println!("stale       {} {}/{} no longer shows: {}", stale.engine, stale.scenario, stale.case, stale.reason);
     }
     let s = &report.summary;
     println!(
@@ -183,9 +156,5 @@ fn finish(report: Report, name: &str) -> Result<ExitCode> {
         write(format!("{name}.md"), concord::report_md::markdown(&report))?;
         write(format!("{name}.html"), concord::report_html::html(&report))?;
     }
-    Ok(if report.has_divergence() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if report.has_divergence() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

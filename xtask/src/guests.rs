@@ -48,10 +48,7 @@ pub fn build() -> Result<PathBuf> {
 }
 
 fn display(path: &Path) -> String {
-    path.canonicalize()
-        .unwrap_or_else(|_| path.to_path_buf())
-        .display()
-        .to_string()
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
 fn cargo() -> String {
@@ -60,10 +57,7 @@ fn cargo() -> String {
 
 /// Installs the wasm32 target with rustup when the toolchain lacks it.
 fn ensure_target() -> Result<()> {
-    let sysroot = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .context("running rustc")?;
+    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().context("running rustc")?;
     let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
     if sysroot.join("lib").join("rustlib").join(TARGET).exists() {
         return Ok(());

@@ -24,11 +24,7 @@ pub fn run(cargo_args: &[String]) -> Result<ExitCode> {
     }
     let status = child.wait()?;
     println!("\ntests: {passed} passed, {failed} failed, {ignored} skipped");
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// The number before `word` in cargo's "ok. 3 passed; 0 failed; 1 ignored; ..." summary.

@@ -42,9 +42,7 @@ pub struct Args {
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
-    let (key, value) = text
-        .split_once('=')
-        .ok_or_else(|| format!("`{text}` is not KEY=VALUE"))?;
+    let (key, value) = text.split_once('=').ok_or_else(|| format!("`{text}` is not KEY=VALUE"))?;
     Ok((key.to_string(), value.to_string()))
 }
 
@@ -93,34 +91,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     let runs: Vec<(String, TimedRun)> = engines
         .iter()
-        .map(|engine| {
-            (
-                engine.id().to_string(),
-                timed_run(engine.as_ref(), &wasm, &args.export, &input, &config),
-            )
-        })
+        .map(|engine| (engine.id().to_string(), timed_run(engine.as_ref(), &wasm, &args.export, &input, &config)))
         .collect();
-    let observations: Vec<Observation> = runs
-        .iter()
-        .map(|(_, r)| Observation {
-            outcome: r.outcome.clone(),
-            memory_pages: r.memory_pages,
-            elapsed: Duration::ZERO,
-        })
-        .collect();
-    let agree = observations
-        .iter()
-        .all(|a| observations.iter().all(|b| a.agrees_with(b)));
+    let observations: Vec<Observation> =
+        runs.iter().map(|(_, r)| Observation::new(r.outcome.clone(), r.memory_pages)).collect();
+    let agree = observations.iter().all(|a| observations.iter().all(|b| a.agrees_with(b)));
     let report = CheckReport {
         agree,
         engines: runs
             .iter()
             .map(|(id, run)| EngineReport {
                 id: id.clone(),
-                outcome: OutcomeReport {
-                    kind: run.outcome.kind(),
-                    detail: detail(&run.outcome),
-                },
+                outcome: OutcomeReport { kind: run.outcome.kind(), detail: detail(&run.outcome) },
                 output_sha256: run.outcome.output().map(sha256_hex),
                 memory_pages: run.memory_pages,
                 timings_us: Timings {
@@ -151,10 +133,7 @@ fn print_table(report: &CheckReport, runs: &[(String, TimedRun)]) {
             other => other.to_string(),
         };
         let outcome: String = outcome.chars().take(44).collect();
-        let digest = engine
-            .output_sha256
-            .as_deref()
-            .map_or("-".to_string(), |d| d[..12].to_string());
+        let digest = engine.output_sha256.as_deref().map_or("-".to_string(), |d| d[..12].to_string());
         let pages = engine.memory_pages.map_or("-".to_string(), |p| p.to_string());
         println!(
             "{:<20} {:<44} {:<14} {:>6} {:>10} {:>12} {:>10}",

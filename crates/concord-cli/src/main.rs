@@ -7,11 +7,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "concord",
-    version,
-    about = "Run a Wasm plugin on every engine and compare what each does"
-)]
+#[command(name = "concord", version, about = "Run a Wasm plugin on every engine and compare what each does")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -4,19 +4,12 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn concord(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_concord"))
-        .args(args)
-        .output()
-        .expect("the concord binary runs")
+    Command::new(env!("CARGO_BIN_EXE_concord")).args(args).output().expect("the concord binary runs")
 }
 
 fn guest(name: &str) -> String {
     let path = concord::guests::guest_dir().join(format!("{name}.wasm"));
-    assert!(
-        path.exists(),
-        "{} missing: build the guests with `cargo xtask guests`",
-        path.display()
-    );
+    assert!(path.exists(), "{} missing: build the guests with `cargo xtask guests`", path.display());
     path.to_string_lossy().into_owned()
 }
 
@@ -34,21 +27,8 @@ fn json(output: &Output) -> serde_json::Value {
 
 #[test]
 fn a_pdk_plugin_gives_the_same_output_on_all_seven() {
-    let output = concord(&[
-        "check",
-        &guest("stream"),
-        "--export",
-        "stream",
-        "--input-text",
-        "hello",
-        "--json",
-    ]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = concord(&["check", &guest("stream"), "--export", "stream", "--input-text", "hello", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let report = json(&output);
     assert_eq!(report["agree"], true);
     let engines = report["engines"].as_array().expect("engines array");
@@ -70,17 +50,8 @@ fn a_pdk_plugin_gives_the_same_output_on_all_seven() {
 fn a_divergence_exits_one() {
     // Growing past the limit: -1 on six engines, "oom" on Extism.
     let input = scratch("grow-past-limit.bin", &100i32.to_le_bytes());
-    let output = concord(&[
-        "check",
-        &guest("grow"),
-        "--export",
-        "grow",
-        "--input",
-        &input,
-        "--memory-limit-mb",
-        "1",
-        "--json",
-    ]);
+    let output =
+        concord(&["check", &guest("grow"), "--export", "grow", "--input", &input, "--memory-limit-mb", "1", "--json"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(json(&output)["agree"], false);
 }
@@ -94,11 +65,7 @@ fn a_missing_host_function_is_named_on_every_engine() {
     .unwrap();
     let plugin = scratch("missing-import.wasm", &wasm);
     let output = concord(&["check", &plugin, "--export", "run", "--json"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "every engine fails the same way, so they agree"
-    );
+    assert_eq!(output.status.code(), Some(0), "every engine fails the same way, so they agree");
     for engine in json(&output)["engines"].as_array().unwrap() {
         assert_eq!(engine["outcome"]["kind"], "instantiate_failed", "{engine}");
         let detail = engine["outcome"]["detail"].as_str().unwrap();
@@ -109,36 +76,15 @@ fn a_missing_host_function_is_named_on_every_engine() {
 #[test]
 fn bad_usage_and_unreadable_input_exit_two() {
     assert_eq!(concord(&["check"]).status.code(), Some(2));
-    assert_eq!(
-        concord(&["check", "/no/such/plugin.wasm", "--export", "run"])
-            .status
-            .code(),
-        Some(2)
-    );
-    let output = concord(&[
-        "check",
-        &guest("stream"),
-        "--export",
-        "stream",
-        "--engine",
-        "no-such-engine",
-    ]);
+    assert_eq!(concord(&["check", "/no/such/plugin.wasm", "--export", "run"]).status.code(), Some(2));
+    let output = concord(&["check", &guest("stream"), "--export", "stream", "--engine", "no-such-engine"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown engine"));
 }
 
 #[test]
 fn a_table_is_the_default() {
-    let output = concord(&[
-        "check",
-        &guest("stream"),
-        "--export",
-        "stream",
-        "--input-text",
-        "x",
-        "--engine",
-        "wasmi",
-    ]);
+    let output = concord(&["check", &guest("stream"), "--export", "stream", "--input-text", "x", "--engine", "wasmi"]);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("wasmi") && text.contains("agree"), "{text}");
 }

@@ -31,10 +31,7 @@ pub fn plugin_outcome(state: &HostState, ended: Result<i32, Stop>) -> Outcome {
         None => {}
     }
     if code != 0 {
-        return Outcome::GuestError(GuestError {
-            code,
-            message: String::new(),
-        });
+        return Outcome::GuestError(GuestError { code, message: String::new() });
     }
     match result.output {
         Ok(bytes) => Outcome::Returned(bytes),
@@ -47,9 +44,6 @@ pub fn fault_outcome(fault: HostFault) -> Outcome {
         HostFault::Kernel(_) => Outcome::Trap(TrapKind::KernelFault),
         HostFault::OutOfMemory => Outcome::LimitHit(LimitKind::Memory),
         HostFault::User(_) => Outcome::Trap(TrapKind::HostFunction),
-        HostFault::Exit(code) => Outcome::GuestError(GuestError {
-            code,
-            message: String::new(),
-        }),
+        HostFault::Exit(code) => Outcome::GuestError(GuestError { code, message: String::new() }),
     }
 }

@@ -21,10 +21,7 @@ struct Shared {
 fn shared() -> &'static Arc<Shared> {
     static SHARED: OnceLock<Arc<Shared>> = OnceLock::new();
     SHARED.get_or_init(|| {
-        let shared = Arc::new(Shared {
-            alarms: Mutex::new(Alarms::default()),
-            wake: Condvar::new(),
-        });
+        let shared = Arc::new(Shared { alarms: Mutex::new(Alarms::default()), wake: Condvar::new() });
         let worker = shared.clone();
         std::thread::Builder::new()
             .name("concord-alarm".into())
@@ -49,13 +46,7 @@ fn run(shared: &Shared) {
             continue;
         }
         alarms = match alarms.pending.keys().next() {
-            Some(&(at, _)) => {
-                shared
-                    .wake
-                    .wait_timeout(alarms, at - now)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0
-            }
+            Some(&(at, _)) => shared.wake.wait_timeout(alarms, at - now).unwrap_or_else(|e| e.into_inner()).0,
             None => shared.wake.wait(alarms).unwrap_or_else(|e| e.into_inner()),
         };
     }

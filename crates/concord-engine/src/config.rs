@@ -65,11 +65,7 @@ impl std::fmt::Debug for InstanceConfig {
             .field("config", &self.config)
             .field(
                 "host_functions",
-                &self
-                    .host_functions
-                    .iter()
-                    .map(|h| format!("{}::{}", h.module, h.name))
-                    .collect::<Vec<_>>(),
+                &self.host_functions.iter().map(|h| format!("{}::{}", h.module, h.name)).collect::<Vec<_>>(),
             )
             .finish()
     }

@@ -73,9 +73,6 @@ pub struct MemoryObservation {
 
 impl MemoryObservation {
     pub fn of(bytes: &[u8]) -> Self {
-        MemoryObservation {
-            pages: bytes.len() as u64 / crate::WASM_PAGE,
-            sha256: crate::sha256_hex(bytes),
-        }
+        MemoryObservation { pages: bytes.len() as u64 / crate::WASM_PAGE, sha256: crate::sha256_hex(bytes) }
     }
 }

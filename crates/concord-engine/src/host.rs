@@ -34,9 +34,7 @@ impl Val {
         match *self {
             Val::I64(v) => Ok(v as u64),
             Val::I32(v) => Ok(v as u32 as u64),
-            other => Err(HostFault::Kernel(format!(
-                "expected an integer argument, got {other:?}"
-            ))),
+            other => Err(HostFault::Kernel(format!("expected an integer argument, got {other:?}"))),
         }
     }
 

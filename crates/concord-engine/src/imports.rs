@@ -16,10 +16,7 @@ pub struct HostState {
 
 impl HostState {
     pub fn new(config: &InstanceConfig) -> Self {
-        HostState {
-            kernel: Kernel::new(config.memory_limit_bytes, config.config.clone()),
-            wasi: Wasi::default(),
-        }
+        HostState { kernel: Kernel::new(config.memory_limit_bytes, config.config.clone()), wasi: Wasi::default() }
     }
 }
 
@@ -57,15 +54,11 @@ impl Import {
         let mut arg_buf = [Val::I32(0); MAX_ARITY];
         let mut count = 0;
         for arg in args {
-            *arg_buf
-                .get_mut(count)
-                .ok_or_else(|| HostFault::User("too many arguments".into()))? = arg;
+            *arg_buf.get_mut(count).ok_or_else(|| HostFault::User("too many arguments".into()))? = arg;
             count += 1;
         }
         let mut out_buf = [Val::I32(0); MAX_ARITY];
-        let out = out_buf
-            .get_mut(..self.results.len())
-            .ok_or_else(|| HostFault::User("too many results".into()))?;
+        let out = out_buf.get_mut(..self.results.len()).ok_or_else(|| HostFault::User("too many results".into()))?;
         for (slot, ty) in out.iter_mut().zip(&self.results) {
             *slot = Val::zero(*ty);
         }
@@ -127,26 +120,17 @@ pub fn resolve(module: &str, name: &str, user: &[HostFunction]) -> Option<Import
         }
         _ => return None,
     };
-    Some(Import {
-        params: params.to_vec(),
-        results: results.to_vec(),
-        needs_memory,
-        body: Body::Native(body),
-    })
+    Some(Import { params: params.to_vec(), results: results.to_vec(), needs_memory, body: Body::Native(body) })
 }
 
 type Entry = (&'static [ValType], &'static [ValType], NativeFn);
 
 fn u64_arg(args: &[Val], i: usize) -> Result<u64, HostFault> {
-    args.get(i)
-        .ok_or_else(|| HostFault::Kernel("missing argument".into()))?
-        .as_u64()
+    args.get(i).ok_or_else(|| HostFault::Kernel("missing argument".into()))?.as_u64()
 }
 
 fn i32_arg(args: &[Val], i: usize) -> Result<i32, HostFault> {
-    args.get(i)
-        .ok_or_else(|| HostFault::Kernel("missing argument".into()))?
-        .as_i32()
+    args.get(i).ok_or_else(|| HostFault::Kernel("missing argument".into()))?.as_i32()
 }
 
 fn i64_val(v: u64) -> Result<Option<Val>, HostFault> {
@@ -157,59 +141,39 @@ fn kernel_function(name: &str) -> Option<Entry> {
     use ValType::{I32, I64};
     let entry: Entry = match name {
         "input_length" => (&[], &[I64], |s, _, _| i64_val(s.kernel.input_length())),
-        "input_load_u8" => (&[I64], &[I32], |s, _, a| {
-            Ok(Some(Val::I32(s.kernel.input_load_u8(u64_arg(a, 0)?)?.into())))
-        }),
-        "input_load_u64" => (&[I64], &[I64], |s, _, a| {
-            i64_val(s.kernel.input_load_u64(u64_arg(a, 0)?)?)
-        }),
+        "input_load_u8" => {
+            (&[I64], &[I32], |s, _, a| Ok(Some(Val::I32(s.kernel.input_load_u8(u64_arg(a, 0)?)?.into()))))
+        }
+        "input_load_u64" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.input_load_u64(u64_arg(a, 0)?)?)),
         "length" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.length(u64_arg(a, 0)?))),
-        "length_unsafe" => (&[I64], &[I64], |s, _, a| {
-            i64_val(s.kernel.length_unsafe(u64_arg(a, 0)?))
-        }),
+        "length_unsafe" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.length_unsafe(u64_arg(a, 0)?))),
         "alloc" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.alloc(u64_arg(a, 0)?)?)),
         "free" => (&[I64], &[], |s, _, a| s.kernel.free(u64_arg(a, 0)?).map(|()| None)),
-        "output_set" => (&[I64, I64], &[], |s, _, a| {
-            s.kernel.output_set(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None)
-        }),
+        "output_set" => {
+            (&[I64, I64], &[], |s, _, a| s.kernel.output_set(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None))
+        }
         "error_set" => (&[I64], &[], |s, _, a| s.kernel.error_set(u64_arg(a, 0)?).map(|()| None)),
         "error_get" => (&[], &[I64], |s, _, _| i64_val(s.kernel.error_get())),
-        "store_u8" => (&[I64, I32], &[], |s, _, a| {
-            s.kernel.store_u8(u64_arg(a, 0)?, i32_arg(a, 1)? as u8).map(|()| None)
-        }),
-        "load_u8" => (&[I64], &[I32], |s, _, a| {
-            Ok(Some(Val::I32(s.kernel.load_u8(u64_arg(a, 0)?)?.into())))
-        }),
-        "store_u64" => (&[I64, I64], &[], |s, _, a| {
-            s.kernel.store_u64(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None)
-        }),
+        "store_u8" => {
+            (&[I64, I32], &[], |s, _, a| s.kernel.store_u8(u64_arg(a, 0)?, i32_arg(a, 1)? as u8).map(|()| None))
+        }
+        "load_u8" => (&[I64], &[I32], |s, _, a| Ok(Some(Val::I32(s.kernel.load_u8(u64_arg(a, 0)?)?.into())))),
+        "store_u64" => (&[I64, I64], &[], |s, _, a| s.kernel.store_u64(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None)),
         "load_u64" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.load_u64(u64_arg(a, 0)?)?)),
         "config_get" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.config_get(u64_arg(a, 0)?)?)),
         "var_get" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.var_get(u64_arg(a, 0)?)?)),
-        "var_set" => (&[I64, I64], &[], |s, _, a| {
-            s.kernel.var_set(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None)
-        }),
-        "log_trace" => (&[I64], &[], |s, _, a| {
-            s.kernel.log(LogLevel::Trace, u64_arg(a, 0)?).map(|()| None)
-        }),
-        "log_debug" => (&[I64], &[], |s, _, a| {
-            s.kernel.log(LogLevel::Debug, u64_arg(a, 0)?).map(|()| None)
-        }),
-        "log_info" => (&[I64], &[], |s, _, a| {
-            s.kernel.log(LogLevel::Info, u64_arg(a, 0)?).map(|()| None)
-        }),
-        "log_warn" => (&[I64], &[], |s, _, a| {
-            s.kernel.log(LogLevel::Warn, u64_arg(a, 0)?).map(|()| None)
-        }),
-        "log_error" => (&[I64], &[], |s, _, a| {
-            s.kernel.log(LogLevel::Error, u64_arg(a, 0)?).map(|()| None)
-        }),
+        "var_set" => (&[I64, I64], &[], |s, _, a| s.kernel.var_set(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None)),
+        "log_trace" => (&[I64], &[], |s, _, a| s.kernel.log(LogLevel::Trace, u64_arg(a, 0)?).map(|()| None)),
+        "log_debug" => (&[I64], &[], |s, _, a| s.kernel.log(LogLevel::Debug, u64_arg(a, 0)?).map(|()| None)),
+        "log_info" => (&[I64], &[], |s, _, a| s.kernel.log(LogLevel::Info, u64_arg(a, 0)?).map(|()| None)),
+        "log_warn" => (&[I64], &[], |s, _, a| s.kernel.log(LogLevel::Warn, u64_arg(a, 0)?).map(|()| None)),
+        "log_error" => (&[I64], &[], |s, _, a| s.kernel.log(LogLevel::Error, u64_arg(a, 0)?).map(|()| None)),
         // Everything is logged (and captured): the lowest level.
         "get_log_level" => (&[], &[I32], |_, _, _| Ok(Some(Val::I32(LogLevel::Trace as i32)))),
         // A conformance host makes no network calls.
-        "http_request" => (&[I64, I64], &[I64], |_, _, _| {
-            Err(HostFault::Kernel("http_request is not allowed by this host".into()))
-        }),
+        "http_request" => {
+            (&[I64, I64], &[I64], |_, _, _| Err(HostFault::Kernel("http_request is not allowed by this host".into())))
+        }
         "http_status_code" => (&[], &[I32], |_, _, _| Ok(Some(Val::I32(0)))),
         "http_headers" => (&[], &[I64], |_, _, _| i64_val(0)),
         _ => return None,
@@ -229,44 +193,35 @@ fn wasi_function(name: &str) -> Option<Entry> {
     use ValType::{I32, I64};
     let entry: Entry = match name {
         "fd_write" => (&[I32, I32, I32, I32], &[I32], |s, m, a| {
-            errno(
-                s.wasi
-                    .fd_write(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?, ptr(a, 2)?, ptr(a, 3)?)?,
-            )
+            errno(s.wasi.fd_write(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?, ptr(a, 2)?, ptr(a, 3)?)?)
         }),
-        "fd_read" => (&[I32, I32, I32, I32], &[I32], |s, m, a| {
-            errno(s.wasi.fd_read(memory(m)?, i32_arg(a, 0)?, ptr(a, 3)?)?)
-        }),
+        "fd_read" => {
+            (&[I32, I32, I32, I32], &[I32], |s, m, a| errno(s.wasi.fd_read(memory(m)?, i32_arg(a, 0)?, ptr(a, 3)?)?))
+        }
         "fd_close" => (&[I32], &[I32], |s, _, a| errno(s.wasi.fd_close(i32_arg(a, 0)?))),
-        "fd_seek" => (&[I32, I64, I32, I32], &[I32], |s, _, a| {
-            errno(s.wasi.fd_seek(i32_arg(a, 0)?))
-        }),
-        "fd_fdstat_get" => (&[I32, I32], &[I32], |s, m, a| {
-            errno(s.wasi.fd_fdstat_get(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?)?)
-        }),
-        "fd_filestat_get" => (&[I32, I32], &[I32], |s, m, a| {
-            errno(s.wasi.fd_filestat_get(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?)?)
-        }),
+        "fd_seek" => (&[I32, I64, I32, I32], &[I32], |s, _, a| errno(s.wasi.fd_seek(i32_arg(a, 0)?))),
+        "fd_fdstat_get" => {
+            (&[I32, I32], &[I32], |s, m, a| errno(s.wasi.fd_fdstat_get(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?)?))
+        }
+        "fd_filestat_get" => {
+            (&[I32, I32], &[I32], |s, m, a| errno(s.wasi.fd_filestat_get(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?)?))
+        }
         // No preopened directories.
         "fd_prestat_get" => (&[I32, I32], &[I32], |_, _, _| errno(ERRNO_BADF)),
         "fd_prestat_dir_name" => (&[I32, I32, I32], &[I32], |_, _, _| errno(ERRNO_BADF)),
-        "environ_sizes_get" | "args_sizes_get" => (&[I32, I32], &[I32], |s, m, a| {
-            errno(s.wasi.sizes_get(memory(m)?, ptr(a, 0)?, ptr(a, 1)?)?)
-        }),
+        "environ_sizes_get" | "args_sizes_get" => {
+            (&[I32, I32], &[I32], |s, m, a| errno(s.wasi.sizes_get(memory(m)?, ptr(a, 0)?, ptr(a, 1)?)?))
+        }
         // With zero counts there is nothing to write.
         "environ_get" | "args_get" => (&[I32, I32], &[I32], |_, _, _| errno(crate::wasi::ERRNO_SUCCESS)),
-        "clock_time_get" => (&[I32, I64, I32], &[I32], |s, m, a| {
-            errno(s.wasi.clock_time_get(memory(m)?, ptr(a, 2)?)?)
-        }),
-        "random_get" => (&[I32, I32], &[I32], |s, m, a| {
-            errno(s.wasi.random_get(memory(m)?, ptr(a, 0)?, ptr(a, 1)?)?)
-        }),
+        "clock_time_get" => (&[I32, I64, I32], &[I32], |s, m, a| errno(s.wasi.clock_time_get(memory(m)?, ptr(a, 2)?)?)),
+        "random_get" => {
+            (&[I32, I32], &[I32], |s, m, a| errno(s.wasi.random_get(memory(m)?, ptr(a, 0)?, ptr(a, 1)?)?))
+        }
         "sched_yield" => (&[], &[I32], |_, _, _| errno(crate::wasi::ERRNO_SUCCESS)),
         "proc_exit" => (&[I32], &[], |_, _, a| Err(HostFault::Exit(i32_arg(a, 0)?))),
         // No directory is preopened, so no directory fd is valid.
-        "path_open" => (&[I32, I32, I32, I32, I32, I64, I64, I32, I32], &[I32], |_, _, _| {
-            errno(ERRNO_BADF)
-        }),
+        "path_open" => (&[I32, I32, I32, I32, I32, I64, I64, I32, I32], &[I32], |_, _, _| errno(ERRNO_BADF)),
         _ => return None,
     };
     Some(entry)

@@ -11,17 +11,11 @@ impl KernelAccess for ExtismKernel<'_> {
             .memory_handle(offset)
             .filter(|h| offset == 0 || !h.is_empty())
             .ok_or_else(|| HostFault::Kernel(format!("{offset} is not the start of a live block")))?;
-        self.0
-            .memory_bytes(handle)
-            .map(<[u8]>::to_vec)
-            .map_err(|e| HostFault::Kernel(format!("{e:#}")))
+        self.0.memory_bytes(handle).map(<[u8]>::to_vec).map_err(|e| HostFault::Kernel(format!("{e:#}")))
     }
 
     fn write_block(&mut self, bytes: &[u8]) -> Result<u64, HostFault> {
-        let handle = self
-            .0
-            .memory_new(bytes)
-            .map_err(|e| HostFault::Kernel(format!("{e:#}")))?;
+        let handle = self.0.memory_new(bytes).map_err(|e| HostFault::Kernel(format!("{e:#}")))?;
         Ok(handle.offset())
     }
 }

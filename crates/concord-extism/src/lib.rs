@@ -42,16 +42,10 @@ impl Engine for ExtismEngine {
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         let info = ModuleInfo::parse(wasm)?;
-        let module = ExtismModule {
-            wasm: wasm.into(),
-            info,
-            compiled: Mutex::new(BTreeMap::new()),
-        };
+        let module = ExtismModule { wasm: wasm.into(), info, compiled: Mutex::new(BTreeMap::new()) };
         // Extism fixes limits at compile time; compiling the unlimited variant now validates the
         // module and makes this step cost what it costs on the other engines.
-        module
-            .compiled(&InstanceConfig::default())
-            .map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
+        module.compiled(&InstanceConfig::default()).map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
         Ok(Box::new(module))
     }
 }
@@ -77,13 +71,7 @@ impl VariantKey {
             host_functions: config
                 .host_functions
                 .iter()
-                .map(|f| {
-                    (
-                        f.module.clone(),
-                        f.name.clone(),
-                        Arc::as_ptr(&f.callback) as *const () as usize,
-                    )
-                })
+                .map(|f| (f.module.clone(), f.name.clone(), Arc::as_ptr(&f.callback) as *const () as usize))
                 .collect(),
         }
     }
@@ -128,16 +116,9 @@ impl ExtismModule {
         let provided = |module: &str, name: &str| match module {
             concord_engine::kernel::ENV_MODULE => concord_engine::resolve(module, name, &[]).is_some(),
             WASI_MODULE => true,
-            _ => config
-                .host_functions
-                .iter()
-                .any(|f| f.module == module && f.name == name),
+            _ => config.host_functions.iter().any(|f| f.module == module && f.name == name),
         };
-        let missing = self
-            .info
-            .imports
-            .iter()
-            .find(|i| !i.is_function || !provided(&i.module, &i.name))?;
+        let missing = self.info.imports.iter().find(|i| !i.is_function || !provided(&i.module, &i.name))?;
         Some(Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
             module: missing.module.clone(),
             name: missing.name.clone(),
@@ -155,17 +136,12 @@ impl Module for ExtismModule {
                 };
             }
             self.missing_import(config).unwrap_or_else(|| {
-                Outcome::InstantiateFailed(InstantiateFailure::Other {
-                    message: format!("{error:#}"),
-                })
+                Outcome::InstantiateFailed(InstantiateFailure::Other { message: format!("{error:#}") })
             })
         };
         let compiled = self.compiled(config).map_err(failed)?;
         let plugin = Plugin::new_from_compiled(&compiled).map_err(failed)?;
-        Ok(Box::new(ExtismInstance {
-            plugin,
-            exports: self.info.exports.clone(),
-        }))
+        Ok(Box::new(ExtismInstance { plugin, exports: self.info.exports.clone() }))
     }
 }
 
@@ -218,10 +194,7 @@ fn classify(error: &extism::Error, code: i32) -> Outcome {
         return trap_outcome(*trap);
     }
     if let Some(exit) = error.downcast_ref::<wasi_common_extism::I32Exit>() {
-        return Outcome::GuestError(GuestError {
-            code: exit.0,
-            message: String::new(),
-        });
+        return Outcome::GuestError(GuestError { code: exit.0, message: String::new() });
     }
     // wasmtime attaches a backtrace to an error raised inside a host function: here, one of
     // Extism's kernel or WASI functions refusing what the guest passed it.
@@ -238,10 +211,7 @@ fn classify(error: &extism::Error, code: i32) -> Outcome {
 }
 
 fn is_limit_message(error: &extism::Error) -> bool {
-    matches!(
-        error.root_cause().to_string().as_str(),
-        "oom" | "timeout" | "plugin ran out of fuel"
-    )
+    matches!(error.root_cause().to_string().as_str(), "oom" | "timeout" | "plugin ran out of fuel")
 }
 
 fn trap_outcome(trap: wasmtime_extism::Trap) -> Outcome {

@@ -108,20 +108,10 @@ impl Module for WasmerModule {
         if let Some(bytes) = config.memory_limit_bytes {
             let base = BaseTunables::for_target(engine.target());
             let limit = wasmer::Pages((bytes / WASM_PAGE).min(u32::MAX as u64) as u32);
-            engine.set_tunables(LimitingTunables {
-                base,
-                limit,
-                refused: refused.clone(),
-            });
+            engine.set_tunables(LimitingTunables { base, limit, refused: refused.clone() });
         }
         let mut store = Store::new(engine);
-        let env = FunctionEnv::new(
-            &mut store,
-            Env {
-                host: HostState::new(config),
-                memory: None,
-            },
-        );
+        let env = FunctionEnv::new(&mut store, Env { host: HostState::new(config), memory: None });
 
         let mut imports = Imports::new();
         for import in self.module.imports() {
@@ -141,16 +131,10 @@ impl Module for WasmerModule {
                 resolved.results.iter().map(val_type).collect::<Vec<_>>(),
             );
             if ty != *wanted {
-                return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch {
-                    module,
-                    name,
-                }));
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
-            let function = Function::new_with_env(
-                &mut store,
-                &env,
-                ty,
-                move |mut env: FunctionEnvMut<Env>, params: &[Value]| {
+            let function =
+                Function::new_with_env(&mut store, &env, ty, move |mut env: FunctionEnvMut<Env>, params: &[Value]| {
                     let args = params.iter().map(from_val);
                     let mut out = Vec::with_capacity(resolved.results.len());
                     let emit = |_, v| out.push(to_val(v));
@@ -167,8 +151,7 @@ impl Module for WasmerModule {
                     };
                     outcome.map_err(|fault| RuntimeError::user(Box::new(fault)))?;
                     Ok(out)
-                },
-            );
+                });
             imports.define(&module, &name, function);
         }
 
@@ -186,26 +169,16 @@ impl Module for WasmerModule {
                 });
             }
             Err(error) => {
-                return Err(Outcome::InstantiateFailed(InstantiateFailure::Other {
-                    message: error.to_string(),
-                }));
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::Other { message: error.to_string() }));
             }
         };
         let memory = instance.exports.get_memory("memory").ok().cloned();
         env.as_mut(&mut store).memory = memory.clone();
-        let mut instance = WasmerInstance {
-            store,
-            env,
-            instance,
-            memory,
-            config: config.clone(),
-        };
+        let mut instance = WasmerInstance { store, env, instance, memory, config: config.clone() };
         if let Ok(init) = instance.instance.exports.get_function("_initialize") {
-            let init = init.typed::<(), ()>(&instance.store).map_err(|_| {
-                Outcome::BadExport(BadExport::Signature {
-                    name: "_initialize".into(),
-                })
-            })?;
+            let init = init
+                .typed::<(), ()>(&instance.store)
+                .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
             instance.run(|store| init.call(store)).map_err(|stop| match stop {
                 Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
                 Stop::Limit(kind) => Outcome::LimitHit(kind),
@@ -228,11 +201,7 @@ struct WasmerInstance {
 impl WasmerInstance {
     /// Runs `f` under the CPU budget: metering points for fuel, the interrupter for the deadline.
     fn run<R>(&mut self, f: impl FnOnce(&mut Store) -> Result<R, RuntimeError>) -> Result<R, Stop> {
-        set_remaining_points(
-            &mut self.store,
-            &self.instance,
-            self.config.cpu.fuel.unwrap_or(u64::MAX),
-        );
+        set_remaining_points(&mut self.store, &self.instance, self.config.cpu.fuel.unwrap_or(u64::MAX));
         let interrupted = Arc::new(AtomicBool::new(false));
         let _alarm = self.config.cpu.deadline.map(|deadline| {
             let interrupter = Mutex::new(self.store.interrupter());
@@ -245,10 +214,7 @@ impl WasmerInstance {
         let result = f(&mut self.store);
         drop(_alarm);
         result.map_err(|error| {
-            let exhausted = matches!(
-                get_remaining_points(&mut self.store, &self.instance),
-                MeteringPoints::Exhausted
-            );
+            let exhausted = matches!(get_remaining_points(&mut self.store, &self.instance), MeteringPoints::Exhausted);
             if exhausted {
                 Stop::Limit(LimitKind::Fuel)
             } else {
@@ -263,8 +229,7 @@ impl WasmerInstance {
             .exports
             .get_function(name)
             .map_err(|_| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
-        func.typed::<(), i32>(&self.store)
-            .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))
+        func.typed::<(), i32>(&self.store).map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))
     }
 }
 
@@ -285,10 +250,7 @@ impl concord_engine::Instance for WasmerInstance {
         };
         let outcome = plugin_outcome(&self.env.as_ref(&self.store).host, ended);
         let wasi = &mut self.env.as_mut(&mut self.store).host.wasi;
-        let (stdout, stderr) = (
-            std::mem::take(&mut wasi.stdout.bytes),
-            std::mem::take(&mut wasi.stderr.bytes),
-        );
+        let (stdout, stderr) = (std::mem::take(&mut wasi.stdout.bytes), std::mem::take(&mut wasi.stderr.bytes));
         Call {
             outcome,
             memory_pages: self.memory.as_ref().map(|m| m.view(&self.store).size().0 as u64),

@@ -56,10 +56,7 @@ impl Tunables for LimitingTunables {
     ) -> Result<VMMemory, MemoryError> {
         self.check(ty)?;
         // SAFETY: forwarded unchanged from the caller, who upholds the trait's contract.
-        unsafe {
-            self.base
-                .create_vm_memory(&self.adjust(ty), style, vm_definition_location)
-        }
+        unsafe { self.base.create_vm_memory(&self.adjust(ty), style, vm_definition_location) }
     }
 
     fn create_host_table(&self, ty: &TableType, style: &TableStyle) -> Result<VMTable, String> {

@@ -81,11 +81,7 @@ impl Module for WasmiModule {
         if let Some(bytes) = config.memory_limit_bytes {
             limits = limits.memory_size(bytes as usize);
         }
-        let data = StoreData {
-            host: HostState::new(config),
-            limits: limits.build(),
-            memory: None,
-        };
+        let data = StoreData { host: HostState::new(config), limits: limits.build(), memory: None };
         let mut store = Store::new(engine, data);
         store.limiter(|data| &mut data.limits);
 
@@ -102,15 +98,9 @@ impl Module for WasmiModule {
                 return Err(missing());
             };
             let resolved = resolve(&module, &name, &config.host_functions).ok_or_else(missing)?;
-            let ty = FuncType::new(
-                resolved.params.iter().map(val_type),
-                resolved.results.iter().map(val_type),
-            );
+            let ty = FuncType::new(resolved.params.iter().map(val_type), resolved.results.iter().map(val_type));
             if ty != *wanted {
-                return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch {
-                    module,
-                    name,
-                }));
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
             imports.push(
                 Func::new(&mut store, ty, move |mut caller, params, results| {
@@ -135,18 +125,11 @@ impl Module for WasmiModule {
         let instance = wasmi::Instance::new(&mut store, &self.module, &imports).map_err(|e| instantiate_failure(&e))?;
         let memory = instance.get_memory(&store, "memory");
         store.data_mut().memory = memory;
-        let mut instance = WasmiInstance {
-            store,
-            instance,
-            memory,
-            budget,
-        };
+        let mut instance = WasmiInstance { store, instance, memory, budget };
         if let Some(init) = instance.instance.get_func(&instance.store, "_initialize") {
-            let init = init.typed::<(), ()>(&instance.store).map_err(|_| {
-                Outcome::BadExport(BadExport::Signature {
-                    name: "_initialize".into(),
-                })
-            })?;
+            let init = init
+                .typed::<(), ()>(&instance.store)
+                .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
             instance.run(&init).map_err(|stop| match stop {
                 Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
                 Stop::Limit(kind) => Outcome::LimitHit(kind),
@@ -168,9 +151,9 @@ fn instantiate_failure(error: &wasmi::Error) -> Outcome {
             Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
             Stop::Limit(kind) => Outcome::LimitHit(kind),
             Stop::Host(fault) => concord_engine::fault_outcome(fault),
-            Stop::EngineFault(_) => Outcome::InstantiateFailed(InstantiateFailure::Other {
-                message: error.to_string(),
-            }),
+            Stop::EngineFault(_) => {
+                Outcome::InstantiateFailed(InstantiateFailure::Other { message: error.to_string() })
+            }
         },
     }
 }
@@ -183,10 +166,7 @@ struct Budget {
 
 impl Budget {
     fn new(config: &InstanceConfig) -> Self {
-        Budget {
-            fuel: config.cpu.fuel.unwrap_or(u64::MAX),
-            deadline: config.cpu.deadline,
-        }
+        Budget { fuel: config.cpu.fuel.unwrap_or(u64::MAX), deadline: config.cpu.deadline }
     }
 }
 
@@ -246,25 +226,11 @@ impl concord_engine::Instance for WasmiInstance {
         let start = Instant::now();
         let ended = self.run(&func);
         let elapsed = start.elapsed();
-        let fuel_consumed = self
-            .budget
-            .deadline
-            .is_none()
-            .then(|| self.fuel_spent(self.budget.fuel));
+        let fuel_consumed = self.budget.deadline.is_none().then(|| self.fuel_spent(self.budget.fuel));
         let outcome = plugin_outcome(&self.store.data().host, ended);
         let wasi = &mut self.store.data_mut().host.wasi;
-        let (stdout, stderr) = (
-            std::mem::take(&mut wasi.stdout.bytes),
-            std::mem::take(&mut wasi.stderr.bytes),
-        );
-        Call {
-            outcome,
-            memory_pages: self.memory.map(|m| m.size(&self.store)),
-            elapsed,
-            fuel_consumed,
-            stdout,
-            stderr,
-        }
+        let (stdout, stderr) = (std::mem::take(&mut wasi.stdout.bytes), std::mem::take(&mut wasi.stderr.bytes));
+        Call { outcome, memory_pages: self.memory.map(|m| m.size(&self.store)), elapsed, fuel_consumed, stdout, stderr }
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

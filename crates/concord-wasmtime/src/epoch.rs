@@ -11,10 +11,7 @@ static ENGINES: OnceLock<Mutex<Vec<EngineWeak>>> = OnceLock::new();
 
 pub fn register(engine: &Engine) {
     let engines = ENGINES.get_or_init(|| {
-        std::thread::Builder::new()
-            .name("concord-epoch".into())
-            .spawn(tick_forever)
-            .expect("spawn the epoch thread");
+        std::thread::Builder::new().name("concord-epoch".into()).spawn(tick_forever).expect("spawn the epoch thread");
         Mutex::new(Vec::new())
     });
     engines.lock().unwrap_or_else(|e| e.into_inner()).push(engine.weak());

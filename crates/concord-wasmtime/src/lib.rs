@@ -52,9 +52,7 @@ impl WasmtimeEngine {
                 config.strategy(Strategy::Winch);
             }
             Compiler::Pulley => {
-                config
-                    .target("pulley64")
-                    .map_err(|e| CompileError::Unsupported(format!("{e:#}")))?;
+                config.target("pulley64").map_err(|e| CompileError::Unsupported(format!("{e:#}")))?;
             }
         }
         let engine = wasmtime::Engine::new(&config).map_err(|e| CompileError::EngineFault(format!("{e:#}")))?;
@@ -97,10 +95,7 @@ impl Module for WasmtimeModule {
         let engine = self.module.engine();
         let data = StoreData {
             host: HostState::new(config),
-            limiter: MemoryLimiter {
-                max_bytes: config.memory_limit_bytes.map(|b| b as usize),
-                refused: false,
-            },
+            limiter: MemoryLimiter { max_bytes: config.memory_limit_bytes.map(|b| b as usize), refused: false },
             memory: None,
         };
         let mut store = Store::new(engine, data);
@@ -120,16 +115,9 @@ impl Module for WasmtimeModule {
                 return Err(missing());
             };
             let resolved = resolve(&module, &name, &config.host_functions).ok_or_else(missing)?;
-            let ty = FuncType::new(
-                engine,
-                resolved.params.iter().map(val_type),
-                resolved.results.iter().map(val_type),
-            );
+            let ty = FuncType::new(engine, resolved.params.iter().map(val_type), resolved.results.iter().map(val_type));
             if !FuncType::eq(&ty, &wanted) {
-                return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch {
-                    module,
-                    name,
-                }));
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
             imports.push(
                 Func::new(&mut store, ty, move |mut caller, params, results| {
@@ -156,19 +144,12 @@ impl Module for WasmtimeModule {
         let memory = instance.get_memory(&mut store, "memory");
         store.data_mut().memory = memory;
         if let Some(init) = instance.get_func(&mut store, "_initialize") {
-            let init = init.typed::<(), ()>(&store).map_err(|_| {
-                Outcome::BadExport(BadExport::Signature {
-                    name: "_initialize".into(),
-                })
-            })?;
+            let init = init
+                .typed::<(), ()>(&store)
+                .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
             init.call(&mut store, ()).map_err(|e| instantiate_failure(&store, e))?;
         }
-        Ok(Box::new(WasmtimeInstance {
-            store,
-            instance,
-            memory,
-            config: config.clone(),
-        }))
+        Ok(Box::new(WasmtimeInstance { store, instance, memory, config: config.clone() }))
     }
 }
 
@@ -180,16 +161,12 @@ fn instantiate_failure(store: &Store<StoreData>, error: wasmtime::Error) -> Outc
         Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
         Stop::Limit(kind) => Outcome::LimitHit(kind),
         Stop::Host(fault) => concord_engine::fault_outcome(fault),
-        Stop::EngineFault(_) => Outcome::InstantiateFailed(InstantiateFailure::Other {
-            message: format!("{error:#}"),
-        }),
+        Stop::EngineFault(_) => Outcome::InstantiateFailed(InstantiateFailure::Other { message: format!("{error:#}") }),
     }
 }
 
 fn arm_budget(store: &mut Store<StoreData>, config: &InstanceConfig) {
-    store
-        .set_fuel(config.cpu.fuel.unwrap_or(u64::MAX))
-        .expect("fuel is enabled");
+    store.set_fuel(config.cpu.fuel.unwrap_or(u64::MAX)).expect("fuel is enabled");
     store.epoch_deadline_trap();
     // wasmtime adds this to the current epoch, so "never" must leave room for the addition.
     store.set_epoch_deadline(config.cpu.deadline.map_or(u64::MAX / 2, epoch::ticks));
@@ -208,8 +185,7 @@ impl WasmtimeInstance {
             .instance
             .get_func(&mut self.store, name)
             .ok_or_else(|| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
-        func.typed::<(), i32>(&self.store)
-            .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))
+        func.typed::<(), i32>(&self.store).map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))
     }
 }
 
@@ -228,10 +204,7 @@ impl concord_engine::Instance for WasmtimeInstance {
         let fuel_consumed = fuel_before.saturating_sub(self.store.get_fuel().unwrap_or(0));
         let outcome = plugin_outcome(&self.store.data().host, ended);
         let wasi = &mut self.store.data_mut().host.wasi;
-        let (stdout, stderr) = (
-            std::mem::take(&mut wasi.stdout.bytes),
-            std::mem::take(&mut wasi.stderr.bytes),
-        );
+        let (stdout, stderr) = (std::mem::take(&mut wasi.stdout.bytes), std::mem::take(&mut wasi.stderr.bytes));
         Call {
             outcome,
             memory_pages: self.memory.map(|m| m.size(&self.store)),

@@ -18,10 +18,7 @@ const STRICTNESS_SCENARIOS: [&str; 3] = ["growth", "kernel", "runaway"];
 
 /// Engines that run without generating machine code at run time.
 fn is_interpreter(report: &Report, id: &str) -> bool {
-    report
-        .engines
-        .iter()
-        .any(|e| e.id == id && (e.compiler == "interpreter" || e.compiler == "pulley"))
+    report.engines.iter().any(|e| e.id == id && (e.compiler == "interpreter" || e.compiler == "pulley"))
 }
 
 pub fn advise(report: &Report) -> Vec<Advice> {
@@ -30,10 +27,7 @@ pub fn advise(report: &Report) -> Vec<Advice> {
     };
     let costs = &performance.engines;
     let best = |score: &dyn Fn(&EngineCost) -> f64, among: &dyn Fn(&EngineCost) -> bool| {
-        costs
-            .iter()
-            .filter(|c| among(c))
-            .max_by(|a, b| score(a).total_cmp(&score(b)))
+        costs.iter().filter(|c| among(c)).max_by(|a, b| score(a).total_cmp(&score(b)))
     };
     let mut advice = Vec::new();
     if let Some(c) = best(&|c| -(c.compile_us + c.instantiate_us), &|_| true) {

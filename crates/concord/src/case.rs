@@ -118,10 +118,7 @@ impl Case {
             (None, Some(hex)) => ModuleSource::Bytes(parse_hex(hex)?),
             _ => bail!("name exactly one of `guest` or `wasm_hex`"),
         };
-        let mut config = InstanceConfig {
-            config: file.config.clone(),
-            ..InstanceConfig::default()
-        };
+        let mut config = InstanceConfig { config: file.config.clone(), ..InstanceConfig::default() };
         config.memory_limit_bytes = file.memory_limit_pages.map(|pages| pages * WASM_PAGE);
         config.cpu.fuel = file.fuel;
         config.cpu.deadline = file.deadline_ms.map(Duration::from_millis);

@@ -19,9 +19,6 @@ pub fn workspace_root() -> PathBuf {
 pub fn load(name: &str) -> Result<Vec<u8>> {
     let path = guest_dir().join(format!("{name}.wasm"));
     std::fs::read(&path).with_context(|| {
-        format!(
-            "guest `{name}` not found at {}: build the guests with `cargo xtask guests`",
-            path.display()
-        )
+        format!("guest `{name}` not found at {}: build the guests with `cargo xtask guests`", path.display())
     })
 }

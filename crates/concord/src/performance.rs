@@ -41,12 +41,7 @@ pub struct Samples {
 }
 
 impl Samples {
-    pub const QUICK: Samples = Samples {
-        compile: 3,
-        instantiate: 11,
-        call: 51,
-        stream: 5,
-    };
+    pub const QUICK: Samples = Samples { compile: 3, instantiate: 11, call: 51, stream: 5 };
 }
 
 pub fn machine() -> Machine {
@@ -103,11 +98,7 @@ pub fn measure(engine: &Arc<dyn Engine>, stream_wasm: &[u8], samples: &Samples) 
             .collect(),
     );
     let mut instance = module.instantiate(&config).ok()?;
-    let call = median(
-        (0..samples.call)
-            .map(|_| instance.call("stream", b"").elapsed)
-            .collect(),
-    );
+    let call = median((0..samples.call).map(|_| instance.call("stream", b"").elapsed).collect());
     let mut throughput = |size: usize| -> Option<f64> {
         let input = vec![7u8; size];
         let mut times = Vec::new();

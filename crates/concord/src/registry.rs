@@ -36,8 +36,5 @@ pub fn select(ids: &[String]) -> Result<Vec<Arc<dyn Engine>>> {
         let known: Vec<_> = all.iter().map(|e| e.id().to_string()).collect();
         bail!("unknown engine `{unknown}`; this build has: {}", known.join(", "));
     }
-    Ok(all
-        .into_iter()
-        .filter(|e| ids.is_empty() || ids.iter().any(|id| id == e.id()))
-        .collect())
+    Ok(all.into_iter().filter(|e| ids.is_empty() || ids.iter().any(|id| id == e.id())).collect())
 }

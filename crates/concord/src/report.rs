@@ -13,6 +13,9 @@ pub struct Report {
     pub summary: Summary,
     /// Documented divergences that did not show in this run although their cases ran.
     pub stale: Vec<Divergence>,
+    /// Per engine: outcomes, caught faults, hangs, worst overrun past a deadline.
+    #[serde(default)]
+    pub reliability: Vec<EngineReliability>,
     /// Per-engine costs, measured in this run (absent from partial shard reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub performance: Option<crate::performance::Performance>,
@@ -38,6 +41,25 @@ pub struct ResultEntry {
     pub memory_pages: Option<u64>,
     pub elapsed_us: u64,
     pub note: Option<String>,
+    /// The wall-clock budget the case ran under (its own, or the runner's default).
+    #[serde(default)]
+    pub deadline_ms: Option<u64>,
+    /// The watchdog gave up on this engine for this case.
+    #[serde(default)]
+    pub hung: bool,
+}
+
+/// How an engine held up: the reliability section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EngineReliability {
+    pub engine: String,
+    pub cases: usize,
+    pub outcomes: std::collections::BTreeMap<String, usize>,
+    /// Engine panics and internal failures, caught and reported as the engine's fault.
+    pub engine_faults: usize,
+    pub hangs: usize,
+    /// The longest a deadline-stopped case ran past its deadline (instantiation included).
+    pub worst_overrun_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -68,6 +90,8 @@ impl Report {
                     memory_pages: r.observation.memory_pages,
                     elapsed_us: r.observation.elapsed.as_micros() as u64,
                     note: r.note.clone(),
+                    deadline_ms: crate::runner::budgeted(&case.case.config).cpu.deadline.map(|d| d.as_millis() as u64),
+                    hung: r.observation.hung,
                 })
             })
             .collect();
@@ -103,11 +127,8 @@ impl Report {
             documented: count(Verdict::Documented),
             unsupported: count(Verdict::Unsupported),
         };
-        let ran = |d: &Divergence| {
-            results
-                .iter()
-                .any(|r| r.engine == d.engine && d.applies_to_case(&r.scenario, &r.case))
-        };
+        let ran =
+            |d: &Divergence| results.iter().any(|r| r.engine == d.engine && d.applies_to_case(&r.scenario, &r.case));
         let shown = |d: &Divergence| {
             results.iter().any(|r| {
                 r.verdict == Verdict::Documented
@@ -116,19 +137,9 @@ impl Report {
                     && d.outcome.as_deref().is_none_or(|kind| kind == r.outcome)
             })
         };
-        let stale = divergences
-            .entries
-            .iter()
-            .filter(|d| ran(d) && !shown(d))
-            .cloned()
-            .collect();
-        Report {
-            engines,
-            results,
-            summary,
-            stale,
-            performance: None,
-        }
+        let stale = divergences.entries.iter().filter(|d| ran(d) && !shown(d)).cloned().collect();
+        let reliability = engines.iter().map(|e| reliability(&e.id, &results)).collect();
+        Report { engines, results, summary, stale, reliability, performance: None }
     }
 
     /// Folds partial reports (from `--shard K/N` runs) into one.
@@ -151,25 +162,15 @@ impl Report {
     }
 
     pub fn result(&self, scenario: &str, case: &str, engine: &str) -> Option<&ResultEntry> {
-        self.results
-            .iter()
-            .find(|r| r.scenario == scenario && r.case == case && r.engine == engine)
+        self.results.iter().find(|r| r.scenario == scenario && r.case == case && r.engine == engine)
     }
 
     /// The engine × case matrix as text, one row per case.
     pub fn matrix(&self) -> String {
-        let mut cases: Vec<(&str, &str)> = self
-            .results
-            .iter()
-            .map(|r| (r.scenario.as_str(), r.case.as_str()))
-            .collect();
+        let mut cases: Vec<(&str, &str)> =
+            self.results.iter().map(|r| (r.scenario.as_str(), r.case.as_str())).collect();
         cases.dedup();
-        let width = cases
-            .iter()
-            .map(|(s, c)| s.len() + c.len() + 1)
-            .max()
-            .unwrap_or(4)
-            .max(4);
+        let width = cases.iter().map(|(s, c)| s.len() + c.len() + 1).max().unwrap_or(4).max(4);
         let mut out = format!("{:width$}", "case");
         for engine in &self.engines {
             out += &format!("  {:>w$}", engine.id, w = engine.id.len().max(5));
@@ -178,9 +179,7 @@ impl Report {
         for (scenario, case) in cases {
             out += &format!("{:width$}", format!("{scenario}/{case}"));
             for engine in &self.engines {
-                let cell = self
-                    .result(scenario, case, &engine.id)
-                    .map_or("", |r| symbol(r.verdict));
+                let cell = self.result(scenario, case, &engine.id).map_or("", |r| symbol(r.verdict));
                 out += &format!("  {:>w$}", cell, w = engine.id.len().max(5));
             }
             out.push('\n');
@@ -190,6 +189,27 @@ impl Report {
 
     pub fn has_divergence(&self) -> bool {
         self.summary.diverge > 0
+    }
+}
+
+fn reliability(engine: &str, results: &[ResultEntry]) -> EngineReliability {
+    let mine: Vec<_> = results.iter().filter(|r| r.engine == engine).collect();
+    let mut outcomes = std::collections::BTreeMap::new();
+    for r in &mine {
+        *outcomes.entry(r.outcome.clone()).or_insert(0) += 1;
+    }
+    let worst_overrun_ms = mine
+        .iter()
+        .filter(|r| r.detail == "limit hit: Deadline")
+        .filter_map(|r| Some(r.elapsed_us as f64 / 1e3 - r.deadline_ms? as f64))
+        .reduce(f64::max);
+    EngineReliability {
+        engine: engine.to_string(),
+        cases: mine.len(),
+        outcomes,
+        engine_faults: mine.iter().filter(|r| r.outcome == "engine_fault").count(),
+        hangs: mine.iter().filter(|r| r.hung).count(),
+        worst_overrun_ms,
     }
 }
 
@@ -207,11 +227,7 @@ pub fn detail(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Returned(bytes) => {
             let preview: String = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
-            format!(
-                "{} bytes: {preview}{}",
-                bytes.len(),
-                if bytes.len() > 16 { "…" } else { "" }
-            )
+            format!("{} bytes: {preview}{}", bytes.len(), if bytes.len() > 16 { "…" } else { "" })
         }
         other => other.to_string(),
     }

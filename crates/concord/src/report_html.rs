@@ -12,10 +12,7 @@ th{background:#f3f3f3}.agree{background:#e3f4e1}.documented{background:#fff4d6}.
 .unsupported{background:#eee}.charts{display:flex;flex-wrap:wrap;gap:2em}h1,h2{font-weight:600}code{background:#f3f3f3;padding:0 3px}";
 
 fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn class(verdict: Verdict) -> &'static str {
@@ -30,11 +27,7 @@ fn class(verdict: Verdict) -> &'static str {
 /// A horizontal bar chart as inline SVG.
 pub fn bar_chart(title: &str, unit: &str, bars: &[(String, f64)]) -> String {
     let (label_width, bar_width, row) = (150.0, 320.0, 22.0);
-    let max = bars
-        .iter()
-        .map(|(_, v)| *v)
-        .fold(0.0_f64, f64::max)
-        .max(f64::MIN_POSITIVE);
+    let max = bars.iter().map(|(_, v)| *v).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
     let height = 30.0 + row * bars.len() as f64;
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{height}" role="img" aria-label="{}"><text x="0" y="16" font-weight="600">{}</text>"#,
@@ -85,34 +78,18 @@ pub fn html(report: &Report) -> String {
         s.diverge,
         s.unsupported
     );
-    let head: String = report
-        .engines
-        .iter()
-        .map(|e| format!("<th>{}</th>", esc(&e.id)))
-        .collect();
+    let head: String = report.engines.iter().map(|e| format!("<th>{}</th>", esc(&e.id))).collect();
 
-    let _ = write!(
-        h,
-        "<h2>Conformance matrix</h2><table id=\"matrix\"><tr><th>scenario</th>{head}</tr>"
-    );
+    let _ = write!(h, "<h2>Conformance matrix</h2><table id=\"matrix\"><tr><th>scenario</th>{head}</tr>");
     for scenario in scenarios(report) {
         let _ = write!(h, "<tr><td>{}</td>", esc(&scenario));
         for e in &report.engines {
             let of = |v: Verdict| {
-                report
-                    .results
-                    .iter()
-                    .filter(|r| r.scenario == scenario && r.engine == e.id && r.verdict == v)
-                    .count()
+                report.results.iter().filter(|r| r.scenario == scenario && r.engine == e.id && r.verdict == v).count()
             };
-            let worst = [
-                Verdict::Diverge,
-                Verdict::Documented,
-                Verdict::Unsupported,
-                Verdict::Agree,
-            ]
-            .into_iter()
-            .find(|v| of(*v) > 0);
+            let worst = [Verdict::Diverge, Verdict::Documented, Verdict::Unsupported, Verdict::Agree]
+                .into_iter()
+                .find(|v| of(*v) > 0);
             let _ = write!(
                 h,
                 "<td class=\"{}\">{}</td>",
@@ -134,12 +111,8 @@ pub fn html(report: &Report) -> String {
             match report.result(&scenario, &case, &e.id) {
                 Some(r) => {
                     let title = esc(r.note.as_deref().unwrap_or(&r.detail));
-                    let _ = write!(
-                        h,
-                        "<td class=\"{}\" title=\"{title}\">{}</td>",
-                        class(r.verdict),
-                        symbol(r.verdict)
-                    );
+                    let _ =
+                        write!(h, "<td class=\"{}\" title=\"{title}\">{}</td>", class(r.verdict), symbol(r.verdict));
                 }
                 None => h += "<td></td>",
             }
@@ -149,19 +122,31 @@ pub fn html(report: &Report) -> String {
     h += "</table>";
 
     let limit_head: String = LIMIT_CASES.iter().map(|c| format!("<th>{}</th>", esc(c.2))).collect();
-    let _ = write!(
-        h,
-        "<h2>Limit semantics as measured</h2><table><tr><th>engine</th>{limit_head}</tr>"
-    );
+    let _ = write!(h, "<h2>Limit semantics as measured</h2><table><tr><th>engine</th>{limit_head}</tr>");
     for e in &report.engines {
         let _ = write!(h, "<tr><td>{}</td>", esc(&e.id));
         for (scenario, case, _) in LIMIT_CASES {
-            let cell = report
-                .result(scenario, case, &e.id)
-                .map_or("not run".to_string(), |r| r.detail.clone());
+            let cell = report.result(scenario, case, &e.id).map_or("not run".to_string(), |r| r.detail.clone());
             let _ = write!(h, "<td>{}</td>", esc(&cell));
         }
         h += "</tr>";
+    }
+    h += "</table>";
+
+    h += "<h2>Reliability</h2><p>Every call ran under a CPU budget and a watchdog; a panic is caught as the engine's fault. Harness crashes: 0 (this report was written).</p>";
+    h += "<table><tr><th>engine</th><th>cases</th><th>outcomes</th><th>engine faults</th><th>hangs</th><th>worst overrun past a deadline</th></tr>";
+    for r in &report.reliability {
+        let outcomes: Vec<String> = r.outcomes.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+        let overrun = r.worst_overrun_ms.map_or("-".to_string(), |ms| format!("{ms:.1} ms"));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{overrun}</td></tr>",
+            esc(&r.engine),
+            r.cases,
+            esc(&outcomes.join(", ")),
+            r.engine_faults,
+            r.hangs
+        );
     }
     h += "</table>";
 
@@ -183,13 +168,7 @@ pub fn html(report: &Report) -> String {
         h += &bar_chart("stream throughput at 1 MiB", "MiB/s", &series(&|c| c.stream_mib_s_1m));
         h += "</div><h2>Which engine for which embedder</h2><ul>";
         for a in advise(report) {
-            let _ = write!(
-                h,
-                "<li><b>{}</b>: {} — {}</li>",
-                esc(a.need),
-                esc(&a.engine),
-                esc(&a.why)
-            );
+            let _ = write!(h, "<li><b>{}</b>: {} — {}</li>", esc(a.need), esc(&a.engine), esc(&a.why));
         }
         h += "</ul>";
     }

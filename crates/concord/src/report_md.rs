@@ -33,33 +33,16 @@ pub fn markdown(report: &Report) -> String {
     }
 
     let _ = writeln!(md, "\n## Conformance matrix\n");
-    let _ = writeln!(
-        md,
-        "Per scenario and engine: cases that agree / are documented differences / diverge.\n"
-    );
+    let _ = writeln!(md, "Per scenario and engine: cases that agree / are documented differences / diverge.\n");
     let header: Vec<_> = report.engines.iter().map(|e| e.id.as_str()).collect();
-    let _ = writeln!(
-        md,
-        "| scenario | {} |\n|---|{}",
-        header.join(" | "),
-        "---|".repeat(header.len())
-    );
+    let _ = writeln!(md, "| scenario | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
     for scenario in scenarios(report) {
-        let cells: Vec<String> = report
-            .engines
-            .iter()
-            .map(|e| verdict_counts(report, &scenario, &e.id))
-            .collect();
+        let cells: Vec<String> = report.engines.iter().map(|e| verdict_counts(report, &scenario, &e.id)).collect();
         let _ = writeln!(md, "| {scenario} | {} |", cells.join(" | "));
     }
 
     let _ = writeln!(md, "\n### Every named case (and any generated case that diverges)\n");
-    let _ = writeln!(
-        md,
-        "| case | {} |\n|---|{}",
-        header.join(" | "),
-        "---|".repeat(header.len())
-    );
+    let _ = writeln!(md, "| case | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
     for (scenario, case) in case_ids(report) {
         let cells: Vec<_> = report
             .engines
@@ -80,30 +63,46 @@ pub fn markdown(report: &Report) -> String {
         let cells: Vec<String> = LIMIT_CASES
             .iter()
             .map(|(scenario, case, _)| {
-                report
-                    .result(scenario, case, &e.id)
-                    .map_or("not run".to_string(), |r| r.detail.clone())
+                report.result(scenario, case, &e.id).map_or("not run".to_string(), |r| r.detail.clone())
             })
             .collect();
         let _ = writeln!(md, "| {} | {} |", e.id, cells.join(" | "));
     }
 
+    let _ = writeln!(md, "\n## Reliability\n");
+    let _ = writeln!(
+        md,
+        "Every call ran under a CPU budget and a watchdog; a panic is caught as the engine's fault. \
+         Harness crashes: 0 (this report was written).\n"
+    );
+    let _ = writeln!(
+        md,
+        "| engine | cases | outcomes | engine faults | hangs | worst overrun past a deadline |\n|---|---|---|---|---|---|"
+    );
+    for r in &report.reliability {
+        let outcomes: Vec<String> = r.outcomes.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+        let overrun = r.worst_overrun_ms.map_or("-".to_string(), |ms| format!("{ms:.1} ms"));
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {overrun} |",
+            r.engine,
+            r.cases,
+            outcomes.join(", "),
+            r.engine_faults,
+            r.hangs
+        );
+    }
+
     if let Some(performance) = &report.performance {
         let m = &performance.machine;
         let _ = writeln!(md, "\n## What each engine costs\n");
-        let _ = writeln!(
-            md,
-            "Medians on {} ({} cores, {}), the `stream` plugin, one run.\n",
-            m.cpu, m.cores, m.os
-        );
+        let _ = writeln!(md, "Medians on {} ({} cores, {}), the `stream` plugin, one run.\n", m.cpu, m.cores, m.os);
         let _ = writeln!(
             md,
             "| engine | compile | instantiate | empty call | stream 64 KiB | stream 1 MiB | memory / instance |\n|---|---|---|---|---|---|---|"
         );
         for c in &performance.engines {
-            let memory = c
-                .memory_per_instance_kib
-                .map_or("-".to_string(), |k| format!("{k:.0} KiB"));
+            let memory = c.memory_per_instance_kib.map_or("-".to_string(), |k| format!("{k:.0} KiB"));
             let _ = writeln!(
                 md,
                 "| {} | {:.2} ms | {:.3} ms | {:.1} µs | {:.0} MiB/s | {:.0} MiB/s | {memory} |",
@@ -137,11 +136,7 @@ pub fn markdown(report: &Report) -> String {
         }
     }
     for d in &report.stale {
-        let _ = writeln!(
-            md,
-            "- stale: {} `{}/{}` no longer shows: {}",
-            d.engine, d.scenario, d.case, d.reason
-        );
+        let _ = writeln!(md, "- stale: {} `{}/{}` no longer shows: {}", d.engine, d.scenario, d.case, d.reason);
     }
     md
 }
@@ -156,10 +151,7 @@ pub fn scenarios(report: &Report) -> Vec<String> {
 /// in the matrix, not listed.
 pub fn case_ids(report: &Report) -> Vec<(String, String)> {
     let diverges = |scenario: &str, case: &str| {
-        report
-            .results
-            .iter()
-            .any(|r| r.scenario == scenario && r.case == case && r.verdict == Verdict::Diverge)
+        report.results.iter().any(|r| r.scenario == scenario && r.case == case && r.verdict == Verdict::Diverge)
     };
     let mut cases: Vec<_> = report
         .results
@@ -173,21 +165,16 @@ pub fn case_ids(report: &Report) -> Vec<(String, String)> {
 
 /// "68 agree, 4 documented": the verdict counts that are not zero.
 pub fn verdict_counts(report: &Report, scenario: &str, engine: &str) -> String {
-    let parts: Vec<String> = [
-        Verdict::Agree,
-        Verdict::Documented,
-        Verdict::Diverge,
-        Verdict::Unsupported,
-    ]
-    .into_iter()
-    .filter_map(|v| {
-        let n = report
-            .results
-            .iter()
-            .filter(|r| r.scenario == scenario && r.engine == engine && r.verdict == v)
-            .count();
-        (n > 0).then(|| format!("{n} {}", symbol(v)))
-    })
-    .collect();
+    let parts: Vec<String> = [Verdict::Agree, Verdict::Documented, Verdict::Diverge, Verdict::Unsupported]
+        .into_iter()
+        .filter_map(|v| {
+            let n = report
+                .results
+                .iter()
+                .filter(|r| r.scenario == scenario && r.engine == engine && r.verdict == v)
+                .count();
+            (n > 0).then(|| format!("{n} {}", symbol(v)))
+        })
+        .collect();
     parts.join(", ")
 }

@@ -8,7 +8,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// A case with no CPU budget of its own runs under this one: nothing runs unbounded.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
+/// How far past its budget a case may run before the watchdog gives up on it.
+pub const WATCHDOG_MARGIN: Duration = Duration::from_secs(5);
 
 /// What one engine did with one case, reduced to what engines are compared on.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,15 +23,18 @@ pub struct Observation {
     /// Linear-memory pages after the call, where the engine shows them.
     pub memory_pages: Option<u64>,
     pub elapsed: Duration,
+    /// The engine did not stop within its budget plus the watchdog's margin.
+    pub hung: bool,
 }
 
 impl Observation {
+    /// An observation to compare, from an outcome and the memory size the engine showed.
+    pub fn new(outcome: Outcome, memory_pages: Option<u64>) -> Self {
+        Observation { outcome, memory_pages, elapsed: Duration::ZERO, hung: false }
+    }
+
     fn fault(outcome: Outcome) -> Self {
-        Observation {
-            outcome,
-            memory_pages: None,
-            elapsed: Duration::ZERO,
-        }
+        Observation { outcome, memory_pages: None, elapsed: Duration::ZERO, hung: false }
     }
 
     /// Same normalized outcome, and the same memory size wherever both engines show one.
@@ -62,17 +71,20 @@ pub struct CaseResult {
 /// Runs cases on a fixed set of engines, compiling each module once per engine.
 pub struct Runner {
     engines: Vec<Arc<dyn Engine>>,
+    watchdog_margin: Duration,
     modules: HashMap<(String, ModuleSource), Result<Arc<dyn Module>, CompileError>>,
     guests: HashMap<String, Result<Vec<u8>, String>>,
 }
 
 impl Runner {
     pub fn new(engines: Vec<Arc<dyn Engine>>) -> Self {
-        Runner {
-            engines,
-            modules: HashMap::new(),
-            guests: HashMap::new(),
-        }
+        Runner { engines, watchdog_margin: WATCHDOG_MARGIN, modules: HashMap::new(), guests: HashMap::new() }
+    }
+
+    /// How far past its budget a case may run before it is abandoned as hung.
+    pub fn with_watchdog_margin(mut self, margin: Duration) -> Self {
+        self.watchdog_margin = margin;
+        self
     }
 
     pub fn engines(&self) -> &[Arc<dyn Engine>] {
@@ -93,9 +105,7 @@ impl Runner {
     fn module(&mut self, engine: &Arc<dyn Engine>, source: &ModuleSource) -> Result<Arc<dyn Module>, Outcome> {
         let key = (engine.id().to_string(), source.clone());
         if !self.modules.contains_key(&key) {
-            let wasm = self
-                .wasm(source)
-                .map_err(|e| Outcome::Unsupported(format!("module unavailable: {e}")))?;
+            let wasm = self.wasm(source).map_err(|e| Outcome::Unsupported(format!("module unavailable: {e}")))?;
             let engine = engine.clone();
             let compiled = catch_unwind(AssertUnwindSafe(|| engine.compile(&wasm)))
                 .unwrap_or_else(|panic| Err(CompileError::EngineFault(panic_text(panic))))
@@ -105,44 +115,62 @@ impl Runner {
         self.modules[&key].clone().map_err(Outcome::from)
     }
 
-    /// Runs `case` on one engine: compile (cached), instantiate, call `case.calls` times.
+    /// Runs `case` on one engine: compile (cached), then instantiate and call `case.calls` times
+    /// on a worker thread under the watchdog. A panic is the engine's fault; a worker that
+    /// overruns is abandoned and reported as hung, and the run goes on.
     pub fn observe(&mut self, engine: &Arc<dyn Engine>, case: &Case) -> Observation {
         let module = match self.module(engine, &case.module) {
             Ok(module) => module,
             Err(outcome) => return Observation::fault(outcome),
         };
-        catch_unwind(AssertUnwindSafe(|| {
-            let start = Instant::now();
-            let mut instance = match module.instantiate(&case.config) {
-                Ok(instance) => instance,
-                Err(outcome) => {
-                    return Observation {
-                        outcome,
-                        memory_pages: None,
-                        elapsed: start.elapsed(),
-                    };
+        let config = budgeted(&case.config);
+        let per_call = config.cpu.deadline.unwrap_or(DEFAULT_DEADLINE);
+        let patience = per_call * (case.calls + 1) + self.watchdog_margin;
+        let (export, input, calls) = (case.export.clone(), case.input.clone(), case.calls);
+        let (done, result) = mpsc::channel();
+        let start = Instant::now();
+        let worker = std::thread::Builder::new().name(format!("concord-{}", engine.id())).spawn(move || {
+            let observation = catch_unwind(AssertUnwindSafe(|| {
+                let start = Instant::now();
+                let mut instance = match module.instantiate(&config) {
+                    Ok(instance) => instance,
+                    Err(outcome) => {
+                        return Observation { outcome, memory_pages: None, elapsed: start.elapsed(), hung: false };
+                    }
+                };
+                let mut call = instance.call(&export, &input);
+                for _ in 1..calls {
+                    call = instance.call(&export, &input);
                 }
-            };
-            let mut call = instance.call(&case.export, &case.input);
-            for _ in 1..case.calls {
-                call = instance.call(&case.export, &case.input);
-            }
-            Observation {
-                outcome: call.outcome,
-                memory_pages: call.memory_pages,
+                Observation {
+                    outcome: call.outcome,
+                    memory_pages: call.memory_pages,
+                    elapsed: start.elapsed(),
+                    hung: false,
+                }
+            }))
+            .unwrap_or_else(|panic| Observation::fault(Outcome::EngineFault(panic_text(panic))));
+            let _ = done.send(observation);
+        });
+        if let Err(error) = worker {
+            return Observation::fault(Outcome::EngineFault(format!("could not start a worker thread: {error}")));
+        }
+        match result.recv_timeout(patience) {
+            Ok(observation) => observation,
+            Err(mpsc::RecvTimeoutError::Timeout) => Observation {
+                outcome: Outcome::EngineFault(format!("watchdog: no result within {patience:?}; worker abandoned")),
+                memory_pages: None,
                 elapsed: start.elapsed(),
-            }
-        }))
-        .unwrap_or_else(|panic| Observation::fault(Outcome::EngineFault(panic_text(panic))))
+                hung: true,
+            },
+            Err(mpsc::RecvTimeoutError::Disconnected) => Observation::fault(Outcome::EngineFault("worker died".into())),
+        }
     }
 
     /// Runs `case` on every engine and gives each a verdict.
     pub fn run(&mut self, case: &Case, divergences: &Divergences) -> CaseResult {
         let engines = self.engines.clone();
-        let observations: Vec<_> = engines
-            .iter()
-            .map(|e| (e.id().to_string(), self.observe(e, case)))
-            .collect();
+        let observations: Vec<_> = engines.iter().map(|e| (e.id().to_string(), self.observe(e, case))).collect();
         // Engines with a documented model of their own are expected to differ from the rest.
         let modelled = |engine: &str| case.documented.iter().any(|m| m.engine == engine);
         let consensus = consensus(observations.iter().filter(|(e, _)| !modelled(e)).map(|(_, o)| o));
@@ -150,27 +178,22 @@ impl Runner {
         let engines = observations
             .into_iter()
             .map(|(engine, observation)| {
-                let (verdict, note) = verdict(
-                    case,
-                    &engine,
-                    &observation,
-                    expected.as_ref(),
-                    consensus.as_ref(),
-                    divergences,
-                );
-                EngineResult {
-                    engine,
-                    observation,
-                    verdict,
-                    note,
-                }
+                let (verdict, note) =
+                    verdict(case, &engine, &observation, expected.as_ref(), consensus.as_ref(), divergences);
+                EngineResult { engine, observation, verdict, note }
             })
             .collect();
-        CaseResult {
-            case: case.clone(),
-            engines,
-        }
+        CaseResult { case: case.clone(), engines }
     }
+}
+
+/// The case's configuration, with the default deadline where it sets no CPU budget at all.
+pub fn budgeted(config: &concord_engine::InstanceConfig) -> concord_engine::InstanceConfig {
+    let mut config = config.clone();
+    if config.cpu.fuel.is_none() && config.cpu.deadline.is_none() {
+        config.cpu.deadline = Some(DEFAULT_DEADLINE);
+    }
+    config
 }
 
 /// An engine with a documented model of its own is held to that model; every other engine to the
@@ -189,10 +212,7 @@ fn verdict(
     if let Some(model) = case.documented.iter().find(|m| m.engine == engine) {
         let own = Observation::fault(model.expect.clone());
         return if !observation.agrees_with(&own) {
-            (
-                Verdict::Diverge,
-                Some(format!("differs from its documented model: {}", observation.outcome)),
-            )
+            (Verdict::Diverge, Some(format!("differs from its documented model: {}", observation.outcome)))
         } else if expected.is_some_and(|e| observation.agrees_with(e)) {
             (Verdict::Agree, None)
         } else {
@@ -208,10 +228,7 @@ fn verdict(
         None => (Verdict::Agree, None),
         Some(what) => match divergences.find(engine, &case.scenario, &case.name, &observation.outcome) {
             Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
-            None => (
-                Verdict::Diverge,
-                Some(format!("differs from {what}: {}", observation.outcome)),
-            ),
+            None => (Verdict::Diverge, Some(format!("differs from {what}: {}", observation.outcome))),
         },
     }
 }
@@ -219,9 +236,7 @@ fn verdict(
 /// The observation most engines agree with (the earliest such engine wins a tie), ignoring
 /// engines that could not run the case at all.
 fn consensus<'a>(observations: impl Iterator<Item = &'a Observation> + Clone) -> Option<Observation> {
-    let candidates = observations
-        .clone()
-        .filter(|o| !matches!(o.outcome, Outcome::Unsupported(_)));
+    let candidates = observations.clone().filter(|o| !matches!(o.outcome, Outcome::Unsupported(_)));
     let mut best: Option<(usize, &Observation)> = None;
     for candidate in candidates {
         let support = observations.clone().filter(|o| o.agrees_with(candidate)).count();

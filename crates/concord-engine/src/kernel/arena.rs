@@ -25,11 +25,7 @@ pub struct Arena {
 
 impl Arena {
     pub fn new(limit: u64) -> Self {
-        Arena {
-            bytes: vec![0; FIRST_OFFSET as usize],
-            blocks: BTreeMap::new(),
-            limit,
-        }
+        Arena { bytes: vec![0; FIRST_OFFSET as usize], blocks: BTreeMap::new(), limit }
     }
 
     /// Frees every block. Called at the start of each plugin call, as Extism's kernel does.
@@ -47,11 +43,7 @@ impl Arena {
         if len == 0 {
             return Ok(0);
         }
-        let reusable = self
-            .blocks
-            .iter()
-            .find(|(_, b)| !b.live && b.capacity >= len)
-            .map(|(&o, _)| o);
+        let reusable = self.blocks.iter().find(|(_, b)| !b.live && b.capacity >= len).map(|(&o, _)| o);
         if let Some(offset) = reusable {
             let block = self.blocks.get_mut(&offset).expect("found above");
             block.live = true;
@@ -66,14 +58,7 @@ impl Arena {
             return Err(HostFault::OutOfMemory);
         }
         self.bytes.resize(end as usize, 0);
-        self.blocks.insert(
-            offset,
-            Block {
-                len,
-                capacity,
-                live: true,
-            },
-        );
+        self.blocks.insert(offset, Block { len, capacity, live: true });
         Ok(offset)
     }
 

@@ -73,16 +73,9 @@ impl Kernel {
     /// Reads the output and error the guest set. A bad output range is reported, not trusted.
     pub fn end_call(&self) -> CallResult {
         let (offset, len) = self.output;
-        let output = if offset == 0 {
-            Ok(Vec::new())
-        } else {
-            self.arena.read(offset, len).map(<[u8]>::to_vec)
-        };
-        let error = (self.error != 0).then(|| {
-            self.arena
-                .block(self.error)
-                .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
-        });
+        let output = if offset == 0 { Ok(Vec::new()) } else { self.arena.read(offset, len).map(<[u8]>::to_vec) };
+        let error = (self.error != 0)
+            .then(|| self.arena.block(self.error).map(|bytes| String::from_utf8_lossy(bytes).into_owned()));
         CallResult { output, error }
     }
 
@@ -110,12 +103,7 @@ impl Kernel {
             .checked_add(8)
             .filter(|&end| end <= self.input.len() as u64)
             .map(|end| u64::from_le_bytes(self.input[offset as usize..end as usize].try_into().expect("8 bytes")))
-            .ok_or_else(|| {
-                HostFault::Kernel(format!(
-                    "input offset {offset}+8 past input length {}",
-                    self.input.len()
-                ))
-            })
+            .ok_or_else(|| HostFault::Kernel(format!("input offset {offset}+8 past input length {}", self.input.len())))
     }
 
     pub fn alloc(&mut self, len: u64) -> Result<u64, HostFault> {
@@ -139,9 +127,7 @@ impl Kernel {
     }
 
     pub fn load_u64(&self, offset: u64) -> Result<u64, HostFault> {
-        Ok(u64::from_le_bytes(
-            self.arena.read(offset, 8)?.try_into().expect("8 bytes"),
-        ))
+        Ok(u64::from_le_bytes(self.arena.read(offset, 8)?.try_into().expect("8 bytes")))
     }
 
     pub fn store_u8(&mut self, offset: u64, value: u8) -> Result<(), HostFault> {
@@ -173,10 +159,7 @@ impl Kernel {
     }
 
     fn block_str(&self, offset: u64, what: &str) -> Result<String, HostFault> {
-        let bytes = self
-            .arena
-            .block(offset)
-            .map_err(|_| HostFault::Kernel(format!("{what}: bad offset {offset}")))?;
+        let bytes = self.arena.block(offset).map_err(|_| HostFault::Kernel(format!("{what}: bad offset {offset}")))?;
         String::from_utf8(bytes.to_vec()).map_err(|_| HostFault::Kernel(format!("{what}: not UTF-8")))
     }
 
@@ -203,12 +186,7 @@ impl Kernel {
             return Ok(());
         }
         let value = self.arena.block(value_offset)?.to_vec();
-        let stored: usize = self
-            .vars
-            .iter()
-            .filter(|(k, _)| **k != key)
-            .map(|(k, v)| k.len() + v.len())
-            .sum();
+        let stored: usize = self.vars.iter().filter(|(k, _)| **k != key).map(|(k, v)| k.len() + v.len()).sum();
         if stored + key.len() + value.len() > VAR_STORE_LIMIT {
             return Err(HostFault::Kernel("var store is full".into()));
         }

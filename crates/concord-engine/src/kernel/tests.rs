@@ -21,14 +21,8 @@ fn every_out_of_block_access_is_a_fault() {
     let mut k = kernel();
     let block = k.alloc(16).unwrap();
     for offset in [0, block - 1, block + 9, block + 16, u64::MAX - 3, u64::MAX] {
-        assert!(
-            matches!(k.load_u64(offset), Err(HostFault::Kernel(_))),
-            "load_u64({offset})"
-        );
-        assert!(
-            matches!(k.store_u64(offset, 1), Err(HostFault::Kernel(_))),
-            "store_u64({offset})"
-        );
+        assert!(matches!(k.load_u64(offset), Err(HostFault::Kernel(_))), "load_u64({offset})");
+        assert!(matches!(k.store_u64(offset, 1), Err(HostFault::Kernel(_))), "store_u64({offset})");
     }
     assert!(matches!(k.load_u8(block + 16), Err(HostFault::Kernel(_))));
     assert!(matches!(k.output_set(block, 17), Err(HostFault::Kernel(_))));
@@ -42,10 +36,7 @@ fn freed_blocks_are_not_readable_and_are_reused() {
     k.free(block).unwrap();
     assert_eq!(k.length(block), 0);
     assert!(k.load_u8(block).is_err());
-    assert!(
-        matches!(k.free(block), Err(HostFault::Kernel(_))),
-        "double free is a fault"
-    );
+    assert!(matches!(k.free(block), Err(HostFault::Kernel(_))), "double free is a fault");
     assert_eq!(k.alloc(8).unwrap(), block, "a freed block that fits is reused");
     assert_eq!(k.load_u64(block).unwrap(), 0, "a reused block starts zeroed");
 }

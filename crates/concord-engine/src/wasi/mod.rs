@@ -52,12 +52,7 @@ impl Default for Wasi {
 
 impl Wasi {
     pub fn with_seed(seed: u64) -> Self {
-        Wasi {
-            stdout: Capture::default(),
-            stderr: Capture::default(),
-            rng: seed,
-            clock_ns: CLOCK_START_NS,
-        }
+        Wasi { stdout: Capture::default(), stderr: Capture::default(), rng: seed, clock_ns: CLOCK_START_NS }
     }
 
     fn is_stdio(fd: i32) -> bool {
@@ -79,9 +74,7 @@ impl Wasi {
         };
         let mut written: u32 = 0;
         for i in 0..iovs_len {
-            let iov = iovs
-                .checked_add(i.checked_mul(8).ok_or_else(too_many)?)
-                .ok_or_else(too_many)?;
+            let iov = iovs.checked_add(i.checked_mul(8).ok_or_else(too_many)?).ok_or_else(too_many)?;
             let (ptr, len) = (mem.read_u32(iov)?, mem.read_u32(iov + 4)?);
             sink.push(mem.slice(ptr, len)?);
             written = written.wrapping_add(len);

@@ -28,9 +28,7 @@ pub fn generate(seed: u64, count: usize, only: Option<&str>) -> Vec<Case> {
         .filter(|s| only.is_none_or(|name| name == s.name()))
         .flat_map(|scenario| {
             let mut rng = Rng::new(seed ^ rng::hash(scenario.name()));
-            (0..count)
-                .map(move |i| scenario.generate(&mut rng, i))
-                .collect::<Vec<_>>()
+            (0..count).map(move |i| scenario.generate(&mut rng, i)).collect::<Vec<_>>()
         })
         .collect()
 }

@@ -21,11 +21,7 @@ impl Scenario for Stream {
     }
 
     fn generate(&self, rng: &mut Rng, index: usize) -> Case {
-        let len = if rng.range(0, 3) == 0 {
-            rng.pick(&EDGE_LENGTHS)
-        } else {
-            rng.range(0, MAX_LENGTH) as usize
-        };
+        let len = if rng.range(0, 3) == 0 { rng.pick(&EDGE_LENGTHS) } else { rng.range(0, MAX_LENGTH) as usize };
         let input = rng.bytes(len);
         Case {
             scenario: self.name().into(),
