@@ -20,6 +20,11 @@
         (br $more)))
     (i32.const 0))
 
+  ;; A load far past the end of linear memory.
+  (func (export "load_out_of_bounds") (result i32)
+    (drop (i64.load (i32.const 0xfffffff0)))
+    (i32.const 0))
+
   ;; A store far past the end of linear memory.
   (func (export "store_out_of_bounds") (result i32)
     (i64.store (i32.const 0xfffffff0) (i64.const 1))
