@@ -4,6 +4,7 @@
 
 mod tunables;
 
+use concord_engine::kernel::HotFunction;
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
@@ -133,6 +134,11 @@ impl Module for WasmerModule {
             if ty != *wanted {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
+            let user_defined = config.host_functions.iter().any(|f| f.module == module && f.name == name);
+            if let Some(hot) = HotFunction::find(&module, &name).filter(|_| !user_defined) {
+                imports.define(&module, &name, hot_function(&mut store, &env, hot));
+                continue;
+            }
             let function =
                 Function::new_with_env(&mut store, &env, ty, move |mut env: FunctionEnvMut<Env>, params: &[Value]| {
                     let args = params.iter().map(from_val);
@@ -187,6 +193,33 @@ impl Module for WasmerModule {
             })?;
         }
         Ok(Box::new(instance))
+    }
+}
+
+/// The per-byte kernel calls as typed host functions: the same kernel methods, without the
+/// dynamic-call path.
+fn hot_function(store: &mut Store, env: &FunctionEnv<Env>, hot: HotFunction) -> Function {
+    type E<'a> = FunctionEnvMut<'a, Env>;
+    let fault = |f: HostFault| RuntimeError::user(Box::new(f));
+    match hot {
+        HotFunction::InputLoadU8 => Function::new_typed_with_env(store, env, move |e: E, at: i64| {
+            e.data().host.kernel.input_load_u8(at as u64).map(i32::from).map_err(fault)
+        }),
+        HotFunction::InputLoadU64 => Function::new_typed_with_env(store, env, move |e: E, at: i64| {
+            e.data().host.kernel.input_load_u64(at as u64).map(|v| v as i64).map_err(fault)
+        }),
+        HotFunction::LoadU8 => Function::new_typed_with_env(store, env, move |e: E, at: i64| {
+            e.data().host.kernel.load_u8(at as u64).map(i32::from).map_err(fault)
+        }),
+        HotFunction::LoadU64 => Function::new_typed_with_env(store, env, move |e: E, at: i64| {
+            e.data().host.kernel.load_u64(at as u64).map(|v| v as i64).map_err(fault)
+        }),
+        HotFunction::StoreU8 => Function::new_typed_with_env(store, env, move |mut e: E, at: i64, v: i32| {
+            e.data_mut().host.kernel.store_u8(at as u64, v as u8).map_err(fault)
+        }),
+        HotFunction::StoreU64 => Function::new_typed_with_env(store, env, move |mut e: E, at: i64, v: i64| {
+            e.data_mut().host.kernel.store_u64(at as u64, v as u64).map_err(fault)
+        }),
     }
 }
 

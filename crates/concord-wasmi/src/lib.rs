@@ -2,6 +2,7 @@
 //! wasmi has no epochs, so a wall-clock deadline is enforced by running on fuel slices and
 //! checking the clock each time a slice runs out (resumable calls).
 
+use concord_engine::kernel::HotFunction;
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
@@ -102,6 +103,11 @@ impl Module for WasmiModule {
             if ty != *wanted {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
+            let user_defined = config.host_functions.iter().any(|f| f.module == module && f.name == name);
+            if let Some(hot) = HotFunction::find(&module, &name).filter(|_| !user_defined) {
+                imports.push(hot_function(&mut store, hot).into());
+                continue;
+            }
             imports.push(
                 Func::new(&mut store, ty, move |mut caller, params, results| {
                     let args = params.iter().map(from_val);
@@ -138,6 +144,33 @@ impl Module for WasmiModule {
             })?;
         }
         Ok(Box::new(instance))
+    }
+}
+
+/// The per-byte kernel calls as typed host functions: the same kernel methods, without the
+/// dynamic-call path.
+fn hot_function(store: &mut Store<StoreData>, hot: HotFunction) -> Func {
+    type C<'a> = wasmi::Caller<'a, StoreData>;
+    let fault = |f| wasmi::Error::host(Fault(f));
+    match hot {
+        HotFunction::InputLoadU8 => Func::wrap(store, move |c: C, at: i64| {
+            c.data().host.kernel.input_load_u8(at as u64).map(i32::from).map_err(fault)
+        }),
+        HotFunction::InputLoadU64 => Func::wrap(store, move |c: C, at: i64| {
+            c.data().host.kernel.input_load_u64(at as u64).map(|v| v as i64).map_err(fault)
+        }),
+        HotFunction::LoadU8 => Func::wrap(store, move |c: C, at: i64| {
+            c.data().host.kernel.load_u8(at as u64).map(i32::from).map_err(fault)
+        }),
+        HotFunction::LoadU64 => Func::wrap(store, move |c: C, at: i64| {
+            c.data().host.kernel.load_u64(at as u64).map(|v| v as i64).map_err(fault)
+        }),
+        HotFunction::StoreU8 => Func::wrap(store, move |mut c: C, at: i64, v: i32| {
+            c.data_mut().host.kernel.store_u8(at as u64, v as u8).map_err(fault)
+        }),
+        HotFunction::StoreU64 => Func::wrap(store, move |mut c: C, at: i64, v: i64| {
+            c.data_mut().host.kernel.store_u64(at as u64, v as u64).map_err(fault)
+        }),
     }
 }
 

@@ -5,6 +5,7 @@
 mod epoch;
 mod limiter;
 
+use concord_engine::kernel::HotFunction;
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostState, InstanceConfig, InstantiateFailure, LimitKind,
@@ -119,6 +120,11 @@ impl Module for WasmtimeModule {
             if !FuncType::eq(&ty, &wanted) {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
+            let user_defined = config.host_functions.iter().any(|f| f.module == module && f.name == name);
+            if let Some(hot) = HotFunction::find(&module, &name).filter(|_| !user_defined) {
+                imports.push(hot_function(&mut store, hot).into());
+                continue;
+            }
             imports.push(
                 Func::new(&mut store, ty, move |mut caller, params, results| {
                     let args = params.iter().map(from_val);
@@ -150,6 +156,33 @@ impl Module for WasmtimeModule {
             init.call(&mut store, ()).map_err(|e| instantiate_failure(&store, e))?;
         }
         Ok(Box::new(WasmtimeInstance { store, instance, memory, config: config.clone() }))
+    }
+}
+
+/// The per-byte kernel calls as typed host functions: the same kernel methods, without the
+/// dynamic-call path (which costs several times more per call).
+fn hot_function(store: &mut Store<StoreData>, hot: HotFunction) -> Func {
+    type C<'a> = wasmtime::Caller<'a, StoreData>;
+    let fault = wasmtime::Error::new;
+    match hot {
+        HotFunction::InputLoadU8 => Func::wrap(store, move |c: C, at: i64| {
+            c.data().host.kernel.input_load_u8(at as u64).map(i32::from).map_err(fault)
+        }),
+        HotFunction::InputLoadU64 => Func::wrap(store, move |c: C, at: i64| {
+            c.data().host.kernel.input_load_u64(at as u64).map(|v| v as i64).map_err(fault)
+        }),
+        HotFunction::LoadU8 => Func::wrap(store, move |c: C, at: i64| {
+            c.data().host.kernel.load_u8(at as u64).map(i32::from).map_err(fault)
+        }),
+        HotFunction::LoadU64 => Func::wrap(store, move |c: C, at: i64| {
+            c.data().host.kernel.load_u64(at as u64).map(|v| v as i64).map_err(fault)
+        }),
+        HotFunction::StoreU8 => Func::wrap(store, move |mut c: C, at: i64, v: i32| {
+            c.data_mut().host.kernel.store_u8(at as u64, v as u8).map_err(fault)
+        }),
+        HotFunction::StoreU64 => Func::wrap(store, move |mut c: C, at: i64, v: i64| {
+            c.data_mut().host.kernel.store_u64(at as u64, v as u64).map_err(fault)
+        }),
     }
 }
 

@@ -3,6 +3,7 @@
 //! index out of bounds whatever the guest sends.
 
 use crate::host::HostFault;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 /// Offsets start here so that 0 stays the ABI's null.
@@ -21,17 +22,21 @@ pub struct Arena {
     bytes: Vec<u8>,
     blocks: BTreeMap<u64, Block>,
     limit: u64,
+    /// The live block the last access landed in (start, len): a guest copying a block touches it
+    /// every 8 bytes, so this skips the map for nearly every access. Cleared when a block is freed.
+    recent: Cell<Option<(u64, u64)>>,
 }
 
 impl Arena {
     pub fn new(limit: u64) -> Self {
-        Arena { bytes: vec![0; FIRST_OFFSET as usize], blocks: BTreeMap::new(), limit }
+        Arena { bytes: vec![0; FIRST_OFFSET as usize], blocks: BTreeMap::new(), limit, recent: Cell::new(None) }
     }
 
     /// Frees every block. Called at the start of each plugin call, as Extism's kernel does.
     pub fn reset(&mut self) {
         self.bytes.truncate(FIRST_OFFSET as usize);
         self.blocks.clear();
+        self.recent.set(None);
     }
 
     /// Bytes in use, for the memory-limit invariant.
@@ -69,6 +74,7 @@ impl Arena {
         match self.blocks.get_mut(&offset) {
             Some(block) if block.live => {
                 block.live = false;
+                self.recent.set(None);
                 Ok(())
             }
             Some(_) => Err(HostFault::Kernel(format!("free of already freed block {offset}"))),
@@ -92,9 +98,19 @@ impl Arena {
     /// The range `offset..offset+len` if it lies inside one live block.
     fn checked_range(&self, offset: u64, len: u64) -> Result<std::ops::Range<usize>, HostFault> {
         let fault = || HostFault::Kernel(format!("{len} bytes at offset {offset} are outside every live block"));
-        let (&start, block) = self.blocks.range(..=offset).next_back().ok_or_else(fault)?;
         let end = offset.checked_add(len).ok_or_else(fault)?;
-        if !block.live || end > start + block.len {
+        let (start, block_len) = match self.recent.get() {
+            Some((start, block_len)) if offset >= start && end <= start + block_len => (start, block_len),
+            _ => {
+                let (&start, block) = self.blocks.range(..=offset).next_back().ok_or_else(fault)?;
+                if !block.live {
+                    return Err(fault());
+                }
+                self.recent.set(Some((start, block.len)));
+                (start, block.len)
+            }
+        };
+        if end > start + block_len {
             return Err(fault());
         }
         Ok(offset as usize..end as usize)

@@ -212,3 +212,33 @@ impl KernelAccess for Kernel {
         self.arena.alloc_bytes(bytes)
     }
 }
+
+/// The kernel functions a guest calls for every 8 bytes it reads or writes. Backends that can link
+/// typed host functions link these directly to the kernel methods of the same name (same
+/// semantics, no conversion through [`crate::Val`]); everything else goes through [`crate::resolve`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HotFunction {
+    InputLoadU8,
+    InputLoadU64,
+    LoadU8,
+    LoadU64,
+    StoreU8,
+    StoreU64,
+}
+
+impl HotFunction {
+    pub fn find(module: &str, name: &str) -> Option<HotFunction> {
+        if module != ENV_MODULE {
+            return None;
+        }
+        Some(match name {
+            "input_load_u8" => HotFunction::InputLoadU8,
+            "input_load_u64" => HotFunction::InputLoadU64,
+            "load_u8" => HotFunction::LoadU8,
+            "load_u64" => HotFunction::LoadU64,
+            "store_u8" => HotFunction::StoreU8,
+            "store_u64" => HotFunction::StoreU64,
+            _ => return None,
+        })
+    }
+}
