@@ -115,6 +115,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             result.scenario, args.seed, args.cases, result.engine, result.case
         );
     }
+    let bench = out_dir().join("bench.json");
+    if args.shard.is_none() && bench.exists() {
+        let text = std::fs::read_to_string(&bench).with_context(|| format!("reading {}", bench.display()))?;
+        report.benchmarks = Some(serde_json::from_str(&text).with_context(|| format!("parsing {}", bench.display()))?);
+    }
     match args.shard {
         Some((k, n)) => finish(report, &format!("report.shard-{k}-of-{n}")),
         None => finish(report, "report"),

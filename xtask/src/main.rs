@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: the project's automation, one module per command.
 
+mod bench;
 mod conformance;
 mod guests;
 mod test;
@@ -21,6 +22,8 @@ enum Command {
     /// Build the guests, run every conformance case on every engine, print the matrix and write
     /// target/conformance/report.json. Exits 1 on an undocumented divergence.
     Conformance(conformance::Args),
+    /// Run the criterion benchmarks and summarize them: medians, ratios, target/conformance/bench.json.
+    Bench(bench::Args),
     /// The test command: build the guests, then run the whole workspace's tests.
     Test {
         /// Extra arguments for `cargo test`.
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Command::Guests => guests::build().map(|_| ExitCode::SUCCESS),
         Command::Conformance(args) => conformance::run(args),
         Command::Test { cargo_args } => test::run(&cargo_args),
+        Command::Bench(args) => bench::run(args),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

@@ -19,6 +19,9 @@ pub struct Report {
     /// Per-engine costs, measured in this run (absent from partial shard reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub performance: Option<crate::performance::Performance>,
+    /// `cargo xtask bench`'s summary (bench.json), when one was there to read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub benchmarks: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,7 +142,7 @@ impl Report {
         };
         let stale = divergences.entries.iter().filter(|d| ran(d) && !shown(d)).cloned().collect();
         let reliability = engines.iter().map(|e| reliability(&e.id, &results)).collect();
-        Report { engines, results, summary, stale, reliability, performance: None }
+        Report { engines, results, summary, stale, reliability, performance: None, benchmarks: None }
     }
 
     /// Folds partial reports (from `--shard K/N` runs) into one.

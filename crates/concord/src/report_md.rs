@@ -120,6 +120,38 @@ pub fn markdown(report: &Report) -> String {
         }
     }
 
+    if let Some(bench) = &report.benchmarks {
+        let _ = writeln!(md, "\n## Benchmarks (`cargo xtask bench`)\n");
+        let _ = writeln!(md, "Criterion medians on {}.\n", bench["machine"].as_str().unwrap_or("?"));
+        let _ = writeln!(
+            md,
+            "| engine | compile | compile 2 MiB | instantiate (× raw) | call (× raw) | 4 KiB | 64 KiB | 1 MiB | grow to 16 MiB |\n|---|---|---|---|---|---|---|---|---|"
+        );
+        let num =
+            |v: &serde_json::Value, digits: usize| v.as_f64().map_or("-".to_string(), |x| format!("{x:.digits$}"));
+        let ratio = |v: &serde_json::Value| v.as_f64().map_or(String::new(), |x| format!(" ({x:.2}×)"));
+        for e in bench["engines"].as_array().into_iter().flatten() {
+            let _ = writeln!(
+                md,
+                "| {} | {} µs | {} µs | {} µs{} | {} ns{} | {} MiB/s | {} MiB/s | {} MiB/s | {} µs |",
+                e["id"].as_str().unwrap_or("?"),
+                num(&e["compile_us"], 0),
+                num(&e["compile_large_us"], 0),
+                num(&e["instantiate_us"], 1),
+                ratio(&e["instantiate_ratio"]),
+                num(&e["call_ns"], 0),
+                ratio(&e["call_overhead_ratio"]),
+                num(&e["stream_mib_s"]["4k"], 0),
+                num(&e["stream_mib_s"]["64k"], 0),
+                num(&e["stream_mib_s"]["1m"], 0),
+                num(&e["grow_16mib_us"], 0),
+            );
+        }
+        if let Some(r) = bench["native_over_extism_stream_1m"].as_f64() {
+            let _ = writeln!(md, "\nNative kernel on wasmtime-cranelift vs Extism's, stream at 1 MiB: {r:.2}×.");
+        }
+    }
+
     let documented: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Agree).collect();
     if !documented.is_empty() {
         let _ = writeln!(md, "\n## Differences\n");
