@@ -12,8 +12,10 @@ use concord_engine::{
     MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_outcome, resolve,
 };
 use limiter::MemoryLimiter;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use wasmtime::{Config, ExternType, Func, FuncType, Memory, Store, Strategy, TypedFunc};
+use wasmtime::{Config, ExternType, FuncType, InstancePre, Linker, Memory, Store, Strategy, TypedFunc};
 
 pub const VERSION: &str = "48.0.8";
 
@@ -77,12 +79,15 @@ impl Engine for WasmtimeEngine {
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         let module = wasmtime::Module::new(&self.engine, wasm).map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
-        Ok(Box::new(WasmtimeModule { module }))
+        Ok(Box::new(WasmtimeModule { module, linked: Mutex::new(HashMap::new()) }))
     }
 }
 
 struct WasmtimeModule {
     module: wasmtime::Module,
+    /// Imports linked once per set of host functions (keyed by identity): instantiating is then
+    /// wasmtime's fastest path, `InstancePre::instantiate`.
+    linked: Mutex<HashMap<Vec<(String, String, usize)>, Result<InstancePre<StoreData>, Outcome>>>,
 }
 
 struct StoreData {
@@ -91,19 +96,21 @@ struct StoreData {
     memory: Option<Memory>,
 }
 
-impl Module for WasmtimeModule {
-    fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
-        let engine = self.module.engine();
-        let data = StoreData {
-            host: HostState::new(config),
-            limiter: MemoryLimiter { max_bytes: config.memory_limit_bytes.map(|b| b as usize), refused: false },
-            memory: None,
-        };
-        let mut store = Store::new(engine, data);
-        store.limiter(|data| &mut data.limiter);
-        arm_budget(&mut store, config);
+fn host_functions_key(config: &InstanceConfig) -> Vec<(String, String, usize)> {
+    let identity = |f: &concord_engine::HostFunction| Arc::as_ptr(&f.callback) as *const () as usize;
+    config.host_functions.iter().map(|f| (f.module.clone(), f.name.clone(), identity(f))).collect()
+}
 
-        let mut imports = Vec::new();
+impl WasmtimeModule {
+    fn instance_pre(&self, config: &InstanceConfig) -> Result<InstancePre<StoreData>, Outcome> {
+        let mut linked = self.linked.lock().unwrap_or_else(|e| e.into_inner());
+        linked.entry(host_functions_key(config)).or_insert_with(|| self.link(config)).clone()
+    }
+
+    /// Links every import the module asks for, or says which one this host cannot provide.
+    fn link(&self, config: &InstanceConfig) -> Result<InstancePre<StoreData>, Outcome> {
+        let engine = self.module.engine();
+        let mut linker = Linker::<StoreData>::new(engine);
         for import in self.module.imports() {
             let (module, name) = (import.module().to_string(), import.name().to_string());
             let missing = || {
@@ -112,38 +119,52 @@ impl Module for WasmtimeModule {
                     name: name.clone(),
                 })
             };
-            let ExternType::Func(wanted) = import.ty() else {
-                return Err(missing());
-            };
+            let ExternType::Func(wanted) = import.ty() else { return Err(missing()) };
             let resolved = resolve(&module, &name, &config.host_functions).ok_or_else(missing)?;
             let ty = FuncType::new(engine, resolved.params.iter().map(val_type), resolved.results.iter().map(val_type));
             if !FuncType::eq(&ty, &wanted) {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
             let user_defined = config.host_functions.iter().any(|f| f.module == module && f.name == name);
-            if let Some(hot) = HotFunction::find(&module, &name).filter(|_| !user_defined) {
-                imports.push(hot_function(&mut store, hot).into());
-                continue;
-            }
-            imports.push(
-                Func::new(&mut store, ty, move |mut caller, params, results| {
-                    let args = params.iter().map(from_val);
-                    let emit = |i: usize, v| results[i] = to_val(v);
-                    let memory = caller.data().memory.filter(|_| resolved.needs_memory);
-                    let outcome = match memory {
-                        Some(memory) => {
-                            let (bytes, data) = memory.data_and_store_mut(&mut caller);
-                            resolved.invoke_with(&mut data.host, Some(&mut GuestMemory::new(bytes)), args, emit)
-                        }
-                        None => resolved.invoke_with(&mut caller.data_mut().host, None, args, emit),
-                    };
-                    outcome.map_err(wasmtime::Error::new)
-                })
-                .into(),
-            );
+            let defined = match HotFunction::find(&module, &name).filter(|_| !user_defined) {
+                Some(hot) => link_hot_function(&mut linker, &module, &name, hot),
+                None => linker
+                    .func_new(&module, &name, ty, move |mut caller, params, results| {
+                        let args = params.iter().map(from_val);
+                        let emit = |i: usize, v| results[i] = to_val(v);
+                        let memory = caller.data().memory.filter(|_| resolved.needs_memory);
+                        let outcome = match memory {
+                            Some(memory) => {
+                                let (bytes, data) = memory.data_and_store_mut(&mut caller);
+                                resolved.invoke_with(&mut data.host, Some(&mut GuestMemory::new(bytes)), args, emit)
+                            }
+                            None => resolved.invoke_with(&mut caller.data_mut().host, None, args, emit),
+                        };
+                        outcome.map_err(wasmtime::Error::new)
+                    })
+                    .map(|_| ()),
+            };
+            defined.map_err(|e| Outcome::EngineFault(format!("linking {module}::{name}: {e:#}")))?;
         }
+        linker
+            .instantiate_pre(&self.module)
+            .map_err(|e| Outcome::InstantiateFailed(InstantiateFailure::Other { message: format!("{e:#}") }))
+    }
+}
 
-        let instance = match wasmtime::Instance::new(&mut store, &self.module, &imports) {
+impl Module for WasmtimeModule {
+    fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+        let pre = self.instance_pre(config)?;
+        let data = StoreData {
+            host: HostState::new(config),
+            limiter: MemoryLimiter { max_bytes: config.memory_limit_bytes.map(|b| b as usize), refused: false },
+            memory: None,
+        };
+        let mut store = Store::new(self.module.engine(), data);
+        store.limiter(|data| &mut data.limiter);
+        store.epoch_deadline_trap();
+        arm_budget(&mut store, config);
+        let instance = match pre.instantiate(&mut store) {
             Ok(instance) => instance,
             Err(error) => return Err(instantiate_failure(&store, error)),
         };
@@ -155,35 +176,48 @@ impl Module for WasmtimeModule {
                 .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
             init.call(&mut store, ()).map_err(|e| instantiate_failure(&store, e))?;
         }
-        Ok(Box::new(WasmtimeInstance { store, instance, memory, config: config.clone() }))
+        Ok(Box::new(WasmtimeInstance {
+            store,
+            instance,
+            memory,
+            config: config.clone(),
+            exports: HashMap::new(),
+            last_export: None,
+        }))
     }
 }
 
 /// The per-byte kernel calls as typed host functions: the same kernel methods, without the
 /// dynamic-call path (which costs several times more per call).
-fn hot_function(store: &mut Store<StoreData>, hot: HotFunction) -> Func {
+fn link_hot_function(
+    linker: &mut Linker<StoreData>,
+    module: &str,
+    name: &str,
+    hot: HotFunction,
+) -> wasmtime::Result<()> {
     type C<'a> = wasmtime::Caller<'a, StoreData>;
     let fault = wasmtime::Error::new;
     match hot {
-        HotFunction::InputLoadU8 => Func::wrap(store, move |c: C, at: i64| {
+        HotFunction::InputLoadU8 => linker.func_wrap(module, name, move |c: C, at: i64| {
             c.data().host.kernel.input_load_u8(at as u64).map(i32::from).map_err(fault)
         }),
-        HotFunction::InputLoadU64 => Func::wrap(store, move |c: C, at: i64| {
+        HotFunction::InputLoadU64 => linker.func_wrap(module, name, move |c: C, at: i64| {
             c.data().host.kernel.input_load_u64(at as u64).map(|v| v as i64).map_err(fault)
         }),
-        HotFunction::LoadU8 => Func::wrap(store, move |c: C, at: i64| {
+        HotFunction::LoadU8 => linker.func_wrap(module, name, move |c: C, at: i64| {
             c.data().host.kernel.load_u8(at as u64).map(i32::from).map_err(fault)
         }),
-        HotFunction::LoadU64 => Func::wrap(store, move |c: C, at: i64| {
+        HotFunction::LoadU64 => linker.func_wrap(module, name, move |c: C, at: i64| {
             c.data().host.kernel.load_u64(at as u64).map(|v| v as i64).map_err(fault)
         }),
-        HotFunction::StoreU8 => Func::wrap(store, move |mut c: C, at: i64, v: i32| {
+        HotFunction::StoreU8 => linker.func_wrap(module, name, move |mut c: C, at: i64, v: i32| {
             c.data_mut().host.kernel.store_u8(at as u64, v as u8).map_err(fault)
         }),
-        HotFunction::StoreU64 => Func::wrap(store, move |mut c: C, at: i64, v: i64| {
+        HotFunction::StoreU64 => linker.func_wrap(module, name, move |mut c: C, at: i64, v: i64| {
             c.data_mut().host.kernel.store_u64(at as u64, v as u64).map_err(fault)
         }),
     }
+    .map(|_| ())
 }
 
 fn instantiate_failure(store: &Store<StoreData>, error: wasmtime::Error) -> Outcome {
@@ -198,11 +232,13 @@ fn instantiate_failure(store: &Store<StoreData>, error: wasmtime::Error) -> Outc
     }
 }
 
-fn arm_budget(store: &mut Store<StoreData>, config: &InstanceConfig) {
-    store.set_fuel(config.cpu.fuel.unwrap_or(u64::MAX)).expect("fuel is enabled");
-    store.epoch_deadline_trap();
+/// Fills the fuel tank and restarts the deadline; returns the fuel granted.
+fn arm_budget(store: &mut Store<StoreData>, config: &InstanceConfig) -> u64 {
+    let fuel = config.cpu.fuel.unwrap_or(u64::MAX);
+    store.set_fuel(fuel).expect("fuel is enabled");
     // wasmtime adds this to the current epoch, so "never" must leave room for the addition.
     store.set_epoch_deadline(config.cpu.deadline.map_or(u64::MAX / 2, epoch::ticks));
+    fuel
 }
 
 struct WasmtimeInstance {
@@ -210,15 +246,32 @@ struct WasmtimeInstance {
     instance: wasmtime::Instance,
     memory: Option<Memory>,
     config: InstanceConfig,
+    /// Exports already looked up and type-checked, and the one called last (most callers call
+    /// one export over and over).
+    exports: HashMap<String, TypedFunc<(), i32>>,
+    last_export: Option<(String, TypedFunc<(), i32>)>,
 }
 
 impl WasmtimeInstance {
     fn export(&mut self, name: &str) -> Result<TypedFunc<(), i32>, Outcome> {
+        if let Some((last, func)) = &self.last_export
+            && last == name
+        {
+            return Ok(func.clone());
+        }
+        if let Some(func) = self.exports.get(name) {
+            self.last_export = Some((name.to_string(), func.clone()));
+            return Ok(func.clone());
+        }
         let func = self
             .instance
             .get_func(&mut self.store, name)
             .ok_or_else(|| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
-        func.typed::<(), i32>(&self.store).map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))
+        let func = func
+            .typed::<(), i32>(&self.store)
+            .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))?;
+        self.exports.insert(name.to_string(), func.clone());
+        Ok(func)
     }
 }
 
@@ -229,8 +282,7 @@ impl concord_engine::Instance for WasmtimeInstance {
             Err(outcome) => return Call::from_outcome(outcome),
         };
         self.store.data_mut().host.kernel.begin_call(input);
-        arm_budget(&mut self.store, &self.config);
-        let fuel_before = self.store.get_fuel().unwrap_or(0);
+        let fuel_before = arm_budget(&mut self.store, &self.config);
         let start = Instant::now();
         let ended = func.call(&mut self.store, ()).map_err(|e| classify(&e));
         let elapsed = start.elapsed();
