@@ -87,7 +87,7 @@ struct WasmtimeModule {
     module: wasmtime::Module,
     /// Imports linked once per set of host functions (keyed by identity): instantiating is then
     /// wasmtime's fastest path, `InstancePre::instantiate`.
-    linked: Mutex<HashMap<Vec<(String, String, usize)>, Result<InstancePre<StoreData>, Outcome>>>,
+    linked: Mutex<HashMap<HostFunctionsKey, Result<InstancePre<StoreData>, Outcome>>>,
 }
 
 struct StoreData {
@@ -96,7 +96,10 @@ struct StoreData {
     memory: Option<Memory>,
 }
 
-fn host_functions_key(config: &InstanceConfig) -> Vec<(String, String, usize)> {
+/// Module, name and callback identity of each host function an instance is given.
+type HostFunctionsKey = Vec<(String, String, usize)>;
+
+fn host_functions_key(config: &InstanceConfig) -> HostFunctionsKey {
     let identity = |f: &concord_engine::HostFunction| Arc::as_ptr(&f.callback) as *const () as usize;
     config.host_functions.iter().map(|f| (f.module.clone(), f.name.clone(), identity(f))).collect()
 }
