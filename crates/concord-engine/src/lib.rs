@@ -22,9 +22,6 @@ pub use imports::{HostState, Import, resolve};
 pub use module_info::{ImportName, ModuleInfo};
 pub use outcome::{BadExport, CompileError, GuestError, InstantiateFailure, LimitKind, Outcome, TrapKind};
 
-/// The export every plugin call goes through takes nothing and returns an i32 status.
-pub const PLUGIN_EXPORT_SIGNATURE: &str = "() -> i32";
-
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
