@@ -137,16 +137,7 @@ fn finish(report: Report, name: &str) -> Result<ExitCode> {
     for stale in &report.stale {
         println!("stale       {} {}/{} no longer shows: {}", stale.engine, stale.scenario, stale.case, stale.reason);
     }
-    let s = &report.summary;
-    println!(
-        "\n{} cases on {} engines: {} agree, {} documented, {} diverge, {} unsupported",
-        s.cases,
-        report.engines.len(),
-        s.agree,
-        s.documented,
-        s.diverge,
-        s.unsupported
-    );
+    println!("\n{}: {}", report.scope(), report.summary.verdicts());
 
     let out = out_dir();
     std::fs::create_dir_all(&out)?;

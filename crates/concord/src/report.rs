@@ -77,7 +77,22 @@ pub struct Summary {
     pub unsupported: usize,
 }
 
+impl Summary {
+    /// "a agree, b documented, c diverge, d unsupported".
+    pub fn verdicts(&self) -> String {
+        format!(
+            "{} agree, {} documented, {} diverge, {} unsupported",
+            self.agree, self.documented, self.diverge, self.unsupported
+        )
+    }
+}
+
 impl Report {
+    /// "N cases on M engine configurations", the report's one-line scope.
+    pub fn scope(&self) -> String {
+        format!("{} cases on {} engine configurations", self.summary.cases, self.engines.len())
+    }
+
     pub fn new(engines: &[Arc<dyn Engine>], cases: &[CaseResult], divergences: &Divergences) -> Self {
         let results = cases
             .iter()

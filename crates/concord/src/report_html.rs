@@ -67,16 +67,11 @@ pub fn html(report: &Report) -> String {
     let mut h = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Concord conformance report</title><style>{STYLE}</style></head><body>"
     );
-    let s = &report.summary;
     let _ = write!(
         h,
-        "<h1>Concord conformance report</h1><p>{} cases on {} engine configurations: <b>{} agree, {} documented, {} diverge, {} unsupported</b>.</p>",
-        s.cases,
-        report.engines.len(),
-        s.agree,
-        s.documented,
-        s.diverge,
-        s.unsupported
+        "<h1>Concord conformance report</h1><p>{}: <b>{}</b>.</p>",
+        esc(&report.scope()),
+        esc(&report.summary.verdicts())
     );
     let head: String = report.engines.iter().map(|e| format!("<th>{}</th>", esc(&e.id))).collect();
 

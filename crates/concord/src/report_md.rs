@@ -15,18 +15,8 @@ pub const LIMIT_CASES: [(&str, &str, &str); 4] = [
 
 pub fn markdown(report: &Report) -> String {
     let mut md = String::new();
-    let s = &report.summary;
     let _ = writeln!(md, "# Concord conformance report\n");
-    let _ = writeln!(
-        md,
-        "{} cases on {} engine configurations: **{} agree, {} documented, {} diverge, {} unsupported**.\n",
-        s.cases,
-        report.engines.len(),
-        s.agree,
-        s.documented,
-        s.diverge,
-        s.unsupported
-    );
+    let _ = writeln!(md, "{}: **{}**.\n", report.scope(), report.summary.verdicts());
     let _ = writeln!(md, "| engine | version | compiler |\n|---|---|---|");
     for e in &report.engines {
         let _ = writeln!(md, "| {} | {} {} | {} |", e.id, e.engine, e.version, e.compiler);
