@@ -33,6 +33,9 @@ fn every_case_agrees_or_is_documented() {
     assert_eq!(report.engines.len(), 7, "all seven engine configurations take part");
     for engine in &report.reliability {
         assert_eq!((engine.hangs, engine.engine_faults), (0, 0), "{}: hangs and engine faults", engine.engine);
+        // runaway/loop-deadline always stops on its deadline, so every engine has an overrun figure.
+        let overrun = engine.worst_overrun_ms.expect("a deadline-stopped case is measured");
+        assert!(overrun < 5_000.0, "{} ran {overrun} ms past its deadline", engine.engine);
     }
 }
 

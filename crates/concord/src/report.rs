@@ -2,7 +2,7 @@
 
 use crate::divergence::{Divergence, Divergences};
 use crate::runner::{CaseResult, Verdict};
-use concord_engine::{Engine, Outcome, sha256_hex};
+use concord_engine::{Engine, LimitKind, Outcome, sha256_hex};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -50,6 +50,9 @@ pub struct ResultEntry {
     /// The watchdog gave up on this engine for this case.
     #[serde(default)]
     pub hung: bool,
+    /// Which limit stopped the case, if one did (typed, for the reliability section).
+    #[serde(default)]
+    pub limit: Option<LimitKind>,
 }
 
 /// How an engine held up: the reliability section.
@@ -110,6 +113,10 @@ impl Report {
                     note: r.note.clone(),
                     deadline_ms: crate::runner::budgeted(&case.case.config).cpu.deadline.map(|d| d.as_millis() as u64),
                     hung: r.observation.hung,
+                    limit: match r.observation.outcome {
+                        Outcome::LimitHit(kind) => Some(kind),
+                        _ => None,
+                    },
                 })
             })
             .collect();
@@ -218,7 +225,7 @@ fn reliability(engine: &str, results: &[ResultEntry]) -> EngineReliability {
     }
     let worst_overrun_ms = mine
         .iter()
-        .filter(|r| r.detail == "limit hit: Deadline")
+        .filter(|r| r.limit == Some(LimitKind::Deadline))
         .filter_map(|r| Some(r.elapsed_us as f64 / 1e3 - r.deadline_ms? as f64))
         .reduce(f64::max);
     EngineReliability {
