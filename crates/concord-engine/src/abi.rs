@@ -2,7 +2,7 @@
 
 use crate::host::HostFault;
 use crate::imports::HostState;
-use crate::outcome::{GuestError, LimitKind, Outcome, TrapKind};
+use crate::outcome::{GuestError, InstantiateFailure, LimitKind, Outcome, TrapKind};
 
 /// Why an export did not return normally, as a backend classifies its engine's error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,5 +45,16 @@ pub fn fault_outcome(fault: HostFault) -> Outcome {
         HostFault::OutOfMemory => Outcome::LimitHit(LimitKind::Memory),
         HostFault::User(_) => Outcome::Trap(TrapKind::HostFunction),
         HostFault::Exit(code) => Outcome::GuestError(GuestError { code, message: String::new() }),
+    }
+}
+
+/// How an instance that could not start ends: its start function or `_initialize` trapped, ran out
+/// of budget, or the engine refused it for a reason that is not a trap.
+pub fn start_outcome(stop: Stop) -> Outcome {
+    match stop {
+        Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
+        Stop::Limit(kind) => Outcome::LimitHit(kind),
+        Stop::Host(fault) => fault_outcome(fault),
+        Stop::EngineFault(message) => Outcome::InstantiateFailed(InstantiateFailure::Other { message }),
     }
 }

@@ -9,7 +9,7 @@ use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
     LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, WASM_PAGE, plugin_outcome, resolve,
-    set_alarm,
+    set_alarm, start_outcome,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -167,12 +167,7 @@ impl Module for WasmerModule {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit));
             }
             Err(wasmer::InstantiationError::Start(error)) => {
-                return Err(match classify(error, None) {
-                    Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
-                    Stop::Limit(kind) => Outcome::LimitHit(kind),
-                    Stop::Host(fault) => concord_engine::fault_outcome(fault),
-                    Stop::EngineFault(why) => Outcome::EngineFault(why),
-                });
+                return Err(start_outcome(classify(error, None)));
             }
             Err(error) => {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::Other { message: error.to_string() }));
@@ -185,12 +180,7 @@ impl Module for WasmerModule {
             let init = init
                 .typed::<(), ()>(&instance.store)
                 .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
-            instance.run(|store| init.call(store)).map_err(|stop| match stop {
-                Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
-                Stop::Limit(kind) => Outcome::LimitHit(kind),
-                Stop::Host(fault) => concord_engine::fault_outcome(fault),
-                Stop::EngineFault(why) => Outcome::EngineFault(why),
-            })?;
+            instance.run(|store| init.call(store)).map_err(start_outcome)?;
         }
         Ok(Box::new(instance))
     }

@@ -6,7 +6,7 @@ use concord_engine::kernel::HotFunction;
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
-    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_outcome, resolve,
+    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_outcome, resolve, start_outcome,
 };
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -136,12 +136,7 @@ impl Module for WasmiModule {
             let init = init
                 .typed::<(), ()>(&instance.store)
                 .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
-            instance.run(&init).map_err(|stop| match stop {
-                Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
-                Stop::Limit(kind) => Outcome::LimitHit(kind),
-                Stop::Host(fault) => concord_engine::fault_outcome(fault),
-                Stop::EngineFault(why) => Outcome::EngineFault(why),
-            })?;
+            instance.run(&init).map_err(start_outcome)?;
         }
         Ok(Box::new(instance))
     }
@@ -180,14 +175,7 @@ fn instantiate_failure(error: &wasmi::Error) -> Outcome {
         | ErrorKind::Instantiation(InstantiationError::FailedToInstantiateMemory(
             MemoryError::ResourceLimiterDeniedAllocation | MemoryError::OutOfBoundsGrowth,
         )) => Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit),
-        _ => match classify(error) {
-            Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
-            Stop::Limit(kind) => Outcome::LimitHit(kind),
-            Stop::Host(fault) => concord_engine::fault_outcome(fault),
-            Stop::EngineFault(_) => {
-                Outcome::InstantiateFailed(InstantiateFailure::Other { message: error.to_string() })
-            }
-        },
+        _ => start_outcome(classify(error)),
     }
 }
 

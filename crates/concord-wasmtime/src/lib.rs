@@ -9,7 +9,7 @@ use concord_engine::kernel::HotFunction;
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostState, InstanceConfig, InstantiateFailure, LimitKind,
-    MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_outcome, resolve,
+    MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_outcome, resolve, start_outcome,
 };
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
@@ -227,12 +227,7 @@ fn instantiate_failure(store: &Store<StoreData>, error: wasmtime::Error) -> Outc
     if store.data().limiter.refused {
         return Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit);
     }
-    match classify(&error) {
-        Stop::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
-        Stop::Limit(kind) => Outcome::LimitHit(kind),
-        Stop::Host(fault) => concord_engine::fault_outcome(fault),
-        Stop::EngineFault(_) => Outcome::InstantiateFailed(InstantiateFailure::Other { message: format!("{error:#}") }),
-    }
+    start_outcome(classify(&error))
 }
 
 /// Fills the fuel tank and restarts the deadline; returns the fuel granted.
