@@ -2,13 +2,13 @@
 
 use crate::divergence::{Divergence, Divergences};
 use crate::runner::{CaseResult, Verdict};
-use concord_engine::{Engine, LimitKind, Outcome, sha256_hex};
+use concord_engine::{Engine, EngineInfo, LimitKind, Outcome, sha256_hex};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
-    pub engines: Vec<EngineEntry>,
+    pub engines: Vec<EngineInfo>,
     pub results: Vec<ResultEntry>,
     pub summary: Summary,
     /// Documented divergences that did not show in this run although their cases ran.
@@ -22,14 +22,6 @@ pub struct Report {
     /// `cargo xtask bench`'s summary (bench.json), when one was there to read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benchmarks: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EngineEntry {
-    pub id: String,
-    pub engine: String,
-    pub version: String,
-    pub compiler: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -120,24 +112,13 @@ impl Report {
                 })
             })
             .collect();
-        let engines = engines
-            .iter()
-            .map(|e| {
-                let info = e.info();
-                EngineEntry {
-                    id: info.id.clone(),
-                    engine: info.engine.clone(),
-                    version: info.version.clone(),
-                    compiler: info.compiler.clone(),
-                }
-            })
-            .collect();
+        let engines = engines.iter().map(|e| e.info().clone()).collect();
         Report::from_entries(engines, results, divergences)
     }
 
     /// Summary and stale divergences follow from the entries, so a report can be rebuilt from
     /// partial ones.
-    pub fn from_entries(engines: Vec<EngineEntry>, mut results: Vec<ResultEntry>, divergences: &Divergences) -> Self {
+    pub fn from_entries(engines: Vec<EngineInfo>, mut results: Vec<ResultEntry>, divergences: &Divergences) -> Self {
         let position = |id: &str| engines.iter().position(|e| e.id == id).unwrap_or(usize::MAX);
         results.sort_by_key(|r| (r.scenario.clone(), r.case.clone(), position(&r.engine)));
         results.dedup_by(|a, b| a.scenario == b.scenario && a.case == b.case && a.engine == b.engine);
@@ -169,7 +150,7 @@ impl Report {
 
     /// Folds partial reports (from `--shard K/N` runs) into one.
     pub fn merge(parts: Vec<Report>, divergences: &Divergences) -> Self {
-        let mut engines: Vec<EngineEntry> = Vec::new();
+        let mut engines: Vec<EngineInfo> = Vec::new();
         let mut results = Vec::new();
         let mut performance = None;
         for part in parts {
