@@ -1,7 +1,8 @@
 //! Helpers shared by the cross-engine tests.
 
-use concord::engine::{Call, Engine, InstanceConfig, Outcome};
-use std::sync::{Arc, OnceLock};
+use concord::engine::{Call, Engine, InstanceConfig, Module, Outcome};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub use concord::engine;
 
@@ -14,6 +15,21 @@ pub fn engines() -> &'static [Arc<dyn Engine>] {
 /// A built guest's bytes; panics with the command that builds them when they are missing.
 pub fn guest(name: &str) -> Vec<u8> {
     concord::guests::load(name).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// A built guest compiled once per engine for the whole test binary, as (engine id, module).
+pub fn compiled(name: &'static str) -> &'static [(String, Box<dyn Module>)] {
+    type Compiled = &'static [(String, Box<dyn Module>)];
+    static COMPILED: OnceLock<Mutex<HashMap<&'static str, Compiled>>> = OnceLock::new();
+    let mut compiled = COMPILED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    compiled.entry(name).or_insert_with(|| {
+        let wasm = guest(name);
+        let modules: Vec<_> = engines()
+            .iter()
+            .map(|e| (e.id().to_string(), e.compile(&wasm).unwrap_or_else(|err| panic!("{name} on {}: {err}", e.id()))))
+            .collect();
+        Box::leak(modules.into_boxed_slice())
+    })
 }
 
 pub fn wat(source: &str) -> Vec<u8> {

@@ -2,19 +2,10 @@
 //! exactly what the model says (the old size in pages, or -1), and memory never exceeds the limit.
 //! Extism is held to its own, documented model. The models live in `concord::scenario::growth`.
 
-use concord::engine::{InstanceConfig, Module, Outcome, WASM_PAGE};
+use concord::engine::{InstanceConfig, Outcome, WASM_PAGE};
 use concord::scenario::growth::{extism_model, model};
-use concord_tests::{engines, guest, i32s};
+use concord_tests::{compiled, i32s};
 use proptest::prelude::*;
-use std::sync::OnceLock;
-
-fn modules() -> &'static [(String, Box<dyn Module>)] {
-    static MODULES: OnceLock<Vec<(String, Box<dyn Module>)>> = OnceLock::new();
-    MODULES.get_or_init(|| {
-        let wasm = guest("grow");
-        engines().iter().map(|e| (e.id().to_string(), e.compile(&wasm).expect("grow compiles"))).collect()
-    })
-}
 
 fn delta() -> impl Strategy<Value = u32> {
     prop_oneof![8 => 0u32..=24, 1 => Just(65536), 1 => Just(u32::MAX)]
@@ -27,7 +18,7 @@ proptest! {
     fn grow_results_match_the_model(limit_pages in 1u64..=64, deltas in proptest::collection::vec(delta(), 0..8)) {
         let config = InstanceConfig::default().with_memory_limit(limit_pages * WASM_PAGE);
         let expected = Outcome::Returned(i32s(&model(limit_pages, &deltas)));
-        for (engine, module) in modules() {
+        for (engine, module) in compiled("grow") {
             let mut instance = module.instantiate(&config).expect("grow instantiates");
             let input: Vec<i32> = deltas.iter().map(|&d| d as i32).collect();
             let call = instance.call("grow", &i32s(&input));

@@ -1,23 +1,10 @@
 //! Random byte strings through the `stream` guest (an Extism PDK plugin) on every engine must
 //! equal the Rust model, byte for byte, in both directions: nothing missing, nothing extra.
 
-use concord::engine::{InstanceConfig, Module, Outcome};
-use concord_tests::{engines, guest};
+use concord::engine::{InstanceConfig, Outcome};
+use concord::scenario::stream::model;
+use concord_tests::compiled;
 use proptest::prelude::*;
-use std::sync::OnceLock;
-
-/// The guest compiled once per engine; every case instantiates afresh.
-fn modules() -> &'static [(String, Box<dyn Module>)] {
-    static MODULES: OnceLock<Vec<(String, Box<dyn Module>)>> = OnceLock::new();
-    MODULES.get_or_init(|| {
-        let wasm = guest("stream");
-        engines().iter().map(|e| (e.id().to_string(), e.compile(&wasm).expect("stream compiles"))).collect()
-    })
-}
-
-fn model(input: &[u8]) -> Vec<u8> {
-    input.iter().map(|b| b.wrapping_add(1)).collect()
-}
 
 fn lengths() -> impl Strategy<Value = Vec<u8>> {
     // Edges (empty, one byte, around the 8-byte chunking of the kernel ABI) and the full range.
@@ -30,7 +17,7 @@ proptest! {
     #[test]
     fn stream_matches_the_model_on_every_engine(input in lengths()) {
         let expected = Outcome::Returned(model(&input));
-        for (engine, module) in modules() {
+        for (engine, module) in compiled("stream") {
             let mut instance = module.instantiate(&InstanceConfig::default()).expect("stream instantiates");
             let call = instance.call("stream", &input);
             prop_assert_eq!(&call.outcome, &expected, "{} on {} input bytes", engine, input.len());

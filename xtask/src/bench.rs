@@ -14,7 +14,7 @@ pub struct Args {
 /// target/conformance/bench.json (which the conformance report reads when present).
 pub fn run(args: Args) -> Result<ExitCode> {
     crate::guests::build()?;
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut command = Command::new(crate::guests::cargo());
     command.args(["bench", "-p", "concord-tests", "--bench", "engines", "--"]);
     if args.quick {
         command.args(["--warm-up-time", "0.2", "--measurement-time", "0.5", "--sample-size", "10"]);

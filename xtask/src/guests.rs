@@ -51,7 +51,8 @@ fn display(path: &Path) -> String {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
-fn cargo() -> String {
+/// The cargo that runs this xtask, so nested builds use the same toolchain.
+pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 

@@ -6,7 +6,7 @@ use std::process::{Command, ExitCode, Stdio};
 /// that totals every test binary (cargo's own last line is whichever binary ran last).
 pub fn run(cargo_args: &[String]) -> Result<ExitCode> {
     crate::guests::build()?;
-    let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut child = Command::new(crate::guests::cargo())
         .args(["test", "--workspace", "--no-fail-fast"])
         .args(cargo_args)
         .stdout(Stdio::piped())
