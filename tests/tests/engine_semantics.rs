@@ -222,3 +222,27 @@ fn a_host_function_reads_and_writes_kernel_blocks() {
         assert_eq!(call.outcome, Outcome::Returned(b"HI!".to_vec()), "{}", engine.id());
     }
 }
+
+#[test]
+fn linear_memory_after_the_same_call_is_the_same_on_every_native_engine() {
+    // Same bytes, same input, the same host kernel: the guest leaves identical memory behind.
+    let mut seen = Vec::new();
+    for engine in engines() {
+        let module = engine.compile(&guest("stream")).expect("compiles");
+        let mut instance = module.instantiate(&InstanceConfig::default()).expect("instantiates");
+        let call = instance.call("stream", b"the same input on every engine");
+        let memory = instance.memory();
+        if engine.id() == "extism" {
+            assert_eq!(memory, None, "Extism keeps guest memory to itself");
+            continue;
+        }
+        let memory = memory.unwrap_or_else(|| panic!("{} shows its memory", engine.id()));
+        assert_eq!(Some(memory.pages), call.memory_pages, "{}", engine.id());
+        assert_eq!(memory.sha256.len(), 64);
+        seen.push((engine.id().to_string(), memory));
+    }
+    let (first, reference) = &seen[0];
+    for (engine, memory) in &seen[1..] {
+        assert_eq!(memory, reference, "{engine} differs from {first}");
+    }
+}

@@ -71,7 +71,7 @@ impl Import {
     }
 
     /// Runs the function. `results` has one slot per declared result.
-    pub fn invoke(
+    fn invoke(
         &self,
         state: &mut HostState,
         memory: Option<&mut GuestMemory>,
