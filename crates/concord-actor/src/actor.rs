@@ -1,0 +1,131 @@
+use crate::error::ActorError;
+use crate::host::{StepScope, host_functions, in_scope};
+use crate::limits::memory_limit_bytes;
+use crate::protocol::{ActorContext, ActorResult, Payload, State};
+use crate::state::StatePolicy;
+use crate::validate::validate_payload;
+use concord_engine::{CpuBudget, Instance, InstanceConfig, Module, Outcome};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// Whether each message gets a new instance (the flow runtime's way) or one instance lives on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    #[default]
+    Fresh,
+    /// One instance for every step; after a step that fails, the next starts a new one, as a
+    /// runtime restarts a crashed actor.
+    Persistent,
+}
+
+/// How an actor is hosted.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ActorSpec {
+    pub export: String,
+    pub policy: StatePolicy,
+    pub mode: Mode,
+    /// The actor's config, passed to it in every context; `memory_limit_mb` sets its limit.
+    pub config: Map<String, Value>,
+    #[serde(skip)]
+    pub cpu: CpuBudget,
+}
+
+impl ActorSpec {
+    pub fn new(export: impl Into<String>) -> Self {
+        ActorSpec { export: export.into(), ..ActorSpec::default() }
+    }
+
+    /// The engine configuration the limit policy gives this actor.
+    pub fn instance_config(&self) -> Result<InstanceConfig, ActorError> {
+        let mut config = InstanceConfig::default().with_memory_limit(memory_limit_bytes(&self.config)?);
+        config.cpu = self.cpu;
+        config.host_functions = host_functions();
+        Ok(config)
+    }
+}
+
+/// What one step did, in terms every engine must agree on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum StepRecord {
+    /// `process` returned an `ActorResult`; `state` is the host's state after the policy.
+    Returned { sent: Vec<Payload>, outputs: Payload, state: State },
+    /// The host refused the input or the actor's config; the actor did not run.
+    Rejected { reason: String, state: State },
+    /// The call returned, but not a result the protocol accepts.
+    Invalid { reason: String, sent: Vec<Payload>, state: State },
+    /// The call did not return (normalized outcome).
+    Failed { outcome: Outcome, sent: Vec<Payload>, state: State },
+}
+
+/// One actor on one engine: feeds it messages and keeps its state between them.
+pub struct Actor {
+    module: Arc<dyn Module>,
+    spec: ActorSpec,
+    config: Result<InstanceConfig, ActorError>,
+    instance: Option<Box<dyn Instance>>,
+    state: State,
+    memory_pages: Option<u64>,
+}
+
+impl Actor {
+    pub fn new(module: Arc<dyn Module>, spec: ActorSpec) -> Self {
+        let config = spec.instance_config();
+        Actor { module, spec, config, instance: None, state: State::new(), memory_pages: None }
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Linear-memory pages after the last call, where the engine shows them.
+    pub fn memory_pages(&self) -> Option<u64> {
+        self.memory_pages
+    }
+
+    /// Delivers one message set and applies what the actor did.
+    pub fn step(&mut self, payload: Payload) -> StepRecord {
+        let config = match self.config.clone().and_then(|config| validate_payload(&payload).map(|()| config)) {
+            Ok(config) => config,
+            Err(error) => return StepRecord::Rejected { reason: error.to_string(), state: self.state.clone() },
+        };
+        let mut instance = match self.instance.take() {
+            Some(instance) => instance,
+            None => match self.module.instantiate(&config) {
+                Ok(instance) => instance,
+                Err(outcome) => {
+                    self.memory_pages = None;
+                    let state = self.state.clone();
+                    return StepRecord::Failed { outcome: outcome.normalized(), sent: Vec::new(), state };
+                }
+            },
+        };
+        let context = ActorContext { payload, config: self.spec.config.clone(), state: self.state.clone() };
+        let input = serde_json::to_vec(&context).expect("a context always serializes");
+        let scope = StepScope { policy: self.spec.policy, state: self.state.clone(), sent: Vec::new() };
+        let (call, scope) = in_scope(scope, || instance.call(&self.spec.export, &input));
+        // Host-side writes land as they are made, as in the flow runtime, whatever the call's end.
+        self.state = scope.state;
+        self.memory_pages = call.memory_pages;
+        let sent = scope.sent;
+        let record = match call.outcome {
+            Outcome::Returned(bytes) => match self.fold(&bytes) {
+                Ok(outputs) => StepRecord::Returned { sent, outputs, state: self.state.clone() },
+                Err(error) => StepRecord::Invalid { reason: error.to_string(), sent, state: self.state.clone() },
+            },
+            outcome => StepRecord::Failed { outcome: outcome.normalized(), sent, state: self.state.clone() },
+        };
+        if self.spec.mode == Mode::Persistent && matches!(record, StepRecord::Returned { .. }) {
+            self.instance = Some(instance);
+        }
+        record
+    }
+
+    fn fold(&mut self, bytes: &[u8]) -> Result<Payload, ActorError> {
+        let result: ActorResult = serde_json::from_slice(bytes).map_err(|e| ActorError::BadResult(e.to_string()))?;
+        self.spec.policy.apply_result(&mut self.state, result.state.as_ref())?;
+        Ok(result.outputs)
+    }
+}
