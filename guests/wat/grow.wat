@@ -1,5 +1,8 @@
 ;; memory.grow driven by the input: a sequence of little-endian i32 deltas. For each one the
 ;; guest grows its memory and writes the i32 that memory.grow returned (old size in pages, or -1).
+;; `grow_checked` also writes a pattern into the last word of memory before each grow and records
+;; three i32s: the grow's result, the pattern read back after it, and the new last word of memory
+;; (0 for fresh pages; the pattern again when nothing was added).
 (module
   (import "extism:host/env" "input_length" (func $input_length (result i64)))
   (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
@@ -37,4 +40,31 @@
         (local.set $i (i64.add (local.get $i) (i64.const 4)))
         (br $next)))
     (call $output_set (local.get $out) (local.get $len))
+    (i32.const 0))
+
+  (func $last_word (result i32)
+    (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 4)))
+
+  (func (export "grow_checked") (result i32)
+    (local $len i64) (local $out i64) (local $i i64) (local $at i32) (local $pattern i32) (local $result i32)
+    (local.set $len (i64.and (call $input_length) (i64.const -4)))
+    (if (i64.eqz (local.get $len)) (then (return (i32.const 0))))
+    (local.set $out (call $alloc (i64.mul (local.get $len) (i64.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i64.ge_u (local.get $i) (local.get $len)))
+        (local.set $at (call $last_word))
+        (local.set $pattern (i32.or (i32.const 0x5A000000) (i32.wrap_i64 (local.get $i))))
+        (i32.store (local.get $at) (local.get $pattern))
+        (local.set $result (memory.grow (call $input_i32 (local.get $i))))
+        (call $store_i32 (i64.add (local.get $out) (i64.mul (local.get $i) (i64.const 3))) (local.get $result))
+        (call $store_i32
+          (i64.add (local.get $out) (i64.add (i64.mul (local.get $i) (i64.const 3)) (i64.const 4)))
+          (i32.load (local.get $at)))
+        (call $store_i32
+          (i64.add (local.get $out) (i64.add (i64.mul (local.get $i) (i64.const 3)) (i64.const 8)))
+          (i32.load (call $last_word)))
+        (local.set $i (i64.add (local.get $i) (i64.const 4)))
+        (br $next)))
+    (call $output_set (local.get $out) (i64.mul (local.get $len) (i64.const 3)))
     (i32.const 0)))
