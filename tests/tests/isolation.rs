@@ -61,9 +61,8 @@ fn stream_case(name: &str, export: &str) -> Case {
         export: export.into(),
         input: b"abc".to_vec(),
         config: InstanceConfig::default().with_deadline(Duration::from_millis(50)),
-        calls: 1,
         expect: Some(Outcome::Returned(b"bcd".to_vec())),
-        documented: Vec::new(),
+        ..Case::default()
     }
 }
 

@@ -1,9 +1,12 @@
 use anyhow::{Context, Result, bail};
-use concord::case::load_cases;
+use concord::case::{Case, load_cases};
 use concord::divergence::Divergences;
 use concord::performance::{Performance, Samples, machine, measure};
+use concord::regression;
 use concord::report::{Report, symbol};
-use concord::runner::{Runner, Verdict};
+use concord::runner::{CaseResult, Runner, Verdict};
+use concord::scenario::Draw;
+use concord::self_check::{self, Fault};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,8 +25,8 @@ pub struct Args {
     /// Fold partial reports into one report instead of running anything.
     #[arg(long, num_args = 1..)]
     merge: Vec<PathBuf>,
-    /// Generated cases per scenario, on top of the case files.
-    #[arg(long, default_value_t = 64)]
+    /// Generated cases per scenario, on top of the case files and saved regressions.
+    #[arg(long, default_value_t = 256)]
     cases: usize,
     /// Seed for the generated cases; the same seed replays the same cases.
     #[arg(long, default_value_t = DEFAULT_SEED)]
@@ -31,7 +34,16 @@ pub struct Args {
     /// Do not measure what each engine costs.
     #[arg(long)]
     skip_costs: bool,
+    /// Run only these saved regressions (conformance/regressions/*.json).
+    #[arg(long, num_args = 1.., conflicts_with_all = ["merge", "self_check"])]
+    replay: Vec<PathBuf>,
+    /// Run the suite against engine wrappers with planted faults; exit 0 only if every one is caught.
+    #[arg(long, conflicts_with = "merge")]
+    self_check: bool,
 }
+
+/// Diverging generated cases shrunk and saved per run, at most: shrinking runs every engine again.
+const MAX_SHRUNK: usize = 5;
 
 const DEFAULT_SEED: u64 = 0xc0c0_5eed;
 
@@ -65,12 +77,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 
     crate::guests::build()?;
+    if args.self_check {
+        return self_check(&args, &divergences);
+    }
     let engines = concord::select(&args.engines)?;
-    let mut cases: Vec<_> = load_cases(&conformance.join("cases"))?
-        .into_iter()
-        .filter(|c| args.scenario.as_ref().is_none_or(|s| *s == c.scenario))
-        .collect();
-    cases.extend(concord::scenario::generate(args.seed, args.cases, args.scenario.as_deref()));
+    let in_scope = |case: &Case| args.scenario.as_ref().is_none_or(|s| *s == case.scenario);
+    let mut draws = Vec::new();
+    let mut cases: Vec<Case> = if args.replay.is_empty() {
+        let mut cases = load_cases(&conformance.join("cases"))?;
+        cases.extend(regression::load_all(&regression::dir())?);
+        draws = concord::scenario::draw(args.seed, args.cases, args.scenario.as_deref());
+        cases.extend(draws.iter().map(Draw::case));
+        cases.into_iter().filter(in_scope).collect()
+    } else {
+        args.replay.iter().map(|path| regression::load(path)).collect::<Result<_>>()?
+    };
     if let Some(scenario) = &args.scenario
         && cases.is_empty()
     {
@@ -109,12 +130,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         progress.finish_and_clear();
         report.performance = Some(Performance { machine: machine(), engines: costs });
     }
-    for result in report.results.iter().filter(|r| r.verdict == Verdict::Diverge && r.case.starts_with("gen-")) {
-        println!(
-            "replay: cargo xtask conformance --scenario {} --seed {} --cases {} --engine {}   # {}",
-            result.scenario, args.seed, args.cases, result.engine, result.case
-        );
-    }
+    save_regressions(&mut runner, &results, &mut draws, &divergences)?;
     let bench = out_dir().join("bench.json");
     if args.shard.is_none() && bench.exists() {
         let text = std::fs::read_to_string(&bench).with_context(|| format!("reading {}", bench.display()))?;
@@ -124,6 +140,48 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some((k, n)) => finish(report, &format!("report.shard-{k}-of-{n}")),
         None => finish(report, "report"),
     }
+}
+
+/// Shrinks the first few diverging generated cases, saves each under conformance/regressions and
+/// prints the command that replays it.
+fn save_regressions(
+    runner: &mut Runner,
+    results: &[CaseResult],
+    draws: &mut [Draw],
+    divergences: &Divergences,
+) -> Result<()> {
+    let diverging = results.iter().filter(|r| r.engines.iter().any(|e| e.verdict == Verdict::Diverge));
+    for result in diverging.filter(|r| r.case.origin.is_some()).take(MAX_SHRUNK) {
+        let Some(draw) = draws.iter_mut().find(|d| d.case().id() == result.case.id()) else { continue };
+        let diverges = |runner: &mut Runner, case: &Case| {
+            runner.run(case, divergences).engines.into_iter().find(|e| e.verdict == Verdict::Diverge)
+        };
+        let minimal = concord::scenario::shrink(draw, 64, |case| diverges(runner, case).is_some());
+        let found = diverges(runner, &minimal)
+            .map(|e| format!("{}: {}", e.engine, e.note.unwrap_or_default()))
+            .unwrap_or_else(|| "diverged before shrinking".into());
+        let path = regression::save(&regression::dir(), &minimal, &found)?;
+        println!("saved {} ({found})\n  replay: {}", minimal.id(), regression::replay_command(&path));
+    }
+    Ok(())
+}
+
+/// Runs the suite against each planted fault and prints the minimal case that caught it.
+fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
+    let inner = concord::select(&args.engines)?.into_iter().next().context("no engine to plant faults in")?;
+    let per_scenario = args.cases.min(64);
+    let mut missed = 0;
+    for fault in Fault::ALL {
+        match self_check::hunt(inner.clone(), fault, args.seed, per_scenario, divergences) {
+            Some((case, note)) => println!("caught  {:18} by {}: {note}", fault.name(), case.id()),
+            None => {
+                missed += 1;
+                println!("MISSED  {:18} in {per_scenario} cases per scenario on {}", fault.name(), inner.id());
+            }
+        }
+    }
+    println!("\n{} of {} planted faults caught", Fault::ALL.len() - missed, Fault::ALL.len());
+    Ok(if missed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Prints the matrix and the differences, writes `<name>.json` (and, for a whole report, `.md`

@@ -3,10 +3,12 @@
 //! expected outcome (the reference model's answer for that input).
 
 use anyhow::{Context, Result, bail};
+use concord_actor::{ActorSpec, Payload};
 use concord_engine::{InstanceConfig, Outcome, WASM_PAGE};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,16 +58,88 @@ pub struct Case {
     pub input: Vec<u8>,
     pub config: InstanceConfig,
     pub calls: u32,
+    /// Drive the module as an actor, step by step, instead of calling `export` with `input`.
+    pub actor: Option<ActorScript>,
     pub expect: Option<Outcome>,
+    /// A relation the outcome must satisfy, where the model cannot predict every byte.
+    pub check: Option<ModelCheck>,
+    /// Linear-memory pages after the last call, where the model knows them.
+    pub expect_pages: Option<u64>,
     /// Engines whose documented behaviour differs, each held to its own model.
     pub documented: Vec<EngineModel>,
+    /// The scenario input the case was generated from: enough to save it and replay it.
+    pub origin: Option<serde_json::Value>,
+}
+
+impl Default for Case {
+    fn default() -> Self {
+        Case {
+            scenario: String::new(),
+            name: String::new(),
+            module: ModuleSource::Bytes(Vec::new()),
+            export: String::new(),
+            input: Vec::new(),
+            config: InstanceConfig::default(),
+            calls: 1,
+            actor: None,
+            expect: None,
+            check: None,
+            expect_pages: None,
+            documented: Vec::new(),
+            origin: None,
+        }
+    }
+}
+
+/// An actor and the messages it is sent, one step each.
+#[derive(Debug, Clone)]
+pub struct ActorScript {
+    pub spec: ActorSpec,
+    pub steps: Vec<Payload>,
+}
+
+/// A property of an outcome, for models that state relations rather than exact bytes.
+#[derive(Clone)]
+pub struct ModelCheck(pub Arc<dyn Fn(&Outcome) -> Result<(), String> + Send + Sync>);
+
+impl ModelCheck {
+    pub fn new(check: impl Fn(&Outcome) -> Result<(), String> + Send + Sync + 'static) -> Self {
+        ModelCheck(Arc::new(check))
+    }
+
+    pub fn check(&self, outcome: &Outcome) -> Result<(), String> {
+        (self.0)(outcome)
+    }
+}
+
+impl std::fmt::Debug for ModelCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ModelCheck")
+    }
+}
+
+/// What an engine must do: an exact outcome, or a relation its outcome must satisfy.
+#[derive(Debug, Clone)]
+pub enum Expected {
+    Outcome(Outcome),
+    Check(ModelCheck),
+}
+
+impl Expected {
+    pub fn check(&self, outcome: &Outcome) -> Result<(), String> {
+        match self {
+            Expected::Outcome(expected) if expected.normalized() == outcome.normalized() => Ok(()),
+            Expected::Outcome(expected) => Err(format!("expected {expected}")),
+            Expected::Check(check) => check.check(outcome),
+        }
+    }
 }
 
 /// What a documented engine must do instead of `expect`, and why.
 #[derive(Debug, Clone)]
 pub struct EngineModel {
     pub engine: String,
-    pub expect: Outcome,
+    pub expect: Expected,
     pub reason: String,
 }
 
@@ -131,12 +205,20 @@ impl Case {
             config,
             calls: file.calls.unwrap_or(1).max(1),
             expect: file.expect.as_ref().map(Expect::outcome),
-            documented: Vec::new(),
+            ..Case::default()
         })
     }
 
     pub fn id(&self) -> String {
         format!("{}/{}", self.scenario, self.name)
+    }
+
+    /// The engine memory limit the case runs under, in pages.
+    pub fn limit_pages(&self) -> Option<u64> {
+        match &self.actor {
+            Some(script) => script.spec.instance_config().ok()?.memory_limit_pages(),
+            None => self.config.memory_limit_pages(),
+        }
     }
 }
 

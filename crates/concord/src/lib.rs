@@ -7,11 +7,13 @@ pub mod divergence;
 pub mod guests;
 pub mod performance;
 pub mod registry;
+pub mod regression;
 pub mod report;
 pub mod report_html;
 pub mod report_md;
 pub mod runner;
 pub mod scenario;
+pub mod self_check;
 pub mod timed;
 
 pub use concord_engine as engine;

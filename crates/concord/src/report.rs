@@ -11,6 +11,9 @@ pub struct Report {
     pub engines: Vec<EngineInfo>,
     pub results: Vec<ResultEntry>,
     pub summary: Summary,
+    /// Per scenario and engine: how many cases ran and how their verdicts split.
+    #[serde(default)]
+    pub scenarios: Vec<ScenarioCount>,
     /// Documented divergences that did not show in this run although their cases ran.
     pub stale: Vec<Divergence>,
     /// Per engine: outcomes, caught faults, hangs, worst overrun past a deadline.
@@ -45,6 +48,40 @@ pub struct ResultEntry {
     /// Which limit stopped the case, if one did (typed, for the reliability section).
     #[serde(default)]
     pub limit: Option<LimitKind>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioCount {
+    pub scenario: String,
+    pub engine: String,
+    pub cases: usize,
+    pub agree: usize,
+    pub documented: usize,
+    pub diverge: usize,
+    pub unsupported: usize,
+}
+
+fn scenario_counts(engines: &[EngineInfo], results: &[ResultEntry]) -> Vec<ScenarioCount> {
+    let mut scenarios: Vec<&str> = results.iter().map(|r| r.scenario.as_str()).collect();
+    scenarios.dedup();
+    scenarios
+        .into_iter()
+        .flat_map(|scenario| {
+            engines.iter().map(move |engine| {
+                let mine: Vec<_> = results.iter().filter(|r| r.scenario == scenario && r.engine == engine.id).collect();
+                let count = |v: Verdict| mine.iter().filter(|r| r.verdict == v).count();
+                ScenarioCount {
+                    scenario: scenario.to_string(),
+                    engine: engine.id.clone(),
+                    cases: mine.len(),
+                    agree: count(Verdict::Agree),
+                    documented: count(Verdict::Documented),
+                    diverge: count(Verdict::Diverge),
+                    unsupported: count(Verdict::Unsupported),
+                }
+            })
+        })
+        .collect()
 }
 
 /// How an engine held up: the reliability section.
@@ -145,7 +182,8 @@ impl Report {
         };
         let stale = divergences.entries.iter().filter(|d| ran(d) && !shown(d)).cloned().collect();
         let reliability = engines.iter().map(|e| reliability(&e.id, &results)).collect();
-        Report { engines, results, summary, stale, reliability, performance: None, benchmarks: None }
+        let scenarios = scenario_counts(&engines, &results);
+        Report { engines, results, summary, scenarios, stale, reliability, performance: None, benchmarks: None }
     }
 
     /// Folds partial reports (from `--shard K/N` runs) into one.
@@ -171,22 +209,28 @@ impl Report {
         self.results.iter().find(|r| r.scenario == scenario && r.case == case && r.engine == engine)
     }
 
-    /// The engine × case matrix as text, one row per case.
+    /// The scenario × engine matrix as text: cases per cell, and how many were not `agree`.
     pub fn matrix(&self) -> String {
-        let mut cases: Vec<(&str, &str)> =
-            self.results.iter().map(|r| (r.scenario.as_str(), r.case.as_str())).collect();
-        cases.dedup();
-        let width = cases.iter().map(|(s, c)| s.len() + c.len() + 1).max().unwrap_or(4).max(4);
-        let mut out = format!("{:width$}", "case");
+        let width = self.scenarios.iter().map(|c| c.scenario.len()).max().unwrap_or(8).max(8);
+        let mut out = format!("{:width$}", "scenario");
         for engine in &self.engines {
-            out += &format!("  {:>w$}", engine.id, w = engine.id.len().max(5));
+            out += &format!("  {:>w$}", engine.id, w = engine.id.len().max(14));
         }
         out.push('\n');
-        for (scenario, case) in cases {
-            out += &format!("{:width$}", format!("{scenario}/{case}"));
+        let mut scenarios: Vec<&str> = self.scenarios.iter().map(|c| c.scenario.as_str()).collect();
+        scenarios.dedup();
+        for scenario in scenarios {
+            out += &format!("{scenario:width$}");
             for engine in &self.engines {
-                let cell = self.result(scenario, case, &engine.id).map_or("", |r| symbol(r.verdict));
-                out += &format!("  {:>w$}", cell, w = engine.id.len().max(5));
+                let cell = self.scenarios.iter().find(|c| c.scenario == scenario && c.engine == engine.id).map_or(
+                    String::new(),
+                    |c| match (c.documented, c.diverge) {
+                        (0, 0) => format!("{} agree", c.agree),
+                        (d, 0) => format!("{} ({d} doc)", c.cases),
+                        (_, x) => format!("{} ({x} DIVERGE)", c.cases),
+                    },
+                );
+                out += &format!("  {:>w$}", cell, w = engine.id.len().max(14));
             }
             out.push('\n');
         }

@@ -1,9 +1,10 @@
 //! The differential runner: one case on every engine, each engine's observation compared with the
 //! case's expected outcome (if it states one) and with the other engines.
 
-use crate::case::{Case, ModuleSource};
+use crate::case::{ActorScript, Case, ModuleSource};
 use crate::divergence::Divergences;
-use concord_engine::{CompileError, Engine, Module, Outcome};
+use concord_actor::{Actor, StepRecord};
+use concord_engine::{CompileError, Engine, InstanceConfig, Module, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -123,33 +124,13 @@ impl Runner {
             Ok(module) => module,
             Err(outcome) => return Observation::fault(outcome),
         };
-        let config = budgeted(&case.config);
-        let per_call = config.cpu.deadline.unwrap_or(DEFAULT_DEADLINE);
-        let patience = per_call * (case.calls + 1) + self.watchdog_margin;
-        let (export, input, calls) = (case.export.clone(), case.input.clone(), case.calls);
+        let drive = Drive::of(case);
+        let patience = drive.per_call() * (drive.calls() + 1) + self.watchdog_margin;
         let (done, result) = mpsc::channel();
         let start = Instant::now();
         let worker = std::thread::Builder::new().name(format!("concord-{}", engine.id())).spawn(move || {
-            let observation = catch_unwind(AssertUnwindSafe(|| {
-                let start = Instant::now();
-                let mut instance = match module.instantiate(&config) {
-                    Ok(instance) => instance,
-                    Err(outcome) => {
-                        return Observation { outcome, memory_pages: None, elapsed: start.elapsed(), hung: false };
-                    }
-                };
-                let mut call = instance.call(&export, &input);
-                for _ in 1..calls {
-                    call = instance.call(&export, &input);
-                }
-                Observation {
-                    outcome: call.outcome,
-                    memory_pages: call.memory_pages,
-                    elapsed: start.elapsed(),
-                    hung: false,
-                }
-            }))
-            .unwrap_or_else(|panic| Observation::fault(Outcome::EngineFault(panic_text(panic))));
+            let observation = catch_unwind(AssertUnwindSafe(|| drive.run(module)))
+                .unwrap_or_else(|panic| Observation::fault(Outcome::EngineFault(panic_text(panic))));
             let _ = done.send(observation);
         });
         if let Err(error) = worker {
@@ -174,12 +155,10 @@ impl Runner {
         // Engines with a documented model of their own are expected to differ from the rest.
         let modelled = |engine: &str| case.documented.iter().any(|m| m.engine == engine);
         let consensus = consensus(observations.iter().filter(|(e, _)| !modelled(e)).map(|(_, o)| o));
-        let expected = case.expect.as_ref().map(|outcome| Observation::fault(outcome.clone()));
         let engines = observations
             .into_iter()
             .map(|(engine, observation)| {
-                let (verdict, note) =
-                    verdict(case, &engine, &observation, expected.as_ref(), consensus.as_ref(), divergences);
+                let (verdict, note) = verdict(case, &engine, &observation, consensus.as_ref(), divergences);
                 EngineResult { engine, observation, verdict, note }
             })
             .collect();
@@ -187,8 +166,87 @@ impl Runner {
     }
 }
 
+/// What a worker does with a compiled module: call a plugin export, or host an actor through its steps.
+enum Drive {
+    Plugin { config: InstanceConfig, export: String, input: Vec<u8>, calls: u32 },
+    Actor(ActorScript),
+}
+
+impl Drive {
+    fn of(case: &Case) -> Drive {
+        match &case.actor {
+            Some(script) => {
+                let mut script = script.clone();
+                let budget = budgeted(&InstanceConfig { cpu: script.spec.cpu, ..InstanceConfig::default() });
+                script.spec.cpu = budget.cpu;
+                Drive::Actor(script)
+            }
+            None => Drive::Plugin {
+                config: budgeted(&case.config),
+                export: case.export.clone(),
+                input: case.input.clone(),
+                calls: case.calls,
+            },
+        }
+    }
+
+    fn calls(&self) -> u32 {
+        match self {
+            Drive::Plugin { calls, .. } => *calls,
+            Drive::Actor(script) => script.steps.len() as u32,
+        }
+    }
+
+    fn per_call(&self) -> Duration {
+        let cpu = match self {
+            Drive::Plugin { config, .. } => config.cpu,
+            Drive::Actor(script) => script.spec.cpu,
+        };
+        cpu.deadline.unwrap_or(DEFAULT_DEADLINE)
+    }
+
+    fn run(self, module: Arc<dyn Module>) -> Observation {
+        let start = Instant::now();
+        match self {
+            Drive::Plugin { config, export, input, calls } => {
+                let mut instance = match module.instantiate(&config) {
+                    Ok(instance) => instance,
+                    Err(outcome) => {
+                        return Observation { outcome, memory_pages: None, elapsed: start.elapsed(), hung: false };
+                    }
+                };
+                let mut call = instance.call(&export, &input);
+                for _ in 1..calls {
+                    call = instance.call(&export, &input);
+                }
+                Observation {
+                    outcome: call.outcome,
+                    memory_pages: call.memory_pages,
+                    elapsed: start.elapsed(),
+                    hung: false,
+                }
+            }
+            Drive::Actor(script) => {
+                let mut actor = Actor::new(module, script.spec);
+                let records: Vec<StepRecord> = script.steps.into_iter().map(|payload| actor.step(payload)).collect();
+                Observation {
+                    outcome: Outcome::Returned(transcript(&records)),
+                    memory_pages: actor.memory_pages(),
+                    elapsed: start.elapsed(),
+                    hung: false,
+                }
+            }
+        }
+    }
+}
+
+/// An actor run as the bytes engines are compared on: every step's record, in order.
+pub fn transcript(records: &[StepRecord]) -> Vec<u8> {
+    serde_json::to_vec(records).expect("records always serialize")
+}
+
 /// The case's configuration, with the default deadline where it sets no CPU budget at all.
-pub fn budgeted(config: &concord_engine::InstanceConfig) -> concord_engine::InstanceConfig {
+pub fn budgeted(config: &InstanceConfig) -> InstanceConfig {
     let mut config = config.clone();
     if config.cpu.fuel.is_none() && config.cpu.deadline.is_none() {
         config.cpu.deadline = Some(DEFAULT_DEADLINE);
@@ -196,39 +254,75 @@ pub fn budgeted(config: &concord_engine::InstanceConfig) -> concord_engine::Inst
     config
 }
 
+/// Whether `observation` breaks what the case's model says: the exact outcome and pages, or the
+/// relation, and in every case the memory limit.
+fn model_violation(case: &Case, observation: &Observation) -> Option<String> {
+    if let (Some(pages), Some(limit)) = (observation.memory_pages, case.limit_pages())
+        && pages > limit
+    {
+        return Some(format!("memory at {pages} pages, above its limit of {limit}"));
+    }
+    if let Some(expected) = &case.expect {
+        let expected = Observation { memory_pages: case.expect_pages, ..Observation::fault(expected.clone()) };
+        if !observation.agrees_with(&expected) {
+            let detail = first_difference(case, observation);
+            return Some(format!("differs from the model: {}{detail}", observation.outcome));
+        }
+    }
+    let check = case.check.as_ref()?;
+    check.check(&observation.outcome).err().map(|why| format!("breaks the model: {why}"))
+}
+
+/// Where an output first parts from the model's: the step for actor transcripts, else the byte.
+fn first_difference(case: &Case, observation: &Observation) -> String {
+    let (Some(Outcome::Returned(expected)), Outcome::Returned(got)) = (&case.expect, &observation.outcome) else {
+        return String::new();
+    };
+    if case.actor.is_none() {
+        let at = expected.iter().zip(got).position(|(a, b)| a != b).unwrap_or(expected.len().min(got.len()));
+        return format!(" (first different byte at {at} of {})", expected.len());
+    }
+    let parse = |bytes: &[u8]| serde_json::from_slice::<Vec<serde_json::Value>>(bytes).unwrap_or_default();
+    let (expected, got) = (parse(expected), parse(got));
+    match expected.iter().zip(&got).position(|(a, b)| a != b) {
+        Some(step) => format!(" (step {step}: expected {}, got {})", expected[step], got[step]),
+        None => format!(" ({} steps, expected {})", got.len(), expected.len()),
+    }
+}
+
 /// An engine with a documented model of its own is held to that model; every other engine to the
-/// expected outcome and to the other engines.
+/// model and to the other engines.
 fn verdict(
     case: &Case,
     engine: &str,
     observation: &Observation,
-    expected: Option<&Observation>,
     consensus: Option<&Observation>,
     divergences: &Divergences,
 ) -> (Verdict, Option<String>) {
     if matches!(observation.outcome, Outcome::Unsupported(_)) {
         return (Verdict::Unsupported, None);
     }
+    let violation = model_violation(case, observation);
     if let Some(model) = case.documented.iter().find(|m| m.engine == engine) {
-        let own = Observation::fault(model.expect.clone());
-        return if !observation.agrees_with(&own) {
-            (Verdict::Diverge, Some(format!("differs from its documented model: {}", observation.outcome)))
-        } else if expected.is_some_and(|e| observation.agrees_with(e)) {
-            (Verdict::Agree, None)
-        } else {
-            (Verdict::Documented, Some(model.reason.clone()))
+        return match model.expect.check(&observation.outcome) {
+            Err(why) => {
+                let note = format!("differs from its documented model: {why}; got {}", observation.outcome);
+                (Verdict::Diverge, Some(note))
+            }
+            Ok(()) if violation.is_none() => (Verdict::Agree, None),
+            Ok(()) => (Verdict::Documented, Some(model.reason.clone())),
         };
     }
-    let differs_from = match (expected, consensus) {
-        (Some(model), _) if !observation.agrees_with(model) => Some("the expected outcome"),
-        (_, Some(others)) if !observation.agrees_with(others) => Some("the other engines"),
-        _ => None,
-    };
-    match differs_from {
+    let differs = violation.or_else(|| {
+        consensus
+            .filter(|others| !observation.agrees_with(others))
+            .map(|_| format!("differs from the other engines: {}", observation.outcome))
+    });
+    match differs {
         None => (Verdict::Agree, None),
-        Some(what) => match divergences.find(engine, &case.scenario, &case.name, &observation.outcome) {
+        Some(why) => match divergences.find(engine, &case.scenario, &case.name, &observation.outcome) {
             Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
-            None => (Verdict::Diverge, Some(format!("differs from {what}: {}", observation.outcome))),
+            None => (Verdict::Diverge, Some(why)),
         },
     }
 }

@@ -1,0 +1,135 @@
+//! Runaway and hostile guests: infinite loops under fuel or a deadline, unbounded recursion,
+//! out-of-bounds accesses, bad indirect calls, grow bombs and bad kernel offsets. Every engine
+//! must stop every one within its budget with the classified outcome, and the run goes on.
+
+use super::Model;
+use crate::case::{Case, EngineModel, Expected, ModuleSource};
+use concord_engine::{InstanceConfig, LimitKind, Outcome, TrapKind, WASM_PAGE};
+use proptest::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+pub struct Runaway;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Input {
+    SpinFuel {
+        fuel: u64,
+    },
+    SpinDeadline {
+        ms: u64,
+    },
+    Recurse,
+    LoadOutOfBounds,
+    StoreOutOfBounds,
+    CallNull,
+    CallPastTable,
+    GrowBomb {
+        limit_pages: u64,
+    },
+    /// One grow to exactly the 64-page limit.
+    GrowToLimit,
+    ErrorGarbage,
+    KernelLoadPastEnd,
+    KernelLoadNegative,
+    KernelLoadFreed,
+}
+
+const EXTISM_OOM: &str = "A grow past Extism's max fails the call with \"oom\": a guest that probes its limit with memory.grow never learns it";
+const EXTISM_KERNEL: &str = "Extism's kernel does not bounds-check guest offsets: a bad load reads 0 or freed data, a bad error_set is ignored and the call looks successful";
+
+impl Model for Runaway {
+    const NAME: &'static str = "runaway";
+    type Input = Input;
+
+    fn inputs() -> BoxedStrategy<Input> {
+        prop_oneof![
+            3 => (1_000u64..2_000_000).prop_map(|fuel| Input::SpinFuel { fuel }),
+            1 => (5u64..40).prop_map(|ms| Input::SpinDeadline { ms }),
+            1 => Just(Input::Recurse),
+            1 => Just(Input::LoadOutOfBounds),
+            1 => Just(Input::StoreOutOfBounds),
+            1 => Just(Input::CallNull),
+            1 => Just(Input::CallPastTable),
+            2 => (1u64..128).prop_map(|limit_pages| Input::GrowBomb { limit_pages }),
+            1 => Just(Input::GrowToLimit),
+            1 => Just(Input::ErrorGarbage),
+            1 => Just(Input::KernelLoadPastEnd),
+            1 => Just(Input::KernelLoadNegative),
+            1 => Just(Input::KernelLoadFreed),
+        ]
+        .boxed()
+    }
+
+    fn case(input: &Input) -> Case {
+        let trap = |kind| Some(Outcome::Trap(kind));
+        let hostile = |export: &str| (ModuleSource::Guest("hostile".into()), export.to_string());
+        let kernel = |export: &str| (ModuleSource::Guest("kernel_abuse".into()), export.to_string());
+        let returned_empty = Outcome::Returned(Vec::new());
+        let mut config = InstanceConfig::default();
+        let mut expect_pages = None;
+        let mut extism = None;
+        let ((module, export), expect) = match *input {
+            Input::SpinFuel { fuel } => {
+                config = config.with_fuel(fuel);
+                ((ModuleSource::Guest("runaway".into()), "spin".into()), Some(Outcome::LimitHit(LimitKind::Fuel)))
+            }
+            Input::SpinDeadline { ms } => {
+                config = config.with_deadline(Duration::from_millis(ms));
+                ((ModuleSource::Guest("runaway".into()), "spin".into()), Some(Outcome::LimitHit(LimitKind::Deadline)))
+            }
+            Input::Recurse => (hostile("recurse"), trap(TrapKind::StackOverflow)),
+            Input::LoadOutOfBounds => (hostile("load_out_of_bounds"), trap(TrapKind::MemoryOutOfBounds)),
+            Input::StoreOutOfBounds => (hostile("store_out_of_bounds"), trap(TrapKind::MemoryOutOfBounds)),
+            Input::CallNull => (hostile("call_null"), trap(TrapKind::IndirectCallToNull)),
+            Input::CallPastTable => (hostile("call_past_table"), trap(TrapKind::TableOutOfBounds)),
+            Input::GrowBomb { limit_pages } => {
+                config = config.with_memory_limit(limit_pages * WASM_PAGE);
+                expect_pages = Some(limit_pages);
+                extism = Some((Outcome::LimitHit(LimitKind::Memory), EXTISM_OOM));
+                (hostile("grow_bomb"), Some(returned_empty.clone()))
+            }
+            Input::GrowToLimit => {
+                config = config.with_memory_limit(64 * WASM_PAGE);
+                expect_pages = Some(64);
+                (hostile("grow_to_limit"), Some(returned_empty.clone()))
+            }
+            Input::ErrorGarbage => {
+                extism = Some((returned_empty.clone(), EXTISM_KERNEL));
+                (hostile("error_garbage"), trap(TrapKind::KernelFault))
+            }
+            Input::KernelLoadPastEnd | Input::KernelLoadNegative | Input::KernelLoadFreed => {
+                extism = Some((returned_empty.clone(), EXTISM_KERNEL));
+                let export = match input {
+                    Input::KernelLoadPastEnd => "load_past_end",
+                    Input::KernelLoadNegative => "load_negative",
+                    _ => "load_freed",
+                };
+                (kernel(export), trap(TrapKind::KernelFault))
+            }
+        };
+        let name = serde_json::to_value(input).expect("inputs serialize");
+        let name = match &name {
+            serde_json::Value::String(kind) => kind.clone(),
+            other => other.to_string().replace(['{', '}', '"', ':'], "-").replace("--", "-"),
+        };
+        Case {
+            name: name.trim_matches('-').replace('_', "-"),
+            module,
+            export,
+            config,
+            expect,
+            expect_pages,
+            documented: extism
+                .into_iter()
+                .map(|(outcome, reason)| EngineModel {
+                    engine: "extism".into(),
+                    expect: Expected::Outcome(outcome),
+                    reason: reason.into(),
+                })
+                .collect(),
+            ..Case::default()
+        }
+    }
+}

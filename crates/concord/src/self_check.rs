@@ -1,0 +1,158 @@
+//! Planted faults: engine wrappers that each break one promise (test-only, used by
+//! `cargo xtask conformance --self-check`). The suite is worth running only if it catches every one.
+
+use concord_engine::{
+    Call, CompileError, Engine, EngineInfo, Instance, InstanceConfig, MemoryObservation, Module, Outcome, WASM_PAGE,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Flips one bit of the output's middle byte.
+    FlipOutputByte,
+    /// Grants one page more than the memory limit.
+    OnePageTooMany,
+    /// Refuses growth one page before the limit.
+    DenyGrowthEarly,
+    /// Drops one key from the state update an actor returns.
+    DropStateKey,
+    /// Ignores the fuel budget (a short deadline keeps it from hanging the run).
+    IgnoreCpuBudget,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 5] = [
+        Fault::FlipOutputByte,
+        Fault::OnePageTooMany,
+        Fault::DenyGrowthEarly,
+        Fault::DropStateKey,
+        Fault::IgnoreCpuBudget,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::FlipOutputByte => "flip-output-byte",
+            Fault::OnePageTooMany => "one-page-too-many",
+            Fault::DenyGrowthEarly => "deny-growth-early",
+            Fault::DropStateKey => "drop-state-key",
+            Fault::IgnoreCpuBudget => "ignore-cpu-budget",
+        }
+    }
+
+    fn configure(self, config: &InstanceConfig) -> InstanceConfig {
+        let mut config = config.clone();
+        match self {
+            Fault::OnePageTooMany => config.memory_limit_bytes = config.memory_limit_bytes.map(|b| b + WASM_PAGE),
+            Fault::DenyGrowthEarly => {
+                config.memory_limit_bytes = config.memory_limit_bytes.map(|b| b.saturating_sub(WASM_PAGE))
+            }
+            Fault::IgnoreCpuBudget => {
+                config.cpu.fuel = None;
+                config.cpu.deadline = Some(config.cpu.deadline.unwrap_or(Duration::from_millis(200)));
+            }
+            Fault::FlipOutputByte | Fault::DropStateKey => {}
+        }
+        config
+    }
+
+    fn tamper(self, outcome: Outcome) -> Outcome {
+        match (self, outcome) {
+            (Fault::FlipOutputByte, Outcome::Returned(mut bytes)) if !bytes.is_empty() => {
+                let middle = bytes.len() / 2;
+                bytes[middle] ^= 1;
+                Outcome::Returned(bytes)
+            }
+            (Fault::DropStateKey, Outcome::Returned(bytes)) => Outcome::Returned(drop_state_key(bytes)),
+            (_, outcome) => outcome,
+        }
+    }
+}
+
+/// An actor result with one key less in its state update; any other output as it was.
+fn drop_state_key(bytes: Vec<u8>) -> Vec<u8> {
+    let Ok(mut result) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return bytes };
+    let Some(state) = result.get_mut("state").and_then(|s| s.as_object_mut()) else { return bytes };
+    let Some(key) = state.keys().next().cloned() else { return bytes };
+    state.remove(&key);
+    serde_json::to_vec(&result).unwrap_or(bytes)
+}
+
+/// `inner`, with `fault` planted.
+pub struct Faulty {
+    inner: Arc<dyn Engine>,
+    fault: Fault,
+    info: EngineInfo,
+}
+
+impl Faulty {
+    pub fn new(inner: Arc<dyn Engine>, fault: Fault) -> Self {
+        let info = EngineInfo { id: format!("{}+{}", inner.id(), fault.name()), ..inner.info().clone() };
+        Faulty { inner, fault, info }
+    }
+}
+
+impl Engine for Faulty {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
+        Ok(Box::new(FaultyModule { inner: self.inner.compile(wasm)?, fault: self.fault }))
+    }
+}
+
+struct FaultyModule {
+    inner: Box<dyn Module>,
+    fault: Fault,
+}
+
+impl Module for FaultyModule {
+    fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn Instance>, Outcome> {
+        let inner = self.inner.instantiate(&self.fault.configure(config))?;
+        Ok(Box::new(FaultyInstance { inner, fault: self.fault }))
+    }
+}
+
+struct FaultyInstance {
+    inner: Box<dyn Instance>,
+    fault: Fault,
+}
+
+impl Instance for FaultyInstance {
+    fn call(&mut self, export: &str, input: &[u8]) -> Call {
+        let call = self.inner.call(export, input);
+        Call { outcome: self.fault.tamper(call.outcome), ..call }
+    }
+
+    fn memory(&mut self) -> Option<MemoryObservation> {
+        self.inner.memory()
+    }
+}
+
+/// The first case (of `per_scenario` drawn from each scenario) on which `fault` shows as a
+/// divergence, shrunk to the simplest that still shows it, with what the runner said about it.
+pub fn hunt(
+    inner: Arc<dyn Engine>,
+    fault: Fault,
+    seed: u64,
+    per_scenario: usize,
+    divergences: &crate::divergence::Divergences,
+) -> Option<(crate::case::Case, String)> {
+    use crate::runner::{Runner, Verdict};
+    let faulty: Arc<dyn Engine> = Arc::new(Faulty::new(inner.clone(), fault));
+    let id = faulty.id().to_string();
+    let mut runner = Runner::new(vec![inner, faulty]);
+    let mut caught = |case: &crate::case::Case| {
+        let result = runner.run(case, divergences);
+        result.engines.into_iter().find(|r| r.engine == id && r.verdict == Verdict::Diverge).and_then(|r| r.note)
+    };
+    for mut draw in crate::scenario::draw(seed, per_scenario, None) {
+        if caught(&draw.case()).is_some() {
+            let minimal = crate::scenario::shrink(&mut draw, 64, |case| caught(case).is_some());
+            let note = caught(&minimal).unwrap_or_default();
+            return Some((minimal, note));
+        }
+    }
+    None
+}
