@@ -153,12 +153,18 @@ fn native_check(input: &Input) -> ModelCheck {
     })
 }
 
-/// Extism 1.30: the limit counts pages beyond the initial ones, and a grow past it fails the call
-/// with "oom", which only a request that could pass the limit may cause.
+/// Extism 1.30: an initial memory over the limit fails the first call with "oom"; once the instance
+/// exists the limit counts pages beyond the initial ones, and a grow past it fails the call with
+/// "oom", which only a request that could pass the limit may cause.
 fn extism_check(input: &Input) -> ModelCheck {
-    let (requests, limit) = (input.requests.clone(), input.limit_pages() + GUEST_INITIAL_PAGES);
+    let (requests, declared) = (input.requests.clone(), input.limit_pages());
+    let limit = declared + GUEST_INITIAL_PAGES;
     ModelCheck::new(move |outcome| {
         let record = single_step(outcome)?;
+        let oom = matches!(record, StepRecord::Failed { outcome: Outcome::LimitHit(LimitKind::Memory), .. });
+        if declared < GUEST_INITIAL_PAGES {
+            return if oom { Ok(()) } else { Err(format!("{declared} pages cannot hold the guest, yet: {record:?}")) };
+        }
         match (&record, report(&record)?) {
             (_, Some(report)) => check_report(&requests, &report, limit, false),
             (StepRecord::Failed { outcome: Outcome::LimitHit(LimitKind::Memory), .. }, None) => {
@@ -170,7 +176,7 @@ fn extism_check(input: &Input) -> ModelCheck {
     })
 }
 
-pub const EXTISM_REASON: &str = "Extism's memory limit counts pages beyond the guest's initial ones, and an allocation past it fails the call with \"oom\" instead of being refused";
+pub const EXTISM_REASON: &str = "Extism's memory limit counts pages beyond the guest's initial ones (an initial memory over it fails the first call), and an allocation past it fails the call with \"oom\" instead of being refused";
 
 impl Model for Limits {
     const NAME: &'static str = "limits";
