@@ -18,15 +18,18 @@ pub fn guest(name: &str) -> Vec<u8> {
 }
 
 /// A built guest compiled once per engine for the whole test binary, as (engine id, module).
-pub fn compiled(name: &'static str) -> &'static [(String, Box<dyn Module>)] {
-    type Compiled = &'static [(String, Box<dyn Module>)];
+pub fn compiled(name: &'static str) -> &'static [(String, Arc<dyn Module>)] {
+    type Compiled = &'static [(String, Arc<dyn Module>)];
     static COMPILED: OnceLock<Mutex<HashMap<&'static str, Compiled>>> = OnceLock::new();
     let mut compiled = COMPILED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     compiled.entry(name).or_insert_with(|| {
         let wasm = guest(name);
         let modules: Vec<_> = engines()
             .iter()
-            .map(|e| (e.id().to_string(), e.compile(&wasm).unwrap_or_else(|err| panic!("{name} on {}: {err}", e.id()))))
+            .map(|e| {
+                let module = e.compile(&wasm).unwrap_or_else(|err| panic!("{name} on {}: {err}", e.id()));
+                (e.id().to_string(), Arc::from(module))
+            })
             .collect();
         Box::leak(modules.into_boxed_slice())
     })

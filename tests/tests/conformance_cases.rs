@@ -1,6 +1,7 @@
-//! Every case file under conformance/cases on every engine: each engine agrees with the case's
-//! expected outcome and with the others, or the difference is documented; no documented
-//! difference is stale.
+//! Every case file under conformance/cases, every saved regression and a few generated cases of
+//! each scenario, on every engine: each engine agrees with the case's expected outcome and with the
+//! others, or the difference is documented; no documented difference is stale; every scenario
+//! shows up in the report with its case count per engine.
 
 use concord::case::load_cases;
 use concord::divergence::Divergences;
@@ -14,7 +15,8 @@ fn every_case_agrees_or_is_documented() {
     let divergences = Divergences::load(&dir.join("divergences.toml")).expect("divergences.toml parses");
     let mut cases = load_cases(&dir.join("cases")).expect("case files parse");
     assert!(!cases.is_empty(), "no cases found under {}", dir.display());
-    cases.extend(concord::scenario::generate(0xc0c0_5eed, 32, None));
+    cases.extend(concord::regression::load_all(&concord::regression::dir()).expect("regressions load"));
+    cases.extend(concord::scenario::generate(0xc0c0_5eed, 8, None));
     let mut runner = Runner::new(engines().to_vec());
     let results: Vec<_> = cases.iter().map(|case| runner.run(case, &divergences)).collect();
     let report = Report::new(engines(), &results, &divergences);
@@ -31,6 +33,12 @@ fn every_case_agrees_or_is_documented() {
         report.stale.iter().map(|d| format!("{} {}/{}: {}", d.engine, d.scenario, d.case, d.reason)).collect();
     assert!(stale.is_empty(), "documented divergences that no longer show:\n{}", stale.join("\n"));
     assert_eq!(report.engines.len(), 7, "all seven engine configurations take part");
+    for scenario in ["limits", "growth", "state", "stream", "patterns", "runaway"] {
+        for engine in &report.engines {
+            let count = report.scenarios.iter().find(|c| c.scenario == scenario && c.engine == engine.id);
+            assert!(count.is_some_and(|c| c.cases >= 8), "{scenario} on {}: {count:?}", engine.id);
+        }
+    }
     for engine in &report.reliability {
         assert_eq!((engine.hangs, engine.engine_faults), (0, 0), "{}: hangs and engine faults", engine.engine);
         // runaway/loop-deadline always stops on its deadline, so every engine has an overrun figure.

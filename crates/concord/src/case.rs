@@ -100,7 +100,9 @@ pub struct ActorScript {
 
 /// A property of an outcome, for models that state relations rather than exact bytes.
 #[derive(Clone)]
-pub struct ModelCheck(pub Arc<dyn Fn(&Outcome) -> Result<(), String> + Send + Sync>);
+pub struct ModelCheck(Arc<CheckFn>);
+
+type CheckFn = dyn Fn(&Outcome) -> Result<(), String> + Send + Sync;
 
 impl ModelCheck {
     pub fn new(check: impl Fn(&Outcome) -> Result<(), String> + Send + Sync + 'static) -> Self {

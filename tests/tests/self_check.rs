@@ -1,0 +1,16 @@
+//! The suite catches each planted fault: an output byte flipped, one page granted past the limit,
+//! growth refused one page early, a state key dropped, the CPU budget ignored.
+
+use concord::divergence::Divergences;
+use concord::self_check::{Fault, hunt};
+use concord_tests::engines;
+
+#[test]
+fn every_planted_fault_is_caught() {
+    let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
+    for fault in Fault::ALL {
+        let caught = hunt(inner.clone(), fault, 0x5e1f, 32, &Divergences::default());
+        let (case, note) = caught.unwrap_or_else(|| panic!("{} went unnoticed", fault.name()));
+        println!("{:18} caught by {}: {note}", fault.name(), case.id());
+    }
+}
