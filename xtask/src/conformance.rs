@@ -8,6 +8,7 @@ use concord::runner::{CaseResult, Runner, Verdict};
 use concord::scenario::Draw;
 use concord::self_check::{self, Fault};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -188,9 +189,18 @@ fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
 /// and `.html`), and exits 1 on an undocumented divergence.
 fn finish(report: Report, name: &str) -> Result<ExitCode> {
     println!("{}", report.matrix());
+    // Documented differences are grouped by engine, scenario and reason; divergences are listed one by one.
+    let mut documented: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
     for result in report.results.iter().filter(|r| r.verdict != Verdict::Agree) {
         let note = result.note.as_deref().unwrap_or("");
+        if result.verdict == Verdict::Documented {
+            *documented.entry((&result.engine, &result.scenario, note)).or_default() += 1;
+            continue;
+        }
         println!("{:11} {}/{} on {}: {note}", symbol(result.verdict), result.scenario, result.case, result.engine);
+    }
+    for ((engine, scenario, reason), count) in documented {
+        println!("documented  {engine} in {scenario} ({count} cases): {reason}");
     }
     for stale in &report.stale {
         println!("stale       {} {}/{} no longer shows: {}", stale.engine, stale.scenario, stale.case, stale.reason);

@@ -310,7 +310,14 @@ fn verdict(
                 (Verdict::Diverge, Some(note))
             }
             Ok(()) if violation.is_none() => (Verdict::Agree, None),
-            Ok(()) => (Verdict::Documented, Some(model.reason.clone())),
+            Ok(()) => match divergences.find(engine, &case.scenario, &case.name, &observation.outcome) {
+                Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
+                None => {
+                    let note =
+                        format!("follows its own model, which divergences.toml does not list: {}", observation.outcome);
+                    (Verdict::Diverge, Some(note))
+                }
+            },
         };
     }
     let differs = violation.or_else(|| {
