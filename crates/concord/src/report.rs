@@ -50,7 +50,7 @@ pub struct ResultEntry {
     pub limit: Option<LimitKind>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioCount {
     pub scenario: String,
     pub engine: String,
@@ -59,6 +59,16 @@ pub struct ScenarioCount {
     pub documented: usize,
     pub diverge: usize,
     pub unsupported: usize,
+    /// What the engine spent on them, instantiation and calls (compilation is cached per run).
+    #[serde(default)]
+    pub elapsed_ms: f64,
+}
+
+impl ScenarioCount {
+    /// The suite's own cost on this engine: cases per second of engine time.
+    pub fn cases_per_second(&self) -> Option<f64> {
+        (self.elapsed_ms > 0.0).then(|| self.cases as f64 / (self.elapsed_ms / 1e3))
+    }
 }
 
 fn scenario_counts(engines: &[EngineInfo], results: &[ResultEntry]) -> Vec<ScenarioCount> {
@@ -78,6 +88,7 @@ fn scenario_counts(engines: &[EngineInfo], results: &[ResultEntry]) -> Vec<Scena
                     documented: count(Verdict::Documented),
                     diverge: count(Verdict::Diverge),
                     unsupported: count(Verdict::Unsupported),
+                    elapsed_ms: mine.iter().map(|r| r.elapsed_us as f64 / 1e3).sum(),
                 }
             })
         })

@@ -31,6 +31,22 @@ pub fn markdown(report: &Report) -> String {
         let _ = writeln!(md, "| {scenario} | {} |", cells.join(" | "));
     }
 
+    let _ = writeln!(md, "\n### What the suite costs\n");
+    let _ =
+        writeln!(md, "Cases per second of engine time (instantiate and calls; each module compiled once per run).\n");
+    let _ = writeln!(md, "| scenario | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
+    for scenario in scenarios(report) {
+        let cells: Vec<String> = report
+            .engines
+            .iter()
+            .map(|e| {
+                let count = report.scenarios.iter().find(|c| c.scenario == scenario && c.engine == e.id);
+                count.and_then(|c| c.cases_per_second()).map_or(String::new(), |rate| format!("{rate:.0}/s"))
+            })
+            .collect();
+        let _ = writeln!(md, "| {scenario} | {} |", cells.join(" | "));
+    }
+
     let _ = writeln!(md, "\n### Every named case (and any generated case that diverges)\n");
     let _ = writeln!(md, "| case | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
     for (scenario, case) in case_ids(report) {
