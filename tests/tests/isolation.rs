@@ -61,7 +61,7 @@ fn stream_case(name: &str, export: &str) -> Case {
         export: export.into(),
         input: b"abc".to_vec(),
         config: InstanceConfig::default().with_deadline(Duration::from_millis(50)),
-        expect: Some(Outcome::Returned(b"bcd".to_vec())),
+        expect: Some(Outcome::Returned(b"bcd".to_vec()).into()),
         ..Case::default()
     }
 }

@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result, bail};
 use concord_actor::{ActorSpec, Payload};
-use concord_engine::{InstanceConfig, Outcome, WASM_PAGE};
+use concord_engine::{CpuBudget, InstanceConfig, Outcome, WASM_PAGE};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -60,9 +60,8 @@ pub struct Case {
     pub calls: u32,
     /// Drive the module as an actor, step by step, instead of calling `export` with `input`.
     pub actor: Option<ActorScript>,
-    pub expect: Option<Outcome>,
-    /// A relation the outcome must satisfy, where the model cannot predict every byte.
-    pub check: Option<ModelCheck>,
+    /// What the model says: the exact outcome, or a relation the outcome must satisfy.
+    pub expect: Option<Expected>,
     /// Linear-memory pages after the last call, where the model knows them.
     pub expect_pages: Option<u64>,
     /// Engines whose documented behaviour differs, each held to its own model.
@@ -83,7 +82,6 @@ impl Default for Case {
             calls: 1,
             actor: None,
             expect: None,
-            check: None,
             expect_pages: None,
             documented: Vec::new(),
             origin: None,
@@ -125,6 +123,12 @@ impl std::fmt::Debug for ModelCheck {
 pub enum Expected {
     Outcome(Outcome),
     Check(ModelCheck),
+}
+
+impl From<Outcome> for Expected {
+    fn from(outcome: Outcome) -> Self {
+        Expected::Outcome(outcome)
+    }
 }
 
 impl Expected {
@@ -206,13 +210,19 @@ impl Case {
             input: file.input.bytes()?,
             config,
             calls: file.calls.unwrap_or(1).max(1),
-            expect: file.expect.as_ref().map(Expect::outcome),
+            expect: file.expect.as_ref().map(|e| e.outcome().into()),
             ..Case::default()
         })
     }
 
     pub fn id(&self) -> String {
         format!("{}/{}", self.scenario, self.name)
+    }
+
+    /// The CPU budget the case runs under: its own, or the runner's default deadline.
+    pub fn budget(&self) -> CpuBudget {
+        let cpu = self.actor.as_ref().map_or(self.config.cpu, |script| script.spec.cpu);
+        crate::runner::budgeted(cpu)
     }
 
     /// The engine memory limit the case runs under, in pages.

@@ -151,7 +151,7 @@ impl Report {
                     memory_pages: r.observation.memory_pages,
                     elapsed_us: r.observation.elapsed.as_micros() as u64,
                     note: r.note.clone(),
-                    deadline_ms: crate::runner::budgeted(&case.case.config).cpu.deadline.map(|d| d.as_millis() as u64),
+                    deadline_ms: case.case.budget().deadline.map(|d| d.as_millis() as u64),
                     hung: r.observation.hung,
                     limit: match r.observation.outcome {
                         Outcome::LimitHit(kind) => Some(kind),

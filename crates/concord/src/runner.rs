@@ -1,10 +1,10 @@
 //! The differential runner: one case on every engine, each engine's observation compared with the
 //! case's expected outcome (if it states one) and with the other engines.
 
-use crate::case::{ActorScript, Case, ModuleSource};
+use crate::case::{ActorScript, Case, Expected, ModuleSource};
 use crate::divergence::Divergences;
 use concord_actor::{Actor, StepRecord};
-use concord_engine::{CompileError, Engine, InstanceConfig, Module, Outcome};
+use concord_engine::{CompileError, CpuBudget, Engine, InstanceConfig, Module, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -125,7 +125,8 @@ impl Runner {
             Err(outcome) => return Observation::fault(outcome),
         };
         let drive = Drive::of(case);
-        let patience = drive.per_call() * (drive.calls() + 1) + self.watchdog_margin;
+        let per_call = case.budget().deadline.unwrap_or(DEFAULT_DEADLINE);
+        let patience = per_call * (drive.calls() + 1) + self.watchdog_margin;
         let (done, result) = mpsc::channel();
         let start = Instant::now();
         let worker = std::thread::Builder::new().name(format!("concord-{}", engine.id())).spawn(move || {
@@ -177,12 +178,11 @@ impl Drive {
         match &case.actor {
             Some(script) => {
                 let mut script = script.clone();
-                let budget = budgeted(&InstanceConfig { cpu: script.spec.cpu, ..InstanceConfig::default() });
-                script.spec.cpu = budget.cpu;
+                script.spec.cpu = case.budget();
                 Drive::Actor(script)
             }
             None => Drive::Plugin {
-                config: budgeted(&case.config),
+                config: InstanceConfig { cpu: case.budget(), ..case.config.clone() },
                 export: case.export.clone(),
                 input: case.input.clone(),
                 calls: case.calls,
@@ -195,14 +195,6 @@ impl Drive {
             Drive::Plugin { calls, .. } => *calls,
             Drive::Actor(script) => script.steps.len() as u32,
         }
-    }
-
-    fn per_call(&self) -> Duration {
-        let cpu = match self {
-            Drive::Plugin { config, .. } => config.cpu,
-            Drive::Actor(script) => script.spec.cpu,
-        };
-        cpu.deadline.unwrap_or(DEFAULT_DEADLINE)
     }
 
     fn run(self, module: Arc<dyn Module>) -> Observation {
@@ -245,13 +237,12 @@ pub fn transcript(records: &[StepRecord]) -> Vec<u8> {
     serde_json::to_vec(records).expect("records always serialize")
 }
 
-/// The case's configuration, with the default deadline where it sets no CPU budget at all.
-pub fn budgeted(config: &InstanceConfig) -> InstanceConfig {
-    let mut config = config.clone();
-    if config.cpu.fuel.is_none() && config.cpu.deadline.is_none() {
-        config.cpu.deadline = Some(DEFAULT_DEADLINE);
+/// `cpu`, with the default deadline where it sets no budget at all.
+pub fn budgeted(mut cpu: CpuBudget) -> CpuBudget {
+    if cpu.fuel.is_none() && cpu.deadline.is_none() {
+        cpu.deadline = Some(DEFAULT_DEADLINE);
     }
-    config
+    cpu
 }
 
 /// Whether `observation` breaks what the case's model says: the exact outcome and pages, or the
@@ -262,23 +253,24 @@ fn model_violation(case: &Case, observation: &Observation) -> Option<String> {
     {
         return Some(format!("memory at {pages} pages, above its limit of {limit}"));
     }
-    if let Some(expected) = &case.expect {
-        let expected = Observation { memory_pages: case.expect_pages, ..Observation::fault(expected.clone()) };
-        if !observation.agrees_with(&expected) {
-            let detail = first_difference(case, observation);
-            return Some(format!("differs from the model: {}{detail}", observation.outcome));
+    match case.expect.as_ref()? {
+        Expected::Outcome(expected) => {
+            let expected = Observation { memory_pages: case.expect_pages, ..Observation::fault(expected.clone()) };
+            (!observation.agrees_with(&expected)).then(|| {
+                let detail = first_difference(expected.outcome.output(), case.actor.is_some(), observation);
+                format!("differs from the model: {}{detail}", observation.outcome)
+            })
         }
+        Expected::Check(check) => check.check(&observation.outcome).err().map(|why| format!("breaks the model: {why}")),
     }
-    let check = case.check.as_ref()?;
-    check.check(&observation.outcome).err().map(|why| format!("breaks the model: {why}"))
 }
 
 /// Where an output first parts from the model's: the step for actor transcripts, else the byte.
-fn first_difference(case: &Case, observation: &Observation) -> String {
-    let (Some(Outcome::Returned(expected)), Outcome::Returned(got)) = (&case.expect, &observation.outcome) else {
+fn first_difference(expected: Option<&[u8]>, transcript: bool, observation: &Observation) -> String {
+    let (Some(expected), Outcome::Returned(got)) = (expected, &observation.outcome) else {
         return String::new();
     };
-    if case.actor.is_none() {
+    if !transcript {
         let at = expected.iter().zip(got).position(|(a, b)| a != b).unwrap_or(expected.len().min(got.len()));
         return format!(" (first different byte at {at} of {})", expected.len());
     }

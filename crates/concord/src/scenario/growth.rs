@@ -104,7 +104,7 @@ impl Model for Growth {
             export: "grow_checked".into(),
             input: encode(&input_words),
             config: InstanceConfig::default().with_memory_limit(limit_pages * WASM_PAGE),
-            expect: Some(Outcome::Returned(encode(&checked(&model(*limit_pages, deltas), deltas)))),
+            expect: Some(Outcome::Returned(encode(&checked(&model(*limit_pages, deltas), deltas))).into()),
             expect_pages: Some(final_pages(*limit_pages, deltas)),
             documented: vec![EngineModel { engine: "extism".into(), expect: Expected::Outcome(extism) }],
             ..Case::default()

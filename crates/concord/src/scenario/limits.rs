@@ -209,7 +209,7 @@ impl Model for Limits {
             module: ModuleSource::Guest("limits".into()),
             export: "process".into(),
             actor: Some(ActorScript { spec, steps: vec![[("requests".to_string(), Message::Array(requests))].into()] }),
-            check: Some(native_check(input)),
+            expect: Some(Expected::Check(native_check(input))),
             documented: vec![EngineModel { engine: "extism".into(), expect: Expected::Check(extism_check(input)) }],
             ..Case::default()
         }

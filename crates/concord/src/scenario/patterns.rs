@@ -140,7 +140,7 @@ impl Model for Patterns {
             module: ModuleSource::Guest("patterns".into()),
             export: "patterns".into(),
             input: program(ops),
-            expect: Some(Outcome::Returned(model(ops))),
+            expect: Some(Outcome::Returned(model(ops)).into()),
             ..Case::default()
         }
     }

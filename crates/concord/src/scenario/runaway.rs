@@ -116,7 +116,7 @@ impl Model for Runaway {
             module,
             export,
             config,
-            expect,
+            expect: expect.map(Expected::from),
             expect_pages,
             documented: extism
                 .into_iter()

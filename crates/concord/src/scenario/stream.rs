@@ -104,7 +104,7 @@ impl Model for Stream {
                 config: InstanceConfig::default()
                     .with_memory_limit(DEFAULT_MEMORY_LIMIT_MB * 1024 * 1024)
                     .with_config("transform", input.transform.config_value()),
-                expect: Some(Outcome::Returned(out)),
+                expect: Some(Outcome::Returned(out).into()),
                 ..case
             },
             Path::Json => {
@@ -118,7 +118,7 @@ impl Model for Stream {
                 Case {
                     export: "process".into(),
                     actor: Some(ActorScript { spec, steps: vec![[("in".to_string(), Message::Stream(bytes))].into()] }),
-                    expect: Some(Outcome::Returned(crate::runner::transcript(&[record]))),
+                    expect: Some(Outcome::Returned(crate::runner::transcript(&[record])).into()),
                     ..case
                 }
             }
