@@ -65,6 +65,32 @@ pub struct ScenarioCount {
 }
 
 impl ScenarioCount {
+    pub fn count(&self, verdict: Verdict) -> usize {
+        match verdict {
+            Verdict::Agree => self.agree,
+            Verdict::Documented => self.documented,
+            Verdict::Diverge => self.diverge,
+            Verdict::Unsupported => self.unsupported,
+        }
+    }
+
+    /// The most serious verdict any of these cases got.
+    pub fn worst(&self) -> Option<Verdict> {
+        [Verdict::Diverge, Verdict::Documented, Verdict::Unsupported, Verdict::Agree]
+            .into_iter()
+            .find(|&v| self.count(v) > 0)
+    }
+
+    /// "68 agree, 4 documented": the verdict counts that are not zero.
+    pub fn verdicts(&self) -> String {
+        let parts: Vec<String> = [Verdict::Agree, Verdict::Documented, Verdict::Diverge, Verdict::Unsupported]
+            .into_iter()
+            .filter(|&v| self.count(v) > 0)
+            .map(|v| format!("{} {}", self.count(v), symbol(v)))
+            .collect();
+        parts.join(", ")
+    }
+
     /// The suite's own cost on this engine: cases per second of engine time.
     pub fn cases_per_second(&self) -> Option<f64> {
         (self.elapsed_ms > 0.0).then(|| self.cases as f64 / (self.elapsed_ms / 1e3))
@@ -216,6 +242,17 @@ impl Report {
         merged
     }
 
+    /// The scenarios that ran, in report order.
+    pub fn scenario_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.scenarios.iter().map(|c| c.scenario.as_str()).collect();
+        names.dedup();
+        names
+    }
+
+    pub fn scenario_count(&self, scenario: &str, engine: &str) -> Option<&ScenarioCount> {
+        self.scenarios.iter().find(|c| c.scenario == scenario && c.engine == engine)
+    }
+
     pub fn result(&self, scenario: &str, case: &str, engine: &str) -> Option<&ResultEntry> {
         self.results.iter().find(|r| r.scenario == scenario && r.case == case && r.engine == engine)
     }
@@ -228,19 +265,16 @@ impl Report {
             out += &format!("  {:>w$}", engine.id, w = engine.id.len().max(14));
         }
         out.push('\n');
-        let mut scenarios: Vec<&str> = self.scenarios.iter().map(|c| c.scenario.as_str()).collect();
-        scenarios.dedup();
-        for scenario in scenarios {
+        for scenario in self.scenario_names() {
             out += &format!("{scenario:width$}");
             for engine in &self.engines {
-                let cell = self.scenarios.iter().find(|c| c.scenario == scenario && c.engine == engine.id).map_or(
-                    String::new(),
-                    |c| match (c.documented, c.diverge) {
+                let cell = self.scenario_count(scenario, &engine.id).map_or(String::new(), |c| {
+                    match (c.documented, c.diverge) {
                         (0, 0) => format!("{} agree", c.agree),
                         (d, 0) => format!("{} ({d} doc)", c.cases),
                         (_, x) => format!("{} ({x} DIVERGE)", c.cases),
-                    },
-                );
+                    }
+                });
                 out += &format!("  {:>w$}", cell, w = engine.id.len().max(14));
             }
             out.push('\n');

@@ -2,7 +2,7 @@
 
 use crate::advice::advise;
 use crate::report::{Report, symbol};
-use crate::report_md::{LIMIT_CASES, case_ids, scenarios, verdict_counts};
+use crate::report_md::{LIMIT_CASES, case_ids};
 use crate::runner::Verdict;
 use std::fmt::Write;
 
@@ -76,21 +76,12 @@ pub fn html(report: &Report) -> String {
     let head: String = report.engines.iter().map(|e| format!("<th>{}</th>", esc(&e.id))).collect();
 
     let _ = write!(h, "<h2>Conformance matrix</h2><table id=\"matrix\"><tr><th>scenario</th>{head}</tr>");
-    for scenario in scenarios(report) {
-        let _ = write!(h, "<tr><td>{}</td>", esc(&scenario));
+    for scenario in report.scenario_names() {
+        let _ = write!(h, "<tr><td>{}</td>", esc(scenario));
         for e in &report.engines {
-            let of = |v: Verdict| {
-                report.results.iter().filter(|r| r.scenario == scenario && r.engine == e.id && r.verdict == v).count()
-            };
-            let worst = [Verdict::Diverge, Verdict::Documented, Verdict::Unsupported, Verdict::Agree]
-                .into_iter()
-                .find(|v| of(*v) > 0);
-            let _ = write!(
-                h,
-                "<td class=\"{}\">{}</td>",
-                worst.map_or("", class),
-                verdict_counts(report, &scenario, &e.id)
-            );
+            let count = report.scenario_count(scenario, &e.id);
+            let worst = count.and_then(|c| c.worst()).map_or("", class);
+            let _ = write!(h, "<td class=\"{worst}\">{}</td>", count.map(|c| c.verdicts()).unwrap_or_default());
         }
         h += "</tr>";
     }

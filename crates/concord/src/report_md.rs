@@ -26,8 +26,12 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(md, "Per scenario and engine: cases that agree / are documented differences / diverge.\n");
     let header: Vec<_> = report.engines.iter().map(|e| e.id.as_str()).collect();
     let _ = writeln!(md, "| scenario | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
-    for scenario in scenarios(report) {
-        let cells: Vec<String> = report.engines.iter().map(|e| verdict_counts(report, &scenario, &e.id)).collect();
+    for scenario in report.scenario_names() {
+        let cells: Vec<String> = report
+            .engines
+            .iter()
+            .map(|e| report.scenario_count(scenario, &e.id).map(|c| c.verdicts()).unwrap_or_default())
+            .collect();
         let _ = writeln!(md, "| {scenario} | {} |", cells.join(" | "));
     }
 
@@ -35,12 +39,12 @@ pub fn markdown(report: &Report) -> String {
     let _ =
         writeln!(md, "Cases per second of engine time (instantiate and calls; each module compiled once per run).\n");
     let _ = writeln!(md, "| scenario | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
-    for scenario in scenarios(report) {
+    for scenario in report.scenario_names() {
         let cells: Vec<String> = report
             .engines
             .iter()
             .map(|e| {
-                let count = report.scenarios.iter().find(|c| c.scenario == scenario && c.engine == e.id);
+                let count = report.scenario_count(scenario, &e.id);
                 count.and_then(|c| c.cases_per_second()).map_or(String::new(), |rate| format!("{rate:.0}/s"))
             })
             .collect();
@@ -179,12 +183,6 @@ pub fn markdown(report: &Report) -> String {
     md
 }
 
-pub fn scenarios(report: &Report) -> Vec<String> {
-    let mut scenarios: Vec<String> = report.results.iter().map(|r| r.scenario.clone()).collect();
-    scenarios.dedup();
-    scenarios
-}
-
 /// The named cases, and any generated case that diverges: generated cases that behave are counted
 /// in the matrix, not listed.
 pub fn case_ids(report: &Report) -> Vec<(String, String)> {
@@ -199,20 +197,4 @@ pub fn case_ids(report: &Report) -> Vec<(String, String)> {
         .collect();
     cases.dedup();
     cases
-}
-
-/// "68 agree, 4 documented": the verdict counts that are not zero.
-pub fn verdict_counts(report: &Report, scenario: &str, engine: &str) -> String {
-    let parts: Vec<String> = [Verdict::Agree, Verdict::Documented, Verdict::Diverge, Verdict::Unsupported]
-        .into_iter()
-        .filter_map(|v| {
-            let n = report
-                .results
-                .iter()
-                .filter(|r| r.scenario == scenario && r.engine == engine && r.verdict == v)
-                .count();
-            (n > 0).then(|| format!("{n} {}", symbol(v)))
-        })
-        .collect();
-    parts.join(", ")
 }
