@@ -1,64 +1,89 @@
-//! The actor host functions under abuse: a guest that hands `__set_state` an offset that is no
-//! block, or a value that is not JSON, fails its own step with a classified trap on every engine;
-//! the host's state is untouched and the actor's next step runs.
+//! The actor host functions from a guest's side, with exact typed outcomes: a well-formed
+//! `__set_state` lands in the host's state; one with an offset that is no block fails its own step
+//! with a kernel fault, leaves the state alone, and the actor's next step runs; the same functions
+//! linked into a plain plugin call, with no actor step running, fail the call cleanly.
 
 use concord_actor::{Actor, ActorSpec, StepRecord};
 use concord_engine::{Outcome, TrapKind};
 use concord_tests::{engines, wat};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// `process` calls `__set_state` with the key and value offsets its input names, as two i64s.
-const SET_STATE_RAW: &str = r#"
+/// `set_good` sets `"k"` to `1` through `__set_state` and returns `{}`; `set_bad` passes offsets
+/// that are no blocks.
+const SET_STATE: &str = r#"
 (module
-  (import "extism:host/env" "input_load_u64" (func $load (param i64) (result i64)))
   (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
   (import "extism:host/env" "store_u8" (func $store (param i64 i32)))
   (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
   (import "extism:host/user" "__set_state" (func $set_state (param i64 i64)))
   (memory (export "memory") 1)
-  (func (export "process") (result i32)
+  (func $byte (param $value i32) (result i64)
+    (local $at i64)
+    (local.set $at (call $alloc (i64.const 1)))
+    (call $store (local.get $at) (local.get $value))
+    (local.get $at))
+  (func $empty_result
     (local $out i64)
-    (call $set_state (i64.const 0xdead0000) (i64.const 0xdead0008))
     (local.set $out (call $alloc (i64.const 2)))
     (call $store (local.get $out) (i32.const 123))
     (call $store (i64.add (local.get $out) (i64.const 1)) (i32.const 125))
-    (call $output_set (local.get $out) (i64.const 2))
+    (call $output_set (local.get $out) (i64.const 2)))
+  (func (export "set_good") (result i32)
+    (call $set_state (call $byte (i32.const 107)) (call $byte (i32.const 49)))
+    (call $empty_result)
+    (i32.const 0))
+  (func (export "set_bad") (result i32)
+    (call $set_state (i64.const 0xdead0000) (i64.const 0xdead0008))
+    (call $empty_result)
     (i32.const 0)))
 "#;
 
+fn actor(engine: &dyn concord_engine::Engine, export: &str) -> Actor {
+    let module = Arc::from(engine.compile(&wat(SET_STATE)).expect("the module compiles"));
+    let mut spec = ActorSpec::new(export);
+    spec.cpu.deadline = Some(Duration::from_secs(5));
+    Actor::new(module, spec)
+}
+
+#[test]
+fn a_well_formed_set_state_lands_in_the_hosts_state() {
+    for engine in engines() {
+        let record = actor(engine.as_ref(), "set_good").step(Default::default());
+        let expected = json!({"k": 1}).as_object().unwrap().clone();
+        assert_eq!(
+            record,
+            StepRecord::Returned { sent: vec![], outputs: Default::default(), state: expected },
+            "{}",
+            engine.id()
+        );
+    }
+}
+
 #[test]
 fn a_bad_offset_to_an_actor_host_function_fails_the_step_not_the_host() {
-    let wasm = wat(SET_STATE_RAW);
     for engine in engines() {
-        let module = Arc::from(engine.compile(&wasm).expect("the module compiles"));
-        let mut spec = ActorSpec::new("process");
-        spec.cpu.deadline = Some(Duration::from_secs(5));
-        let mut actor = Actor::new(module, spec);
+        let mut actor = actor(engine.as_ref(), "set_bad");
         for step in 0..2 {
-            match actor.step(Default::default()) {
-                StepRecord::Failed { outcome: Outcome::Trap(kind), state, .. } => {
-                    assert!(
-                        matches!(kind, TrapKind::KernelFault | TrapKind::HostFunction),
-                        "{} step {step}: {kind:?}",
-                        engine.id()
-                    );
-                    assert!(state.is_empty(), "{}: state changed", engine.id());
-                }
-                other => panic!("{} step {step}: a bad offset went through: {other:?}", engine.id()),
-            }
+            let record = actor.step(Default::default());
+            let failed = StepRecord::Failed {
+                outcome: Outcome::Trap(TrapKind::KernelFault),
+                sent: vec![],
+                state: Default::default(),
+            };
+            assert_eq!(record, failed, "{} step {step}", engine.id());
         }
     }
 }
 
 #[test]
-fn actor_host_functions_linked_without_an_actor_trap_instead_of_panicking() {
-    let wasm = wat(SET_STATE_RAW);
-    let config = ActorSpec::new("process").instance_config().expect("the default limit is valid");
+fn actor_host_functions_with_no_actor_step_running_fail_the_call() {
+    let config = ActorSpec::new("set_good").instance_config().expect("the default limit is valid");
     for engine in engines() {
-        let module = engine.compile(&wasm).expect("the module compiles");
+        let module = engine.compile(&wat(SET_STATE)).expect("the module compiles");
         let mut instance = module.instantiate(&config).expect("it instantiates");
-        let outcome = instance.call("process", b"").outcome;
-        assert!(matches!(outcome, Outcome::Trap(_)), "{}: {outcome:?}", engine.id());
+        let outcome = instance.call("set_good", b"").outcome;
+        assert_eq!(outcome, Outcome::Trap(TrapKind::HostFunction), "{}", engine.id());
     }
 }

@@ -106,13 +106,14 @@ impl Model for Runaway {
                 (kernel(export), trap(TrapKind::KernelFault))
             }
         };
-        let name = serde_json::to_value(input).expect("inputs serialize");
-        let name = match &name {
-            serde_json::Value::String(kind) => kind.clone(),
-            other => other.to_string().replace(['{', '}', '"', ':'], "-").replace("--", "-"),
+        let name = match *input {
+            Input::SpinFuel { fuel } => format!("spin-fuel-{fuel}"),
+            Input::SpinDeadline { ms } => format!("spin-deadline-{ms}ms"),
+            Input::GrowBomb { limit_pages } => format!("grow-bomb-limit-{limit_pages}"),
+            _ => export.replace('_', "-"),
         };
         Case {
-            name: name.trim_matches('-').replace('_', "-"),
+            name,
             module,
             export,
             config,
