@@ -12,7 +12,8 @@ use std::fmt;
 use std::time::{Duration, Instant};
 use wasmi::errors::{ErrorKind, HostError, InstantiationError, MemoryError};
 use wasmi::{
-    Config, ExternType, Func, FuncType, Memory, Store, StoreLimits, StoreLimitsBuilder, TypedFunc, TypedResumableCall,
+    CompilationMode, Config, ExternType, Func, FuncType, Memory, Store, StoreLimits, StoreLimitsBuilder, TypedFunc,
+    TypedResumableCall,
 };
 
 pub const VERSION: &str = "2.0.0";
@@ -30,6 +31,11 @@ impl Default for WasmiEngine {
     fn default() -> Self {
         let mut config = Config::default();
         config.consume_fuel(true);
+        // Lazy translation charges fuel for compiling a function on its first call, and when a
+        // deadline's fuel slice runs out there, wasmi fails the call instead of letting it resume
+        // (found by stream/regression-a98fae9bed6a). Eagerly translated code also spends the same
+        // fuel on every call of a module, first or not.
+        config.compilation_mode(CompilationMode::Eager);
         WasmiEngine {
             info: EngineInfo {
                 id: "wasmi".into(),

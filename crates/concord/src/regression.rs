@@ -15,6 +15,8 @@ pub struct Regression {
     pub found: String,
 }
 
+const FOUND_CHARS: usize = 400;
+
 pub fn dir() -> PathBuf {
     crate::conformance_dir().join("regressions")
 }
@@ -23,7 +25,9 @@ pub fn dir() -> PathBuf {
 /// same file.
 pub fn save(dir: &Path, case: &Case, found: &str) -> Result<PathBuf> {
     let Some(input) = &case.origin else { bail!("{} was not generated from a scenario input", case.id()) };
-    let regression = Regression { scenario: case.scenario.clone(), input: input.clone(), found: found.to_string() };
+    // The input is what replays; the finding is a reminder, kept to a line or two.
+    let found: String = found.chars().take(FOUND_CHARS).collect();
+    let regression = Regression { scenario: case.scenario.clone(), input: input.clone(), found };
     let digest = concord_engine::sha256_hex(input.to_string().as_bytes());
     let path = dir.join(format!("{}-{}.json", case.scenario, &digest[..12]));
     std::fs::create_dir_all(dir)?;
