@@ -1,7 +1,6 @@
 use crate::InstanceConfig;
 use crate::outcome::{CompileError, Outcome};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 
 /// Which engine, which version, which configuration. `id` is stable and unique, e.g. `wasmtime-winch`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -44,7 +43,6 @@ pub struct Call {
     pub outcome: Outcome,
     /// Linear-memory pages after the call (memory never shrinks, so this is also the peak).
     pub memory_pages: Option<u64>,
-    pub elapsed: Duration,
     /// Fuel spent, in the engine's own units, where it meters.
     pub fuel_consumed: Option<u64>,
     pub stdout: Vec<u8>,
@@ -53,14 +51,7 @@ pub struct Call {
 
 impl Call {
     pub fn from_outcome(outcome: Outcome) -> Self {
-        Call {
-            outcome,
-            memory_pages: None,
-            elapsed: Duration::ZERO,
-            fuel_consumed: None,
-            stdout: Vec::new(),
-            stderr: Vec::new(),
-        }
+        Call { outcome, memory_pages: None, fuel_consumed: None, stdout: Vec::new(), stderr: Vec::new() }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::InstanceConfig;
 use crate::host::{HostCallback, HostFault, HostFunction, Val, ValType};
-use crate::kernel::{ENV_MODULE, Kernel, LogLevel};
+use crate::kernel::{ENV_MODULE, Kernel, KernelFn, LogLevel};
 use crate::wasi::ERRNO_BADF;
 use crate::wasi::{GuestMemory, WASI_MODULE, Wasi};
 
@@ -24,6 +24,7 @@ type NativeFn = fn(&mut HostState, Option<&mut GuestMemory>, &[Val]) -> Result<O
 
 #[derive(Clone)]
 enum Body {
+    Kernel(KernelFn),
     Native(NativeFn),
     User(HostCallback),
 }
@@ -79,6 +80,11 @@ impl Import {
         results: &mut [Val],
     ) -> Result<(), HostFault> {
         match &self.body {
+            Body::Kernel(f) => {
+                if let (Some(value), Some(slot)) = (f.invoke(&mut state.kernel, args)?, results.first_mut()) {
+                    *slot = value;
+                }
+            }
             Body::Native(f) => {
                 if let (Some(value), Some(slot)) = (f(state, memory, args)?, results.first_mut()) {
                     *slot = value;
@@ -111,6 +117,10 @@ pub fn resolve(module: &str, name: &str, user: &[HostFunction]) -> Option<Import
     }
     let (params, results, needs_memory, body): (&[ValType], &[ValType], bool, NativeFn) = match module {
         ENV_MODULE => {
+            if let Some(f) = KernelFn::find(module, name) {
+                let (params, results) = (f.params().to_vec(), f.results().to_vec());
+                return Some(Import { params, results, needs_memory: false, body: Body::Kernel(f) });
+            }
             let (params, results, body) = kernel_function(name)?;
             (params, results, false, body)
         }
@@ -125,49 +135,14 @@ pub fn resolve(module: &str, name: &str, user: &[HostFunction]) -> Option<Import
 
 type Entry = (&'static [ValType], &'static [ValType], NativeFn);
 
-fn u64_arg(args: &[Val], i: usize) -> Result<u64, HostFault> {
-    args.get(i).ok_or_else(|| HostFault::Kernel("missing argument".into()))?.as_u64()
-}
-
 fn i32_arg(args: &[Val], i: usize) -> Result<i32, HostFault> {
     args.get(i).ok_or_else(|| HostFault::Kernel("missing argument".into()))?.as_i32()
 }
 
-fn i64_val(v: u64) -> Result<Option<Val>, HostFault> {
-    Ok(Some(Val::I64(v as i64)))
-}
-
+/// The kernel functions whose signatures no other function shares; the rest are [`KernelFn`]s.
 fn kernel_function(name: &str) -> Option<Entry> {
     use ValType::{I32, I64};
     let entry: Entry = match name {
-        "input_length" => (&[], &[I64], |s, _, _| i64_val(s.kernel.input_length())),
-        "input_load_u8" => {
-            (&[I64], &[I32], |s, _, a| Ok(Some(Val::I32(s.kernel.input_load_u8(u64_arg(a, 0)?)?.into()))))
-        }
-        "input_load_u64" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.input_load_u64(u64_arg(a, 0)?)?)),
-        "length" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.length(u64_arg(a, 0)?))),
-        "length_unsafe" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.length_unsafe(u64_arg(a, 0)?))),
-        "alloc" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.alloc(u64_arg(a, 0)?)?)),
-        "free" => (&[I64], &[], |s, _, a| s.kernel.free(u64_arg(a, 0)?).map(|()| None)),
-        "output_set" => {
-            (&[I64, I64], &[], |s, _, a| s.kernel.output_set(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None))
-        }
-        "error_set" => (&[I64], &[], |s, _, a| s.kernel.error_set(u64_arg(a, 0)?).map(|()| None)),
-        "error_get" => (&[], &[I64], |s, _, _| i64_val(s.kernel.error_get())),
-        "store_u8" => {
-            (&[I64, I32], &[], |s, _, a| s.kernel.store_u8(u64_arg(a, 0)?, i32_arg(a, 1)? as u8).map(|()| None))
-        }
-        "load_u8" => (&[I64], &[I32], |s, _, a| Ok(Some(Val::I32(s.kernel.load_u8(u64_arg(a, 0)?)?.into())))),
-        "store_u64" => (&[I64, I64], &[], |s, _, a| s.kernel.store_u64(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None)),
-        "load_u64" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.load_u64(u64_arg(a, 0)?)?)),
-        "config_get" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.config_get(u64_arg(a, 0)?)?)),
-        "var_get" => (&[I64], &[I64], |s, _, a| i64_val(s.kernel.var_get(u64_arg(a, 0)?)?)),
-        "var_set" => (&[I64, I64], &[], |s, _, a| s.kernel.var_set(u64_arg(a, 0)?, u64_arg(a, 1)?).map(|()| None)),
-        "log_trace" => (&[I64], &[], |s, _, a| s.kernel.log(LogLevel::Trace, u64_arg(a, 0)?).map(|()| None)),
-        "log_debug" => (&[I64], &[], |s, _, a| s.kernel.log(LogLevel::Debug, u64_arg(a, 0)?).map(|()| None)),
-        "log_info" => (&[I64], &[], |s, _, a| s.kernel.log(LogLevel::Info, u64_arg(a, 0)?).map(|()| None)),
-        "log_warn" => (&[I64], &[], |s, _, a| s.kernel.log(LogLevel::Warn, u64_arg(a, 0)?).map(|()| None)),
-        "log_error" => (&[I64], &[], |s, _, a| s.kernel.log(LogLevel::Error, u64_arg(a, 0)?).map(|()| None)),
         // Everything is logged (and captured): the lowest level.
         "get_log_level" => (&[], &[I32], |_, _, _| Ok(Some(Val::I32(LogLevel::Trace as i32)))),
         // A conformance host makes no network calls.
@@ -175,7 +150,6 @@ fn kernel_function(name: &str) -> Option<Entry> {
             (&[I64, I64], &[I64], |_, _, _| Err(HostFault::Kernel("http_request is not allowed by this host".into())))
         }
         "http_status_code" => (&[], &[I32], |_, _, _| Ok(Some(Val::I32(0)))),
-        "http_headers" => (&[], &[I64], |_, _, _| i64_val(0)),
         _ => return None,
     };
     Some(entry)

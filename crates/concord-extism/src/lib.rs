@@ -12,7 +12,6 @@ use extism::{CompiledPlugin, Manifest, Plugin, PluginBuilder, UserData, Wasm};
 use kernel_access::ExtismKernel;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 pub const VERSION: &str = "1.30.0";
 
@@ -161,9 +160,7 @@ impl concord_engine::Instance for ExtismInstance {
             };
             return Call::from_outcome(Outcome::BadExport(reason));
         }
-        let start = Instant::now();
         let result = self.plugin.call_get_error_code::<&[u8], Vec<u8>>(export, input);
-        let elapsed = start.elapsed();
         let outcome = match result {
             Ok(output) => Outcome::Returned(output),
             Err((error, code)) => classify(&error, code),
@@ -172,7 +169,6 @@ impl concord_engine::Instance for ExtismInstance {
             outcome,
             // Extism keeps the guest's memory to itself.
             memory_pages: None,
-            elapsed,
             fuel_consumed: self.plugin.fuel_consumed(),
             stdout: Vec::new(),
             stderr: Vec::new(),

@@ -4,7 +4,7 @@
 
 mod tunables;
 
-use concord_engine::kernel::HotFunction;
+use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
@@ -13,16 +13,15 @@ use concord_engine::{
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 use tunables::LimitingTunables;
 use wasmer::sys::vm::TrapCode;
 use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, NativeEngineExt, Singlepass};
 use wasmer::{
-    ExternType, Function, FunctionEnv, FunctionEnvMut, FunctionType, Imports, Memory, RuntimeError, Store,
+    ExternType, Function, FunctionEnv, FunctionEnvMut, FunctionType, Global, Imports, Memory, RuntimeError, Store,
     TypedFunction, Value,
 };
 use wasmer_middlewares::Metering;
-use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
+use wasmer_middlewares::metering::MeteringPoints;
 
 pub const VERSION: &str = "7.3.0";
 
@@ -135,8 +134,8 @@ impl Module for WasmerModule {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
             let user_defined = config.host_functions.iter().any(|f| f.module == module && f.name == name);
-            if let Some(hot) = HotFunction::find(&module, &name).filter(|_| !user_defined) {
-                imports.define(&module, &name, hot_function(&mut store, &env, hot));
+            if let Some(f) = KernelFn::find(&module, &name).filter(|_| !user_defined) {
+                imports.define(&module, &name, kernel_function(&mut store, &env, f));
                 continue;
             }
             let function =
@@ -175,7 +174,11 @@ impl Module for WasmerModule {
         };
         let memory = instance.exports.get_memory("memory").ok().cloned();
         env.as_mut(&mut store).memory = memory.clone();
-        let mut instance = WasmerInstance { store, env, instance, memory, config: config.clone() };
+        let Some(metering) = MeteringGlobals::of(&instance) else {
+            return Err(Outcome::EngineFault("the metering middleware left no points globals".into()));
+        };
+        let mut instance =
+            WasmerInstance { store, env, instance, memory, config: config.clone(), metering, last_export: None };
         if let Ok(init) = instance.instance.exports.get_function("_initialize") {
             let init = init
                 .typed::<(), ()>(&instance.store)
@@ -186,29 +189,35 @@ impl Module for WasmerModule {
     }
 }
 
-/// The per-byte kernel calls as typed host functions: the same kernel methods, without the
-/// dynamic-call path.
-fn hot_function(store: &mut Store, env: &FunctionEnv<Env>, hot: HotFunction) -> Function {
-    type E<'a> = FunctionEnvMut<'a, Env>;
+impl KernelHost for Env {
+    fn kernel(&mut self) -> &mut Kernel {
+        &mut self.host.kernel
+    }
+}
+
+/// A kernel function as a typed host function: guests call the kernel for every 8 bytes they read
+/// or write, and the dynamic-call path converts every argument and result.
+pub fn kernel_function<T: KernelHost + Send>(store: &mut Store, env: &FunctionEnv<T>, f: KernelFn) -> Function {
+    type E<'a, T> = FunctionEnvMut<'a, T>;
     let fault = |f: HostFault| RuntimeError::user(Box::new(f));
-    match hot {
-        HotFunction::InputLoadU8 => Function::new_typed_with_env(store, env, move |e: E, at: i64| {
-            e.data().host.kernel.input_load_u8(at as u64).map(i32::from).map_err(fault)
+    match f {
+        KernelFn::Get(f) => Function::new_typed_with_env(store, env, move |mut e: E<T>| {
+            f(e.data_mut().kernel()).map(|v| v as i64).map_err(fault)
         }),
-        HotFunction::InputLoadU64 => Function::new_typed_with_env(store, env, move |e: E, at: i64| {
-            e.data().host.kernel.input_load_u64(at as u64).map(|v| v as i64).map_err(fault)
+        KernelFn::Map(f) => Function::new_typed_with_env(store, env, move |mut e: E<T>, a: i64| {
+            f(e.data_mut().kernel(), a as u64).map(|v| v as i64).map_err(fault)
         }),
-        HotFunction::LoadU8 => Function::new_typed_with_env(store, env, move |e: E, at: i64| {
-            e.data().host.kernel.load_u8(at as u64).map(i32::from).map_err(fault)
+        KernelFn::LoadByte(f) => Function::new_typed_with_env(store, env, move |mut e: E<T>, a: i64| {
+            f(e.data_mut().kernel(), a as u64).map(i32::from).map_err(fault)
         }),
-        HotFunction::LoadU64 => Function::new_typed_with_env(store, env, move |e: E, at: i64| {
-            e.data().host.kernel.load_u64(at as u64).map(|v| v as i64).map_err(fault)
+        KernelFn::Take(f) => Function::new_typed_with_env(store, env, move |mut e: E<T>, a: i64| {
+            f(e.data_mut().kernel(), a as u64).map_err(fault)
         }),
-        HotFunction::StoreU8 => Function::new_typed_with_env(store, env, move |mut e: E, at: i64, v: i32| {
-            e.data_mut().host.kernel.store_u8(at as u64, v as u8).map_err(fault)
+        KernelFn::Put(f) => Function::new_typed_with_env(store, env, move |mut e: E<T>, a: i64, b: i64| {
+            f(e.data_mut().kernel(), a as u64, b as u64).map_err(fault)
         }),
-        HotFunction::StoreU64 => Function::new_typed_with_env(store, env, move |mut e: E, at: i64, v: i64| {
-            e.data_mut().host.kernel.store_u64(at as u64, v as u64).map_err(fault)
+        KernelFn::PutByte(f) => Function::new_typed_with_env(store, env, move |mut e: E<T>, a: i64, b: i32| {
+            f(e.data_mut().kernel(), a as u64, b as u8).map_err(fault)
         }),
     }
 }
@@ -219,55 +228,95 @@ struct WasmerInstance {
     instance: wasmer::Instance,
     memory: Option<Memory>,
     config: InstanceConfig,
+    metering: MeteringGlobals,
+    /// The export called last, looked up and type-checked once (most callers call one export
+    /// over and over).
+    last_export: Option<(String, TypedFunction<(), i32>)>,
+}
+
+/// The two globals the metering middleware adds to every instance, found once: wasmer_middlewares'
+/// own accessors look both up by name on every read and write.
+struct MeteringGlobals {
+    remaining: Global,
+    exhausted: Global,
+}
+
+impl MeteringGlobals {
+    /// The names wasmer_middlewares 7.3's `get_remaining_points` and `set_remaining_points` use.
+    fn of(instance: &wasmer::Instance) -> Option<MeteringGlobals> {
+        let global = |name| instance.exports.get_global(name).ok().cloned();
+        Some(MeteringGlobals {
+            remaining: global("wasmer_metering_remaining_points")?,
+            exhausted: global("wasmer_metering_points_exhausted")?,
+        })
+    }
+
+    fn set(&self, store: &mut Store, points: u64) {
+        // Both globals are the middleware's own, of these types: neither set can fail.
+        let _ = self.remaining.set(store, Value::I64(points as i64));
+        let _ = self.exhausted.set(store, Value::I32(0));
+    }
+
+    fn get(&self, store: &mut Store) -> MeteringPoints {
+        match (self.exhausted.get(store), self.remaining.get(store)) {
+            (Value::I32(0), Value::I64(points)) => MeteringPoints::Remaining(points as u64),
+            _ => MeteringPoints::Exhausted,
+        }
+    }
 }
 
 impl WasmerInstance {
     /// Runs `f` under the CPU budget: metering points for fuel, the interrupter for the deadline.
     fn run<R>(&mut self, f: impl FnOnce(&mut Store) -> Result<R, RuntimeError>) -> Result<R, Stop> {
-        set_remaining_points(&mut self.store, &self.instance, self.config.cpu.fuel.unwrap_or(u64::MAX));
-        let interrupted = Arc::new(AtomicBool::new(false));
-        let _alarm = self.config.cpu.deadline.map(|deadline| {
+        self.metering.set(&mut self.store, self.config.cpu.fuel.unwrap_or(u64::MAX));
+        let interrupted = self.config.cpu.deadline.map(|deadline| {
             let interrupter = Mutex::new(self.store.interrupter());
-            let interrupted = interrupted.clone();
-            set_alarm(deadline, move || {
-                interrupted.store(true, Ordering::Relaxed);
+            let interrupted = Arc::new(AtomicBool::new(false));
+            let flag = interrupted.clone();
+            let alarm = set_alarm(deadline, move || {
+                flag.store(true, Ordering::Relaxed);
                 interrupter.lock().unwrap_or_else(|e| e.into_inner()).interrupt();
-            })
+            });
+            (interrupted, alarm)
         });
         let result = f(&mut self.store);
-        drop(_alarm);
-        result.map_err(|error| {
-            let exhausted = matches!(get_remaining_points(&mut self.store, &self.instance), MeteringPoints::Exhausted);
-            if exhausted {
-                Stop::Limit(LimitKind::Fuel)
-            } else {
-                classify(error, Some(interrupted.load(Ordering::Relaxed)))
-            }
+        let interrupted = interrupted.map(|(interrupted, alarm)| {
+            drop(alarm);
+            interrupted.load(Ordering::Relaxed)
+        });
+        result.map_err(|error| match self.metering.get(&mut self.store) {
+            MeteringPoints::Exhausted => Stop::Limit(LimitKind::Fuel),
+            MeteringPoints::Remaining(_) => classify(error, interrupted),
         })
     }
 
-    fn export(&self, name: &str) -> Result<TypedFunction<(), i32>, Outcome> {
+    fn select_export(&mut self, name: &str) -> Result<(), Outcome> {
+        if self.last_export.as_ref().is_some_and(|(last, _)| last == name) {
+            return Ok(());
+        }
         let func = self
             .instance
             .exports
             .get_function(name)
             .map_err(|_| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
-        func.typed::<(), i32>(&self.store).map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))
+        let func = func
+            .typed::<(), i32>(&self.store)
+            .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))?;
+        self.last_export = Some((name.to_string(), func));
+        Ok(())
     }
 }
 
 impl concord_engine::Instance for WasmerInstance {
     fn call(&mut self, export: &str, input: &[u8]) -> Call {
-        let func = match self.export(export) {
-            Ok(func) => func,
-            Err(outcome) => return Call::from_outcome(outcome),
-        };
+        if let Err(outcome) = self.select_export(export) {
+            return Call::from_outcome(outcome);
+        }
+        let func = self.last_export.as_ref().expect("selected above").1.clone();
         self.env.as_mut(&mut self.store).host.kernel.begin_call(input);
         let fuel = self.config.cpu.fuel.unwrap_or(u64::MAX);
-        let start = Instant::now();
         let ended = self.run(|store| func.call(store));
-        let elapsed = start.elapsed();
-        let fuel_consumed = match get_remaining_points(&mut self.store, &self.instance) {
+        let fuel_consumed = match self.metering.get(&mut self.store) {
             MeteringPoints::Remaining(left) => fuel - left,
             MeteringPoints::Exhausted => fuel,
         };
@@ -277,7 +326,6 @@ impl concord_engine::Instance for WasmerInstance {
         Call {
             outcome,
             memory_pages: self.memory.as_ref().map(|m| m.view(&self.store).size().0 as u64),
-            elapsed,
             fuel_consumed: Some(fuel_consumed),
             stdout,
             stderr,

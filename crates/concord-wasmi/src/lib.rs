@@ -2,7 +2,7 @@
 //! wasmi has no epochs, so a wall-clock deadline is enforced by running on fuel slices and
 //! checking the clock each time a slice runs out (resumable calls).
 
-use concord_engine::kernel::HotFunction;
+use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
@@ -110,8 +110,8 @@ impl Module for WasmiModule {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
             let user_defined = config.host_functions.iter().any(|f| f.module == module && f.name == name);
-            if let Some(hot) = HotFunction::find(&module, &name).filter(|_| !user_defined) {
-                imports.push(hot_function(&mut store, hot).into());
+            if let Some(f) = KernelFn::find(&module, &name).filter(|_| !user_defined) {
+                imports.push(kernel_function(&mut store, f).into());
                 continue;
             }
             imports.push(
@@ -137,7 +137,7 @@ impl Module for WasmiModule {
         let instance = wasmi::Instance::new(&mut store, &self.module, &imports).map_err(|e| instantiate_failure(&e))?;
         let memory = instance.get_memory(&store, "memory");
         store.data_mut().memory = memory;
-        let mut instance = WasmiInstance { store, instance, memory, budget };
+        let mut instance = WasmiInstance { store, instance, memory, budget, last_export: None };
         if let Some(init) = instance.instance.get_func(&instance.store, "_initialize") {
             let init = init
                 .typed::<(), ()>(&instance.store)
@@ -148,29 +148,35 @@ impl Module for WasmiModule {
     }
 }
 
-/// The per-byte kernel calls as typed host functions: the same kernel methods, without the
-/// dynamic-call path.
-fn hot_function(store: &mut Store<StoreData>, hot: HotFunction) -> Func {
-    type C<'a> = wasmi::Caller<'a, StoreData>;
+impl KernelHost for StoreData {
+    fn kernel(&mut self) -> &mut Kernel {
+        &mut self.host.kernel
+    }
+}
+
+/// A kernel function as a typed host function: guests call the kernel for every 8 bytes they read
+/// or write, and the dynamic-call path converts every argument and result.
+pub fn kernel_function<T: KernelHost>(store: &mut Store<T>, f: KernelFn) -> Func {
+    type C<'a, T> = wasmi::Caller<'a, T>;
     let fault = |f| wasmi::Error::host(Fault(f));
-    match hot {
-        HotFunction::InputLoadU8 => Func::wrap(store, move |c: C, at: i64| {
-            c.data().host.kernel.input_load_u8(at as u64).map(i32::from).map_err(fault)
+    match f {
+        KernelFn::Get(f) => {
+            Func::wrap(store, move |mut c: C<T>| f(c.data_mut().kernel()).map(|v| v as i64).map_err(fault))
+        }
+        KernelFn::Map(f) => Func::wrap(store, move |mut c: C<T>, a: i64| {
+            f(c.data_mut().kernel(), a as u64).map(|v| v as i64).map_err(fault)
         }),
-        HotFunction::InputLoadU64 => Func::wrap(store, move |c: C, at: i64| {
-            c.data().host.kernel.input_load_u64(at as u64).map(|v| v as i64).map_err(fault)
+        KernelFn::LoadByte(f) => Func::wrap(store, move |mut c: C<T>, a: i64| {
+            f(c.data_mut().kernel(), a as u64).map(i32::from).map_err(fault)
         }),
-        HotFunction::LoadU8 => Func::wrap(store, move |c: C, at: i64| {
-            c.data().host.kernel.load_u8(at as u64).map(i32::from).map_err(fault)
+        KernelFn::Take(f) => {
+            Func::wrap(store, move |mut c: C<T>, a: i64| f(c.data_mut().kernel(), a as u64).map_err(fault))
+        }
+        KernelFn::Put(f) => Func::wrap(store, move |mut c: C<T>, a: i64, b: i64| {
+            f(c.data_mut().kernel(), a as u64, b as u64).map_err(fault)
         }),
-        HotFunction::LoadU64 => Func::wrap(store, move |c: C, at: i64| {
-            c.data().host.kernel.load_u64(at as u64).map(|v| v as i64).map_err(fault)
-        }),
-        HotFunction::StoreU8 => Func::wrap(store, move |mut c: C, at: i64, v: i32| {
-            c.data_mut().host.kernel.store_u8(at as u64, v as u8).map_err(fault)
-        }),
-        HotFunction::StoreU64 => Func::wrap(store, move |mut c: C, at: i64, v: i64| {
-            c.data_mut().host.kernel.store_u64(at as u64, v as u64).map_err(fault)
+        KernelFn::PutByte(f) => Func::wrap(store, move |mut c: C<T>, a: i64, b: i32| {
+            f(c.data_mut().kernel(), a as u64, b as u8).map_err(fault)
         }),
     }
 }
@@ -202,6 +208,7 @@ struct WasmiInstance {
     instance: wasmi::Instance,
     memory: Option<Memory>,
     budget: Budget,
+    last_export: Option<(String, TypedFunc<(), i32>)>,
 }
 
 impl WasmiInstance {
@@ -236,6 +243,24 @@ impl WasmiInstance {
         }
     }
 
+    /// The export, looked up and type-checked once for a run of calls to it.
+    fn export(&mut self, name: &str) -> Result<TypedFunc<(), i32>, Outcome> {
+        if let Some((last, func)) = &self.last_export
+            && last == name
+        {
+            return Ok(*func);
+        }
+        let func = self
+            .instance
+            .get_func(&self.store, name)
+            .ok_or_else(|| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
+        let func = func
+            .typed::<(), i32>(&self.store)
+            .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))?;
+        self.last_export = Some((name.to_string(), func));
+        Ok(func)
+    }
+
     fn fuel_spent(&self, granted_before: u64) -> u64 {
         granted_before.saturating_sub(self.store.get_fuel().unwrap_or(0))
     }
@@ -243,21 +268,17 @@ impl WasmiInstance {
 
 impl concord_engine::Instance for WasmiInstance {
     fn call(&mut self, export: &str, input: &[u8]) -> Call {
-        let Some(func) = self.instance.get_func(&self.store, export) else {
-            return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() }));
-        };
-        let Ok(func) = func.typed::<(), i32>(&self.store) else {
-            return Call::from_outcome(Outcome::BadExport(BadExport::Signature { name: export.into() }));
+        let func = match self.export(export) {
+            Ok(func) => func,
+            Err(outcome) => return Call::from_outcome(outcome),
         };
         self.store.data_mut().host.kernel.begin_call(input);
-        let start = Instant::now();
         let ended = self.run(&func);
-        let elapsed = start.elapsed();
         let fuel_consumed = self.budget.deadline.is_none().then(|| self.fuel_spent(self.budget.fuel));
         let outcome = plugin_outcome(&self.store.data().host, ended);
         let wasi = &mut self.store.data_mut().host.wasi;
         let (stdout, stderr) = (std::mem::take(&mut wasi.stdout.bytes), std::mem::take(&mut wasi.stderr.bytes));
-        Call { outcome, memory_pages: self.memory.map(|m| m.size(&self.store)), elapsed, fuel_consumed, stdout, stderr }
+        Call { outcome, memory_pages: self.memory.map(|m| m.size(&self.store)), fuel_consumed, stdout, stderr }
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

@@ -5,7 +5,7 @@
 mod epoch;
 mod limiter;
 
-use concord_engine::kernel::HotFunction;
+use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostState, InstanceConfig, InstantiateFailure, LimitKind,
@@ -14,7 +14,6 @@ use concord_engine::{
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 use wasmtime::{Config, ExternType, FuncType, InstancePre, Linker, Memory, Store, Strategy, TypedFunc};
 
 pub const VERSION: &str = "48.0.8";
@@ -129,8 +128,8 @@ impl WasmtimeModule {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
             let user_defined = config.host_functions.iter().any(|f| f.module == module && f.name == name);
-            let defined = match HotFunction::find(&module, &name).filter(|_| !user_defined) {
-                Some(hot) => link_hot_function(&mut linker, &module, &name, hot),
+            let defined = match KernelFn::find(&module, &name).filter(|_| !user_defined) {
+                Some(f) => link_kernel_function(&mut linker, &module, &name, f),
                 None => linker
                     .func_new(&module, &name, ty, move |mut caller, params, results| {
                         let args = params.iter().map(from_val);
@@ -190,34 +189,40 @@ impl Module for WasmtimeModule {
     }
 }
 
-/// The per-byte kernel calls as typed host functions: the same kernel methods, without the
-/// dynamic-call path (which costs several times more per call).
-fn link_hot_function(
-    linker: &mut Linker<StoreData>,
+impl KernelHost for StoreData {
+    fn kernel(&mut self) -> &mut Kernel {
+        &mut self.host.kernel
+    }
+}
+
+/// Links a kernel function as a typed host function: the dynamic-call path costs several times
+/// more per call, and guests call the kernel for every 8 bytes they read or write.
+pub fn link_kernel_function<T: KernelHost>(
+    linker: &mut Linker<T>,
     module: &str,
     name: &str,
-    hot: HotFunction,
+    f: KernelFn,
 ) -> wasmtime::Result<()> {
-    type C<'a> = wasmtime::Caller<'a, StoreData>;
+    type C<'a, T> = wasmtime::Caller<'a, T>;
     let fault = wasmtime::Error::new;
-    match hot {
-        HotFunction::InputLoadU8 => linker.func_wrap(module, name, move |c: C, at: i64| {
-            c.data().host.kernel.input_load_u8(at as u64).map(i32::from).map_err(fault)
+    match f {
+        KernelFn::Get(f) => {
+            linker.func_wrap(module, name, move |mut c: C<T>| f(c.data_mut().kernel()).map(|v| v as i64).map_err(fault))
+        }
+        KernelFn::Map(f) => linker.func_wrap(module, name, move |mut c: C<T>, a: i64| {
+            f(c.data_mut().kernel(), a as u64).map(|v| v as i64).map_err(fault)
         }),
-        HotFunction::InputLoadU64 => linker.func_wrap(module, name, move |c: C, at: i64| {
-            c.data().host.kernel.input_load_u64(at as u64).map(|v| v as i64).map_err(fault)
+        KernelFn::LoadByte(f) => linker.func_wrap(module, name, move |mut c: C<T>, a: i64| {
+            f(c.data_mut().kernel(), a as u64).map(i32::from).map_err(fault)
         }),
-        HotFunction::LoadU8 => linker.func_wrap(module, name, move |c: C, at: i64| {
-            c.data().host.kernel.load_u8(at as u64).map(i32::from).map_err(fault)
+        KernelFn::Take(f) => {
+            linker.func_wrap(module, name, move |mut c: C<T>, a: i64| f(c.data_mut().kernel(), a as u64).map_err(fault))
+        }
+        KernelFn::Put(f) => linker.func_wrap(module, name, move |mut c: C<T>, a: i64, b: i64| {
+            f(c.data_mut().kernel(), a as u64, b as u64).map_err(fault)
         }),
-        HotFunction::LoadU64 => linker.func_wrap(module, name, move |c: C, at: i64| {
-            c.data().host.kernel.load_u64(at as u64).map(|v| v as i64).map_err(fault)
-        }),
-        HotFunction::StoreU8 => linker.func_wrap(module, name, move |mut c: C, at: i64, v: i32| {
-            c.data_mut().host.kernel.store_u8(at as u64, v as u8).map_err(fault)
-        }),
-        HotFunction::StoreU64 => linker.func_wrap(module, name, move |mut c: C, at: i64, v: i64| {
-            c.data_mut().host.kernel.store_u64(at as u64, v as u64).map_err(fault)
+        KernelFn::PutByte(f) => linker.func_wrap(module, name, move |mut c: C<T>, a: i64, b: i32| {
+            f(c.data_mut().kernel(), a as u64, b as u8).map_err(fault)
         }),
     }
     .map(|_| ())
@@ -251,39 +256,40 @@ struct WasmtimeInstance {
 }
 
 impl WasmtimeInstance {
-    fn export(&mut self, name: &str) -> Result<TypedFunc<(), i32>, Outcome> {
-        if let Some((last, func)) = &self.last_export
-            && last == name
-        {
-            return Ok(func.clone());
+    /// Makes `name` the export `last_export` holds. A `TypedFunc` clone copies its registered
+    /// type (a reference count and a lock), so the call path borrows it instead of cloning.
+    fn select_export(&mut self, name: &str) -> Result<(), Outcome> {
+        if self.last_export.as_ref().is_some_and(|(last, _)| last == name) {
+            return Ok(());
         }
-        if let Some(func) = self.exports.get(name) {
-            self.last_export = Some((name.to_string(), func.clone()));
-            return Ok(func.clone());
-        }
-        let func = self
-            .instance
-            .get_func(&mut self.store, name)
-            .ok_or_else(|| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
-        let func = func
-            .typed::<(), i32>(&self.store)
-            .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))?;
-        self.exports.insert(name.to_string(), func.clone());
-        Ok(func)
+        let func = match self.exports.get(name) {
+            Some(func) => func.clone(),
+            None => {
+                let func = self
+                    .instance
+                    .get_func(&mut self.store, name)
+                    .ok_or_else(|| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
+                let func = func
+                    .typed::<(), i32>(&self.store)
+                    .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))?;
+                self.exports.insert(name.to_string(), func.clone());
+                func
+            }
+        };
+        self.last_export = Some((name.to_string(), func));
+        Ok(())
     }
 }
 
 impl concord_engine::Instance for WasmtimeInstance {
     fn call(&mut self, export: &str, input: &[u8]) -> Call {
-        let func = match self.export(export) {
-            Ok(func) => func,
-            Err(outcome) => return Call::from_outcome(outcome),
-        };
+        if let Err(outcome) = self.select_export(export) {
+            return Call::from_outcome(outcome);
+        }
+        let func = &self.last_export.as_ref().expect("selected above").1;
         self.store.data_mut().host.kernel.begin_call(input);
         let fuel_before = arm_budget(&mut self.store, &self.config);
-        let start = Instant::now();
         let ended = func.call(&mut self.store, ()).map_err(|e| classify(&e));
-        let elapsed = start.elapsed();
         let fuel_consumed = fuel_before.saturating_sub(self.store.get_fuel().unwrap_or(0));
         let outcome = plugin_outcome(&self.store.data().host, ended);
         let wasi = &mut self.store.data_mut().host.wasi;
@@ -291,7 +297,6 @@ impl concord_engine::Instance for WasmtimeInstance {
         Call {
             outcome,
             memory_pages: self.memory.map(|m| m.size(&self.store)),
-            elapsed,
             fuel_consumed: Some(fuel_consumed),
             stdout,
             stderr,

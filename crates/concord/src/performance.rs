@@ -98,16 +98,21 @@ pub fn measure(engine: &Arc<dyn Engine>, stream_wasm: &[u8], samples: &Samples) 
             .collect(),
     );
     let mut instance = module.instantiate(&config).ok()?;
-    let call = median((0..samples.call).map(|_| instance.call("stream", b"").elapsed).collect());
+    let mut timed_call = |input: &[u8]| {
+        let start = Instant::now();
+        let call = instance.call("stream", input);
+        (call, start.elapsed())
+    };
+    let call = median((0..samples.call).map(|_| timed_call(b"").1).collect());
     let mut throughput = |size: usize| -> Option<f64> {
         let input = vec![7u8; size];
         let mut times = Vec::new();
         for _ in 0..samples.stream {
-            let call = instance.call("stream", &input);
+            let (call, elapsed) = timed_call(&input);
             if !matches!(call.outcome, Outcome::Returned(ref out) if out.len() == size) {
                 return None;
             }
-            times.push(call.elapsed);
+            times.push(elapsed);
         }
         Some(size as f64 / (1024.0 * 1024.0) / median(times).as_secs_f64().max(1e-9))
     };

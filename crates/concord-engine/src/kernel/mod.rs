@@ -6,8 +6,10 @@ mod arena;
 mod fuzz;
 #[cfg(test)]
 mod tests;
+mod typed;
 
 pub use arena::Arena;
+pub use typed::{KernelFn, KernelHost};
 
 use crate::host::{HostFault, KernelAccess};
 use std::collections::BTreeMap;
@@ -210,35 +212,5 @@ impl KernelAccess for Kernel {
 
     fn write_block(&mut self, bytes: &[u8]) -> Result<u64, HostFault> {
         self.arena.alloc_bytes(bytes)
-    }
-}
-
-/// The kernel functions a guest calls for every 8 bytes it reads or writes. Backends that can link
-/// typed host functions link these directly to the kernel methods of the same name (same
-/// semantics, no conversion through [`crate::Val`]); everything else goes through [`crate::resolve`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HotFunction {
-    InputLoadU8,
-    InputLoadU64,
-    LoadU8,
-    LoadU64,
-    StoreU8,
-    StoreU64,
-}
-
-impl HotFunction {
-    pub fn find(module: &str, name: &str) -> Option<HotFunction> {
-        if module != ENV_MODULE {
-            return None;
-        }
-        Some(match name {
-            "input_load_u8" => HotFunction::InputLoadU8,
-            "input_load_u64" => HotFunction::InputLoadU64,
-            "load_u8" => HotFunction::LoadU8,
-            "load_u64" => HotFunction::LoadU64,
-            "store_u8" => HotFunction::StoreU8,
-            "store_u64" => HotFunction::StoreU64,
-            _ => return None,
-        })
     }
 }

@@ -2,7 +2,8 @@
 //! (raw bytes, the transform named by the plugin config key `transform`), and `process` (the actor
 //! protocol: a `Message::Stream` on port `in`, the transform named by the actor config, the result
 //! on port `out`). Transforms: `add1`, `reverse`, `checksum:N` (the wrapping u32 sum of each
-//! N-byte chunk, little-endian).
+//! N-byte chunk, little-endian). And `reflect`, the input back untouched: what the plugin ABI alone
+//! costs, as in Extism's reflect benchmark.
 
 use concord_actor_guest::{ActorContext, ActorResult, Message, Payload};
 use extism_pdk::{Error, FnResult, Json, plugin_fn};
@@ -10,6 +11,11 @@ use extism_pdk::{Error, FnResult, Json, plugin_fn};
 #[plugin_fn]
 pub fn stream(input: Vec<u8>) -> FnResult<Vec<u8>> {
     Ok(input.into_iter().map(|b| b.wrapping_add(1)).collect())
+}
+
+#[plugin_fn]
+pub fn reflect(input: Vec<u8>) -> FnResult<Vec<u8>> {
+    Ok(input)
 }
 
 fn apply(transform: &str, mut bytes: Vec<u8>) -> Result<Vec<u8>, Error> {

@@ -1,0 +1,34 @@
+//! The engines' own APIs doing the same work as Concord's `Instance`, wired to the same kernel
+//! functions: what an embedder who wrote the glue by hand would run. Concord's overhead is the
+//! ratio of the two, measured in one run. One file per engine.
+
+mod extism;
+mod wasmer;
+mod wasmi;
+mod wasmtime;
+
+/// A compiled module, ready to instantiate by the engine's fastest path.
+pub trait RawModule {
+    fn instantiate(&self) -> Box<dyn RawInstance>;
+}
+
+pub trait RawInstance {
+    /// One plugin call as an embedder makes it: input in, export called, output read back.
+    fn call(&mut self, export: &str, input: &[u8]) -> Vec<u8>;
+}
+
+/// The same engine configurations as `concord::all_engines()`, by id.
+pub fn compile(id: &str, wasm: &[u8]) -> Option<Box<dyn RawModule>> {
+    use concord_wasmer::Compiler as WasmerCompiler;
+    use concord_wasmtime::Compiler as WasmtimeCompiler;
+    Some(match id {
+        "wasmtime-cranelift" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Cranelift, wasm)),
+        "wasmtime-winch" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Winch, wasm)),
+        "wasmtime-pulley" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Pulley, wasm)),
+        "wasmer-cranelift" => Box::new(wasmer::Module::new(WasmerCompiler::Cranelift, wasm)),
+        "wasmer-singlepass" => Box::new(wasmer::Module::new(WasmerCompiler::Singlepass, wasm)),
+        "wasmi" => Box::new(wasmi::Module::new(wasm)),
+        "extism" => Box::new(extism::Module::new(wasm)),
+        _ => return None,
+    })
+}

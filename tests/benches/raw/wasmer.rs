@@ -1,0 +1,68 @@
+//! wasmer: the configuration Concord's backend uses (metering middleware, no limit), imports built
+//! per instance as wasmer requires, a `TypedFunction` looked up once per instance.
+
+use super::{RawInstance, RawModule};
+use concord::engine::kernel::KernelFn;
+use concord::engine::{HostState, InstanceConfig};
+use concord_wasmer::{Compiler, kernel_function};
+use std::sync::Arc;
+use wasmer::sys::{CompilerConfig, Cranelift, Singlepass};
+use wasmer::{FunctionEnv, Imports, Store, TypedFunction};
+use wasmer_middlewares::Metering;
+
+pub struct Module {
+    engine: wasmer::Engine,
+    module: wasmer::Module,
+}
+
+impl Module {
+    pub fn new(compiler: Compiler, wasm: &[u8]) -> Self {
+        let metering = Arc::new(Metering::new(u64::MAX, |_: &wasmer::wasmparser::Operator| 1));
+        let engine: wasmer::Engine = match compiler {
+            Compiler::Cranelift => {
+                let mut config = Cranelift::default();
+                config.push_middleware(metering);
+                config.into()
+            }
+            Compiler::Singlepass => {
+                let mut config = Singlepass::default();
+                config.push_middleware(metering);
+                config.into()
+            }
+        };
+        let module = wasmer::Module::new(&engine, wasm).unwrap();
+        Module { engine, module }
+    }
+}
+
+impl RawModule for Module {
+    fn instantiate(&self) -> Box<dyn RawInstance> {
+        let mut store = Store::new(self.engine.clone());
+        let env = FunctionEnv::new(&mut store, HostState::new(&InstanceConfig::default()));
+        let mut imports = Imports::new();
+        for import in self.module.imports() {
+            let f = KernelFn::find(import.module(), import.name()).expect("a kernel import");
+            imports.define(import.module(), import.name(), kernel_function(&mut store, &env, f));
+        }
+        let instance = wasmer::Instance::new(&mut store, &self.module, &imports).unwrap();
+        Box::new(Instance { store, env, instance, func: None })
+    }
+}
+
+struct Instance {
+    store: Store,
+    env: FunctionEnv<HostState>,
+    instance: wasmer::Instance,
+    func: Option<TypedFunction<(), i32>>,
+}
+
+impl RawInstance for Instance {
+    fn call(&mut self, export: &str, input: &[u8]) -> Vec<u8> {
+        let func = self
+            .func
+            .get_or_insert_with(|| self.instance.exports.get_typed_function::<(), i32>(&self.store, export).unwrap());
+        self.env.as_mut(&mut self.store).kernel.begin_call(input);
+        assert_eq!(func.call(&mut self.store).unwrap(), 0);
+        self.env.as_ref(&self.store).kernel.end_call().output.unwrap()
+    }
+}
