@@ -2,18 +2,30 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Command, ExitCode};
+use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Fewer, shorter samples: a first look in a few minutes, not a measurement to quote.
     #[arg(long)]
     quick: bool,
+    /// Also time a cold build of everything the test command compiles, in a fresh target directory
+    /// (about ten minutes on two cores). Kept in target/conformance/cold-build.json for later runs.
+    #[arg(long)]
+    cold_build: bool,
 }
 
 /// Runs the criterion benchmarks, then prints one table of medians and ratios and writes
 /// target/conformance/bench.json (which the conformance report reads when present).
 pub fn run(args: Args) -> Result<ExitCode> {
     crate::guests::build()?;
+    let root = concord::guests::workspace_root();
+    let out = root.join("target").join("conformance");
+    std::fs::create_dir_all(&out)?;
+    if args.cold_build {
+        let measured = cold_build(&root)?;
+        std::fs::write(out.join("cold-build.json"), serde_json::to_string_pretty(&measured)?)?;
+    }
     let mut command = Command::new(crate::guests::cargo());
     command.args(["bench", "-p", "concord-tests", "--bench", "engines", "--"]);
     if args.quick {
@@ -22,16 +34,61 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !command.status().context("running cargo bench")?.success() {
         bail!("the benchmarks failed");
     }
-    let root = concord::guests::workspace_root();
     let criterion = root.join("target").join("criterion");
-    let summary = summarize(&criterion)?;
+    let mut summary = summarize(&criterion)?;
+    summary["cold_build"] = read_json(&out.join("cold-build.json")).unwrap_or(Value::Null);
+    summary["suite_cases_per_s"] = read_json(&out.join("report.json")).map_or(Value::Null, |r| suite_cost(&r));
     print_table(&summary);
-    let out = root.join("target").join("conformance");
-    std::fs::create_dir_all(&out)?;
     let path = out.join("bench.json");
     std::fs::write(&path, serde_json::to_string_pretty(&summary)?)?;
     println!("wrote {}", path.canonicalize().unwrap_or(path).display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Times `cargo test --workspace --no-run` from nothing: the build a fresh clone needs before the
+/// test command runs. The directory is removed afterwards; it holds gigabytes.
+fn cold_build(root: &Path) -> Result<Value> {
+    let dir = root.join("target").join("cold-build");
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("timing a cold build in {} ...", dir.display());
+    let start = Instant::now();
+    let status = Command::new(crate::guests::cargo())
+        .args(["test", "--workspace", "--no-run", "--quiet", "--target-dir"])
+        .arg(&dir)
+        .current_dir(root)
+        .status()
+        .context("running cargo test --no-run")?;
+    let seconds = start.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&dir);
+    if !status.success() {
+        bail!("the cold build failed");
+    }
+    let commit = Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(root).output().ok();
+    let commit = commit.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let machine = concord::performance::machine();
+    Ok(json!({
+        "seconds": seconds,
+        "command": "cargo test --workspace --no-run",
+        "commit": commit,
+        "cores": machine.cores,
+    }))
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+/// Cases per second of engine time, per scenario and engine, from the last conformance report.
+fn suite_cost(report: &Value) -> Value {
+    let rows = report["scenarios"].as_array().into_iter().flatten().filter_map(|row| {
+        let (cases, ms) = (row["cases"].as_f64()?, row["elapsed_ms"].as_f64()?);
+        Some(json!({
+            "scenario": row["scenario"],
+            "engine": row["engine"],
+            "cases_per_s": (ms > 0.0).then(|| cases / (ms / 1e3)),
+        }))
+    });
+    Value::Array(rows.collect())
 }
 
 /// Criterion's median point estimate for one benchmark, in nanoseconds.
@@ -53,15 +110,18 @@ fn summarize(criterion: &Path) -> Result<Value> {
         .map(|engine| {
             let id = engine.id();
             let get = |group: &str| median_ns(criterion, group, id);
-            let raw_call = median_ns(criterion, "call_raw", id);
-            let raw_instantiate = median_ns(criterion, "instantiate_raw", id);
+            // The engine's own API for the same work, measured beside Concord in the same group.
+            let raw = |group: &str| median_ns(criterion, group, &format!("{id}-raw"));
+            let (raw_call, raw_instantiate) = (raw("call"), raw("instantiate"));
             json!({
                 "id": id,
                 "compile_us": get("compile_small").map(|ns| ns / 1e3),
                 "compile_large_us": get("compile_large").map(|ns| ns / 1e3),
                 "instantiate_us": get("instantiate").map(|ns| ns / 1e3),
+                "instantiate_raw_us": raw_instantiate.map(|ns| ns / 1e3),
                 "instantiate_ratio": get("instantiate").zip(raw_instantiate).map(|(c, r)| c / r),
                 "call_ns": get("call"),
+                "call_raw_ns": raw_call,
                 "call_overhead_ratio": get("call").zip(raw_call).map(|(c, r)| c / r),
                 "stream_mib_s": {
                     "4k": mib_per_s(4096.0, get("stream_4k")),
@@ -119,4 +179,14 @@ fn print_table(summary: &Value) {
         "\nnative kernel (wasmtime-cranelift) / Extism, stream at 1 MiB: {}",
         f(&summary["native_over_extism_stream_1m"], 2)
     );
+    let cold = &summary["cold_build"];
+    match cold["seconds"].as_f64() {
+        Some(s) => println!(
+            "cold build (`{}`): {s:.0} s on {} cores, at {}",
+            cold["command"].as_str().unwrap_or("?"),
+            cold["cores"],
+            cold["commit"].as_str().unwrap_or("?")
+        ),
+        None => println!("cold build: not measured yet (`cargo xtask bench --cold-build`)"),
+    }
 }

@@ -43,15 +43,13 @@ pub struct Call {
     pub outcome: Outcome,
     /// Linear-memory pages after the call (memory never shrinks, so this is also the peak).
     pub memory_pages: Option<u64>,
-    /// Fuel spent, in the engine's own units, where it meters.
-    pub fuel_consumed: Option<u64>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
 }
 
 impl Call {
     pub fn from_outcome(outcome: Outcome) -> Self {
-        Call { outcome, memory_pages: None, fuel_consumed: None, stdout: Vec::new(), stderr: Vec::new() }
+        Call { outcome, memory_pages: None, stdout: Vec::new(), stderr: Vec::new() }
     }
 }
 

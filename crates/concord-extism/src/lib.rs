@@ -140,25 +140,31 @@ impl Module for ExtismModule {
         };
         let compiled = self.compiled(config).map_err(failed)?;
         let plugin = Plugin::new_from_compiled(&compiled).map_err(failed)?;
-        Ok(Box::new(ExtismInstance { plugin, exports: self.info.exports.clone() }))
+        Ok(Box::new(ExtismInstance { plugin, exports: self.info.exports.clone(), checked_export: None }))
     }
 }
 
 struct ExtismInstance {
     plugin: Plugin,
     exports: Vec<String>,
+    /// The export last found callable: checking costs a type lookup in the module, and most
+    /// callers call one export over and over.
+    checked_export: Option<String>,
 }
 
 impl concord_engine::Instance for ExtismInstance {
     fn call(&mut self, export: &str, input: &[u8]) -> Call {
-        // Extism answers "no such function" for an export of the wrong type too.
-        if !self.plugin.function_exists(export) {
-            let name = export.to_string();
-            let reason = match self.exports.contains(&name) {
-                true => BadExport::Signature { name },
-                false => BadExport::Missing { name },
-            };
-            return Call::from_outcome(Outcome::BadExport(reason));
+        if self.checked_export.as_deref() != Some(export) {
+            // Extism answers "no such function" for an export of the wrong type too.
+            if !self.plugin.function_exists(export) {
+                let name = export.to_string();
+                let reason = match self.exports.contains(&name) {
+                    true => BadExport::Signature { name },
+                    false => BadExport::Missing { name },
+                };
+                return Call::from_outcome(Outcome::BadExport(reason));
+            }
+            self.checked_export = Some(export.to_string());
         }
         let result = self.plugin.call_get_error_code::<&[u8], Vec<u8>>(export, input);
         let outcome = match result {
@@ -169,7 +175,6 @@ impl concord_engine::Instance for ExtismInstance {
             outcome,
             // Extism keeps the guest's memory to itself.
             memory_pages: None,
-            fuel_consumed: self.plugin.fuel_consumed(),
             stdout: Vec::new(),
             stderr: Vec::new(),
         }

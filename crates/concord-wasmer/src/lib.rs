@@ -314,19 +314,13 @@ impl concord_engine::Instance for WasmerInstance {
         }
         let func = self.last_export.as_ref().expect("selected above").1.clone();
         self.env.as_mut(&mut self.store).host.kernel.begin_call(input);
-        let fuel = self.config.cpu.fuel.unwrap_or(u64::MAX);
         let ended = self.run(|store| func.call(store));
-        let fuel_consumed = match self.metering.get(&mut self.store) {
-            MeteringPoints::Remaining(left) => fuel - left,
-            MeteringPoints::Exhausted => fuel,
-        };
         let outcome = plugin_outcome(&self.env.as_ref(&self.store).host, ended);
         let wasi = &mut self.env.as_mut(&mut self.store).host.wasi;
         let (stdout, stderr) = (std::mem::take(&mut wasi.stdout.bytes), std::mem::take(&mut wasi.stderr.bytes));
         Call {
             outcome,
             memory_pages: self.memory.as_ref().map(|m| m.view(&self.store).size().0 as u64),
-            fuel_consumed: Some(fuel_consumed),
             stdout,
             stderr,
         }

@@ -260,10 +260,6 @@ impl WasmiInstance {
         self.last_export = Some((name.to_string(), func));
         Ok(func)
     }
-
-    fn fuel_spent(&self, granted_before: u64) -> u64 {
-        granted_before.saturating_sub(self.store.get_fuel().unwrap_or(0))
-    }
 }
 
 impl concord_engine::Instance for WasmiInstance {
@@ -274,11 +270,10 @@ impl concord_engine::Instance for WasmiInstance {
         };
         self.store.data_mut().host.kernel.begin_call(input);
         let ended = self.run(&func);
-        let fuel_consumed = self.budget.deadline.is_none().then(|| self.fuel_spent(self.budget.fuel));
         let outcome = plugin_outcome(&self.store.data().host, ended);
         let wasi = &mut self.store.data_mut().host.wasi;
         let (stdout, stderr) = (std::mem::take(&mut wasi.stdout.bytes), std::mem::take(&mut wasi.stderr.bytes));
-        Call { outcome, memory_pages: self.memory.map(|m| m.size(&self.store)), fuel_consumed, stdout, stderr }
+        Call { outcome, memory_pages: self.memory.map(|m| m.size(&self.store)), stdout, stderr }
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

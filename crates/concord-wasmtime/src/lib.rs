@@ -235,13 +235,12 @@ fn instantiate_failure(store: &Store<StoreData>, error: wasmtime::Error) -> Outc
     start_outcome(classify(&error))
 }
 
-/// Fills the fuel tank and restarts the deadline; returns the fuel granted.
-fn arm_budget(store: &mut Store<StoreData>, config: &InstanceConfig) -> u64 {
+/// Fills the fuel tank and restarts the deadline.
+fn arm_budget(store: &mut Store<StoreData>, config: &InstanceConfig) {
     let fuel = config.cpu.fuel.unwrap_or(u64::MAX);
     store.set_fuel(fuel).expect("fuel is enabled");
     // wasmtime adds this to the current epoch, so "never" must leave room for the addition.
     store.set_epoch_deadline(config.cpu.deadline.map_or(u64::MAX / 2, epoch::ticks));
-    fuel
 }
 
 struct WasmtimeInstance {
@@ -288,19 +287,12 @@ impl concord_engine::Instance for WasmtimeInstance {
         }
         let func = &self.last_export.as_ref().expect("selected above").1;
         self.store.data_mut().host.kernel.begin_call(input);
-        let fuel_before = arm_budget(&mut self.store, &self.config);
+        arm_budget(&mut self.store, &self.config);
         let ended = func.call(&mut self.store, ()).map_err(|e| classify(&e));
-        let fuel_consumed = fuel_before.saturating_sub(self.store.get_fuel().unwrap_or(0));
         let outcome = plugin_outcome(&self.store.data().host, ended);
         let wasi = &mut self.store.data_mut().host.wasi;
         let (stdout, stderr) = (std::mem::take(&mut wasi.stdout.bytes), std::mem::take(&mut wasi.stderr.bytes));
-        Call {
-            outcome,
-            memory_pages: self.memory.map(|m| m.size(&self.store)),
-            fuel_consumed: Some(fuel_consumed),
-            stdout,
-            stderr,
-        }
+        Call { outcome, memory_pages: self.memory.map(|m| m.size(&self.store)), stdout, stderr }
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

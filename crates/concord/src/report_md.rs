@@ -160,6 +160,13 @@ pub fn markdown(report: &Report) -> String {
         if let Some(r) = bench["native_over_extism_stream_1m"].as_f64() {
             let _ = writeln!(md, "\nNative kernel on wasmtime-cranelift vs Extism's, stream at 1 MiB: {r:.2}×.");
         }
+        if let Some(seconds) = bench["cold_build"]["seconds"].as_f64() {
+            let _ = writeln!(
+                md,
+                "\nCold build of everything the tests compile (`cargo test --workspace --no-run`): {seconds:.0} s on {} cores.",
+                bench["cold_build"]["cores"]
+            );
+        }
     }
 
     let documented: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Agree).collect();
