@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Times `cargo test --workspace --no-run` from nothing: the build a fresh clone needs before the
+/// Times `cargo test --workspace --all-targets --no-run` from nothing: the build a fresh clone needs before the
 /// test command runs. The directory is removed afterwards; it holds gigabytes.
 fn cold_build(root: &Path) -> Result<Value> {
     let dir = root.join("target").join("cold-build");
@@ -53,7 +53,7 @@ fn cold_build(root: &Path) -> Result<Value> {
     eprintln!("timing a cold build in {} ...", dir.display());
     let start = Instant::now();
     let status = Command::new(crate::guests::cargo())
-        .args(["test", "--workspace", "--no-run", "--quiet", "--target-dir"])
+        .args(["test", "--workspace", "--all-targets", "--no-run", "--quiet", "--target-dir"])
         .arg(&dir)
         .current_dir(root)
         .status()
@@ -68,7 +68,7 @@ fn cold_build(root: &Path) -> Result<Value> {
     let machine = concord::performance::machine();
     Ok(json!({
         "seconds": seconds,
-        "command": "cargo test --workspace --no-run",
+        "command": "cargo test --workspace --all-targets --no-run",
         "commit": commit,
         "cores": machine.cores,
     }))

@@ -2,12 +2,14 @@ use anyhow::{Context, Result};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 
-/// Builds the guests, runs `cargo test --workspace`, echoes its output and closes with one line
-/// that totals every test binary (cargo's own last line is whichever binary ran last).
+/// Builds the guests, runs `cargo test --workspace --all-targets`, echoes its output and closes
+/// with one line that totals every test binary (cargo's own last line is whichever binary ran
+/// last). `--all-targets` also runs each benchmark once in criterion's test mode, so the raw-API
+/// baselines and their output checks cannot rot between benchmark runs.
 pub fn run(cargo_args: &[String]) -> Result<ExitCode> {
     crate::guests::build()?;
     let mut child = Command::new(crate::guests::cargo())
-        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(["test", "--workspace", "--all-targets", "--no-fail-fast"])
         .args(cargo_args)
         .stdout(Stdio::piped())
         .spawn()

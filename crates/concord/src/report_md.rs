@@ -163,7 +163,7 @@ pub fn markdown(report: &Report) -> String {
         if let Some(seconds) = bench["cold_build"]["seconds"].as_f64() {
             let _ = writeln!(
                 md,
-                "\nCold build of everything the tests compile (`cargo test --workspace --no-run`): {seconds:.0} s on {} cores.",
+                "\nCold build of everything the tests compile (`cargo test --workspace --all-targets --no-run`): {seconds:.0} s on {} cores.",
                 bench["cold_build"]["cores"]
             );
         }
