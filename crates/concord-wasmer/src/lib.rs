@@ -59,22 +59,22 @@ impl WasmerEngine {
             compiler,
         }
     }
+}
 
-    /// A fresh engine per module: wasmer allows one `Metering` middleware per module, and its
-    /// points live in the module's globals.
-    fn engine(&self) -> wasmer::Engine {
-        let metering = Arc::new(Metering::new(u64::MAX, |_: &wasmer::wasmparser::Operator| 1));
-        match self.compiler {
-            Compiler::Cranelift => {
-                let mut config = Cranelift::default();
-                config.push_middleware(metering);
-                config.into()
-            }
-            Compiler::Singlepass => {
-                let mut config = Singlepass::default();
-                config.push_middleware(metering);
-                config.into()
-            }
+/// A fresh engine per module, metered: wasmer allows one `Metering` middleware per module, and its
+/// points live in the module's globals. Public so the raw-API benchmark runs the same configuration.
+pub fn metered_engine(compiler: Compiler) -> wasmer::Engine {
+    let metering = Arc::new(Metering::new(u64::MAX, |_: &wasmer::wasmparser::Operator| 1));
+    match compiler {
+        Compiler::Cranelift => {
+            let mut config = Cranelift::default();
+            config.push_middleware(metering);
+            config.into()
+        }
+        Compiler::Singlepass => {
+            let mut config = Singlepass::default();
+            config.push_middleware(metering);
+            config.into()
         }
     }
 }
@@ -85,7 +85,7 @@ impl Engine for WasmerEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        let engine = self.engine();
+        let engine = metered_engine(self.compiler);
         let module = wasmer::Module::new(&engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
         Ok(Box::new(WasmerModule { engine, module }))
     }

@@ -4,11 +4,8 @@
 use super::{RawInstance, RawModule};
 use concord::engine::kernel::KernelFn;
 use concord::engine::{HostState, InstanceConfig};
-use concord_wasmer::{Compiler, kernel_function};
-use std::sync::Arc;
-use wasmer::sys::{CompilerConfig, Cranelift, Singlepass};
+use concord_wasmer::{Compiler, kernel_function, metered_engine};
 use wasmer::{FunctionEnv, Imports, Store, TypedFunction};
-use wasmer_middlewares::Metering;
 
 pub struct Module {
     engine: wasmer::Engine,
@@ -17,19 +14,7 @@ pub struct Module {
 
 impl Module {
     pub fn new(compiler: Compiler, wasm: &[u8]) -> Self {
-        let metering = Arc::new(Metering::new(u64::MAX, |_: &wasmer::wasmparser::Operator| 1));
-        let engine: wasmer::Engine = match compiler {
-            Compiler::Cranelift => {
-                let mut config = Cranelift::default();
-                config.push_middleware(metering);
-                config.into()
-            }
-            Compiler::Singlepass => {
-                let mut config = Singlepass::default();
-                config.push_middleware(metering);
-                config.into()
-            }
-        };
+        let engine = metered_engine(compiler);
         let module = wasmer::Module::new(&engine, wasm).unwrap();
         Module { engine, module }
     }
