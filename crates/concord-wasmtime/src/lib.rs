@@ -8,8 +8,8 @@ mod limiter;
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, Engine, EngineInfo, HostState, InstanceConfig, InstantiateFailure, LimitKind,
-    MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_outcome, resolve, start_outcome,
+    BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, HostState, InstanceConfig, InstantiateFailure,
+    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_outcome, resolve, start_outcome,
 };
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
@@ -287,7 +287,11 @@ impl concord_engine::Instance for WasmtimeInstance {
         }
         let func = &self.last_export.as_ref().expect("selected above").1;
         self.store.data_mut().host.kernel.begin_call(input);
-        arm_budget(&mut self.store, &self.config);
+        // Without a budget the tank filled at instantiation (u64::MAX fuel, a deadline ~2^63 epochs
+        // away) cannot run dry in any real run of calls, so only a budget is re-armed per call.
+        if self.config.cpu != CpuBudget::default() {
+            arm_budget(&mut self.store, &self.config);
+        }
         let ended = func.call(&mut self.store, ()).map_err(|e| classify(&e));
         let outcome = plugin_outcome(&self.store.data().host, ended);
         let wasi = &mut self.store.data_mut().host.wasi;
