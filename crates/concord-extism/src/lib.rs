@@ -80,11 +80,12 @@ struct ExtismModule {
     wasm: Arc<[u8]>,
     info: ModuleInfo,
     /// One compiled variant per configuration seen, so a suite that reuses a configuration compiles once.
-    compiled: Mutex<BTreeMap<VariantKey, CompiledPlugin>>,
+    /// Shared, not cloned: a `CompiledPlugin` clone copies its manifest, wasm bytes included.
+    compiled: Mutex<BTreeMap<VariantKey, Arc<CompiledPlugin>>>,
 }
 
 impl ExtismModule {
-    fn compiled(&self, config: &InstanceConfig) -> Result<CompiledPlugin, extism::Error> {
+    fn compiled(&self, config: &InstanceConfig) -> Result<Arc<CompiledPlugin>, extism::Error> {
         let key = VariantKey::of(config);
         let mut cache = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(compiled) = cache.get(&key) {
@@ -105,7 +106,7 @@ impl ExtismModule {
         if let Some(fuel) = key.fuel {
             builder = builder.with_fuel_limit(fuel);
         }
-        let compiled = CompiledPlugin::new(builder)?;
+        let compiled = Arc::new(CompiledPlugin::new(builder)?);
         cache.insert(key, compiled.clone());
         Ok(compiled)
     }
