@@ -178,14 +178,7 @@ impl Module for WasmtimeModule {
                 .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
             init.call(&mut store, ()).map_err(|e| instantiate_failure(&store, e))?;
         }
-        Ok(Box::new(WasmtimeInstance {
-            store,
-            instance,
-            memory,
-            config: config.clone(),
-            exports: HashMap::new(),
-            last_export: None,
-        }))
+        Ok(Box::new(WasmtimeInstance { store, instance, memory, config: config.clone(), last_export: None }))
     }
 }
 
@@ -248,9 +241,8 @@ struct WasmtimeInstance {
     instance: wasmtime::Instance,
     memory: Option<Memory>,
     config: InstanceConfig,
-    /// Exports already looked up and type-checked, and the one called last (most callers call
-    /// one export over and over).
-    exports: HashMap<String, TypedFunc<(), i32>>,
+    /// The export called last, looked up and type-checked once (most callers call one export
+    /// over and over).
     last_export: Option<(String, TypedFunc<(), i32>)>,
 }
 
@@ -261,20 +253,13 @@ impl WasmtimeInstance {
         if self.last_export.as_ref().is_some_and(|(last, _)| last == name) {
             return Ok(());
         }
-        let func = match self.exports.get(name) {
-            Some(func) => func.clone(),
-            None => {
-                let func = self
-                    .instance
-                    .get_func(&mut self.store, name)
-                    .ok_or_else(|| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
-                let func = func
-                    .typed::<(), i32>(&self.store)
-                    .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))?;
-                self.exports.insert(name.to_string(), func.clone());
-                func
-            }
-        };
+        let func = self
+            .instance
+            .get_func(&mut self.store, name)
+            .ok_or_else(|| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
+        let func = func
+            .typed::<(), i32>(&self.store)
+            .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))?;
         self.last_export = Some((name.to_string(), func));
         Ok(())
     }
