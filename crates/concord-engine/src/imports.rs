@@ -43,6 +43,16 @@ pub struct Import {
 pub const MAX_ARITY: usize = 16;
 
 impl Import {
+    /// The kernel function this import runs, for backends that link it typed. `None` for WASI,
+    /// the odd-signature kernel functions and host functions the embedder gave (which take
+    /// precedence over a kernel function of the same name).
+    pub fn kernel_fn(&self) -> Option<KernelFn> {
+        match self.body {
+            Body::Kernel(f) => Some(f),
+            Body::Native(_) | Body::User(_) => None,
+        }
+    }
+
     /// Runs the function with arguments converted by the backend, handing each result to `emit`,
     /// without allocating: this is on the path of every kernel call a guest makes.
     pub fn invoke_with(

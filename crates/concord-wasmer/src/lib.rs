@@ -133,8 +133,7 @@ impl Module for WasmerModule {
             if ty != *wanted {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
-            let user_defined = config.host_functions.iter().any(|f| f.module == module && f.name == name);
-            if let Some(f) = KernelFn::find(&module, &name).filter(|_| !user_defined) {
+            if let Some(f) = resolved.kernel_fn() {
                 imports.define(&module, &name, kernel_function(&mut store, &env, f));
                 continue;
             }

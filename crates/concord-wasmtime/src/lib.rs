@@ -127,8 +127,7 @@ impl WasmtimeModule {
             if !FuncType::eq(&ty, &wanted) {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
-            let user_defined = config.host_functions.iter().any(|f| f.module == module && f.name == name);
-            let defined = match KernelFn::find(&module, &name).filter(|_| !user_defined) {
+            let defined = match resolved.kernel_fn() {
                 Some(f) => link_kernel_function(&mut linker, &module, &name, f),
                 None => linker
                     .func_new(&module, &name, ty, move |mut caller, params, results| {

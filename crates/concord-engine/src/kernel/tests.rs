@@ -80,3 +80,26 @@ impl Kernel {
         crate::KernelAccess::write_block(self, bytes).unwrap()
     }
 }
+
+/// Backends link kernel functions typed; the dynamic path through `resolve` is the fallback for
+/// one that cannot. Both must run the same function: a block stored through one is read back
+/// through the other, and a bad offset is the same typed fault on both.
+#[test]
+fn the_dynamic_kernel_path_runs_the_typed_functions() {
+    use crate::{HostState, InstanceConfig, Val, resolve};
+    let mut state = HostState::new(&InstanceConfig::default().with_memory_limit(1 << 16));
+    let mut call = |name: &str, args: &[Val]| {
+        let import = resolve(super::ENV_MODULE, name, &[]).expect("a kernel function");
+        assert!(import.kernel_fn().is_some(), "{name} resolves to its typed kernel function");
+        let mut result = None;
+        import.invoke_with(&mut state, None, args.iter().copied(), |_, v| result = Some(v)).map(|()| result)
+    };
+    let Ok(Some(Val::I64(block))) = call("alloc", &[Val::I64(16)]) else { panic!("alloc returns an offset") };
+    call("store_u64", &[Val::I64(block + 8), Val::I64(0x0102_0304_0506_0708)]).unwrap();
+    call("store_u8", &[Val::I64(block), Val::I32(9)]).unwrap();
+    assert_eq!(call("load_u64", &[Val::I64(block + 8)]).unwrap(), Some(Val::I64(0x0102_0304_0506_0708)));
+    assert_eq!(call("load_u8", &[Val::I64(block)]).unwrap(), Some(Val::I32(9)));
+    assert_eq!(call("length", &[Val::I64(block)]).unwrap(), Some(Val::I64(16)));
+    assert!(matches!(call("load_u64", &[Val::I64(block + 9)]), Err(HostFault::Kernel(_))));
+    assert_eq!(state.kernel.load_u64(block as u64 + 8).unwrap(), 0x0102_0304_0506_0708);
+}
