@@ -1,4 +1,5 @@
 use anyhow::{Context, Result, bail};
+use concord::report::ScenarioCount;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -81,12 +82,8 @@ fn read_json(path: &Path) -> Option<Value> {
 /// Cases per second of engine time, per scenario and engine, from the last conformance report.
 fn suite_cost(report: &Value) -> Value {
     let rows = report["scenarios"].as_array().into_iter().flatten().filter_map(|row| {
-        let (cases, ms) = (row["cases"].as_f64()?, row["elapsed_ms"].as_f64()?);
-        Some(json!({
-            "scenario": row["scenario"],
-            "engine": row["engine"],
-            "cases_per_s": (ms > 0.0).then(|| cases / (ms / 1e3)),
-        }))
+        let count: ScenarioCount = serde_json::from_value(row.clone()).ok()?;
+        Some(json!({ "scenario": count.scenario, "engine": count.engine, "cases_per_s": count.cases_per_second() }))
     });
     Value::Array(rows.collect())
 }
@@ -188,5 +185,23 @@ fn print_table(summary: &Value) {
             cold["commit"].as_str().unwrap_or("?")
         ),
         None => println!("cold build: not measured yet (`cargo xtask bench --cold-build`)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suite_cost_reads_the_reports_scenario_counts() {
+        let report = json!({"scenarios": [
+            {"scenario": "growth", "engine": "wasmi", "cases": 300, "agree": 300, "documented": 0,
+             "diverge": 0, "unsupported": 0, "elapsed_ms": 150.0},
+            {"scenario": "state", "engine": "wasmi", "cases": 3, "agree": 3, "documented": 0,
+             "diverge": 0, "unsupported": 0},
+        ]});
+        let cost = suite_cost(&report);
+        assert_eq!(cost[0], json!({"scenario": "growth", "engine": "wasmi", "cases_per_s": 2000.0}));
+        assert_eq!(cost[1]["cases_per_s"], Value::Null, "no time measured, no rate");
     }
 }
