@@ -103,3 +103,26 @@ fn the_dynamic_kernel_path_runs_the_typed_functions() {
     assert!(matches!(call("load_u64", &[Val::I64(block + 9)]), Err(HostFault::Kernel(_))));
     assert_eq!(state.kernel.load_u64(block as u64 + 8).unwrap(), 0x0102_0304_0506_0708);
 }
+
+/// A host function the embedder gives under a kernel function's name replaces it: backends link
+/// what `resolve` returns, so it must not report the kernel function there.
+#[test]
+fn an_embedder_function_shadows_the_kernel_function_of_the_same_name() {
+    use crate::{HostFunction, HostState, InstanceConfig, Val, ValType, resolve};
+    use std::sync::Arc;
+    let user = HostFunction {
+        module: super::ENV_MODULE.into(),
+        name: "input_length".into(),
+        params: vec![],
+        results: vec![ValType::I64],
+        callback: Arc::new(|_, _| Ok(vec![Val::I64(42)])),
+    };
+    let import = resolve(super::ENV_MODULE, "input_length", std::slice::from_ref(&user)).unwrap();
+    assert!(import.kernel_fn().is_none());
+    let mut state = HostState::new(&InstanceConfig::default());
+    state.kernel.begin_call(b"abc");
+    let mut result = None;
+    import.invoke_with(&mut state, None, std::iter::empty(), |_, v| result = Some(v)).unwrap();
+    assert_eq!(result, Some(Val::I64(42)));
+    assert!(resolve(super::ENV_MODULE, "input_length", &[]).unwrap().kernel_fn().is_some());
+}
