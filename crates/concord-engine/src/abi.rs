@@ -1,8 +1,10 @@
 //! How a plugin call ends, decided once for every backend that runs the native kernel.
 
+use crate::Call;
 use crate::host::HostFault;
 use crate::imports::HostState;
 use crate::outcome::{GuestError, InstantiateFailure, LimitKind, Outcome, TrapKind};
+use std::mem::take;
 
 /// Why an export did not return normally, as a backend classifies its engine's error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,9 +15,19 @@ pub enum Stop {
     EngineFault(String),
 }
 
+/// Ends a call on a backend that runs the native kernel: its outcome, what the guest wrote to WASI
+/// stdout and stderr, and the memory size the backend read after the call.
+#[inline]
+pub fn plugin_call(host: &mut HostState, ended: Result<i32, Stop>, memory_pages: Option<u64>) -> Call {
+    let outcome = plugin_outcome(host, ended);
+    let wasi = &mut host.wasi;
+    Call { outcome, memory_pages, stdout: take(&mut wasi.stdout.bytes), stderr: take(&mut wasi.stderr.bytes) }
+}
+
 /// Turns the export's return code (or why it stopped) and what the guest left in the kernel into
 /// the call's outcome, with Extism's precedence: an error message wins over the return code.
-pub fn plugin_outcome(state: &HostState, ended: Result<i32, Stop>) -> Outcome {
+#[inline]
+fn plugin_outcome(state: &HostState, ended: Result<i32, Stop>) -> Outcome {
     let code = match ended {
         Ok(code) => code,
         Err(Stop::Host(HostFault::Exit(code))) => code,
@@ -24,8 +36,7 @@ pub fn plugin_outcome(state: &HostState, ended: Result<i32, Stop>) -> Outcome {
         Err(Stop::Limit(kind)) => return Outcome::LimitHit(kind),
         Err(Stop::EngineFault(why)) => return Outcome::EngineFault(why),
     };
-    let result = state.kernel.end_call();
-    match result.error {
+    match state.kernel.error_message() {
         Some(Ok(message)) => return Outcome::GuestError(GuestError { code, message }),
         Some(Err(fault)) => return fault_outcome(fault),
         None => {}
@@ -33,7 +44,7 @@ pub fn plugin_outcome(state: &HostState, ended: Result<i32, Stop>) -> Outcome {
     if code != 0 {
         return Outcome::GuestError(GuestError { code, message: String::new() });
     }
-    match result.output {
+    match state.kernel.output() {
         Ok(bytes) => Outcome::Returned(bytes),
         Err(fault) => fault_outcome(fault),
     }

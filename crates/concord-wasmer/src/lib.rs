@@ -8,8 +8,8 @@ use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
-    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, WASM_PAGE, plugin_outcome, resolve,
-    set_alarm, start_outcome,
+    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, resolve, set_alarm,
+    start_outcome,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -267,7 +267,11 @@ impl MeteringGlobals {
 impl WasmerInstance {
     /// Runs `f` under the CPU budget: metering points for fuel, the interrupter for the deadline.
     fn run<R>(&mut self, f: impl FnOnce(&mut Store) -> Result<R, RuntimeError>) -> Result<R, Stop> {
-        self.metering.set(&mut self.store, self.config.cpu.fuel.unwrap_or(u64::MAX));
+        // Without a fuel budget the points the middleware starts every instance with (u64::MAX,
+        // one per operator) cannot run out in any real run of calls, so only a budget is re-armed.
+        if let Some(fuel) = self.config.cpu.fuel {
+            self.metering.set(&mut self.store, fuel);
+        }
         let interrupted = self.config.cpu.deadline.map(|deadline| {
             let interrupter = Mutex::new(self.store.interrupter());
             let interrupted = Arc::new(AtomicBool::new(false));
@@ -314,15 +318,8 @@ impl concord_engine::Instance for WasmerInstance {
         let func = self.last_export.as_ref().expect("selected above").1.clone();
         self.env.as_mut(&mut self.store).host.kernel.begin_call(input);
         let ended = self.run(|store| func.call(store));
-        let outcome = plugin_outcome(&self.env.as_ref(&self.store).host, ended);
-        let wasi = &mut self.env.as_mut(&mut self.store).host.wasi;
-        let (stdout, stderr) = (std::mem::take(&mut wasi.stdout.bytes), std::mem::take(&mut wasi.stderr.bytes));
-        Call {
-            outcome,
-            memory_pages: self.memory.as_ref().map(|m| m.view(&self.store).size().0 as u64),
-            stdout,
-            stderr,
-        }
+        let memory_pages = self.memory.as_ref().map(|m| m.view(&self.store).size().0 as u64);
+        plugin_call(&mut self.env.as_mut(&mut self.store).host, ended, memory_pages)
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

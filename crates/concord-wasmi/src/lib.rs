@@ -5,11 +5,12 @@
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
-    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_outcome, resolve, start_outcome,
+    BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
+    InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_call, resolve,
+    start_outcome,
 };
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use wasmi::errors::{ErrorKind, HostError, InstantiationError, MemoryError};
 use wasmi::{
     CompilationMode, Config, ExternType, Func, FuncType, Memory, Store, StoreLimits, StoreLimitsBuilder, TypedFunc,
@@ -131,8 +132,8 @@ impl Module for WasmiModule {
             );
         }
 
-        let budget = Budget::new(config);
-        store.set_fuel(budget.fuel).expect("fuel is enabled");
+        let budget = config.cpu;
+        store.set_fuel(budget.fuel.unwrap_or(u64::MAX)).expect("fuel is enabled");
         let instance = wasmi::Instance::new(&mut store, &self.module, &imports).map_err(|e| instantiate_failure(&e))?;
         let memory = instance.get_memory(&store, "memory");
         store.data_mut().memory = memory;
@@ -190,35 +191,28 @@ fn instantiate_failure(error: &wasmi::Error) -> Outcome {
     }
 }
 
-#[derive(Clone, Copy)]
-struct Budget {
-    fuel: u64,
-    deadline: Option<Duration>,
-}
-
-impl Budget {
-    fn new(config: &InstanceConfig) -> Self {
-        Budget { fuel: config.cpu.fuel.unwrap_or(u64::MAX), deadline: config.cpu.deadline }
-    }
-}
-
 struct WasmiInstance {
     store: Store<StoreData>,
     instance: wasmi::Instance,
     memory: Option<Memory>,
-    budget: Budget,
+    budget: CpuBudget,
     last_export: Option<(String, TypedFunc<(), i32>)>,
 }
 
 impl WasmiInstance {
-    /// Runs `func` under the budget. Returns its results and the fuel it used.
+    /// Runs `func` under the budget: fuel, and for a deadline, fuel in slices with the clock read between them.
     fn run<R: wasmi::WasmResults>(&mut self, func: &TypedFunc<(), R>) -> Result<R, Stop> {
         let Some(deadline) = self.budget.deadline else {
-            self.store.set_fuel(self.budget.fuel).expect("fuel is enabled");
+            // Without a fuel budget the tank filled at instantiation (u64::MAX) cannot run dry in
+            // any real run of calls, so only a budget is re-armed per call.
+            if let Some(fuel) = self.budget.fuel {
+                self.store.set_fuel(fuel).expect("fuel is enabled");
+            }
             return func.call(&mut self.store, ()).map_err(|e| classify(&e));
         };
+        let fuel = self.budget.fuel.unwrap_or(u64::MAX);
         let start = Instant::now();
-        let mut granted = FUEL_SLICE.min(self.budget.fuel);
+        let mut granted = FUEL_SLICE.min(fuel);
         self.store.set_fuel(granted).expect("fuel is enabled");
         let mut call = func.call_resumable(&mut self.store, ()).map_err(|e| classify(&e))?;
         loop {
@@ -226,13 +220,13 @@ impl WasmiInstance {
                 TypedResumableCall::Finished(results) => return Ok(results),
                 TypedResumableCall::HostTrap(trap) => return Err(classify(trap.host_error())),
                 TypedResumableCall::OutOfFuel(pending) => {
-                    if granted >= self.budget.fuel {
+                    if granted >= fuel {
                         return Err(Stop::Limit(LimitKind::Fuel));
                     }
                     if start.elapsed() >= deadline {
                         return Err(Stop::Limit(LimitKind::Deadline));
                     }
-                    let more = FUEL_SLICE.max(pending.required_fuel()).min(self.budget.fuel - granted);
+                    let more = FUEL_SLICE.max(pending.required_fuel()).min(fuel - granted);
                     granted += more;
                     let left = self.store.get_fuel().expect("fuel is enabled");
                     self.store.set_fuel(left + more).expect("fuel is enabled");
@@ -269,10 +263,8 @@ impl concord_engine::Instance for WasmiInstance {
         };
         self.store.data_mut().host.kernel.begin_call(input);
         let ended = self.run(&func);
-        let outcome = plugin_outcome(&self.store.data().host, ended);
-        let wasi = &mut self.store.data_mut().host.wasi;
-        let (stdout, stderr) = (std::mem::take(&mut wasi.stdout.bytes), std::mem::take(&mut wasi.stderr.bytes));
-        Call { outcome, memory_pages: self.memory.map(|m| m.size(&self.store)), stdout, stderr }
+        let memory_pages = self.memory.map(|m| m.size(&self.store));
+        plugin_call(&mut self.store.data_mut().host, ended, memory_pages)
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

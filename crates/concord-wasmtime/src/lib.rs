@@ -9,7 +9,7 @@ use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, HostState, InstanceConfig, InstantiateFailure,
-    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_outcome, resolve, start_outcome,
+    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_call, resolve, start_outcome,
 };
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
@@ -277,10 +277,8 @@ impl concord_engine::Instance for WasmtimeInstance {
             arm_budget(&mut self.store, &self.config);
         }
         let ended = func.call(&mut self.store, ()).map_err(|e| classify(&e));
-        let outcome = plugin_outcome(&self.store.data().host, ended);
-        let wasi = &mut self.store.data_mut().host.wasi;
-        let (stdout, stderr) = (std::mem::take(&mut wasi.stdout.bytes), std::mem::take(&mut wasi.stderr.bytes));
-        Call { outcome, memory_pages: self.memory.map(|m| m.size(&self.store)), stdout, stderr }
+        let memory_pages = self.memory.map(|m| m.size(&self.store));
+        plugin_call(&mut self.store.data_mut().host, ended, memory_pages)
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

@@ -48,6 +48,6 @@ impl RawInstance for Instance {
             .get_or_insert_with(|| self.instance.exports.get_typed_function::<(), i32>(&self.store, export).unwrap());
         self.env.as_mut(&mut self.store).kernel.begin_call(input);
         assert_eq!(func.call(&mut self.store).unwrap(), 0);
-        self.env.as_ref(&self.store).kernel.end_call().output.unwrap()
+        self.env.as_ref(&self.store).kernel.output().unwrap()
     }
 }

@@ -53,6 +53,6 @@ impl RawInstance for Instance {
         let func = self.func.get_or_insert_with(|| self.instance.get_typed_func(&mut self.store, export).unwrap());
         self.store.data_mut().kernel.begin_call(input);
         assert_eq!(func.call(&mut self.store, ()).unwrap(), 0);
-        self.store.data().kernel.end_call().output.unwrap()
+        self.store.data().kernel.output().unwrap()
     }
 }

@@ -178,7 +178,7 @@ proptest! {
                     if result.is_ok() {
                         let (i, pos) = model.live_at(offset, len).unwrap_or((0, 0));
                         let expected = if len == 0 { Vec::new() } else { model.blocks[i].data[pos..pos + len as usize].to_vec() };
-                        prop_assert_eq!(kernel.end_call().output, Ok(expected));
+                        prop_assert_eq!(kernel.output(), Ok(expected));
                     }
                 },
                 Op::VarRoundTrip { block } => if let Some(b) = model.pick(block).cloned() {

@@ -43,13 +43,6 @@ pub struct Kernel {
     logs: Vec<(LogLevel, String)>,
 }
 
-/// What the guest left behind when a call ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallResult {
-    pub output: Result<Vec<u8>, HostFault>,
-    pub error: Option<Result<String, HostFault>>,
-}
-
 impl Kernel {
     pub fn new(memory_limit_bytes: Option<u64>, config: BTreeMap<String, String>) -> Self {
         Kernel {
@@ -72,13 +65,18 @@ impl Kernel {
         self.logs.clear();
     }
 
-    /// Reads the output and error the guest set. A bad output range is reported, not trusted.
-    pub fn end_call(&self) -> CallResult {
-        let (offset, len) = self.output;
-        let output = if offset == 0 { Ok(Vec::new()) } else { self.arena.read(offset, len).map(<[u8]>::to_vec) };
-        let error = (self.error != 0)
-            .then(|| self.arena.block(self.error).map(|bytes| String::from_utf8_lossy(bytes).into_owned()));
-        CallResult { output, error }
+    /// The bytes the guest passed to `output_set` this call. A bad output range is reported, not trusted.
+    #[inline]
+    pub fn output(&self) -> Result<Vec<u8>, HostFault> {
+        match self.output {
+            (0, _) => Ok(Vec::new()),
+            (offset, len) => self.arena.read(offset, len).map(<[u8]>::to_vec),
+        }
+    }
+
+    /// The message the guest passed to `error_set` this call, if it set one.
+    pub fn error_message(&self) -> Option<Result<String, HostFault>> {
+        (self.error != 0).then(|| self.arena.block(self.error).map(|bytes| String::from_utf8_lossy(bytes).into_owned()))
     }
 
     pub fn arena(&self) -> &Arena {
