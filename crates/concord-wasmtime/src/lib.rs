@@ -9,7 +9,8 @@ use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, HostState, InstanceConfig, InstantiateFailure,
-    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_call, resolve, start_outcome,
+    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, resolve,
+    start_outcome,
 };
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
@@ -277,9 +278,9 @@ impl concord_engine::Instance for WasmtimeInstance {
             arm_budget(&mut self.store, &self.config);
         }
         let ended = func.call(&mut self.store, ()).map_err(|e| classify(&e));
-        // `Memory::size` divides by the page size (a 64-bit division on every call); a shift by its
-        // log2 gives the same pages.
-        let memory_pages = self.memory.map(|m| (m.data_size(&self.store) as u64) >> m.page_size_log2(&self.store));
+        // `Memory::size` divides by the page size on every call. This engine's Config leaves custom
+        // page sizes off (wasmtime's default: not part of Wasm 3.0), so every memory has 64 KiB pages.
+        let memory_pages = self.memory.map(|m| m.data_size(&self.store) as u64 / WASM_PAGE);
         plugin_call(&mut self.store.data_mut().host, ended, memory_pages)
     }
 
