@@ -48,6 +48,9 @@ impl Instance for MisbehavingInstance {
             _ => self.0.call(export, input),
         }
     }
+    fn memory_pages(&mut self) -> Option<u64> {
+        self.0.memory_pages()
+    }
     fn memory(&mut self) -> Option<MemoryObservation> {
         self.0.memory()
     }

@@ -108,7 +108,7 @@ impl Actor {
         let (call, scope) = in_scope(scope, || instance.call(&self.spec.export, &input));
         // Host-side writes land as they are made, as in the flow runtime, whatever the call's end.
         self.state = scope.state;
-        self.memory_pages = call.memory_pages;
+        self.memory_pages = instance.memory_pages();
         let sent = scope.sent;
         let record = match call.outcome {
             Outcome::Returned(bytes) => match self.fold(&bytes) {

@@ -15,13 +15,13 @@ pub enum Stop {
     EngineFault(String),
 }
 
-/// Ends a call on a backend that runs the native kernel: its outcome, what the guest wrote to WASI
-/// stdout and stderr, and the memory size the backend read after the call.
+/// Ends a call on a backend that runs the native kernel: its outcome, and what the guest wrote to
+/// WASI stdout and stderr.
 #[inline]
-pub fn plugin_call(host: &mut HostState, ended: Result<i32, Stop>, memory_pages: Option<u64>) -> Call {
+pub fn plugin_call(host: &mut HostState, ended: Result<i32, Stop>) -> Call {
     let outcome = plugin_outcome(host, ended);
     let wasi = &mut host.wasi;
-    Call { outcome, memory_pages, stdout: take(&mut wasi.stdout.bytes), stderr: take(&mut wasi.stderr.bytes) }
+    Call { outcome, stdout: take(&mut wasi.stdout.bytes), stderr: take(&mut wasi.stderr.bytes) }
 }
 
 /// Turns the export's return code (or why it stopped) and what the guest left in the kernel into

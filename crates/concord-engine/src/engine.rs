@@ -33,6 +33,12 @@ pub trait Instance {
     /// Calls a plugin export (`() -> i32`) with `input` as the kernel input.
     fn call(&mut self, export: &str, input: &[u8]) -> Call;
 
+    /// Linear-memory pages now, or `None` where the engine does not let the host see them. Memory
+    /// never shrinks, so after a call this is also the call's peak. Asked for separately from
+    /// [`Instance::call`] because reading it is a store lookup on some engines, which a caller that
+    /// does not watch memory should not pay on every call.
+    fn memory_pages(&mut self) -> Option<u64>;
+
     /// The guest's linear memory now, or `None` where the engine does not let the host see it.
     fn memory(&mut self) -> Option<MemoryObservation>;
 }
@@ -41,15 +47,13 @@ pub trait Instance {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     pub outcome: Outcome,
-    /// Linear-memory pages after the call (memory never shrinks, so this is also the peak).
-    pub memory_pages: Option<u64>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
 }
 
 impl Call {
     pub fn from_outcome(outcome: Outcome) -> Self {
-        Call { outcome, memory_pages: None, stdout: Vec::new(), stderr: Vec::new() }
+        Call { outcome, stdout: Vec::new(), stderr: Vec::new() }
     }
 }
 

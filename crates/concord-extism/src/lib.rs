@@ -172,13 +172,12 @@ impl concord_engine::Instance for ExtismInstance {
             Ok(output) => Outcome::Returned(output),
             Err((error, code)) => classify(&error, code),
         };
-        Call {
-            outcome,
-            // Extism keeps the guest's memory to itself.
-            memory_pages: None,
-            stdout: Vec::new(),
-            stderr: Vec::new(),
-        }
+        Call::from_outcome(outcome)
+    }
+
+    /// Extism keeps the guest's memory to itself.
+    fn memory_pages(&mut self) -> Option<u64> {
+        None
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

@@ -318,8 +318,11 @@ impl concord_engine::Instance for WasmerInstance {
         let func = self.last_export.as_ref().expect("selected above").1.clone();
         self.env.as_mut(&mut self.store).host.kernel.begin_call(input);
         let ended = self.run(|store| func.call(store));
-        let memory_pages = self.memory.as_ref().map(|m| m.view(&self.store).size().0 as u64);
-        plugin_call(&mut self.env.as_mut(&mut self.store).host, ended, memory_pages)
+        plugin_call(&mut self.env.as_mut(&mut self.store).host, ended)
+    }
+
+    fn memory_pages(&mut self) -> Option<u64> {
+        self.memory.as_ref().map(|m| m.view(&self.store).size().0 as u64)
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

@@ -263,8 +263,11 @@ impl concord_engine::Instance for WasmiInstance {
         };
         self.store.data_mut().host.kernel.begin_call(input);
         let ended = self.run(&func);
-        let memory_pages = self.memory.map(|m| m.size(&self.store));
-        plugin_call(&mut self.store.data_mut().host, ended, memory_pages)
+        plugin_call(&mut self.store.data_mut().host, ended)
+    }
+
+    fn memory_pages(&mut self) -> Option<u64> {
+        self.memory.map(|m| m.size(&self.store))
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

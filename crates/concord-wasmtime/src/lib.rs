@@ -278,10 +278,13 @@ impl concord_engine::Instance for WasmtimeInstance {
             arm_budget(&mut self.store, &self.config);
         }
         let ended = func.call(&mut self.store, ()).map_err(|e| classify(&e));
-        // `Memory::size` divides by the page size on every call. This engine's Config leaves custom
-        // page sizes off (wasmtime's default: not part of Wasm 3.0), so every memory has 64 KiB pages.
-        let memory_pages = self.memory.map(|m| m.data_size(&self.store) as u64 / WASM_PAGE);
-        plugin_call(&mut self.store.data_mut().host, ended, memory_pages)
+        plugin_call(&mut self.store.data_mut().host, ended)
+    }
+
+    fn memory_pages(&mut self) -> Option<u64> {
+        // `Memory::size` also looks the page size up. This engine's Config leaves custom page sizes
+        // off (wasmtime's default: not part of Wasm 3.0), so every memory has 64 KiB pages.
+        self.memory.map(|m| m.data_size(&self.store) as u64 / WASM_PAGE)
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

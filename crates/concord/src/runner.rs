@@ -213,7 +213,7 @@ impl Drive {
                 }
                 Observation {
                     outcome: call.outcome,
-                    memory_pages: call.memory_pages,
+                    memory_pages: instance.memory_pages(),
                     elapsed: start.elapsed(),
                     hung: false,
                 }

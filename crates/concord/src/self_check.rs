@@ -125,6 +125,10 @@ impl Instance for FaultyInstance {
         Call { outcome: self.fault.tamper(call.outcome), ..call }
     }
 
+    fn memory_pages(&mut self) -> Option<u64> {
+        self.inner.memory_pages()
+    }
+
     fn memory(&mut self) -> Option<MemoryObservation> {
         self.inner.memory()
     }

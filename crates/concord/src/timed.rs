@@ -42,7 +42,7 @@ pub fn timed_run(engine: &dyn Engine, wasm: &[u8], export: &str, input: &[u8], c
         let start = Instant::now();
         let call = instance.call(export, input);
         run.call = Some(start.elapsed());
-        run.memory_pages = call.memory_pages;
+        run.memory_pages = instance.memory_pages();
         call.outcome
     }));
     run.outcome = result.unwrap_or_else(|panic| Outcome::EngineFault(panic_text(panic)));
