@@ -57,6 +57,33 @@ fn a_runaway_loop_is_stopped_by_fuel() {
 }
 
 #[test]
+fn one_module_serves_instances_with_and_without_a_fuel_budget() {
+    // Backends count fuel only in instances that have a budget (a second, metered compile of the
+    // same module): mixing both on one module must leave each instance with its own budget.
+    let module = wat(r#"(module (memory (export "memory") 1)
+        (func (export "spin") (result i32) (loop $l (br $l)) i32.const 0)
+        (func (export "count") (result i32) (local $i i32)
+            (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                     (br_if $l (i32.lt_u (local.get $i) (i32.const 1000))))
+            i32.const 0))"#);
+    let fuel = InstanceConfig::default().with_fuel(1_000_000);
+    let deadline = InstanceConfig::default().with_deadline(Duration::from_millis(50));
+    let (finishes, stopped) = (Outcome::Returned(Vec::new()), Outcome::LimitHit(LimitKind::Fuel));
+    for engine in engines() {
+        let module = engine.compile(&module).expect("compiles");
+        let call = |config: &InstanceConfig, export: &str| {
+            module.instantiate(config).map_or_else(|outcome| outcome, |mut i| i.call(export, b"").outcome)
+        };
+        let id = engine.id();
+        assert_eq!(call(&InstanceConfig::default(), "count"), finishes, "{id}: no budget");
+        assert_eq!(call(&fuel, "spin"), stopped, "{id}: a fuel budget after an instance without one");
+        assert_eq!(call(&fuel, "count"), finishes, "{id}: a fuel budget large enough");
+        assert_eq!(call(&InstanceConfig::default(), "count"), finishes, "{id}: no budget after a fuel budget");
+        assert_eq!(call(&deadline, "spin"), Outcome::LimitHit(LimitKind::Deadline), "{id}: a deadline alone");
+    }
+}
+
+#[test]
 fn a_runaway_loop_is_stopped_by_the_deadline() {
     let deadline = Duration::from_millis(50);
     let config = InstanceConfig::default().with_deadline(deadline);

@@ -9,6 +9,7 @@ mod engine;
 mod host;
 mod imports;
 pub mod kernel;
+mod metering;
 mod module_info;
 mod outcome;
 pub mod wasi;
@@ -19,6 +20,7 @@ pub use config::{CpuBudget, InstanceConfig, WASM_PAGE};
 pub use engine::{Call, Engine, EngineInfo, Instance, MemoryObservation, Module};
 pub use host::{HostCallback, HostFault, HostFunction, KernelAccess, USER_MODULE, Val, ValType};
 pub use imports::{HostState, Import, resolve};
+pub use metering::MeteringVariants;
 pub use module_info::{ImportName, ModuleInfo};
 pub use outcome::{BadExport, CompileError, GuestError, InstantiateFailure, LimitKind, Outcome, TrapKind};
 

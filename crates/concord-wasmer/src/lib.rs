@@ -1,6 +1,6 @@
 //! wasmer 7.3 as two engine configurations: cranelift and singlepass. Memory limits through
 //! custom `Tunables`; the CPU budget through the `Metering` middleware (fuel) and the host
-//! interrupter (wall-clock deadline).
+//! interrupter (wall-clock deadline). Only instances with a fuel budget run metered code.
 
 mod tunables;
 
@@ -8,8 +8,8 @@ use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
-    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, resolve, set_alarm,
-    start_outcome,
+    LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType, WASM_PAGE, plugin_call,
+    resolve, set_alarm, start_outcome,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -61,19 +61,24 @@ impl WasmerEngine {
     }
 }
 
-/// A fresh engine per module, metered: wasmer allows one `Metering` middleware per module, and its
-/// points live in the module's globals. Public so the raw-API benchmark runs the same configuration.
-pub fn metered_engine(compiler: Compiler) -> wasmer::Engine {
-    let metering = Arc::new(Metering::new(u64::MAX, |_: &wasmer::wasmparser::Operator| 1));
+/// A fresh engine per module, metered by fuel or not: wasmer allows one `Metering` middleware per
+/// module, and its points live in the module's globals. Public so the raw-API benchmark runs the
+/// same configuration.
+pub fn engine(compiler: Compiler, fuel: bool) -> wasmer::Engine {
+    let metering = || Arc::new(Metering::new(u64::MAX, |_: &wasmer::wasmparser::Operator| 1));
     match compiler {
         Compiler::Cranelift => {
             let mut config = Cranelift::default();
-            config.push_middleware(metering);
+            if fuel {
+                config.push_middleware(metering());
+            }
             config.into()
         }
         Compiler::Singlepass => {
             let mut config = Singlepass::default();
-            config.push_middleware(metering);
+            if fuel {
+                config.push_middleware(metering());
+            }
             config.into()
         }
     }
@@ -85,15 +90,27 @@ impl Engine for WasmerEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        let engine = metered_engine(self.compiler);
-        let module = wasmer::Module::new(&engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
-        Ok(Box::new(WasmerModule { engine, module }))
+        let variants = MeteringVariants::compile(wasm, |wasm| CompiledModule::new(self.compiler, false, wasm))?;
+        Ok(Box::new(WasmerModule { variants, compiler: self.compiler }))
     }
 }
 
 struct WasmerModule {
+    variants: MeteringVariants<CompiledModule>,
+    compiler: Compiler,
+}
+
+struct CompiledModule {
     engine: wasmer::Engine,
     module: wasmer::Module,
+}
+
+impl CompiledModule {
+    fn new(compiler: Compiler, fuel: bool, wasm: &[u8]) -> Result<Self, CompileError> {
+        let engine = engine(compiler, fuel);
+        let module = wasmer::Module::new(&engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
+        Ok(CompiledModule { engine, module })
+    }
 }
 
 struct Env {
@@ -103,8 +120,10 @@ struct Env {
 
 impl Module for WasmerModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+        let fuel = config.cpu.fuel.is_some();
+        let compiled = self.variants.get(fuel, |wasm| CompiledModule::new(self.compiler, true, wasm))?;
         let refused = Arc::new(AtomicBool::new(false));
-        let mut engine = self.engine.clone();
+        let mut engine = compiled.engine.clone();
         if let Some(bytes) = config.memory_limit_bytes {
             let base = BaseTunables::for_target(engine.target());
             let limit = wasmer::Pages((bytes / WASM_PAGE).min(u32::MAX as u64) as u32);
@@ -114,7 +133,7 @@ impl Module for WasmerModule {
         let env = FunctionEnv::new(&mut store, Env { host: HostState::new(config), memory: None });
 
         let mut imports = Imports::new();
-        for import in self.module.imports() {
+        for import in compiled.module.imports() {
             let (module, name) = (import.module().to_string(), import.name().to_string());
             let missing = || {
                 Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
@@ -159,7 +178,7 @@ impl Module for WasmerModule {
             imports.define(&module, &name, function);
         }
 
-        let instance = match wasmer::Instance::new(&mut store, &self.module, &imports) {
+        let instance = match wasmer::Instance::new(&mut store, &compiled.module, &imports) {
             Ok(instance) => instance,
             Err(_) if refused.load(Ordering::Relaxed) => {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit));
@@ -173,9 +192,10 @@ impl Module for WasmerModule {
         };
         let memory = instance.exports.get_memory("memory").ok().cloned();
         env.as_mut(&mut store).memory = memory.clone();
-        let Some(metering) = MeteringGlobals::of(&instance) else {
+        let metering = MeteringGlobals::of(&instance);
+        if fuel && metering.is_none() {
             return Err(Outcome::EngineFault("the metering middleware left no points globals".into()));
-        };
+        }
         let mut instance =
             WasmerInstance { store, env, instance, memory, config: config.clone(), metering, last_export: None };
         if let Ok(init) = instance.instance.exports.get_function("_initialize") {
@@ -227,7 +247,8 @@ struct WasmerInstance {
     instance: wasmer::Instance,
     memory: Option<Memory>,
     config: InstanceConfig,
-    metering: MeteringGlobals,
+    /// Present exactly when the instance has a fuel budget.
+    metering: Option<MeteringGlobals>,
     /// The export called last, looked up and type-checked once (most callers call one export
     /// over and over).
     last_export: Option<(String, TypedFunction<(), i32>)>,
@@ -267,10 +288,8 @@ impl MeteringGlobals {
 impl WasmerInstance {
     /// Runs `f` under the CPU budget: metering points for fuel, the interrupter for the deadline.
     fn run<R>(&mut self, f: impl FnOnce(&mut Store) -> Result<R, RuntimeError>) -> Result<R, Stop> {
-        // Without a fuel budget the points the middleware starts every instance with (u64::MAX,
-        // one per operator) cannot run out in any real run of calls, so only a budget is re-armed.
-        if let Some(fuel) = self.config.cpu.fuel {
-            self.metering.set(&mut self.store, fuel);
+        if let (Some(fuel), Some(metering)) = (self.config.cpu.fuel, &self.metering) {
+            metering.set(&mut self.store, fuel);
         }
         let interrupted = self.config.cpu.deadline.map(|deadline| {
             let interrupter = Mutex::new(self.store.interrupter());
@@ -287,9 +306,9 @@ impl WasmerInstance {
             drop(alarm);
             interrupted.load(Ordering::Relaxed)
         });
-        result.map_err(|error| match self.metering.get(&mut self.store) {
-            MeteringPoints::Exhausted => Stop::Limit(LimitKind::Fuel),
-            MeteringPoints::Remaining(_) => classify(error, interrupted),
+        result.map_err(|error| match self.metering.as_ref().map(|m| m.get(&mut self.store)) {
+            Some(MeteringPoints::Exhausted) => Stop::Limit(LimitKind::Fuel),
+            _ => classify(error, interrupted),
         })
     }
 

@@ -1,13 +1,14 @@
 //! wasmi 2.0, the interpreter. Memory limits through `StoreLimits`; the CPU budget through fuel.
 //! wasmi has no epochs, so a wall-clock deadline is enforced by running on fuel slices and
-//! checking the clock each time a slice runs out (resumable calls).
+//! checking the clock each time a slice runs out (resumable calls). Instances with neither budget
+//! run code that counts no fuel.
 
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
-    InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_call, resolve,
-    start_outcome,
+    InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType,
+    plugin_call, resolve, start_outcome,
 };
 use std::fmt;
 use std::time::Instant;
@@ -25,18 +26,25 @@ const FUEL_SLICE: u64 = 1 << 20;
 
 pub struct WasmiEngine {
     info: EngineInfo,
-    engine: wasmi::Engine,
+    unmetered: wasmi::Engine,
+    metered: wasmi::Engine,
+}
+
+/// This backend's wasmi configuration, counting fuel or not; public so the raw-API benchmark runs
+/// the same one.
+pub fn engine(fuel: bool) -> wasmi::Engine {
+    let mut config = Config::default();
+    config.consume_fuel(fuel);
+    // Lazy translation charges fuel for compiling a function on its first call, and when a
+    // deadline's fuel slice runs out there, wasmi fails the call instead of letting it resume
+    // (found by stream/regression-a98fae9bed6a). Eagerly translated code also spends the same
+    // fuel on every call of a module, first or not.
+    config.compilation_mode(CompilationMode::Eager);
+    wasmi::Engine::new(&config)
 }
 
 impl Default for WasmiEngine {
     fn default() -> Self {
-        let mut config = Config::default();
-        config.consume_fuel(true);
-        // Lazy translation charges fuel for compiling a function on its first call, and when a
-        // deadline's fuel slice runs out there, wasmi fails the call instead of letting it resume
-        // (found by stream/regression-a98fae9bed6a). Eagerly translated code also spends the same
-        // fuel on every call of a module, first or not.
-        config.compilation_mode(CompilationMode::Eager);
         WasmiEngine {
             info: EngineInfo {
                 id: "wasmi".into(),
@@ -44,9 +52,14 @@ impl Default for WasmiEngine {
                 version: VERSION.into(),
                 compiler: "interpreter".into(),
             },
-            engine: wasmi::Engine::new(&config),
+            unmetered: engine(false),
+            metered: engine(true),
         }
     }
+}
+
+fn compile_for(engine: &wasmi::Engine, wasm: &[u8]) -> Result<wasmi::Module, CompileError> {
+    wasmi::Module::new(engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))
 }
 
 impl Engine for WasmiEngine {
@@ -55,13 +68,15 @@ impl Engine for WasmiEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        let module = wasmi::Module::new(&self.engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
-        Ok(Box::new(WasmiModule { module }))
+        let variants = MeteringVariants::compile(wasm, |wasm| compile_for(&self.unmetered, wasm))?;
+        Ok(Box::new(WasmiModule { variants, metered: self.metered.clone() }))
     }
 }
 
 struct WasmiModule {
-    module: wasmi::Module,
+    variants: MeteringVariants<wasmi::Module>,
+    /// The engine the metered variant is compiled for, when an instance first has a budget.
+    metered: wasmi::Engine,
 }
 
 struct StoreData {
@@ -84,7 +99,11 @@ impl HostError for Fault {}
 
 impl Module for WasmiModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
-        let engine = self.module.engine();
+        // A deadline is enforced through fuel slices too.
+        let budget = config.cpu;
+        let metering = budget != CpuBudget::default();
+        let module = self.variants.get(metering, |wasm| compile_for(&self.metered, wasm))?;
+        let engine = module.engine();
         let mut limits = StoreLimitsBuilder::new();
         if let Some(bytes) = config.memory_limit_bytes {
             limits = limits.memory_size(bytes as usize);
@@ -94,7 +113,7 @@ impl Module for WasmiModule {
         store.limiter(|data| &mut data.limits);
 
         let mut imports = Vec::new();
-        for import in self.module.imports() {
+        for import in module.imports() {
             let (module, name) = (import.module().to_string(), import.name().to_string());
             let missing = || {
                 Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
@@ -132,9 +151,10 @@ impl Module for WasmiModule {
             );
         }
 
-        let budget = config.cpu;
-        store.set_fuel(budget.fuel.unwrap_or(u64::MAX)).expect("fuel is enabled");
-        let instance = wasmi::Instance::new(&mut store, &self.module, &imports).map_err(|e| instantiate_failure(&e))?;
+        if metering {
+            store.set_fuel(budget.fuel.unwrap_or(u64::MAX)).expect("a budget runs on the metered engine");
+        }
+        let instance = wasmi::Instance::new(&mut store, module, &imports).map_err(|e| instantiate_failure(&e))?;
         let memory = instance.get_memory(&store, "memory");
         store.data_mut().memory = memory;
         let mut instance = WasmiInstance { store, instance, memory, budget, last_export: None };
@@ -203,10 +223,8 @@ impl WasmiInstance {
     /// Runs `func` under the budget: fuel, and for a deadline, fuel in slices with the clock read between them.
     fn run<R: wasmi::WasmResults>(&mut self, func: &TypedFunc<(), R>) -> Result<R, Stop> {
         let Some(deadline) = self.budget.deadline else {
-            // Without a fuel budget the tank filled at instantiation (u64::MAX) cannot run dry in
-            // any real run of calls, so only a budget is re-armed per call.
             if let Some(fuel) = self.budget.fuel {
-                self.store.set_fuel(fuel).expect("fuel is enabled");
+                self.store.set_fuel(fuel).expect("a budget runs on the metered engine");
             }
             return func.call(&mut self.store, ()).map_err(|e| classify(&e));
         };

@@ -1,6 +1,7 @@
 //! wasmtime 48 as three engine configurations: cranelift (optimizing JIT), winch (baseline JIT)
 //! and pulley (wasmtime's portable interpreter). Memory limits through a `ResourceLimiter`, the
-//! CPU budget through fuel and epoch interruption.
+//! CPU budget through fuel and epoch interruption. Fuel is counted only in instances with a fuel
+//! budget: the others run code compiled without it.
 
 mod epoch;
 mod limiter;
@@ -9,8 +10,8 @@ use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, HostState, InstanceConfig, InstantiateFailure,
-    LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, resolve,
-    start_outcome,
+    LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType, WASM_PAGE, plugin_call,
+    resolve, start_outcome,
 };
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
@@ -40,26 +41,33 @@ impl Compiler {
 
 pub struct WasmtimeEngine {
     info: EngineInfo,
-    engine: wasmtime::Engine,
+    unmetered: wasmtime::Engine,
+    metered: wasmtime::Engine,
+}
+
+/// This backend's wasmtime configuration, with or without fuel counting; public so the raw-API
+/// benchmark runs the same one. Epoch interruption (wall-clock deadlines) is always on, as in Extism.
+pub fn engine(compiler: Compiler, fuel: bool) -> Result<wasmtime::Engine, CompileError> {
+    let mut config = Config::new();
+    config.consume_fuel(fuel).epoch_interruption(true);
+    match compiler {
+        Compiler::Cranelift => {
+            config.strategy(Strategy::Cranelift);
+        }
+        Compiler::Winch => {
+            config.strategy(Strategy::Winch);
+        }
+        Compiler::Pulley => {
+            config.target("pulley64").map_err(|e| CompileError::Unsupported(format!("{e:#}")))?;
+        }
+    }
+    let engine = wasmtime::Engine::new(&config).map_err(|e| CompileError::EngineFault(format!("{e:#}")))?;
+    epoch::register(&engine);
+    Ok(engine)
 }
 
 impl WasmtimeEngine {
     pub fn new(compiler: Compiler) -> Result<Self, CompileError> {
-        let mut config = Config::new();
-        config.consume_fuel(true).epoch_interruption(true);
-        match compiler {
-            Compiler::Cranelift => {
-                config.strategy(Strategy::Cranelift);
-            }
-            Compiler::Winch => {
-                config.strategy(Strategy::Winch);
-            }
-            Compiler::Pulley => {
-                config.target("pulley64").map_err(|e| CompileError::Unsupported(format!("{e:#}")))?;
-            }
-        }
-        let engine = wasmtime::Engine::new(&config).map_err(|e| CompileError::EngineFault(format!("{e:#}")))?;
-        epoch::register(&engine);
         Ok(WasmtimeEngine {
             info: EngineInfo {
                 id: format!("wasmtime-{}", compiler.name()),
@@ -67,7 +75,8 @@ impl WasmtimeEngine {
                 version: VERSION.into(),
                 compiler: compiler.name().into(),
             },
-            engine,
+            unmetered: engine(compiler, false)?,
+            metered: engine(compiler, true)?,
         })
     }
 }
@@ -78,12 +87,18 @@ impl Engine for WasmtimeEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        let module = wasmtime::Module::new(&self.engine, wasm).map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
-        Ok(Box::new(WasmtimeModule { module, linked: Mutex::new(HashMap::new()) }))
+        let variants = MeteringVariants::compile(wasm, |wasm| LinkedModule::compile(&self.unmetered, wasm))?;
+        Ok(Box::new(WasmtimeModule { variants, metered: self.metered.clone() }))
     }
 }
 
 struct WasmtimeModule {
+    variants: MeteringVariants<LinkedModule>,
+    /// The engine the metered variant is compiled for, when an instance first has a fuel budget.
+    metered: wasmtime::Engine,
+}
+
+struct LinkedModule {
     module: wasmtime::Module,
     /// Imports linked once per set of host functions (keyed by identity): instantiating is then
     /// wasmtime's fastest path, `InstancePre::instantiate`.
@@ -104,7 +119,12 @@ fn host_functions_key(config: &InstanceConfig) -> HostFunctionsKey {
     config.host_functions.iter().map(|f| (f.module.clone(), f.name.clone(), identity(f))).collect()
 }
 
-impl WasmtimeModule {
+impl LinkedModule {
+    fn compile(engine: &wasmtime::Engine, wasm: &[u8]) -> Result<Self, CompileError> {
+        let module = wasmtime::Module::new(engine, wasm).map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
+        Ok(LinkedModule { module, linked: Mutex::new(HashMap::new()) })
+    }
+
     fn instance_pre(&self, config: &InstanceConfig) -> Result<InstancePre<StoreData>, Outcome> {
         let mut linked = self.linked.lock().unwrap_or_else(|e| e.into_inner());
         linked.entry(host_functions_key(config)).or_insert_with(|| self.link(config)).clone()
@@ -156,13 +176,14 @@ impl WasmtimeModule {
 
 impl Module for WasmtimeModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
-        let pre = self.instance_pre(config)?;
+        let linked = self.variants.get(config.cpu.fuel.is_some(), |wasm| LinkedModule::compile(&self.metered, wasm))?;
+        let pre = linked.instance_pre(config)?;
         let data = StoreData {
             host: HostState::new(config),
             limiter: MemoryLimiter { max_bytes: config.memory_limit_bytes.map(|b| b as usize), refused: false },
             memory: None,
         };
-        let mut store = Store::new(self.module.engine(), data);
+        let mut store = Store::new(linked.module.engine(), data);
         store.limiter(|data| &mut data.limiter);
         store.epoch_deadline_trap();
         arm_budget(&mut store, config);
@@ -230,8 +251,9 @@ fn instantiate_failure(store: &Store<StoreData>, error: wasmtime::Error) -> Outc
 
 /// Fills the fuel tank and restarts the deadline.
 fn arm_budget(store: &mut Store<StoreData>, config: &InstanceConfig) {
-    let fuel = config.cpu.fuel.unwrap_or(u64::MAX);
-    store.set_fuel(fuel).expect("fuel is enabled");
+    if let Some(fuel) = config.cpu.fuel {
+        store.set_fuel(fuel).expect("a fuel budget runs on the metered engine");
+    }
     // wasmtime adds this to the current epoch, so "never" must leave room for the addition.
     store.set_epoch_deadline(config.cpu.deadline.map_or(u64::MAX / 2, epoch::ticks));
 }
@@ -272,8 +294,8 @@ impl concord_engine::Instance for WasmtimeInstance {
         }
         let func = &self.last_export.as_ref().expect("selected above").1;
         self.store.data_mut().host.kernel.begin_call(input);
-        // Without a budget the tank filled at instantiation (u64::MAX fuel, a deadline ~2^63 epochs
-        // away) cannot run dry in any real run of calls, so only a budget is re-armed per call.
+        // Without a budget there is no fuel to count, and the deadline set at instantiation (~2^63
+        // epochs away) cannot pass in any real run of calls, so only a budget is re-armed per call.
         if self.config.cpu != CpuBudget::default() {
             arm_budget(&mut self.store, &self.config);
         }

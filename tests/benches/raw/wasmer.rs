@@ -1,10 +1,11 @@
-//! wasmer: the configuration Concord's backend uses (metering middleware, no limit), imports built
-//! per instance as wasmer requires, a `TypedFunction` looked up once per instance.
+//! wasmer: the configuration Concord's backend runs an instance without a fuel budget on (no
+//! metering middleware, no limit), imports built per instance as wasmer requires, a
+//! `TypedFunction` looked up once per instance.
 
 use super::{RawInstance, RawModule};
 use concord::engine::kernel::KernelFn;
 use concord::engine::{HostState, InstanceConfig};
-use concord_wasmer::{Compiler, kernel_function, metered_engine};
+use concord_wasmer::{Compiler, engine, kernel_function};
 use wasmer::{FunctionEnv, Imports, Store, TypedFunction};
 
 pub struct Module {
@@ -14,7 +15,7 @@ pub struct Module {
 
 impl Module {
     pub fn new(compiler: Compiler, wasm: &[u8]) -> Self {
-        let engine = metered_engine(compiler);
+        let engine = engine(compiler, false);
         let module = wasmer::Module::new(&engine, wasm).unwrap();
         Module { engine, module }
     }

@@ -1,11 +1,11 @@
-//! wasmi: the configuration Concord's backend uses (fuel, eager translation), imports built per
-//! instance, a `TypedFunc` looked up once per instance.
+//! wasmi: the configuration Concord's backend runs an instance without a budget on (no fuel, eager
+//! translation), imports built per instance, a `TypedFunc` looked up once per instance.
 
 use super::{RawInstance, RawModule};
 use concord::engine::kernel::KernelFn;
 use concord::engine::{HostState, InstanceConfig};
 use concord_wasmi::kernel_function;
-use wasmi::{CompilationMode, Config, Engine, Store, TypedFunc};
+use wasmi::{Store, TypedFunc};
 
 pub struct Module {
     module: wasmi::Module,
@@ -13,16 +13,13 @@ pub struct Module {
 
 impl Module {
     pub fn new(wasm: &[u8]) -> Self {
-        let mut config = Config::default();
-        config.consume_fuel(true).compilation_mode(CompilationMode::Eager);
-        Module { module: wasmi::Module::new(&Engine::new(&config), wasm).unwrap() }
+        Module { module: wasmi::Module::new(&concord_wasmi::engine(false), wasm).unwrap() }
     }
 }
 
 impl RawModule for Module {
     fn instantiate(&self) -> Box<dyn RawInstance> {
         let mut store = Store::new(self.module.engine(), HostState::new(&InstanceConfig::default()));
-        store.set_fuel(u64::MAX).unwrap();
         let imports: Vec<wasmi::Extern> = self
             .module
             .imports()

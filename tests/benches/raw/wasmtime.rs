@@ -1,11 +1,11 @@
-//! wasmtime: the configuration Concord's backend uses, every import linked once into an
-//! `InstancePre`, a `TypedFunc` looked up once per instance.
+//! wasmtime: the configuration Concord's backend runs an instance without a fuel budget on, every
+//! import linked once into an `InstancePre`, a `TypedFunc` looked up once per instance.
 
 use super::{RawInstance, RawModule};
 use concord::engine::kernel::KernelFn;
 use concord::engine::{HostState, InstanceConfig};
 use concord_wasmtime::{Compiler, link_kernel_function};
-use wasmtime::{Config, Engine, InstancePre, Linker, Store, Strategy, TypedFunc};
+use wasmtime::{Engine, InstancePre, Linker, Store, TypedFunc};
 
 pub struct Module {
     engine: Engine,
@@ -14,14 +14,7 @@ pub struct Module {
 
 impl Module {
     pub fn new(compiler: Compiler, wasm: &[u8]) -> Self {
-        let mut config = Config::new();
-        config.consume_fuel(true).epoch_interruption(true);
-        match compiler {
-            Compiler::Cranelift => drop(config.strategy(Strategy::Cranelift)),
-            Compiler::Winch => drop(config.strategy(Strategy::Winch)),
-            Compiler::Pulley => drop(config.target("pulley64").unwrap()),
-        }
-        let engine = Engine::new(&config).unwrap();
+        let engine = concord_wasmtime::engine(compiler, false).unwrap();
         let module = wasmtime::Module::new(&engine, wasm).unwrap();
         let mut linker = Linker::new(&engine);
         for import in module.imports() {
@@ -35,7 +28,6 @@ impl Module {
 impl RawModule for Module {
     fn instantiate(&self) -> Box<dyn RawInstance> {
         let mut store = Store::new(&self.engine, HostState::new(&InstanceConfig::default()));
-        store.set_fuel(u64::MAX).unwrap();
         store.set_epoch_deadline(u64::MAX / 2);
         let instance = self.pre.instantiate(&mut store).unwrap();
         Box::new(Instance { store, instance, func: None })
