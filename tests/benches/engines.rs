@@ -1,11 +1,9 @@
-//! What each engine costs, on the same guest bytes: compile, instantiate, an empty plugin call,
-//! stream throughput through the plugin ABI, and memory growth. Instantiate and call are measured
-//! twice per engine, back to back in one group: through Concord and through the engine's own API
-//! (`raw/`), so Concord's overhead is a ratio taken in one run. `cargo xtask bench` summarizes.
+//! What each engine costs through Concord, on the same guest bytes: compile, instantiate, an empty
+//! plugin call, stream throughput through the plugin ABI, and memory growth. Concord's overhead
+//! over each engine's own API is measured apart, as paired ratios (`overhead.rs`). `cargo xtask
+//! bench` runs both and summarizes.
 
-mod raw;
-
-use concord::engine::{Engine, Instance, InstanceConfig, Module};
+use concord::engine::{Instance, InstanceConfig, Module};
 use concord_tests::{engines, guest, wat};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
@@ -39,11 +37,6 @@ fn instance(module: &dyn Module) -> Box<dyn Instance> {
     module.instantiate(&InstanceConfig::default()).expect("instantiates")
 }
 
-/// The raw baseline's name beside Concord's in the same group.
-fn raw_id(id: &str) -> String {
-    format!("{id}-raw")
-}
-
 fn compile(c: &mut Criterion, small: &[u8], large: &[u8]) {
     let mut group = c.benchmark_group("compile_small");
     for engine in engines() {
@@ -59,36 +52,24 @@ fn compile(c: &mut Criterion, small: &[u8], large: &[u8]) {
 }
 
 fn per_instance(c: &mut Criterion, stream: &[u8]) {
-    /// Each engine with the guest compiled through Concord and through the engine's own API.
-    type Compiled<'e> = (&'e dyn Engine, Box<dyn Module>, Box<dyn raw::RawModule>);
-    let modules: Vec<Compiled> = engines()
-        .iter()
-        .map(|e| {
-            let raw = raw::compile(e.id(), stream).unwrap_or_else(|| panic!("no raw baseline for {}", e.id()));
-            (e.as_ref(), e.compile(stream).expect("compiles"), raw)
-        })
-        .collect();
+    let modules: Vec<_> = engines().iter().map(|e| (e, e.compile(stream).expect("compiles"))).collect();
     let mut group = c.benchmark_group("instantiate");
-    for (engine, module, raw) in &modules {
+    for (engine, module) in &modules {
         group.bench_function(engine.id(), |b| b.iter(|| instance(module.as_ref())));
-        group.bench_function(raw_id(engine.id()), |b| b.iter(|| raw.instantiate()));
     }
     group.finish();
     let mut group = c.benchmark_group("call");
-    for (engine, module, raw) in &modules {
+    for (engine, module) in &modules {
         let mut instance = instance(module.as_ref());
         assert_eq!(instance.call(REFLECT, b"x").outcome, concord::engine::Outcome::Returned(b"x".to_vec()));
         group.bench_function(engine.id(), |b| b.iter(|| instance.call(REFLECT, b"")));
-        let mut raw = raw.instantiate();
-        assert_eq!(raw.call(REFLECT, b"x"), b"x");
-        group.bench_function(raw_id(engine.id()), |b| b.iter(|| raw.call(REFLECT, b"")));
     }
     group.finish();
     for (name, size) in [("stream_4k", 4 << 10), ("stream_64k", 64 << 10), ("stream_1m", 1 << 20)] {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Bytes(size as u64));
         let input = vec![0x5au8; size];
-        for (engine, module, _) in &modules {
+        for (engine, module) in &modules {
             let mut instance = instance(module.as_ref());
             group.bench_function(engine.id(), |b| b.iter(|| instance.call(REFLECT, &input)));
         }

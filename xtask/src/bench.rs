@@ -35,8 +35,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !command.status().context("running cargo bench")?.success() {
         bail!("the benchmarks failed");
     }
+    let mut command = Command::new(crate::guests::cargo());
+    command.args(["bench", "-p", "concord-tests", "--bench", "overhead", "--"]);
+    if args.quick {
+        command.arg("--quick");
+    }
+    if !command.status().context("running cargo bench")?.success() {
+        bail!("the overhead benchmark failed");
+    }
     let criterion = root.join("target").join("criterion");
-    let mut summary = summarize(&criterion)?;
+    let overhead = read_json(&out.join("overhead.json")).context("the overhead benchmark wrote no overhead.json")?;
+    let mut summary = summarize(&criterion, &overhead)?;
     summary["cold_build"] = read_json(&out.join("cold-build.json")).unwrap_or(Value::Null);
     summary["suite_cases_per_s"] = read_json(&out.join("report.json")).map_or(Value::Null, |r| suite_cost(&r));
     print_table(&summary);
@@ -99,7 +108,9 @@ fn mib_per_s(bytes: f64, ns: Option<f64>) -> Option<f64> {
     ns.map(|ns| bytes / (1024.0 * 1024.0) / (ns / 1e9))
 }
 
-fn summarize(criterion: &Path) -> Result<Value> {
+/// Criterion's medians for what each engine costs through Concord, and the paired overhead ratios
+/// (`overhead.json`: Concord against the engine's own API, interleaved rounds).
+fn summarize(criterion: &Path, overhead: &Value) -> Result<Value> {
     let engines = concord::all_engines();
     let machine = concord::performance::machine();
     let rows: Vec<Value> = engines
@@ -107,19 +118,21 @@ fn summarize(criterion: &Path) -> Result<Value> {
         .map(|engine| {
             let id = engine.id();
             let get = |group: &str| median_ns(criterion, group, id);
-            // The engine's own API for the same work, measured beside Concord in the same group.
-            let raw = |group: &str| median_ns(criterion, group, &format!("{id}-raw"));
-            let (raw_call, raw_instantiate) = (raw("call"), raw("instantiate"));
+            let paired = overhead.as_array().into_iter().flatten().find(|e| e["id"] == id).unwrap_or(&Value::Null);
+            let (call, instantiate) = (&paired["call"], &paired["instantiate"]);
+            let iqr = |p: &Value| json!([p["ratio_q1"], p["ratio_q3"]]);
             json!({
                 "id": id,
                 "compile_us": get("compile_small").map(|ns| ns / 1e3),
                 "compile_large_us": get("compile_large").map(|ns| ns / 1e3),
                 "instantiate_us": get("instantiate").map(|ns| ns / 1e3),
-                "instantiate_raw_us": raw_instantiate.map(|ns| ns / 1e3),
-                "instantiate_ratio": get("instantiate").zip(raw_instantiate).map(|(c, r)| c / r),
+                "instantiate_raw_us": instantiate["raw_ns"].as_f64().map(|ns| ns / 1e3),
+                "instantiate_ratio": instantiate["ratio"],
+                "instantiate_ratio_iqr": iqr(instantiate),
                 "call_ns": get("call"),
-                "call_raw_ns": raw_call,
-                "call_overhead_ratio": get("call").zip(raw_call).map(|(c, r)| c / r),
+                "call_raw_ns": call["raw_ns"],
+                "call_overhead_ratio": call["ratio"],
+                "call_overhead_ratio_iqr": iqr(call),
                 "stream_mib_s": {
                     "4k": mib_per_s(4096.0, get("stream_4k")),
                     "64k": mib_per_s(65536.0, get("stream_64k")),
@@ -141,7 +154,8 @@ fn summarize(criterion: &Path) -> Result<Value> {
 
 fn print_table(summary: &Value) {
     let f = |v: &Value, digits: usize| v.as_f64().map_or("-".to_string(), |x| format!("{x:.digits$}"));
-    println!("\nmedians on {}\n", summary["machine"].as_str().unwrap_or("?"));
+    println!("\nmedians on {}", summary["machine"].as_str().unwrap_or("?"));
+    println!("ratio: Concord over the engine's own API, median of paired rounds (middle half in bench.json)\n");
     println!(
         "{:<20} {:>11} {:>11} {:>12} {:>7} {:>9} {:>7} {:>9} {:>9} {:>9} {:>11}",
         "engine",

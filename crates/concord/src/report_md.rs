@@ -132,7 +132,12 @@ pub fn markdown(report: &Report) -> String {
 
     if let Some(bench) = &report.benchmarks {
         let _ = writeln!(md, "\n## Benchmarks (`cargo xtask bench`)\n");
-        let _ = writeln!(md, "Criterion medians on {}.\n", bench["machine"].as_str().unwrap_or("?"));
+        let _ = writeln!(
+            md,
+            "Criterion medians on {}. (× raw): Concord's time over the engine's own API for the same work, \
+             the median of paired rounds taken back to back.\n",
+            bench["machine"].as_str().unwrap_or("?")
+        );
         let _ = writeln!(
             md,
             "| engine | compile | compile 2 MiB | instantiate (× raw) | call (× raw) | 4 KiB | 64 KiB | 1 MiB | grow to 16 MiB |\n|---|---|---|---|---|---|---|---|---|"
