@@ -21,6 +21,14 @@ pub trait Engine: Send + Sync {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError>;
+
+    /// Compiles for one configuration known ahead: up front, only what an instance with `config`
+    /// runs (a fuel-metered variant, the limits Extism fixes when it compiles), so that a caller
+    /// timing compilation and instantiation apart sees each cost once. The module still
+    /// instantiates with any configuration.
+    fn compile_for(&self, wasm: &[u8], _config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
+        self.compile(wasm)
+    }
 }
 
 pub trait Module: Send + Sync {

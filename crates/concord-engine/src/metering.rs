@@ -5,33 +5,36 @@
 use crate::{CompileError, Outcome};
 use std::sync::{Arc, OnceLock};
 
-/// A module compiled without metering up front (which also validates it), and with metering the
-/// first time an instance needs it.
+/// A module compiled with or without metering: the variant asked for first when the module is
+/// compiled (which also validates it), the other the first time an instance needs it.
 pub struct MeteringVariants<M> {
     wasm: Arc<[u8]>,
-    unmetered: M,
+    unmetered: OnceLock<Result<M, CompileError>>,
     metered: OnceLock<Result<M, CompileError>>,
 }
 
 impl<M> MeteringVariants<M> {
     pub fn compile(
         wasm: &[u8],
-        unmetered: impl FnOnce(&[u8]) -> Result<M, CompileError>,
+        metering: bool,
+        compile: impl FnOnce(&[u8]) -> Result<M, CompileError>,
     ) -> Result<Self, CompileError> {
-        Ok(MeteringVariants { wasm: wasm.into(), unmetered: unmetered(wasm)?, metered: OnceLock::new() })
+        let first = OnceLock::from(Ok(compile(wasm)?));
+        let (unmetered, metered) = match metering {
+            false => (first, OnceLock::new()),
+            true => (OnceLock::new(), first),
+        };
+        Ok(MeteringVariants { wasm: wasm.into(), unmetered, metered })
     }
 
-    /// The variant an instance runs; `metered` compiles at most once, on the first instance that
-    /// asks for it.
-    pub fn get(&self, metering: bool, metered: impl FnOnce(&[u8]) -> Result<M, CompileError>) -> Result<&M, Outcome> {
-        if !metering {
-            return Ok(&self.unmetered);
-        }
-        // The same bytes already compiled without metering, so a failure here is the engine's.
-        self.metered
-            .get_or_init(|| metered(&self.wasm))
-            .as_ref()
-            .map_err(|error| Outcome::EngineFault(format!("compiling with fuel metering: {error}")))
+    /// The variant an instance runs; `compile` runs only if this variant was not compiled yet.
+    pub fn get(&self, metering: bool, compile: impl FnOnce(&[u8]) -> Result<M, CompileError>) -> Result<&M, Outcome> {
+        let variant = if metering { &self.metered } else { &self.unmetered };
+        // The same bytes already compiled as the other variant, so a failure here is the engine's.
+        variant.get_or_init(|| compile(&self.wasm)).as_ref().map_err(|error| {
+            let which = if metering { "with" } else { "without" };
+            Outcome::EngineFault(format!("compiling {which} fuel metering: {error}"))
+        })
     }
 }
 
@@ -41,29 +44,40 @@ mod tests {
     use std::cell::Cell;
 
     #[test]
-    fn the_metered_variant_is_compiled_once_and_only_when_asked_for() {
-        let compiles = Cell::new(0);
-        let compile = |metered: bool| {
-            let compiles = &compiles;
-            move |wasm: &[u8]| {
-                compiles.set(compiles.get() + 1);
-                Ok((wasm.len(), metered))
-            }
-        };
-        let variants = MeteringVariants::compile(b"wasm", compile(false)).expect("compiles");
-        assert_eq!(compiles.get(), 1);
-        assert_eq!(variants.get(false, compile(true)), Ok(&(4, false)));
-        assert_eq!(compiles.get(), 1, "the unmetered variant needs no second compile");
-        assert_eq!(variants.get(true, compile(true)), Ok(&(4, true)));
-        assert_eq!(variants.get(true, compile(true)), Ok(&(4, true)));
-        assert_eq!(compiles.get(), 2, "the metered variant is compiled once");
+    fn each_variant_is_compiled_once_and_only_when_asked_for() {
+        for first in [false, true] {
+            let compiles = Cell::new(0);
+            let compile = |metered: bool| {
+                let compiles = &compiles;
+                move |wasm: &[u8]| {
+                    compiles.set(compiles.get() + 1);
+                    Ok((wasm.len(), metered))
+                }
+            };
+            let variants = MeteringVariants::compile(b"wasm", first, compile(first)).expect("compiles");
+            assert_eq!(compiles.get(), 1);
+            assert_eq!(variants.get(first, compile(first)), Ok(&(4, first)));
+            assert_eq!(compiles.get(), 1, "the variant compiled up front needs no second compile");
+            assert_eq!(variants.get(!first, compile(!first)), Ok(&(4, !first)));
+            assert_eq!(variants.get(!first, compile(!first)), Ok(&(4, !first)));
+            assert_eq!(compiles.get(), 2, "the other variant is compiled once");
+        }
     }
 
     #[test]
-    fn a_metered_variant_that_fails_to_compile_is_the_engines_fault() {
-        let variants = MeteringVariants::compile(b"wasm", |_| Ok(())).expect("compiles");
+    fn a_variant_that_fails_after_the_first_compiled_is_the_engines_fault() {
+        let variants = MeteringVariants::compile(b"wasm", false, |_| Ok(())).expect("compiles");
         let refused = |_: &[u8]| Err(CompileError::Unsupported("no fuel here".into()));
         assert!(matches!(variants.get(true, refused), Err(Outcome::EngineFault(_))));
         assert_eq!(variants.get(false, refused), Ok(&()));
+    }
+
+    #[test]
+    fn the_first_compile_failing_is_the_modules_compile_error() {
+        let invalid = |_: &[u8]| Err::<(), _>(CompileError::Invalid("not wasm".into()));
+        assert_eq!(
+            MeteringVariants::compile(b"junk", true, invalid).err(),
+            Some(CompileError::Invalid("not wasm".into()))
+        );
     }
 }

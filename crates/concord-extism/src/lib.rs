@@ -40,11 +40,19 @@ impl Engine for ExtismEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
+        self.compile_for(wasm, &InstanceConfig::default())
+    }
+
+    /// Extism fixes limits at compile time, so compiling the variant for `config` now validates the
+    /// module and makes this step cost what it costs on the other engines.
+    fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
         let info = ModuleInfo::parse(wasm)?;
         let module = ExtismModule { wasm: wasm.into(), info, compiled: Mutex::new(BTreeMap::new()) };
-        // Extism fixes limits at compile time; compiling the unlimited variant now validates the
-        // module and makes this step cost what it costs on the other engines.
-        module.compiled(&InstanceConfig::default()).map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
+        // A plugin Extism cannot build for `config` (a host function it rejects, say) is still a
+        // module, and instantiating says why; only bytes it cannot compile at all are an error.
+        if module.compiled(config).is_err() {
+            module.compiled(&InstanceConfig::default()).map_err(|e| CompileError::Invalid(format!("{e:#}")))?;
+        }
         Ok(Box::new(module))
     }
 }
@@ -124,21 +132,23 @@ impl ExtismModule {
             name: missing.name.clone(),
         }))
     }
+
+    /// Why Extism could not make a plugin (or compile one) for `config`.
+    fn instantiate_failure(&self, config: &InstanceConfig, error: extism::Error) -> Outcome {
+        if let Some(trap) = error.downcast_ref::<wasmtime_extism::Trap>() {
+            return match trap_outcome(*trap) {
+                Outcome::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
+                limit => limit,
+            };
+        }
+        self.missing_import(config)
+            .unwrap_or_else(|| Outcome::InstantiateFailed(InstantiateFailure::Other { message: format!("{error:#}") }))
+    }
 }
 
 impl Module for ExtismModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
-        let failed = |error: extism::Error| {
-            if let Some(trap) = error.downcast_ref::<wasmtime_extism::Trap>() {
-                return match trap_outcome(*trap) {
-                    Outcome::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
-                    limit => limit,
-                };
-            }
-            self.missing_import(config).unwrap_or_else(|| {
-                Outcome::InstantiateFailed(InstantiateFailure::Other { message: format!("{error:#}") })
-            })
-        };
+        let failed = |error| self.instantiate_failure(config, error);
         let compiled = self.compiled(config).map_err(failed)?;
         let plugin = Plugin::new_from_compiled(&compiled).map_err(failed)?;
         Ok(Box::new(ExtismInstance { plugin, exports: self.info.exports.clone(), checked_export: None }))

@@ -90,9 +90,21 @@ impl Engine for WasmerEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        let variants = MeteringVariants::compile(wasm, |wasm| CompiledModule::new(self.compiler, false, wasm))?;
+        self.compile_for(wasm, &InstanceConfig::default())
+    }
+
+    fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
+        let metering = metering(config);
+        let variants =
+            MeteringVariants::compile(wasm, metering, |wasm| CompiledModule::new(self.compiler, metering, wasm))?;
         Ok(Box::new(WasmerModule { variants, compiler: self.compiler }))
     }
+}
+
+/// Whether an instance with `config` counts fuel: only for a fuel budget (a deadline is enforced
+/// by the host interrupter).
+fn metering(config: &InstanceConfig) -> bool {
+    config.cpu.fuel.is_some()
 }
 
 struct WasmerModule {
@@ -103,6 +115,13 @@ struct WasmerModule {
 struct CompiledModule {
     engine: wasmer::Engine,
     module: wasmer::Module,
+}
+
+impl WasmerModule {
+    fn variant(&self, config: &InstanceConfig) -> Result<&CompiledModule, Outcome> {
+        let metering = metering(config);
+        self.variants.get(metering, |wasm| CompiledModule::new(self.compiler, metering, wasm))
+    }
 }
 
 impl CompiledModule {
@@ -120,8 +139,7 @@ struct Env {
 
 impl Module for WasmerModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
-        let fuel = config.cpu.fuel.is_some();
-        let compiled = self.variants.get(fuel, |wasm| CompiledModule::new(self.compiler, true, wasm))?;
+        let compiled = self.variant(config)?;
         let refused = Arc::new(AtomicBool::new(false));
         let mut engine = compiled.engine.clone();
         if let Some(bytes) = config.memory_limit_bytes {
@@ -193,7 +211,7 @@ impl Module for WasmerModule {
         let memory = instance.exports.get_memory("memory").ok().cloned();
         env.as_mut(&mut store).memory = memory.clone();
         let metering = MeteringGlobals::of(&instance);
-        if fuel && metering.is_none() {
+        if self::metering(config) && metering.is_none() {
             return Err(Outcome::EngineFault("the metering middleware left no points globals".into()));
         }
         let mut instance =

@@ -26,8 +26,27 @@ const FUEL_SLICE: u64 = 1 << 20;
 
 pub struct WasmiEngine {
     info: EngineInfo,
+    engines: Engines,
+}
+
+/// One wasmi engine that counts fuel and one that does not (a wasmi `Config` setting).
+#[derive(Clone)]
+struct Engines {
     unmetered: wasmi::Engine,
     metered: wasmi::Engine,
+}
+
+impl Engines {
+    fn compile(&self, metering: bool, wasm: &[u8]) -> Result<wasmi::Module, CompileError> {
+        let engine = if metering { &self.metered } else { &self.unmetered };
+        wasmi::Module::new(engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))
+    }
+}
+
+/// Whether an instance with `budget` counts fuel: for fuel, and for a deadline too, which is
+/// enforced through fuel slices.
+fn metering(budget: CpuBudget) -> bool {
+    budget != CpuBudget::default()
 }
 
 /// This backend's wasmi configuration, counting fuel or not; public so the raw-API benchmark runs
@@ -52,14 +71,9 @@ impl Default for WasmiEngine {
                 version: VERSION.into(),
                 compiler: "interpreter".into(),
             },
-            unmetered: engine(false),
-            metered: engine(true),
+            engines: Engines { unmetered: engine(false), metered: engine(true) },
         }
     }
-}
-
-fn compile_for(engine: &wasmi::Engine, wasm: &[u8]) -> Result<wasmi::Module, CompileError> {
-    wasmi::Module::new(engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))
 }
 
 impl Engine for WasmiEngine {
@@ -68,15 +82,27 @@ impl Engine for WasmiEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        let variants = MeteringVariants::compile(wasm, |wasm| compile_for(&self.unmetered, wasm))?;
-        Ok(Box::new(WasmiModule { variants, metered: self.metered.clone() }))
+        self.compile_for(wasm, &InstanceConfig::default())
+    }
+
+    fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
+        let metering = metering(config.cpu);
+        let variants = MeteringVariants::compile(wasm, metering, |wasm| self.engines.compile(metering, wasm))?;
+        Ok(Box::new(WasmiModule { variants, engines: self.engines.clone() }))
     }
 }
 
 struct WasmiModule {
     variants: MeteringVariants<wasmi::Module>,
-    /// The engine the metered variant is compiled for, when an instance first has a budget.
-    metered: wasmi::Engine,
+    /// For the variant not compiled up front.
+    engines: Engines,
+}
+
+impl WasmiModule {
+    fn variant(&self, budget: CpuBudget) -> Result<&wasmi::Module, Outcome> {
+        let metering = metering(budget);
+        self.variants.get(metering, |wasm| self.engines.compile(metering, wasm))
+    }
 }
 
 struct StoreData {
@@ -99,10 +125,8 @@ impl HostError for Fault {}
 
 impl Module for WasmiModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
-        // A deadline is enforced through fuel slices too.
         let budget = config.cpu;
-        let metering = budget != CpuBudget::default();
-        let module = self.variants.get(metering, |wasm| compile_for(&self.metered, wasm))?;
+        let module = self.variant(budget)?;
         let engine = module.engine();
         let mut limits = StoreLimitsBuilder::new();
         if let Some(bytes) = config.memory_limit_bytes {
@@ -151,7 +175,7 @@ impl Module for WasmiModule {
             );
         }
 
-        if metering {
+        if metering(budget) {
             store.set_fuel(budget.fuel.unwrap_or(u64::MAX)).expect("a budget runs on the metered engine");
         }
         let instance = wasmi::Instance::new(&mut store, module, &imports).map_err(|e| instantiate_failure(&e))?;

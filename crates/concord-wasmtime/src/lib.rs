@@ -41,8 +41,20 @@ impl Compiler {
 
 pub struct WasmtimeEngine {
     info: EngineInfo,
+    engines: Engines,
+}
+
+/// One wasmtime engine that counts fuel and one that does not (a wasmtime `Config` setting).
+#[derive(Clone)]
+struct Engines {
     unmetered: wasmtime::Engine,
     metered: wasmtime::Engine,
+}
+
+impl Engines {
+    fn get(&self, metering: bool) -> &wasmtime::Engine {
+        if metering { &self.metered } else { &self.unmetered }
+    }
 }
 
 /// This backend's wasmtime configuration, with or without fuel counting; public so the raw-API
@@ -75,8 +87,7 @@ impl WasmtimeEngine {
                 version: VERSION.into(),
                 compiler: compiler.name().into(),
             },
-            unmetered: engine(compiler, false)?,
-            metered: engine(compiler, true)?,
+            engines: Engines { unmetered: engine(compiler, false)?, metered: engine(compiler, true)? },
         })
     }
 }
@@ -87,15 +98,27 @@ impl Engine for WasmtimeEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        let variants = MeteringVariants::compile(wasm, |wasm| LinkedModule::compile(&self.unmetered, wasm))?;
-        Ok(Box::new(WasmtimeModule { variants, metered: self.metered.clone() }))
+        self.compile_for(wasm, &InstanceConfig::default())
     }
+
+    fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
+        let metering = metering(config);
+        let engine = self.engines.get(metering);
+        let variants = MeteringVariants::compile(wasm, metering, |wasm| LinkedModule::compile(engine, wasm))?;
+        Ok(Box::new(WasmtimeModule { variants, engines: self.engines.clone() }))
+    }
+}
+
+/// Whether an instance with `config` counts fuel: only for a fuel budget (a deadline is enforced
+/// through epochs).
+fn metering(config: &InstanceConfig) -> bool {
+    config.cpu.fuel.is_some()
 }
 
 struct WasmtimeModule {
     variants: MeteringVariants<LinkedModule>,
-    /// The engine the metered variant is compiled for, when an instance first has a fuel budget.
-    metered: wasmtime::Engine,
+    /// For the variant not compiled up front.
+    engines: Engines,
 }
 
 struct LinkedModule {
@@ -117,6 +140,13 @@ type HostFunctionsKey = Vec<(String, String, usize)>;
 fn host_functions_key(config: &InstanceConfig) -> HostFunctionsKey {
     let identity = |f: &concord_engine::HostFunction| Arc::as_ptr(&f.callback) as *const () as usize;
     config.host_functions.iter().map(|f| (f.module.clone(), f.name.clone(), identity(f))).collect()
+}
+
+impl WasmtimeModule {
+    fn variant(&self, config: &InstanceConfig) -> Result<&LinkedModule, Outcome> {
+        let metering = metering(config);
+        self.variants.get(metering, |wasm| LinkedModule::compile(self.engines.get(metering), wasm))
+    }
 }
 
 impl LinkedModule {
@@ -176,7 +206,7 @@ impl LinkedModule {
 
 impl Module for WasmtimeModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
-        let linked = self.variants.get(config.cpu.fuel.is_some(), |wasm| LinkedModule::compile(&self.metered, wasm))?;
+        let linked = self.variant(config)?;
         let pre = linked.instance_pre(config)?;
         let data = StoreData {
             host: HostState::new(config),
