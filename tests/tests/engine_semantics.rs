@@ -84,6 +84,28 @@ fn one_module_serves_instances_with_and_without_a_fuel_budget() {
 }
 
 #[test]
+fn the_pooling_allocator_refuses_a_valid_module_over_its_limits_as_unsupported() {
+    // wasmtime's pool takes tables of up to 20,000 elements per module; the module is valid Wasm
+    // and every other configuration runs it.
+    let big_table = wat(r#"(module (table 30000 funcref) (memory (export "memory") 1)
+        (func (export "run") (result i32) (i32.const 0)))"#);
+    for engine in engines() {
+        let outcome = match engine.compile(&big_table) {
+            Ok(module) => {
+                module.instantiate(&InstanceConfig::default()).map_or_else(|o| o, |mut i| i.call("run", b"").outcome)
+            }
+            Err(error) => Outcome::from(error),
+        };
+        match engine.id() {
+            "wasmtime-cranelift-pooling" => {
+                assert!(matches!(outcome, Outcome::Unsupported(_)), "{}: {outcome:?}", engine.id())
+            }
+            id => assert_eq!(outcome, Outcome::Returned(Vec::new()), "{id}"),
+        }
+    }
+}
+
+#[test]
 fn a_runaway_loop_is_stopped_by_the_deadline() {
     let deadline = Duration::from_millis(50);
     let config = InstanceConfig::default().with_deadline(deadline);

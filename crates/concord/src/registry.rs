@@ -13,10 +13,14 @@ use std::sync::Arc;
 pub fn all_engines() -> Vec<Arc<dyn Engine>> {
     let mut engines: Vec<Arc<dyn Engine>> = Vec::new();
     #[cfg(feature = "wasmtime")]
-    for compiler in concord_wasmtime::Compiler::ALL {
-        let engine = concord_wasmtime::WasmtimeEngine::new(compiler)
-            .unwrap_or_else(|e| panic!("wasmtime {compiler:?} is not available on this host: {e}"));
-        engines.push(Arc::new(engine));
+    {
+        use concord_wasmtime::{Allocator, Compiler, WasmtimeEngine};
+        let configurations = Compiler::ALL.map(|c| (c, Allocator::OnDemand));
+        for (compiler, allocator) in configurations.into_iter().chain([(Compiler::Cranelift, Allocator::Pooling)]) {
+            let engine = WasmtimeEngine::new(compiler, allocator)
+                .unwrap_or_else(|e| panic!("wasmtime {compiler:?} {allocator:?} is not available on this host: {e}"));
+            engines.push(Arc::new(engine));
+        }
     }
     #[cfg(feature = "wasmer")]
     for compiler in concord_wasmer::Compiler::ALL {

@@ -20,11 +20,13 @@ pub trait RawInstance {
 /// The same engine configurations as `concord::all_engines()`, by id.
 pub fn compile(id: &str, wasm: &[u8]) -> Option<Box<dyn RawModule>> {
     use concord_wasmer::Compiler as WasmerCompiler;
+    use concord_wasmtime::Allocator::{OnDemand, Pooling};
     use concord_wasmtime::Compiler as WasmtimeCompiler;
     Some(match id {
-        "wasmtime-cranelift" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Cranelift, wasm)),
-        "wasmtime-winch" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Winch, wasm)),
-        "wasmtime-pulley" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Pulley, wasm)),
+        "wasmtime-cranelift" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Cranelift, OnDemand, wasm)),
+        "wasmtime-winch" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Winch, OnDemand, wasm)),
+        "wasmtime-pulley" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Pulley, OnDemand, wasm)),
+        "wasmtime-cranelift-pooling" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Cranelift, Pooling, wasm)),
         "wasmer-cranelift" => Box::new(wasmer::Module::new(WasmerCompiler::Cranelift, wasm)),
         "wasmer-singlepass" => Box::new(wasmer::Module::new(WasmerCompiler::Singlepass, wasm)),
         "wasmi" => Box::new(wasmi::Module::new(wasm)),

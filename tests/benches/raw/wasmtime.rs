@@ -4,7 +4,7 @@
 use super::{RawInstance, RawModule};
 use concord::engine::kernel::KernelFn;
 use concord::engine::{HostState, InstanceConfig};
-use concord_wasmtime::{Compiler, link_kernel_function};
+use concord_wasmtime::{Allocator, Compiler, link_kernel_function};
 use wasmtime::{Engine, InstancePre, Linker, Store, TypedFunc};
 
 pub struct Module {
@@ -13,8 +13,8 @@ pub struct Module {
 }
 
 impl Module {
-    pub fn new(compiler: Compiler, wasm: &[u8]) -> Self {
-        let engine = concord_wasmtime::engine(compiler, false).unwrap();
+    pub fn new(compiler: Compiler, allocator: Allocator, wasm: &[u8]) -> Self {
+        let engine = concord_wasmtime::engine(compiler, allocator, false).unwrap();
         let module = wasmtime::Module::new(&engine, wasm).unwrap();
         let mut linker = Linker::new(&engine);
         for import in module.imports() {
