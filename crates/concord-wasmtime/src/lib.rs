@@ -248,7 +248,7 @@ impl Module for WasmtimeModule {
         let mut store = Store::new(linked.module.engine(), data);
         store.limiter(|data| &mut data.limiter);
         store.epoch_deadline_trap();
-        arm_budget(&mut store, config);
+        arm_budget(&mut store, config.cpu);
         let instance = match pre.instantiate(&mut store) {
             Ok(instance) => instance,
             Err(error) => return Err(instantiate_failure(&store, error)),
@@ -261,7 +261,7 @@ impl Module for WasmtimeModule {
                 .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
             init.call(&mut store, ()).map_err(|e| instantiate_failure(&store, e))?;
         }
-        Ok(Box::new(WasmtimeInstance { store, instance, memory, config: config.clone(), last_export: None }))
+        Ok(Box::new(WasmtimeInstance { store, instance, memory, cpu: config.cpu, last_export: None }))
     }
 }
 
@@ -312,19 +312,19 @@ fn instantiate_failure(store: &Store<StoreData>, error: wasmtime::Error) -> Outc
 }
 
 /// Fills the fuel tank and restarts the deadline.
-fn arm_budget(store: &mut Store<StoreData>, config: &InstanceConfig) {
-    if let Some(fuel) = config.cpu.fuel {
+fn arm_budget(store: &mut Store<StoreData>, cpu: CpuBudget) {
+    if let Some(fuel) = cpu.fuel {
         store.set_fuel(fuel).expect("a fuel budget runs on the metered engine");
     }
     // wasmtime adds this to the current epoch, so "never" must leave room for the addition.
-    store.set_epoch_deadline(config.cpu.deadline.map_or(u64::MAX / 2, epoch::ticks));
+    store.set_epoch_deadline(cpu.deadline.map_or(u64::MAX / 2, epoch::ticks));
 }
 
 struct WasmtimeInstance {
     store: Store<StoreData>,
     instance: wasmtime::Instance,
     memory: Option<Memory>,
-    config: InstanceConfig,
+    cpu: CpuBudget,
     /// The export called last, looked up and type-checked once (most callers call one export
     /// over and over).
     last_export: Option<(String, TypedFunc<(), i32>)>,
@@ -358,8 +358,8 @@ impl concord_engine::Instance for WasmtimeInstance {
         self.store.data_mut().host.kernel.begin_call(input);
         // Without a budget there is no fuel to count, and the deadline set at instantiation (~2^63
         // epochs away) cannot pass in any real run of calls, so only a budget is re-armed per call.
-        if self.config.cpu != CpuBudget::default() {
-            arm_budget(&mut self.store, &self.config);
+        if self.cpu != CpuBudget::default() {
+            arm_budget(&mut self.store, self.cpu);
         }
         let ended = func.call(&mut self.store, ()).map_err(|e| classify(&e));
         plugin_call(&mut self.store.data_mut().host, ended)
