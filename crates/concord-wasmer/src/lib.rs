@@ -7,9 +7,9 @@ mod tunables;
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, Engine, EngineInfo, HostFault, HostState, InstanceConfig, InstantiateFailure,
-    LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType, WASM_PAGE, plugin_call,
-    resolve, set_alarm, start_outcome,
+    BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
+    InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType,
+    WASM_PAGE, plugin_call, resolve, set_alarm, start_outcome,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -215,7 +215,7 @@ impl Module for WasmerModule {
             return Err(Outcome::EngineFault("the metering middleware left no points globals".into()));
         }
         let mut instance =
-            WasmerInstance { store, env, instance, memory, config: config.clone(), metering, last_export: None };
+            WasmerInstance { store, env, instance, memory, cpu: config.cpu, metering, last_export: None };
         if let Ok(init) = instance.instance.exports.get_function("_initialize") {
             let init = init
                 .typed::<(), ()>(&instance.store)
@@ -264,7 +264,7 @@ struct WasmerInstance {
     env: FunctionEnv<Env>,
     instance: wasmer::Instance,
     memory: Option<Memory>,
-    config: InstanceConfig,
+    cpu: CpuBudget,
     /// Present exactly when the instance has a fuel budget.
     metering: Option<MeteringGlobals>,
     /// The export called last, looked up and type-checked once (most callers call one export
@@ -306,10 +306,10 @@ impl MeteringGlobals {
 impl WasmerInstance {
     /// Runs `f` under the CPU budget: metering points for fuel, the interrupter for the deadline.
     fn run<R>(&mut self, f: impl FnOnce(&mut Store) -> Result<R, RuntimeError>) -> Result<R, Stop> {
-        if let (Some(fuel), Some(metering)) = (self.config.cpu.fuel, &self.metering) {
+        if let (Some(fuel), Some(metering)) = (self.cpu.fuel, &self.metering) {
             metering.set(&mut self.store, fuel);
         }
-        let interrupted = self.config.cpu.deadline.map(|deadline| {
+        let interrupted = self.cpu.deadline.map(|deadline| {
             let interrupter = Mutex::new(self.store.interrupter());
             let interrupted = Arc::new(AtomicBool::new(false));
             let flag = interrupted.clone();
