@@ -41,6 +41,13 @@ pub fn advise(report: &Report) -> Vec<Advice> {
             ),
         });
     }
+    if let Some(c) = best(&|c| -(c.instantiate_us + c.call_us), &|_| true) {
+        advice.push(Advice {
+            need: "a fresh instance per message (compiled once, as the flow runtime does)",
+            engine: c.id.clone(),
+            why: format!("{:.1} µs to instantiate and {:.1} µs for an empty call", c.instantiate_us, c.call_us),
+        });
+    }
     if let Some(c) = best(&|c| c.stream_mib_s_1m, &|_| true) {
         advice.push(Advice {
             need: "fast steady state (long-lived instances, large payloads)",
@@ -81,4 +88,51 @@ pub fn advise(report: &Report) -> Vec<Advice> {
         });
     }
     advice
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cost(id: &str, compile_us: f64, instantiate_us: f64, call_us: f64, stream_mib_s_1m: f64) -> serde_json::Value {
+        json!({"id": id, "compile_us": compile_us, "instantiate_us": instantiate_us, "call_us": call_us,
+               "stream_mib_s_64k": stream_mib_s_1m, "stream_mib_s_1m": stream_mib_s_1m,
+               "memory_per_instance_kib": null})
+    }
+
+    fn engine(id: &str, compiler: &str) -> serde_json::Value {
+        json!({"id": id, "engine": id, "version": "1", "compiler": compiler})
+    }
+
+    fn chosen(advice: &[Advice], need: &str) -> String {
+        advice
+            .iter()
+            .find(|a| a.need.starts_with(need))
+            .unwrap_or_else(|| panic!("no advice for {need}"))
+            .engine
+            .clone()
+    }
+
+    #[test]
+    fn each_need_is_answered_by_the_engine_that_measured_best_for_it() {
+        let report: Report = serde_json::from_value(json!({
+            "engines": [engine("jit", "cranelift"), engine("pooled", "cranelift"), engine("interp", "interpreter")],
+            "results": [], "summary": {"cases": 0, "results": 0, "agree": 0, "diverge": 0, "documented": 0,
+                                       "unsupported": 0},
+            "stale": [],
+            "performance": {"machine": {"cpu": "test", "cores": 2, "os": "linux"}, "engines": [
+                // Slow to compile, fast to instantiate: wins per-message instances, not cold starts.
+                cost("pooled", 100_000.0, 4.0, 0.1, 500.0),
+                cost("jit", 100_000.0, 16.0, 0.1, 600.0),
+                cost("interp", 5_000.0, 27.0, 0.4, 120.0),
+            ]},
+        }))
+        .expect("a report");
+        let advice = advise(&report);
+        assert_eq!(chosen(&advice, "fast start"), "interp");
+        assert_eq!(chosen(&advice, "a fresh instance per message"), "pooled");
+        assert_eq!(chosen(&advice, "fast steady state"), "jit");
+        assert_eq!(chosen(&advice, "no JIT"), "interp");
+    }
 }
