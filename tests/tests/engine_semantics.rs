@@ -2,9 +2,11 @@
 //! re-verify on every upgrade: a change here is a change an embedder would feel.
 
 use concord::engine::{
-    BadExport, CompileError, GuestError, InstanceConfig, InstantiateFailure, LimitKind, Outcome, TrapKind, WASM_PAGE,
+    BadExport, CompileError, Engine, GuestError, InstanceConfig, InstantiateFailure, LimitKind, Outcome, TrapKind,
+    WASM_PAGE,
 };
 use concord_tests::{compiled, engines, guest, i32s, run_once, wat};
+use concord_wasmtime::{Allocator, Compiler, WasmtimeEngine};
 use std::time::{Duration, Instant};
 
 fn is_extism(id: &str) -> bool {
@@ -103,6 +105,41 @@ fn the_pooling_allocator_refuses_a_valid_module_over_its_limits_as_unsupported()
             id => assert_eq!(outcome, Outcome::Returned(Vec::new()), "{id}"),
         }
     }
+}
+
+#[test]
+fn a_full_instance_pool_refuses_the_next_instance_until_one_is_dropped() {
+    let module = wat(r#"(module (memory (export "memory") 1) (func (export "run") (result i32) (i32.const 0)))"#);
+    let config = InstanceConfig::default();
+    // A pool of its own: filling the shared engines' pool would starve the tests running beside it.
+    let pooled = WasmtimeEngine::new(Compiler::Cranelift, Allocator::Pooling).expect("pooled wasmtime");
+    let module = pooled.compile(&module).expect("compiles");
+    // wasmtime's default pool holds 1,000 instances; the cap only stops a pool that never fills.
+    let mut live = Vec::new();
+    let refusal = loop {
+        match module.instantiate(&config) {
+            Ok(instance) if live.len() < 100_000 => live.push(instance),
+            Ok(_) => panic!("the pool never filled"),
+            Err(outcome) => break outcome,
+        }
+    };
+    assert!(!live.is_empty(), "the pool took no instance at all: {refusal:?}");
+    assert_eq!(
+        refusal,
+        Outcome::InstantiateFailed(InstantiateFailure::PoolExhausted),
+        "after {} instances",
+        live.len()
+    );
+
+    let mut survivor = live.pop().expect("a live instance");
+    assert_eq!(
+        survivor.call("run", b"").outcome,
+        Outcome::Returned(Vec::new()),
+        "a full pool still runs its instances"
+    );
+    drop(survivor);
+    let mut newcomer = module.instantiate(&config).expect("a dropped instance frees its slot");
+    assert_eq!(newcomer.call("run", b"").outcome, Outcome::Returned(Vec::new()));
 }
 
 #[test]

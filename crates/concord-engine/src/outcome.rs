@@ -77,6 +77,9 @@ pub enum InstantiateFailure {
     StartTrapped {
         trap: TrapKind,
     },
+    /// The engine's instance pool has no free slot (wasmtime's pooling allocator, every slot of
+    /// one kind in use): the module is fine, the host is at capacity until an instance is dropped.
+    PoolExhausted,
     /// The engine rejected the module (not Wasm, truncated, invalid).
     InvalidModule {
         message: String,

@@ -308,6 +308,9 @@ fn instantiate_failure(store: &Store<StoreData>, error: wasmtime::Error) -> Outc
     if store.data().limiter.refused {
         return Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit);
     }
+    if error.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+        return Outcome::InstantiateFailed(InstantiateFailure::PoolExhausted);
+    }
     start_outcome(classify(&error))
 }
 
