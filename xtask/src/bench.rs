@@ -146,7 +146,7 @@ fn summarize(criterion: &Path, overhead: &Value) -> Result<Value> {
     let cranelift_1m =
         rows.iter().find(|r| r["id"] == "wasmtime-cranelift").and_then(|r| r["stream_mib_s"]["1m"].as_f64());
     Ok(json!({
-        "machine": format!("{} ({} cores, {})", machine.cpu, machine.cores, machine.os),
+        "machine": machine.describe(),
         "engines": rows,
         "native_over_extism_stream_1m": cranelift_1m.zip(extism_1m).map(|(n, e)| n / e),
     }))

@@ -3,6 +3,7 @@
 
 use concord_engine::{Engine, InstanceConfig, Outcome};
 use serde::{Deserialize, Serialize};
+use std::backtrace::{Backtrace, BacktraceStatus};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,23 @@ pub struct Machine {
     pub cpu: String,
     pub cores: usize,
     pub os: String,
+    /// Whether `std::backtrace::Backtrace::capture` captures here (`RUST_BACKTRACE` or
+    /// `RUST_LIB_BACKTRACE` set). Extism asks wasmtime for the fuel left after every call; without
+    /// a fuel limit the answer is an error, and that error captures a backtrace, so Extism's
+    /// figures measured with this on include one stack walk per call.
+    #[serde(default)]
+    pub library_backtraces: bool,
+}
+
+impl Machine {
+    /// "cpu (N cores, os)", and a warning when the figures include backtrace captures.
+    pub fn describe(&self) -> String {
+        let backtraces = match self.library_backtraces {
+            true => ", library backtraces on: each Extism call walks the stack once",
+            false => "",
+        };
+        format!("{} ({} cores, {}){backtraces}", self.cpu, self.cores, self.os)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,6 +75,7 @@ pub fn machine() -> Machine {
         cpu,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         os: std::env::consts::OS.to_string(),
+        library_backtraces: Backtrace::capture().status() == BacktraceStatus::Captured,
     }
 }
 

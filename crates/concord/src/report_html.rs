@@ -140,10 +140,8 @@ pub fn html(report: &Report) -> String {
         let m = &performance.machine;
         let _ = write!(
             h,
-            "<h2>What each engine costs</h2><p>Medians on {} ({} cores, {}), the <code>stream</code> plugin, one run.</p><div class=\"charts\">",
-            esc(&m.cpu),
-            m.cores,
-            esc(&m.os)
+            "<h2>What each engine costs</h2><p>Medians on {}, the <code>stream</code> plugin, one run.</p><div class=\"charts\">",
+            esc(&m.describe())
         );
         let series = |f: &dyn Fn(&crate::performance::EngineCost) -> f64| -> Vec<(String, f64)> {
             performance.engines.iter().map(|c| (c.id.clone(), f(c))).collect()

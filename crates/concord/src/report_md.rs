@@ -106,7 +106,7 @@ pub fn markdown(report: &Report) -> String {
     if let Some(performance) = &report.performance {
         let m = &performance.machine;
         let _ = writeln!(md, "\n## What each engine costs\n");
-        let _ = writeln!(md, "Medians on {} ({} cores, {}), the `stream` plugin, one run.\n", m.cpu, m.cores, m.os);
+        let _ = writeln!(md, "Medians on {}, the `stream` plugin, one run.\n", m.describe());
         let _ = writeln!(
             md,
             "| engine | compile | instantiate | empty call | stream 64 KiB | stream 1 MiB | memory / instance |\n|---|---|---|---|---|---|---|"
