@@ -45,6 +45,11 @@ pub fn run_once(engine: &dyn Engine, wasm: &[u8], export: &str, input: &[u8], co
         Ok(module) => module,
         Err(error) => return Call::from_outcome(Outcome::from(error)),
     };
+    call_once(module.as_ref(), config, export, input)
+}
+
+/// Instantiate and call once; a failed instantiation is the call's outcome.
+pub fn call_once(module: &dyn Module, config: &InstanceConfig, export: &str, input: &[u8]) -> Call {
     match module.instantiate(config) {
         Ok(mut instance) => instance.call(export, input),
         Err(outcome) => Call::from_outcome(outcome),

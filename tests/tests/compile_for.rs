@@ -3,8 +3,8 @@
 //! happens: a module compiled for one configuration behaves as a plainly compiled one, under that
 //! configuration and under every other.
 
-use concord::engine::{InstanceConfig, Outcome, WASM_PAGE};
-use concord_tests::{engines, guest, i32s};
+use concord::engine::{InstanceConfig, WASM_PAGE};
+use concord_tests::{call_once, engines, guest, i32s};
 use std::time::Duration;
 
 fn configs() -> Vec<(&'static str, InstanceConfig)> {
@@ -14,11 +14,6 @@ fn configs() -> Vec<(&'static str, InstanceConfig)> {
         ("deadline", InstanceConfig::default().with_deadline(Duration::from_secs(5))),
         ("memory limit", InstanceConfig::default().with_memory_limit(32 * WASM_PAGE).with_fuel(10_000_000)),
     ]
-}
-
-/// What instantiating and calling `export` once ends in.
-fn outcome(module: &dyn concord::engine::Module, config: &InstanceConfig, export: &str, input: &[u8]) -> Outcome {
-    module.instantiate(config).map_or_else(|failed| failed, |mut instance| instance.call(export, input).outcome)
 }
 
 #[test]
@@ -34,8 +29,8 @@ fn a_module_compiled_for_a_configuration_behaves_as_a_plainly_compiled_one() {
                 for (what, other) in configs() {
                     let context =
                         format!("{guest_name} on {} compiled for {compiled_for}, run with {what}", engine.id());
-                    let expected = outcome(plain.as_ref(), &other, export, input);
-                    assert_eq!(outcome(module.as_ref(), &other, export, input), expected, "{context}");
+                    let expected = call_once(plain.as_ref(), &other, export, input).outcome;
+                    assert_eq!(call_once(module.as_ref(), &other, export, input).outcome, expected, "{context}");
                 }
             }
         }

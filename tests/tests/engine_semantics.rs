@@ -5,7 +5,7 @@ use concord::engine::{
     BadExport, CompileError, Engine, GuestError, InstanceConfig, InstantiateFailure, LimitKind, Outcome, TrapKind,
     WASM_PAGE,
 };
-use concord_tests::{compiled, engines, guest, i32s, run_once, wat};
+use concord_tests::{call_once, compiled, engines, guest, i32s, run_once, wat};
 use concord_wasmtime::{Allocator, Compiler, WasmtimeEngine};
 use std::time::{Duration, Instant};
 
@@ -73,9 +73,7 @@ fn one_module_serves_instances_with_and_without_a_fuel_budget() {
     let (finishes, stopped) = (Outcome::Returned(Vec::new()), Outcome::LimitHit(LimitKind::Fuel));
     for engine in engines() {
         let module = engine.compile(&module).expect("compiles");
-        let call = |config: &InstanceConfig, export: &str| {
-            module.instantiate(config).map_or_else(|outcome| outcome, |mut i| i.call(export, b"").outcome)
-        };
+        let call = |config: &InstanceConfig, export: &str| call_once(module.as_ref(), config, export, b"").outcome;
         let id = engine.id();
         assert_eq!(call(&InstanceConfig::default(), "count"), finishes, "{id}: no budget");
         assert_eq!(call(&fuel, "spin"), stopped, "{id}: a fuel budget after an instance without one");
@@ -92,12 +90,7 @@ fn the_pooling_allocator_refuses_a_valid_module_over_its_limits_as_unsupported()
     let big_table = wat(r#"(module (table 30000 funcref) (memory (export "memory") 1)
         (func (export "run") (result i32) (i32.const 0)))"#);
     for engine in engines() {
-        let outcome = match engine.compile(&big_table) {
-            Ok(module) => {
-                module.instantiate(&InstanceConfig::default()).map_or_else(|o| o, |mut i| i.call("run", b"").outcome)
-            }
-            Err(error) => Outcome::from(error),
-        };
+        let outcome = run_once(engine.as_ref(), &big_table, "run", b"", &InstanceConfig::default()).outcome;
         match engine.id() {
             "wasmtime-cranelift-pooling" => {
                 assert!(matches!(outcome, Outcome::Unsupported(_)), "{}: {outcome:?}", engine.id())

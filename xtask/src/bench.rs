@@ -27,22 +27,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let measured = cold_build(&root)?;
         std::fs::write(out.join("cold-build.json"), serde_json::to_string_pretty(&measured)?)?;
     }
-    let mut command = Command::new(crate::guests::cargo());
-    command.args(["bench", "-p", "concord-tests", "--bench", "engines", "--"]);
-    if args.quick {
-        command.args(["--warm-up-time", "0.2", "--measurement-time", "0.5", "--sample-size", "10"]);
-    }
-    if !command.status().context("running cargo bench")?.success() {
-        bail!("the benchmarks failed");
-    }
-    let mut command = Command::new(crate::guests::cargo());
-    command.args(["bench", "-p", "concord-tests", "--bench", "overhead", "--"]);
-    if args.quick {
-        command.arg("--quick");
-    }
-    if !command.status().context("running cargo bench")?.success() {
-        bail!("the overhead benchmark failed");
-    }
+    let (engines_args, overhead_args): (&[&str], &[&str]) = match args.quick {
+        true => (&["--warm-up-time", "0.2", "--measurement-time", "0.5", "--sample-size", "10"], &["--quick"]),
+        false => (&[], &[]),
+    };
+    cargo_bench("engines", engines_args)?;
+    cargo_bench("overhead", overhead_args)?;
     let criterion = root.join("target").join("criterion");
     let overhead = read_json(&out.join("overhead.json")).context("the overhead benchmark wrote no overhead.json")?;
     let mut summary = summarize(&criterion, &overhead)?;
@@ -82,6 +72,19 @@ fn cold_build(root: &Path) -> Result<Value> {
         "commit": commit,
         "cores": machine.cores,
     }))
+}
+
+/// Runs one of concord-tests' benchmarks with `args` for its harness.
+fn cargo_bench(bench: &str, args: &[&str]) -> Result<()> {
+    let status = Command::new(crate::guests::cargo())
+        .args(["bench", "-p", "concord-tests", "--bench", bench, "--"])
+        .args(args)
+        .status()
+        .with_context(|| format!("running cargo bench --bench {bench}"))?;
+    if !status.success() {
+        bail!("the {bench} benchmark failed");
+    }
+    Ok(())
 }
 
 fn read_json(path: &Path) -> Option<Value> {

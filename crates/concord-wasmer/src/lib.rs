@@ -7,7 +7,7 @@ mod tunables;
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
+    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
     InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType,
     WASM_PAGE, plugin_call, resolve, set_alarm, start_outcome,
 };
@@ -94,10 +94,8 @@ impl Engine for WasmerEngine {
     }
 
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
-        let metering = metering(config);
-        let variants =
-            MeteringVariants::compile(wasm, metering, |wasm| CompiledModule::new(self.compiler, metering, wasm))?;
-        Ok(Box::new(WasmerModule { variants, compiler: self.compiler }))
+        let variants = MeteringVariants::compile(VariantCompiler(self.compiler), wasm, metering(config))?;
+        Ok(Box::new(WasmerModule { variants }))
     }
 }
 
@@ -108,8 +106,7 @@ fn metering(config: &InstanceConfig) -> bool {
 }
 
 struct WasmerModule {
-    variants: MeteringVariants<CompiledModule>,
-    compiler: Compiler,
+    variants: MeteringVariants<VariantCompiler>,
 }
 
 struct CompiledModule {
@@ -117,16 +114,13 @@ struct CompiledModule {
     module: wasmer::Module,
 }
 
-impl WasmerModule {
-    fn variant(&self, config: &InstanceConfig) -> Result<&CompiledModule, Outcome> {
-        let metering = metering(config);
-        self.variants.get(metering, |wasm| CompiledModule::new(self.compiler, metering, wasm))
-    }
-}
+/// Compiles this backend's variants; private, as what it compiles to is.
+struct VariantCompiler(Compiler);
 
-impl CompiledModule {
-    fn new(compiler: Compiler, fuel: bool, wasm: &[u8]) -> Result<Self, CompileError> {
-        let engine = engine(compiler, fuel);
+impl CompileVariant for VariantCompiler {
+    type Compiled = CompiledModule;
+    fn compile_variant(&self, metering: bool, wasm: &[u8]) -> Result<CompiledModule, CompileError> {
+        let engine = engine(self.0, metering);
         let module = wasmer::Module::new(&engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
         Ok(CompiledModule { engine, module })
     }
@@ -139,7 +133,7 @@ struct Env {
 
 impl Module for WasmerModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
-        let compiled = self.variant(config)?;
+        let compiled = self.variants.get(metering(config))?;
         let refused = Arc::new(AtomicBool::new(false));
         let mut engine = compiled.engine.clone();
         if let Some(bytes) = config.memory_limit_bytes {

@@ -6,7 +6,7 @@
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
+    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
     InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType,
     plugin_call, resolve, start_outcome,
 };
@@ -36,8 +36,9 @@ struct Engines {
     metered: wasmi::Engine,
 }
 
-impl Engines {
-    fn compile(&self, metering: bool, wasm: &[u8]) -> Result<wasmi::Module, CompileError> {
+impl CompileVariant for Engines {
+    type Compiled = wasmi::Module;
+    fn compile_variant(&self, metering: bool, wasm: &[u8]) -> Result<wasmi::Module, CompileError> {
         let engine = if metering { &self.metered } else { &self.unmetered };
         wasmi::Module::new(engine, wasm).map_err(|e| CompileError::Invalid(e.to_string()))
     }
@@ -86,23 +87,13 @@ impl Engine for WasmiEngine {
     }
 
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
-        let metering = metering(config.cpu);
-        let variants = MeteringVariants::compile(wasm, metering, |wasm| self.engines.compile(metering, wasm))?;
-        Ok(Box::new(WasmiModule { variants, engines: self.engines.clone() }))
+        let variants = MeteringVariants::compile(self.engines.clone(), wasm, metering(config.cpu))?;
+        Ok(Box::new(WasmiModule { variants }))
     }
 }
 
 struct WasmiModule {
-    variants: MeteringVariants<wasmi::Module>,
-    /// For the variant not compiled up front.
-    engines: Engines,
-}
-
-impl WasmiModule {
-    fn variant(&self, budget: CpuBudget) -> Result<&wasmi::Module, Outcome> {
-        let metering = metering(budget);
-        self.variants.get(metering, |wasm| self.engines.compile(metering, wasm))
-    }
+    variants: MeteringVariants<Engines>,
 }
 
 struct StoreData {
@@ -126,7 +117,7 @@ impl HostError for Fault {}
 impl Module for WasmiModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
         let budget = config.cpu;
-        let module = self.variant(budget)?;
+        let module = self.variants.get(metering(budget))?;
         let engine = module.engine();
         let mut limits = StoreLimitsBuilder::new();
         if let Some(bytes) = config.memory_limit_bytes {

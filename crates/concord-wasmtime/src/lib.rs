@@ -10,9 +10,9 @@ mod limiter;
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, HostState, InstanceConfig, InstantiateFailure,
-    LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType, WASM_PAGE, plugin_call,
-    resolve, start_outcome,
+    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, HostState, InstanceConfig,
+    InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType,
+    WASM_PAGE, plugin_call, resolve, start_outcome,
 };
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
@@ -66,9 +66,10 @@ struct Engines {
     metered: wasmtime::Engine,
 }
 
-impl Engines {
-    fn get(&self, metering: bool) -> &wasmtime::Engine {
-        if metering { &self.metered } else { &self.unmetered }
+impl CompileVariant for Engines {
+    type Compiled = LinkedModule;
+    fn compile_variant(&self, metering: bool, wasm: &[u8]) -> Result<LinkedModule, CompileError> {
+        LinkedModule::compile(if metering { &self.metered } else { &self.unmetered }, wasm)
     }
 }
 
@@ -127,10 +128,8 @@ impl Engine for WasmtimeEngine {
     }
 
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
-        let metering = metering(config);
-        let engine = self.engines.get(metering);
-        let variants = MeteringVariants::compile(wasm, metering, |wasm| LinkedModule::compile(engine, wasm))?;
-        Ok(Box::new(WasmtimeModule { variants, engines: self.engines.clone() }))
+        let variants = MeteringVariants::compile(self.engines.clone(), wasm, metering(config))?;
+        Ok(Box::new(WasmtimeModule { variants }))
     }
 }
 
@@ -141,9 +140,7 @@ fn metering(config: &InstanceConfig) -> bool {
 }
 
 struct WasmtimeModule {
-    variants: MeteringVariants<LinkedModule>,
-    /// For the variant not compiled up front.
-    engines: Engines,
+    variants: MeteringVariants<Engines>,
 }
 
 struct LinkedModule {
@@ -165,13 +162,6 @@ type HostFunctionsKey = Vec<(String, String, usize)>;
 fn host_functions_key(config: &InstanceConfig) -> HostFunctionsKey {
     let identity = |f: &concord_engine::HostFunction| Arc::as_ptr(&f.callback) as *const () as usize;
     config.host_functions.iter().map(|f| (f.module.clone(), f.name.clone(), identity(f))).collect()
-}
-
-impl WasmtimeModule {
-    fn variant(&self, config: &InstanceConfig) -> Result<&LinkedModule, Outcome> {
-        let metering = metering(config);
-        self.variants.get(metering, |wasm| LinkedModule::compile(self.engines.get(metering), wasm))
-    }
 }
 
 impl LinkedModule {
@@ -238,7 +228,7 @@ impl LinkedModule {
 
 impl Module for WasmtimeModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
-        let linked = self.variant(config)?;
+        let linked = self.variants.get(metering(config))?;
         let pre = linked.instance_pre(config)?;
         let data = StoreData {
             host: HostState::new(config),
