@@ -59,3 +59,8 @@ pub fn call_once(module: &dyn Module, config: &InstanceConfig, export: &str, inp
 pub fn i32s(values: &[i32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
+
+/// Extism brings its own kernel and limits; tests that pin engine semantics single it out.
+pub fn is_extism(id: &str) -> bool {
+    id == "extism"
+}

@@ -4,7 +4,7 @@
 //! linked into a plain plugin call, with no actor step running, fail the call cleanly.
 
 use concord_actor::{Actor, ActorSpec, StepRecord};
-use concord_engine::{Outcome, TrapKind};
+use concord_engine::{KernelFault, Outcome, TrapKind};
 use concord_tests::{engines, wat};
 use serde_json::json;
 use std::sync::Arc;
@@ -68,7 +68,7 @@ fn a_bad_offset_to_an_actor_host_function_fails_the_step_not_the_host() {
         for step in 0..2 {
             let record = actor.step(Default::default());
             let failed = StepRecord::Failed {
-                outcome: Outcome::Trap(TrapKind::KernelFault),
+                outcome: Outcome::KernelFault(KernelFault::default()),
                 sent: vec![],
                 state: Default::default(),
             };

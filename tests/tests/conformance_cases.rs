@@ -33,7 +33,7 @@ fn every_case_agrees_or_is_documented() {
         report.stale.iter().map(|d| format!("{} {}/{}: {}", d.engine, d.scenario, d.case, d.reason)).collect();
     assert!(stale.is_empty(), "documented divergences that no longer show:\n{}", stale.join("\n"));
     assert_eq!(report.engines.len(), concord::all_engines().len(), "every engine configuration takes part");
-    for scenario in ["limits", "growth", "state", "stream", "patterns", "runaway"] {
+    for scenario in ["limits", "growth", "state", "stream", "patterns", "runaway", "kernel"] {
         for engine in &report.engines {
             let count = report.scenarios.iter().find(|c| c.scenario == scenario && c.engine == engine.id);
             assert!(count.is_some_and(|c| c.cases >= 8), "{scenario} on {}: {count:?}", engine.id);
@@ -44,6 +44,26 @@ fn every_case_agrees_or_is_documented() {
         // runaway/loop-deadline always stops on its deadline, so every engine has an overrun figure.
         let overrun = engine.worst_overrun_ms.expect("a deadline-stopped case is measured");
         assert!(overrun < 5_000.0, "{} ran {overrun} ms past its deadline", engine.engine);
+    }
+}
+
+/// An entry that names a mechanism (what the other engines did instead) covers any case it
+/// explains, so it must point at a saved case that shows it, and replaying that case must come out
+/// documented by exactly this entry on its engine.
+#[test]
+fn every_documented_mechanism_has_evidence_that_shows_it() {
+    let dir = concord::conformance_dir();
+    let divergences = Divergences::load(&dir.join("divergences.toml")).expect("divergences.toml parses");
+    let mechanisms: Vec<_> = divergences.entries.iter().filter(|d| d.others.is_some()).collect();
+    assert!(!mechanisms.is_empty());
+    let mut runner = Runner::new(engines().to_vec());
+    for entry in mechanisms {
+        let evidence = entry.evidence.as_deref().unwrap_or_else(|| panic!("no evidence for: {}", entry.reason));
+        let case = concord::regression::load(&dir.join(evidence)).unwrap_or_else(|e| panic!("{evidence}: {e:#}"));
+        let result = runner.run(&case, &divergences);
+        let shown = result.engines.iter().find(|r| r.engine == entry.engine).expect("the entry's engine ran");
+        assert_eq!(shown.verdict, Verdict::Documented, "{evidence} on {}: {:?}", entry.engine, shown.observation);
+        assert_eq!(shown.note.as_deref(), Some(entry.reason.as_str()), "{evidence} shows another entry");
     }
 }
 

@@ -2,16 +2,12 @@
 //! re-verify on every upgrade: a change here is a change an embedder would feel.
 
 use concord::engine::{
-    BadExport, CompileError, Engine, GuestError, InstanceConfig, InstantiateFailure, LimitKind, Outcome, TrapKind,
-    WASM_PAGE,
+    BadExport, CompileError, Engine, GuestError, InstanceConfig, InstantiateFailure, KernelFault, LimitKind, Outcome,
+    Refusal, TrapKind, WASM_PAGE,
 };
-use concord_tests::{call_once, compiled, engines, guest, i32s, run_once, wat};
+use concord_tests::{call_once, compiled, engines, guest, i32s, is_extism, run_once, wat};
 use concord_wasmtime::{Allocator, Compiler, WasmtimeEngine};
 use std::time::{Duration, Instant};
-
-fn is_extism(id: &str) -> bool {
-    id == "extism"
-}
 
 #[test]
 fn grow_past_the_limit() {
@@ -248,8 +244,12 @@ fn a_bad_kernel_offset_is_a_classified_fault() {
             assert_eq!(load.outcome, Outcome::Returned(Vec::new()), "{}", engine.id());
             assert_eq!(past.outcome.output().map(<[u8]>::len), Some(64), "{}", engine.id());
         } else {
-            assert_eq!(load.outcome, Outcome::Trap(TrapKind::KernelFault), "{}", engine.id());
-            assert_eq!(past.outcome, Outcome::Trap(TrapKind::KernelFault), "{}", engine.id());
+            // The fault names the function that refused and what it refused.
+            let fault = |function, refusal, reason| Outcome::KernelFault(KernelFault::new(function, refusal, reason));
+            let outside = "8 bytes at offset 2147483647 are outside every live block";
+            assert_eq!(load.outcome, fault("load_u64", Refusal::NoBlock, outside), "{}", engine.id());
+            let past_end = "64 bytes at offset 8 are outside every live block";
+            assert_eq!(past.outcome, fault("output_set", Refusal::PastEnd, past_end), "{}", engine.id());
         }
     }
 }

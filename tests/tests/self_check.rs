@@ -1,5 +1,6 @@
 //! The suite catches each planted fault: an output byte flipped, one page granted past the limit,
-//! growth refused one page early, a state key dropped, the CPU budget ignored.
+//! growth refused one page early, a state key dropped, the CPU budget ignored, the kernel's `length`
+//! one byte short.
 
 use concord::divergence::Divergences;
 use concord::self_check::{Fault, hunt};

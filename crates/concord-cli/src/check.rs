@@ -1,7 +1,8 @@
 use anyhow::{Context, Result, bail};
-use concord::engine::{InstanceConfig, Outcome, sha256_hex};
+use concord::divergence::Divergences;
+use concord::engine::{CompileError, InstanceConfig, InstantiateFailure, ModuleInfo, Outcome, sha256_hex};
 use concord::report::detail;
-use concord::runner::Observation;
+use concord::runner::{Observation, Verdict, consensus};
 use concord::timed::{TimedRun, timed_run};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -48,7 +49,10 @@ fn parse_key_value(text: &str) -> Result<(String, String), String> {
 
 #[derive(Serialize)]
 struct CheckReport {
+    /// Every engine did the same.
     agree: bool,
+    /// Engines that differ from the others in a way `conformance/divergences.toml` does not explain.
+    undocumented: usize,
     engines: Vec<EngineReport>,
 }
 
@@ -59,6 +63,10 @@ struct EngineReport {
     output_sha256: Option<String>,
     memory_pages: Option<u64>,
     timings_us: Timings,
+    /// `agree` with the other engines, `documented` (with the reason) or `diverge`.
+    verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -76,6 +84,10 @@ struct Timings {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let wasm = std::fs::read(&args.plugin).with_context(|| format!("reading {}", args.plugin.display()))?;
+    // Bytes no engine could even decode are bad input, not a result every engine agrees on.
+    if let Err(CompileError::Invalid(why)) = ModuleInfo::parse(&wasm) {
+        bail!("{} is not a WebAssembly module: {why}", args.plugin.display());
+    }
     let input = match (&args.input, &args.input_text) {
         (Some(path), _) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
         (None, Some(text)) => text.as_bytes().to_vec(),
@@ -93,14 +105,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .iter()
         .map(|engine| (engine.id().to_string(), timed_run(engine.as_ref(), &wasm, &args.export, &input, &config)))
         .collect();
+    if let Some(why) = rejected_everywhere(&runs) {
+        bail!("{} is not a valid WebAssembly module: every engine rejects it ({why})", args.plugin.display());
+    }
     let observations: Vec<Observation> =
         runs.iter().map(|(_, r)| Observation::new(r.outcome.clone(), r.memory_pages)).collect();
-    let agree = observations.iter().all(|a| observations.iter().all(|b| a.agrees_with(b)));
-    let report = CheckReport {
-        agree,
-        engines: runs
-            .iter()
-            .map(|(id, run)| EngineReport {
+    let consensus = consensus(observations.iter());
+    let divergences = Divergences::builtin();
+    let engines: Vec<EngineReport> = runs
+        .iter()
+        .zip(&observations)
+        .map(|((id, run), observation)| {
+            let (verdict, note) = match &consensus {
+                Some(others) if !observation.agrees_with(others) => {
+                    match divergences.explain(id, &run.outcome, &others.outcome) {
+                        Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
+                        None => {
+                            (Verdict::Diverge, Some(format!("differs from the other engines ({})", others.outcome)))
+                        }
+                    }
+                }
+                _ => (Verdict::Agree, None),
+            };
+            EngineReport {
                 id: id.clone(),
                 outcome: OutcomeReport { kind: run.outcome.kind(), detail: detail(&run.outcome) },
                 output_sha256: run.outcome.output().map(sha256_hex),
@@ -110,45 +137,67 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     instantiate: run.instantiate.map(|d| d.as_micros() as u64),
                     call: run.call.map(|d| d.as_micros() as u64),
                 },
-            })
-            .collect(),
+                verdict,
+                note,
+            }
+        })
+        .collect();
+    let report = CheckReport {
+        agree: engines.iter().all(|e| e.verdict == Verdict::Agree),
+        undocumented: engines.iter().filter(|e| e.verdict == Verdict::Diverge).count(),
+        engines,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_table(&report, &runs);
+        print_table(&report);
     }
-    Ok(if agree { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.undocumented == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn print_table(report: &CheckReport, runs: &[(String, TimedRun)]) {
+/// The engines' reason when every one of them refused the module as invalid.
+fn rejected_everywhere(runs: &[(String, TimedRun)]) -> Option<String> {
+    let reasons: Vec<&str> = runs
+        .iter()
+        .map(|(_, run)| match &run.outcome {
+            Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message }) => Some(message.as_str()),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    Some(reasons.first()?.lines().next().unwrap_or_default().to_string())
+}
+
+fn print_table(report: &CheckReport) {
     let ms = |us: Option<u64>| us.map_or("-".to_string(), |us| format!("{:.2}ms", us as f64 / 1000.0));
+    // The outcome goes last: its words are as long as they need to be, and the columns stay put.
+    let id_width = report.engines.iter().map(|e| e.id.len()).max().unwrap_or(0).max("engine".len());
     println!(
-        "{:<20} {:<44} {:<14} {:>6} {:>10} {:>12} {:>10}",
-        "engine", "outcome", "output sha256", "pages", "compile", "instantiate", "call"
+        "{:<id_width$}  {:<12} {:>5} {:>9} {:>11} {:>9}  outcome",
+        "engine", "output", "pages", "compile", "instantiate", "call"
     );
-    for (engine, (_, run)) in report.engines.iter().zip(runs) {
-        let outcome = match &run.outcome {
-            Outcome::Returned(_) => engine.outcome.detail.clone(),
-            other => other.to_string(),
-        };
-        let outcome: String = outcome.chars().take(44).collect();
+    for engine in &report.engines {
         let digest = engine.output_sha256.as_deref().map_or("-".to_string(), |d| d[..12].to_string());
         let pages = engine.memory_pages.map_or("-".to_string(), |p| p.to_string());
         println!(
-            "{:<20} {:<44} {:<14} {:>6} {:>10} {:>12} {:>10}",
+            "{:<id_width$}  {:<12} {:>5} {:>9} {:>11} {:>9}  {}",
             engine.id,
-            outcome,
             digest,
             pages,
             ms(Some(engine.timings_us.compile)),
             ms(engine.timings_us.instantiate),
-            ms(engine.timings_us.call)
+            ms(engine.timings_us.call),
+            engine.outcome.detail,
         );
     }
-    if report.agree {
-        println!("\nall {} engines agree", report.engines.len());
-    } else {
-        println!("\nengines DISAGREE: compare the outcome, output and pages columns above");
+    println!();
+    let count = report.engines.len();
+    for engine in report.engines.iter().filter(|e| e.verdict != Verdict::Agree) {
+        let label = if engine.verdict == Verdict::Documented { "documented" } else { "DIFFERS" };
+        println!("{label:<10}  {:<id_width$}  {}", engine.id, engine.note.as_deref().unwrap_or_default());
+    }
+    match (report.agree, report.undocumented) {
+        (true, _) => println!("all {count} engines agree"),
+        (false, 0) => println!("the {count} engines agree but for the documented differences above"),
+        (false, n) => println!("engines DISAGREE: {n} of {count} differ in ways no documented divergence explains"),
     }
 }

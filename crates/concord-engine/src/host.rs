@@ -1,6 +1,7 @@
 //! Host functions: the embedder's own imports, written once against [`KernelAccess`] so they run
 //! on the native kernel and on Extism's alike.
 
+use crate::outcome::{KernelFault, Refusal};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,14 +35,16 @@ impl Val {
         match *self {
             Val::I64(v) => Ok(v as u64),
             Val::I32(v) => Ok(v as u32 as u64),
-            other => Err(HostFault::Kernel(format!("expected an integer argument, got {other:?}"))),
+            other => {
+                Err(HostFault::kernel(Refusal::BadArgument, format!("expected an integer argument, got {other:?}")))
+            }
         }
     }
 
     pub fn as_i32(&self) -> Result<i32, HostFault> {
         match *self {
             Val::I32(v) => Ok(v),
-            other => Err(HostFault::Kernel(format!("expected an i32 argument, got {other:?}"))),
+            other => Err(HostFault::kernel(Refusal::BadArgument, format!("expected an i32 argument, got {other:?}"))),
         }
     }
 
@@ -60,8 +63,8 @@ impl Val {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostFault {
     /// A bad offset, length or argument from the guest.
-    #[error("kernel fault: {0}")]
-    Kernel(String),
+    #[error("{0}")]
+    Kernel(KernelFault),
     /// The kernel arena would exceed the memory limit.
     #[error("kernel memory limit exceeded")]
     OutOfMemory,
@@ -80,6 +83,24 @@ pub trait KernelAccess {
     fn read_block(&mut self, offset: u64) -> Result<Vec<u8>, HostFault>;
     /// Allocates a block holding `bytes` and returns its offset.
     fn write_block(&mut self, bytes: &[u8]) -> Result<u64, HostFault>;
+}
+
+impl HostFault {
+    /// A refusal whose function the caller names later ([`HostFault::within`]).
+    pub fn kernel(refusal: Refusal, reason: impl Into<String>) -> Self {
+        HostFault::Kernel(KernelFault::new("", refusal, reason))
+    }
+
+    /// Names the function a kernel fault happened in, unless an inner one already did.
+    pub fn within(self, function: &str) -> Self {
+        match self {
+            HostFault::Kernel(mut fault) if fault.function.is_empty() => {
+                fault.function = function.to_string();
+                HostFault::Kernel(fault)
+            }
+            other => other,
+        }
+    }
 }
 
 pub type HostCallback = Arc<dyn Fn(&mut dyn KernelAccess, &[Val]) -> Result<Vec<Val>, HostFault> + Send + Sync>;

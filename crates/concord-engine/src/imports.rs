@@ -1,11 +1,11 @@
 //! Every import a plugin may ask for, resolved by name to one host implementation. Backends link
 //! what this returns and nothing else, so an unknown import is the same clear failure everywhere.
 
-use crate::InstanceConfig;
 use crate::host::{HostCallback, HostFault, HostFunction, Val, ValType};
 use crate::kernel::{ENV_MODULE, Kernel, KernelFn, LogLevel};
 use crate::wasi::ERRNO_BADF;
 use crate::wasi::{GuestMemory, WASI_MODULE, Wasi};
+use crate::{InstanceConfig, Refusal};
 
 /// The per-instance host state every linked function works on.
 #[derive(Debug)]
@@ -32,6 +32,8 @@ enum Body {
 /// One resolved import: its signature and what to run.
 #[derive(Clone)]
 pub struct Import {
+    /// The import's field name, which a fault inside it is reported under.
+    pub name: String,
     pub params: Vec<ValType>,
     pub results: Vec<ValType>,
     /// Whether the function reads or writes the guest's linear memory (WASI does; the kernel does not).
@@ -73,7 +75,7 @@ impl Import {
         for (slot, ty) in out.iter_mut().zip(&self.results) {
             *slot = Val::zero(*ty);
         }
-        self.invoke(state, memory, &arg_buf[..count], out)?;
+        self.invoke(state, memory, &arg_buf[..count], out).map_err(|fault| fault.within(&self.name))?;
         out.iter().copied().enumerate().for_each({
             let mut emit = emit;
             move |(i, v)| emit(i, v)
@@ -119,6 +121,7 @@ impl Import {
 pub fn resolve(module: &str, name: &str, user: &[HostFunction]) -> Option<Import> {
     if let Some(f) = user.iter().find(|f| f.module == module && f.name == name) {
         return Some(Import {
+            name: name.to_string(),
             params: f.params.clone(),
             results: f.results.clone(),
             needs_memory: false,
@@ -129,7 +132,13 @@ pub fn resolve(module: &str, name: &str, user: &[HostFunction]) -> Option<Import
         ENV_MODULE => {
             if let Some(f) = KernelFn::find(module, name) {
                 let (params, results) = (f.params().to_vec(), f.results().to_vec());
-                return Some(Import { params, results, needs_memory: false, body: Body::Kernel(f) });
+                return Some(Import {
+                    name: name.to_string(),
+                    params,
+                    results,
+                    needs_memory: false,
+                    body: Body::Kernel(f),
+                });
             }
             let (params, results, body) = kernel_function(name)?;
             (params, results, false, body)
@@ -140,13 +149,19 @@ pub fn resolve(module: &str, name: &str, user: &[HostFunction]) -> Option<Import
         }
         _ => return None,
     };
-    Some(Import { params: params.to_vec(), results: results.to_vec(), needs_memory, body: Body::Native(body) })
+    Some(Import {
+        name: name.to_string(),
+        params: params.to_vec(),
+        results: results.to_vec(),
+        needs_memory,
+        body: Body::Native(body),
+    })
 }
 
 type Entry = (&'static [ValType], &'static [ValType], NativeFn);
 
 fn i32_arg(args: &[Val], i: usize) -> Result<i32, HostFault> {
-    args.get(i).ok_or_else(|| HostFault::Kernel("missing argument".into()))?.as_i32()
+    args.get(i).ok_or_else(|| HostFault::kernel(Refusal::BadArgument, "missing argument"))?.as_i32()
 }
 
 /// The kernel functions whose signatures no other function shares; the rest are [`KernelFn`]s.
@@ -156,9 +171,9 @@ fn kernel_function(name: &str) -> Option<Entry> {
         // Everything is logged (and captured): the lowest level.
         "get_log_level" => (&[], &[I32], |_, _, _| Ok(Some(Val::I32(LogLevel::Trace as i32)))),
         // A conformance host makes no network calls.
-        "http_request" => {
-            (&[I64, I64], &[I64], |_, _, _| Err(HostFault::Kernel("http_request is not allowed by this host".into())))
-        }
+        "http_request" => (&[I64, I64], &[I64], |_, _, _| {
+            Err(HostFault::kernel(Refusal::Denied, "http_request is not allowed by this host"))
+        }),
         "http_status_code" => (&[], &[I32], |_, _, _| Ok(Some(Val::I32(0)))),
         _ => return None,
     };
@@ -166,7 +181,7 @@ fn kernel_function(name: &str) -> Option<Entry> {
 }
 
 fn memory<'m, 'a>(memory: Option<&'m mut GuestMemory<'a>>) -> Result<&'m mut GuestMemory<'a>, HostFault> {
-    memory.ok_or_else(|| HostFault::Kernel("WASI call from a module that exports no memory".into()))
+    memory.ok_or_else(|| HostFault::kernel(Refusal::OutsideMemory, "WASI call from a module that exports no memory"))
 }
 
 fn errno(e: i32) -> Result<Option<Val>, HostFault> {

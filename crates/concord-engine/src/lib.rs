@@ -22,7 +22,9 @@ pub use host::{HostCallback, HostFault, HostFunction, KernelAccess, USER_MODULE,
 pub use imports::{HostState, Import, resolve};
 pub use metering::{CompileVariant, MeteringVariants};
 pub use module_info::{ImportName, ModuleInfo};
-pub use outcome::{BadExport, CompileError, GuestError, InstantiateFailure, LimitKind, Outcome, TrapKind};
+pub use outcome::{
+    BadExport, CompileError, GuestError, InstantiateFailure, KernelFault, LimitKind, Outcome, Refusal, TrapKind,
+};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

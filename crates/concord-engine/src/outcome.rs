@@ -12,6 +12,9 @@ pub enum Outcome {
     /// The guest reported failure: a non-zero return code, `error_set`, or a non-zero WASI exit.
     GuestError(GuestError),
     Trap(TrapKind),
+    /// A guest passed a kernel or WASI function an offset or length it refused. Compared as a
+    /// kind: which function refused what is for people reading the result, not for the verdict.
+    KernelFault(KernelFault),
     LimitHit(LimitKind),
     InstantiateFailed(InstantiateFailure),
     /// The export is missing or does not have the plugin ABI's `() -> i32` shape.
@@ -43,11 +46,95 @@ pub enum TrapKind {
     /// Stack depth is not specified by Wasm: classify, never compare depths.
     StackOverflow,
     NullReference,
-    /// A guest passed a bad offset or length to a kernel or WASI function.
-    KernelFault,
     /// A host function supplied by the embedder failed.
     HostFunction,
     Other,
+}
+
+/// Which host-side function refused what a guest passed it, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KernelFault {
+    /// The kernel or WASI function (`load_u64`, `fd_write`, ...); empty where the engine does not say.
+    pub function: String,
+    /// What kind of argument it refused, where the engine says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
+    /// The offsets and lengths involved, in words.
+    pub reason: String,
+}
+
+/// What kind of argument a kernel function refused: the part of a fault that a documented engine
+/// difference can name (`load_u64: freed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Refusal {
+    /// Offset 0 (the empty block) where bytes were wanted.
+    Null,
+    /// An offset inside a block that was freed (or a block freed twice).
+    Freed,
+    /// A range that starts in a live block and runs past its end.
+    PastEnd,
+    /// An offset inside a live block where the start of a block was wanted.
+    MidBlock,
+    /// An offset in no block at all (negative offsets included).
+    NoBlock,
+    /// An input offset past the input.
+    PastInput,
+    /// A key that is not UTF-8.
+    NotUtf8,
+    /// The var store would pass its size limit.
+    StoreFull,
+    /// A guest pointer outside its own linear memory (WASI).
+    OutsideMemory,
+    /// Something the host does not allow (network access).
+    Denied,
+    /// An argument of the wrong type or count.
+    BadArgument,
+}
+
+impl KernelFault {
+    pub fn new(function: impl Into<String>, refusal: Refusal, reason: impl Into<String>) -> Self {
+        KernelFault { function: function.into(), refusal: Some(refusal), reason: reason.into() }
+    }
+
+    /// `function: refusal` (`load_u64: freed`), what a documented divergence's `refused` matches.
+    pub fn class(&self) -> String {
+        let refusal = self.refusal.map_or("unknown".to_string(), |r| r.to_string());
+        format!("{}: {refusal}", self.function)
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The same words as its serialized form.
+        f.write_str(match self {
+            Refusal::Null => "null",
+            Refusal::Freed => "freed",
+            Refusal::PastEnd => "past-end",
+            Refusal::MidBlock => "mid-block",
+            Refusal::NoBlock => "no-block",
+            Refusal::PastInput => "past-input",
+            Refusal::NotUtf8 => "not-utf8",
+            Refusal::StoreFull => "store-full",
+            Refusal::OutsideMemory => "outside-memory",
+            Refusal::Denied => "denied",
+            Refusal::BadArgument => "bad-argument",
+        })
+    }
+}
+
+impl fmt::Display for KernelFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("kernel fault")?;
+        if !self.function.is_empty() {
+            write!(f, " in {}", self.function)?;
+        }
+        if !self.reason.is_empty() {
+            write!(f, ": {}", self.reason)?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -114,6 +201,7 @@ impl Outcome {
             Outcome::Returned(_) => "returned",
             Outcome::GuestError(_) => "guest_error",
             Outcome::Trap(_) => "trap",
+            Outcome::KernelFault(_) => "kernel_fault",
             Outcome::LimitHit(_) => "limit_hit",
             Outcome::InstantiateFailed(_) => "instantiate_failed",
             Outcome::BadExport(_) => "bad_export",
@@ -132,9 +220,24 @@ impl Outcome {
             Outcome::InstantiateFailed(InstantiateFailure::Other { .. }) => {
                 Outcome::InstantiateFailed(InstantiateFailure::Other { message: String::new() })
             }
+            Outcome::KernelFault(_) => Outcome::KernelFault(KernelFault::default()),
             Outcome::Unsupported(_) => Outcome::Unsupported(String::new()),
             Outcome::EngineFault(_) => Outcome::EngineFault(String::new()),
             other => other.clone(),
+        }
+    }
+
+    /// The outcome in the words a documented divergence names it by: its kind and, where it has
+    /// one, its typed cause (`kernel_fault in load_u64: freed`, `trap StackOverflow`,
+    /// `guest_error without a message`); never engine-written text.
+    pub fn class(&self) -> String {
+        match self {
+            Outcome::KernelFault(fault) => format!("kernel_fault in {}", fault.class()),
+            Outcome::GuestError(error) if error.message.is_empty() => "guest_error without a message".into(),
+            Outcome::GuestError(_) => "guest_error with a message".into(),
+            Outcome::Trap(kind) => format!("trap {kind:?}"),
+            Outcome::LimitHit(kind) => format!("limit_hit {kind:?}"),
+            other => other.kind().into(),
         }
     }
 
@@ -165,14 +268,35 @@ impl fmt::Display for Outcome {
             }
             Outcome::GuestError(e) => write!(f, "guest error (code {}): {}", e.code, e.message),
             Outcome::Trap(kind) => write!(f, "trap: {kind:?}"),
+            Outcome::KernelFault(fault) => fault.fmt(f),
             Outcome::LimitHit(kind) => write!(f, "limit hit: {kind:?}"),
-            Outcome::InstantiateFailed(InstantiateFailure::MissingImport { module, name }) => {
-                write!(f, "instantiate failed: missing import {module}::{name}")
+            Outcome::InstantiateFailed(reason) => write!(f, "instantiate failed: {reason}"),
+            Outcome::BadExport(BadExport::Missing { name }) => write!(f, "no export `{name}`"),
+            Outcome::BadExport(BadExport::Signature { name }) => {
+                write!(f, "export `{name}` is not a plugin function (`() -> i32`)")
             }
-            Outcome::InstantiateFailed(reason) => write!(f, "instantiate failed: {reason:?}"),
-            Outcome::BadExport(reason) => write!(f, "bad export: {reason:?}"),
             Outcome::Unsupported(why) => write!(f, "unsupported: {why}"),
             Outcome::EngineFault(why) => write!(f, "engine fault: {why}"),
+        }
+    }
+}
+
+impl fmt::Display for InstantiateFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let detail = |f: &mut fmt::Formatter<'_>, what: &str, message: &str| match message {
+            "" => f.write_str(what),
+            message => write!(f, "{what}: {message}"),
+        };
+        match self {
+            InstantiateFailure::MissingImport { module, name } => write!(f, "missing import {module}::{name}"),
+            InstantiateFailure::ImportTypeMismatch { module, name } => {
+                write!(f, "import {module}::{name} has the wrong type")
+            }
+            InstantiateFailure::MemoryLimit => f.write_str("its memory does not fit the limit"),
+            InstantiateFailure::StartTrapped { trap } => write!(f, "its start function trapped ({trap:?})"),
+            InstantiateFailure::PoolExhausted => f.write_str("the instance pool is full"),
+            InstantiateFailure::InvalidModule { message } => detail(f, "not a valid module", message),
+            InstantiateFailure::Other { message } => detail(f, "refused", message),
         }
     }
 }

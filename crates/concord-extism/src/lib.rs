@@ -6,7 +6,7 @@ mod kernel_access;
 
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, GuestError, HostFault, InstanceConfig, InstantiateFailure,
-    LimitKind, MemoryObservation, Module, ModuleInfo, Outcome, TrapKind, ValType, fault_outcome,
+    KernelFault, LimitKind, MemoryObservation, Module, ModuleInfo, Outcome, TrapKind, ValType, fault_outcome,
 };
 use extism::{CompiledPlugin, Manifest, Plugin, PluginBuilder, UserData, Wasm};
 use kernel_access::ExtismKernel;
@@ -209,8 +209,9 @@ fn classify(error: &extism::Error, code: i32) -> Outcome {
     }
     // wasmtime attaches a backtrace to an error raised inside a host function: here, one of
     // Extism's kernel or WASI functions refusing what the guest passed it.
+    // Extism's messages do not name the function, so the fault carries its message alone.
     if error.downcast_ref::<wasmtime_extism::WasmBacktrace>().is_some() && !is_limit_message(error) {
-        return Outcome::Trap(TrapKind::KernelFault);
+        return Outcome::KernelFault(KernelFault { reason: error.root_cause().to_string(), ..KernelFault::default() });
     }
     let root = error.root_cause().to_string();
     match root.as_str() {
@@ -247,6 +248,7 @@ fn trap_outcome(trap: wasmtime_extism::Trap) -> Outcome {
 fn host_function(function: &concord_engine::HostFunction) -> extism::Function {
     let callback = function.callback.clone();
     let results = function.results.clone();
+    let name = function.name.clone();
     extism::Function::new(
         function.name.clone(),
         function.params.iter().map(val_type),
@@ -254,7 +256,7 @@ fn host_function(function: &concord_engine::HostFunction) -> extism::Function {
         UserData::new(()),
         move |plugin, inputs, outputs, _| {
             let args: Vec<_> = inputs.iter().map(from_val).collect();
-            let values = callback(&mut ExtismKernel(plugin), &args)?;
+            let values = callback(&mut ExtismKernel(plugin), &args).map_err(|fault| fault.within(&name))?;
             if values.len() != outputs.len() || values.iter().zip(&results).any(|(v, t)| v.ty() != *t) {
                 return Err(HostFault::User(format!("host function returned {values:?}, declared {results:?}")).into());
             }

@@ -11,12 +11,22 @@ use std::path::Path;
 pub struct Divergence {
     pub engine: String,
     pub scenario: String,
-    /// A case name, or `*` for every case of the scenario.
+    /// A case name; `*` stands for any text, so `*` alone is every case of the scenario and
+    /// `*load-freed` every case named after that class (`gen-0042-load-freed`, ...).
     #[serde(default = "every_case")]
     pub case: String,
     /// The outcome kind the engine shows instead (`limit_hit`, `returned`, ...); any when absent.
     pub outcome: Option<String>,
+    /// Only where the other engines did this instead, as [`Outcome::class`] words with `*` for
+    /// any text (`kernel_fault in load_*: freed`): the mechanism, so the entry also explains the
+    /// difference on any module with the same cause, an embedder's own plugin included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub others: Option<String>,
     pub reason: String,
+    /// A saved case that shows it (a path under `conformance/`), replayed by every run, where the
+    /// entry covers generated cases that a run may not draw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 fn every_case() -> String {
@@ -30,16 +40,44 @@ pub struct Divergences {
 }
 
 impl Divergence {
-    pub fn covers(&self, engine: &str, scenario: &str, case: &str, outcome: &Outcome) -> bool {
-        self.engine == engine
-            && self.scenario == scenario
-            && (self.case == "*" || self.case == case)
-            && self.outcome.as_deref().is_none_or(|kind| kind == outcome.kind())
+    /// Whether this entry documents `engine` showing `outcome` where the other engines showed
+    /// `others` (their consensus, if there is one).
+    pub fn covers(
+        &self,
+        engine: &str,
+        scenario: &str,
+        case: &str,
+        outcome: &Outcome,
+        others: Option<&Outcome>,
+    ) -> bool {
+        self.engine == engine && self.applies_to_case(scenario, case) && self.explains(outcome, others)
+    }
+
+    /// The entry's outcome and `refused` conditions, whatever the case.
+    fn explains(&self, outcome: &Outcome, others: Option<&Outcome>) -> bool {
+        let instead = |pattern: &str| others.is_some_and(|others| glob_matches(pattern, &others.class()));
+        self.outcome.as_deref().is_none_or(|kind| kind == outcome.kind()) && self.others.as_deref().is_none_or(instead)
     }
 
     pub fn applies_to_case(&self, scenario: &str, case: &str) -> bool {
-        self.scenario == scenario && (self.case == "*" || self.case == case)
+        self.scenario == scenario && glob_matches(&self.case, case)
     }
+}
+
+/// Whether `text` matches `pattern`, in which `*` stands for any run of characters.
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let mut parts: Vec<&str> = parts.collect();
+    let Some(last) = parts.pop() else { return rest.is_empty() };
+    for part in parts {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 impl Divergences {
@@ -51,7 +89,45 @@ impl Divergences {
         toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
     }
 
-    pub fn find(&self, engine: &str, scenario: &str, case: &str, outcome: &Outcome) -> Option<&Divergence> {
-        self.entries.iter().find(|d| d.covers(engine, scenario, case, outcome))
+    pub fn find(
+        &self,
+        engine: &str,
+        scenario: &str,
+        case: &str,
+        outcome: &Outcome,
+        others: Option<&Outcome>,
+    ) -> Option<&Divergence> {
+        self.entries.iter().find(|d| d.covers(engine, scenario, case, outcome, others))
+    }
+
+    /// The entry that explains `engine` showing `outcome` where the others showed `others`, for
+    /// any module (an embedder's own plugin): only entries that say what the others did describe
+    /// a mechanism rather than one scenario's cases.
+    pub fn explain(&self, engine: &str, outcome: &Outcome, others: &Outcome) -> Option<&Divergence> {
+        self.entries.iter().find(|d| d.engine == engine && d.others.is_some() && d.explains(outcome, Some(others)))
+    }
+
+    /// The registry this build was made with, for tools run away from the repository.
+    pub fn builtin() -> Self {
+        toml::from_str(include_str!("../../../conformance/divergences.toml")).expect("divergences.toml parses")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_matches;
+
+    #[test]
+    fn a_star_stands_for_any_text() {
+        assert!(glob_matches("*", "anything"));
+        assert!(glob_matches("*", ""));
+        assert!(glob_matches("load-freed", "load-freed"));
+        assert!(!glob_matches("load-freed", "gen-0001-load-freed"));
+        assert!(glob_matches("*load-freed", "gen-0001-load-freed"));
+        assert!(glob_matches("*load-freed", "load-freed"));
+        assert!(!glob_matches("*load-freed", "gen-0001-load-freed-2"));
+        assert!(glob_matches("gen-*-load-*", "gen-0001-load-freed"));
+        assert!(!glob_matches("gen-*-store-*", "gen-0001-load-freed"));
+        assert!(!glob_matches("*abab", "ab"));
     }
 }

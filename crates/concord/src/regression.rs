@@ -44,7 +44,9 @@ pub fn load(path: &Path) -> Result<Case> {
         .replay(&regression.input)
         .with_context(|| format!("replaying {}", path.display()))?;
     let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-    case.name = format!("regression-{}", stem.trim_start_matches(&format!("{}-", regression.scenario)));
+    // The model's own name stays at the end, where a documented divergence can name its class.
+    let digest = stem.trim_start_matches(&format!("{}-", regression.scenario));
+    case.name = format!("regression-{digest}-{}", case.name);
     Ok(case)
 }
 

@@ -36,6 +36,9 @@ pub struct ResultEntry {
     pub outcome: String,
     pub detail: String,
     pub output_sha256: Option<String>,
+    /// The whole output in hex, when it is short enough to read (at most 64 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_hex: Option<String>,
     pub memory_pages: Option<u64>,
     pub elapsed_us: u64,
     pub note: Option<String>,
@@ -174,6 +177,7 @@ impl Report {
                     outcome: r.observation.outcome.kind().to_string(),
                     detail: detail(&r.observation.outcome),
                     output_sha256: r.observation.outcome.output().map(sha256_hex),
+                    output_hex: r.observation.outcome.output().filter(|b| b.len() <= SHORT_OUTPUT).map(hex),
                     memory_pages: r.observation.memory_pages,
                     elapsed_us: r.observation.elapsed.as_micros() as u64,
                     note: r.note.clone(),
@@ -212,6 +216,7 @@ impl Report {
         let shown = |d: &Divergence| {
             results.iter().any(|r| {
                 r.verdict == Verdict::Documented
+                    && r.note.as_deref() == Some(d.reason.as_str())
                     && r.engine == d.engine
                     && d.applies_to_case(&r.scenario, &r.case)
                     && d.outcome.as_deref().is_none_or(|kind| kind == r.outcome)
@@ -318,6 +323,30 @@ pub fn symbol(verdict: Verdict) -> &'static str {
 }
 
 /// A short human description of an outcome: for output, its length and first bytes.
+/// Outputs up to this many bytes are kept whole in the report.
+const SHORT_OUTPUT: usize = 64;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl ResultEntry {
+    /// The outcome as a person reads it, with a short output shown as the little-endian i32s a
+    /// growth guest writes (`returned [1, -1, 4]`) rather than as bytes.
+    pub fn outcome_as_i32s(&self) -> String {
+        let words = self.output_hex.as_deref().filter(|hex| !hex.is_empty() && hex.len() % 8 == 0).and_then(|hex| {
+            (0..hex.len())
+                .step_by(8)
+                .map(|i| u32::from_str_radix(&hex[i..i + 8], 16).ok().map(|w| i32::from_le_bytes(w.to_be_bytes())))
+                .collect::<Option<Vec<i32>>>()
+        });
+        match words {
+            Some(words) if self.outcome == "returned" => format!("returned {words:?}"),
+            _ => self.detail.clone(),
+        }
+    }
+}
+
 pub fn detail(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Returned(bytes) => {

@@ -112,7 +112,7 @@ pub fn html(report: &Report) -> String {
     for e in &report.engines {
         let _ = write!(h, "<tr><td>{}</td>", esc(&e.id));
         for (scenario, case, _) in LIMIT_CASES {
-            let cell = report.result(scenario, case, &e.id).map_or("not run".to_string(), |r| r.detail.clone());
+            let cell = report.result(scenario, case, &e.id).map_or("not run".to_string(), |r| r.outcome_as_i32s());
             let _ = write!(h, "<td>{}</td>", esc(&cell));
         }
         h += "</tr>";

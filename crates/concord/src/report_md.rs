@@ -73,7 +73,7 @@ pub fn markdown(report: &Report) -> String {
         let cells: Vec<String> = LIMIT_CASES
             .iter()
             .map(|(scenario, case, _)| {
-                report.result(scenario, case, &e.id).map_or("not run".to_string(), |r| r.detail.clone())
+                report.result(scenario, case, &e.id).map_or("not run".to_string(), |r| r.outcome_as_i32s())
             })
             .collect();
         let _ = writeln!(md, "| {} | {} |", e.id, cells.join(" | "));

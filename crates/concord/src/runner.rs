@@ -294,6 +294,7 @@ fn verdict(
     if matches!(observation.outcome, Outcome::Unsupported(_)) {
         return (Verdict::Unsupported, None);
     }
+    let others = consensus.map(|c| &c.outcome);
     let violation = model_violation(case, observation);
     if let Some(model) = case.documented.iter().find(|m| m.engine == engine) {
         return match model.expect.check(&observation.outcome) {
@@ -302,7 +303,7 @@ fn verdict(
                 (Verdict::Diverge, Some(note))
             }
             Ok(()) if violation.is_none() => (Verdict::Agree, None),
-            Ok(()) => match divergences.find(engine, &case.scenario, &case.name, &observation.outcome) {
+            Ok(()) => match divergences.find(engine, &case.scenario, &case.name, &observation.outcome, others) {
                 Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
                 None => {
                     let note =
@@ -319,7 +320,7 @@ fn verdict(
     });
     match differs {
         None => (Verdict::Agree, None),
-        Some(why) => match divergences.find(engine, &case.scenario, &case.name, &observation.outcome) {
+        Some(why) => match divergences.find(engine, &case.scenario, &case.name, &observation.outcome, others) {
             Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
             None => (Verdict::Diverge, Some(why)),
         },
@@ -328,7 +329,7 @@ fn verdict(
 
 /// The observation most engines agree with (the earliest such engine wins a tie), ignoring
 /// engines that could not run the case at all.
-fn consensus<'a>(observations: impl Iterator<Item = &'a Observation> + Clone) -> Option<Observation> {
+pub fn consensus<'a>(observations: impl Iterator<Item = &'a Observation> + Clone) -> Option<Observation> {
     let candidates = observations.clone().filter(|o| !matches!(o.outcome, Outcome::Unsupported(_)));
     let mut best: Option<(usize, &Observation)> = None;
     for candidate in candidates {

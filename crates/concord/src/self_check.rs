@@ -1,8 +1,10 @@
 //! Planted faults: engine wrappers that each break one promise (test-only, used by
 //! `cargo xtask conformance --self-check`). The suite is worth running only if it catches every one.
 
+use concord_engine::kernel::ENV_MODULE;
 use concord_engine::{
-    Call, CompileError, Engine, EngineInfo, Instance, InstanceConfig, MemoryObservation, Module, Outcome, WASM_PAGE,
+    Call, CompileError, Engine, EngineInfo, HostFunction, Instance, InstanceConfig, KernelAccess, MemoryObservation,
+    Module, Outcome, Val, ValType, WASM_PAGE,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,15 +21,18 @@ pub enum Fault {
     DropStateKey,
     /// Ignores the fuel budget (a short deadline keeps it from hanging the run).
     IgnoreCpuBudget,
+    /// The kernel's `length` answers one byte short for every live block.
+    KernelLengthShort,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 5] = [
+    pub const ALL: [Fault; 6] = [
         Fault::FlipOutputByte,
         Fault::OnePageTooMany,
         Fault::DenyGrowthEarly,
         Fault::DropStateKey,
         Fault::IgnoreCpuBudget,
+        Fault::KernelLengthShort,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +42,7 @@ impl Fault {
             Fault::DenyGrowthEarly => "deny-growth-early",
             Fault::DropStateKey => "drop-state-key",
             Fault::IgnoreCpuBudget => "ignore-cpu-budget",
+            Fault::KernelLengthShort => "kernel-length-short",
         }
     }
 
@@ -51,6 +57,8 @@ impl Fault {
                 config.cpu.fuel = None;
                 config.cpu.deadline = Some(config.cpu.deadline.unwrap_or(Duration::from_millis(200)));
             }
+            // An embedder's function under a kernel function's name shadows the kernel's.
+            Fault::KernelLengthShort => config.host_functions.push(length_one_short()),
             Fault::FlipOutputByte | Fault::DropStateKey => {}
         }
         config
@@ -66,6 +74,18 @@ impl Fault {
             (Fault::DropStateKey, Outcome::Returned(bytes)) => Outcome::Returned(drop_state_key(bytes)),
             (_, outcome) => outcome,
         }
+    }
+}
+
+fn length_one_short() -> HostFunction {
+    let length = |kernel: &mut dyn KernelAccess, args: &[Val]| {
+        let offset = args.first().map_or(Ok(0), Val::as_u64)?;
+        let len = kernel.read_block(offset).map_or(0, |block| block.len() as u64);
+        Ok(vec![Val::I64(len.saturating_sub(1) as i64)])
+    };
+    HostFunction {
+        module: ENV_MODULE.into(),
+        ..HostFunction::new("length", vec![ValType::I64], vec![ValType::I64], length)
     }
 }
 

@@ -2,13 +2,19 @@
 //! passes around. Every guest-supplied offset is checked against the live blocks; nothing here can
 //! index out of bounds whatever the guest sends.
 
+use crate::Refusal;
 use crate::host::HostFault;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
+/// The most a kernel's 32-bit memory can hold: the arena's size when no memory limit is set.
+pub const ADDRESS_SPACE: u64 = 1 << 32;
 /// Offsets start here so that 0 stays the ABI's null.
 const FIRST_OFFSET: u64 = 8;
 const ALIGN: u64 = 8;
+/// Unused bytes after every block, so that a guest running up to 8 bytes past the end of a block
+/// is refused rather than let into the next one. Extism's kernel keeps its block headers there.
+const GUARD: u64 = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Block {
@@ -57,29 +63,43 @@ impl Arena {
             return Ok(offset);
         }
         let offset = self.bytes.len() as u64;
-        let capacity = len.checked_next_multiple_of(ALIGN).ok_or(HostFault::OutOfMemory)?;
-        let end = offset.checked_add(capacity).ok_or(HostFault::OutOfMemory)?;
-        if end > self.limit {
-            return Err(HostFault::OutOfMemory);
-        }
+        let capacity = len.checked_next_multiple_of(ALIGN);
+        let end = capacity.and_then(|c| offset.checked_add(c)?.checked_add(GUARD)).filter(|&end| end <= self.limit);
+        let (Some(capacity), Some(end)) = (capacity, end) else {
+            // Past the 32-bit address space no memory can grow: Extism's kernel answers 0 there.
+            // Past a configured limit, the call fails, as Extism's limiter fails it ("oom").
+            return if self.limit == ADDRESS_SPACE { Ok(0) } else { Err(HostFault::OutOfMemory) };
+        };
         self.bytes.resize(end as usize, 0);
         self.blocks.insert(offset, Block { len, capacity, live: true });
         Ok(offset)
     }
 
-    pub fn free(&mut self, offset: u64) -> Result<(), HostFault> {
-        if offset == 0 {
-            return Ok(());
+    /// Frees the live block at `offset`; anything else is left alone, as Extism's kernel does.
+    /// Plugins rely on it: Extism's host functions free the key and message blocks they are
+    /// given, and PDKs free those blocks again after the call.
+    pub fn free(&mut self, offset: u64) {
+        if let Some(block) = self.blocks.get_mut(&offset).filter(|block| block.live) {
+            block.live = false;
+            self.recent.set(None);
         }
-        match self.blocks.get_mut(&offset) {
-            Some(block) if block.live => {
-                block.live = false;
-                self.recent.set(None);
-                Ok(())
+    }
+
+    /// Why `offset` is not the start of a block: it lies inside one, or in none.
+    #[cold]
+    fn not_a_block(&self, offset: u64) -> HostFault {
+        match self.containing(offset) {
+            Some((start, _)) => {
+                HostFault::kernel(Refusal::MidBlock, format!("{offset} is inside the block at {start}"))
             }
-            Some(_) => Err(HostFault::Kernel(format!("free of already freed block {offset}"))),
-            None => Err(HostFault::Kernel(format!("free of {offset}, which is not a block"))),
+            None => HostFault::kernel(Refusal::NoBlock, format!("{offset} is in no block")),
         }
+    }
+
+    /// The block whose span (its capacity) holds `offset`, live or freed.
+    fn containing(&self, offset: u64) -> Option<(u64, Block)> {
+        let (&start, &block) = self.blocks.range(..=offset).next_back()?;
+        (offset < start + block.capacity.max(block.len)).then_some((start, block))
     }
 
     /// Length of the live block starting at `offset`; 0 for anything else, as Extism answers.
@@ -113,7 +133,15 @@ impl Arena {
     #[cold]
     #[inline(never)]
     fn search_range(&self, offset: u64, len: u64) -> Result<std::ops::Range<usize>, HostFault> {
-        let fault = || HostFault::Kernel(format!("{len} bytes at offset {offset} are outside every live block"));
+        let fault = || {
+            let refusal = match self.containing(offset) {
+                _ if offset == 0 => Refusal::Null,
+                Some((_, block)) if !block.live => Refusal::Freed,
+                Some(_) => Refusal::PastEnd,
+                None => Refusal::NoBlock,
+            };
+            HostFault::kernel(refusal, format!("{len} bytes at offset {offset} are outside every live block"))
+        };
         let end = offset.checked_add(len).ok_or_else(fault)?;
         let (&start, block) = self.blocks.range(..=offset).next_back().ok_or_else(fault)?;
         if !block.live || end > start + block.len {
@@ -136,11 +164,16 @@ impl Arena {
         Ok(())
     }
 
-    /// The whole live block starting at `offset`.
+    /// The whole live block starting at `offset`; offset 0 is the empty block (what `alloc(0)`
+    /// returns), as in Extism.
     pub fn block(&self, offset: u64) -> Result<&[u8], HostFault> {
+        if offset == 0 {
+            return Ok(&[]);
+        }
         match self.blocks.get(&offset) {
             Some(block) if block.live => self.read(offset, block.len),
-            _ => Err(HostFault::Kernel(format!("{offset} is not the start of a live block"))),
+            Some(_) => Err(HostFault::kernel(Refusal::Freed, format!("block {offset} is freed"))),
+            None => Err(self.not_a_block(offset)),
         }
     }
 

@@ -11,6 +11,7 @@ mod typed;
 pub use arena::Arena;
 pub use typed::{KernelFn, KernelHost};
 
+use crate::Refusal;
 use crate::host::{HostFault, KernelAccess};
 use std::collections::BTreeMap;
 
@@ -19,8 +20,6 @@ pub const ENV_MODULE: &str = "extism:host/env";
 /// Extism's default var store size.
 const VAR_STORE_LIMIT: usize = 1024 * 1024;
 const LOG_LIMIT: usize = 1024;
-/// Arena size when the instance has no memory limit.
-const UNLIMITED_ARENA: u64 = 1 << 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
@@ -46,7 +45,7 @@ pub struct Kernel {
 impl Kernel {
     pub fn new(memory_limit_bytes: Option<u64>, config: BTreeMap<String, String>) -> Self {
         Kernel {
-            arena: Arena::new(memory_limit_bytes.unwrap_or(UNLIMITED_ARENA)),
+            arena: Arena::new(memory_limit_bytes.unwrap_or(arena::ADDRESS_SPACE)),
             input: Vec::new(),
             output: (0, 0),
             error: 0,
@@ -92,10 +91,13 @@ impl Kernel {
     }
 
     pub fn input_load_u8(&self, offset: u64) -> Result<u8, HostFault> {
-        self.input
-            .get(offset as usize)
-            .copied()
-            .ok_or_else(|| HostFault::Kernel(format!("input offset {offset} past input length {}", self.input.len())))
+        self.input.get(offset as usize).copied().ok_or_else(|| {
+            fault(
+                "input_load_u8",
+                Refusal::PastInput,
+                format!("offset {offset} is past the input's {} bytes", self.input.len()),
+            )
+        })
     }
 
     pub fn input_load_u64(&self, offset: u64) -> Result<u64, HostFault> {
@@ -103,15 +105,22 @@ impl Kernel {
             .checked_add(8)
             .filter(|&end| end <= self.input.len() as u64)
             .map(|end| u64::from_le_bytes(self.input[offset as usize..end as usize].try_into().expect("8 bytes")))
-            .ok_or_else(|| HostFault::Kernel(format!("input offset {offset}+8 past input length {}", self.input.len())))
+            .ok_or_else(|| {
+                fault(
+                    "input_load_u64",
+                    Refusal::PastInput,
+                    format!("8 bytes at offset {offset} run past the input's {} bytes", self.input.len()),
+                )
+            })
     }
 
     pub fn alloc(&mut self, len: u64) -> Result<u64, HostFault> {
-        self.arena.alloc(len)
+        self.arena.alloc(len).map_err(|e| e.within("alloc"))
     }
 
     pub fn free(&mut self, offset: u64) -> Result<(), HostFault> {
-        self.arena.free(offset)
+        self.arena.free(offset);
+        Ok(())
     }
 
     pub fn length(&self, offset: u64) -> u64 {
@@ -122,33 +131,43 @@ impl Kernel {
         self.arena.length_unchecked(offset)
     }
 
+    #[inline]
     pub fn load_u8(&self, offset: u64) -> Result<u8, HostFault> {
-        Ok(self.arena.read(offset, 1)?[0])
+        match self.arena.read(offset, 1) {
+            Ok(bytes) => Ok(bytes[0]),
+            Err(e) => Err(e.within("load_u8")),
+        }
     }
 
+    #[inline]
     pub fn load_u64(&self, offset: u64) -> Result<u64, HostFault> {
-        Ok(u64::from_le_bytes(self.arena.read(offset, 8)?.try_into().expect("8 bytes")))
+        match self.arena.read(offset, 8) {
+            Ok(bytes) => Ok(u64::from_le_bytes(bytes.try_into().expect("8 bytes"))),
+            Err(e) => Err(e.within("load_u64")),
+        }
     }
 
+    #[inline]
     pub fn store_u8(&mut self, offset: u64, value: u8) -> Result<(), HostFault> {
-        self.arena.write(offset, &[value])
+        self.arena.write(offset, &[value]).map_err(|e| e.within("store_u8"))
     }
 
+    #[inline]
     pub fn store_u64(&mut self, offset: u64, value: u64) -> Result<(), HostFault> {
-        self.arena.write(offset, &value.to_le_bytes())
+        self.arena.write(offset, &value.to_le_bytes()).map_err(|e| e.within("store_u64"))
     }
 
     pub fn output_set(&mut self, offset: u64, len: u64) -> Result<(), HostFault> {
         if offset != 0 || len != 0 {
-            self.arena.read(offset, len)?;
+            self.arena.read(offset, len).map_err(|e| e.within("output_set"))?;
         }
         self.output = (offset, len);
         Ok(())
     }
 
     pub fn error_set(&mut self, offset: u64) -> Result<(), HostFault> {
-        if offset != 0 && !self.arena.is_live_block(offset) {
-            return Err(HostFault::Kernel(format!("error_set({offset}): not a live block")));
+        if offset != 0 {
+            self.arena.block(offset).map_err(|e| e.within("error_set"))?;
         }
         self.error = offset;
         Ok(())
@@ -158,48 +177,81 @@ impl Kernel {
         self.error
     }
 
-    fn block_str(&self, offset: u64, what: &str) -> Result<String, HostFault> {
-        let bytes = self.arena.block(offset).map_err(|_| HostFault::Kernel(format!("{what}: bad offset {offset}")))?;
-        String::from_utf8(bytes.to_vec()).map_err(|_| HostFault::Kernel(format!("{what}: not UTF-8")))
+    /// The UTF-8 text of the block at `offset` (0 is the empty block).
+    fn block_str(&self, offset: u64, function: &str, what: &str) -> Result<String, HostFault> {
+        let bytes = self.arena.block(offset).map_err(|e| e.within(function))?;
+        String::from_utf8(bytes.to_vec())
+            .map_err(|_| fault(function, Refusal::NotUtf8, format!("the {what} at {offset} is not UTF-8")))
+    }
+
+    /// [`Kernel::block_str`], taking ownership of the block and freeing it, as Extism's host
+    /// functions do with the key and message handles they are given.
+    fn take_str(&mut self, offset: u64, function: &str, what: &str) -> Result<String, HostFault> {
+        let text = self.block_str(offset, function, what)?;
+        self.arena.free(offset);
+        Ok(text)
     }
 
     pub fn config_get(&mut self, key_offset: u64) -> Result<u64, HostFault> {
-        let key = self.block_str(key_offset, "config_get key")?;
+        let key = self.take_str(key_offset, "config_get", "key")?;
         match self.config.get(&key).cloned() {
-            Some(value) => self.arena.alloc_bytes(value.as_bytes()),
+            Some(value) => self.arena.alloc_bytes(value.as_bytes()).map_err(|e| e.within("config_get")),
             None => Ok(0),
         }
     }
 
     pub fn var_get(&mut self, key_offset: u64) -> Result<u64, HostFault> {
-        let key = self.block_str(key_offset, "var_get key")?;
+        let key = self.take_str(key_offset, "var_get", "key")?;
         match self.vars.get(&key).cloned() {
-            Some(value) => self.arena.alloc_bytes(&value),
+            Some(value) => self.arena.alloc_bytes(&value).map_err(|e| e.within("var_get")),
             None => Ok(0),
         }
     }
 
+    /// Sets (or, for value offset 0, removes) a var. Both blocks are taken and freed, as in Extism.
+    /// Both blocks are read before either is freed (they may be the same block).
     pub fn var_set(&mut self, key_offset: u64, value_offset: u64) -> Result<(), HostFault> {
-        let key = self.block_str(key_offset, "var_set key")?;
+        let key = self.block_str(key_offset, "var_set", "key")?;
         if value_offset == 0 {
+            self.arena.free(key_offset);
             self.vars.remove(&key);
             return Ok(());
         }
-        let value = self.arena.block(value_offset)?.to_vec();
+        let value = self.arena.block(value_offset).map_err(|e| e.within("var_set"))?.to_vec();
         let stored: usize = self.vars.iter().filter(|(k, _)| **k != key).map(|(k, v)| k.len() + v.len()).sum();
         if stored + key.len() + value.len() > VAR_STORE_LIMIT {
-            return Err(HostFault::Kernel("var store is full".into()));
+            return Err(fault("var_set", Refusal::StoreFull, "the var store is full"));
         }
+        self.arena.free(value_offset);
+        self.arena.free(key_offset);
         self.vars.insert(key, value);
         Ok(())
     }
 
     pub fn log(&mut self, level: LogLevel, offset: u64) -> Result<(), HostFault> {
-        let message = String::from_utf8_lossy(self.arena.block(offset)?).into_owned();
+        let function = level.function();
+        let message = String::from_utf8_lossy(self.arena.block(offset).map_err(|e| e.within(function))?).into_owned();
+        self.arena.free(offset);
         if self.logs.len() < LOG_LIMIT {
             self.logs.push((level, message));
         }
         Ok(())
+    }
+}
+
+fn fault(function: &str, refusal: Refusal, reason: impl Into<String>) -> HostFault {
+    HostFault::Kernel(crate::KernelFault::new(function, refusal, reason))
+}
+
+impl LogLevel {
+    fn function(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "log_trace",
+            LogLevel::Debug => "log_debug",
+            LogLevel::Info => "log_info",
+            LogLevel::Warn => "log_warn",
+            LogLevel::Error => "log_error",
+        }
     }
 }
 

@@ -93,7 +93,8 @@ impl KernelFn {
 
     /// The same function called with dynamically typed arguments.
     pub fn invoke(self, kernel: &mut Kernel, args: &[Val]) -> R<Option<Val>> {
-        let arg = |i: usize| args.get(i).ok_or_else(|| HostFault::Kernel("missing argument".into()));
+        let arg =
+            |i: usize| args.get(i).ok_or_else(|| HostFault::kernel(crate::Refusal::BadArgument, "missing argument"));
         let i64_val = |v: u64| Some(Val::I64(v as i64));
         Ok(match self {
             KernelFn::Get(f) => i64_val(f(kernel)?),

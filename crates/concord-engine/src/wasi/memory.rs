@@ -14,10 +14,10 @@ impl<'a> GuestMemory<'a> {
         let start = ptr as usize;
         let end = start + len as usize;
         if end > self.bytes.len() {
-            return Err(HostFault::Kernel(format!(
-                "guest pointer {ptr}+{len} is outside linear memory ({} bytes)",
-                self.bytes.len()
-            )));
+            return Err(HostFault::kernel(
+                crate::Refusal::OutsideMemory,
+                format!("guest pointer {ptr}+{len} is outside linear memory ({} bytes)", self.bytes.len()),
+            ));
         }
         Ok(start..end)
     }

@@ -154,5 +154,5 @@ impl Wasi {
 }
 
 fn too_many() -> HostFault {
-    HostFault::Kernel("iovec array overflows the address space".into())
+    HostFault::kernel(crate::Refusal::OutsideMemory, "iovec array overflows the address space")
 }

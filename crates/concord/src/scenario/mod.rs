@@ -5,6 +5,7 @@
 //! input, so replaying it rebuilds the case, expectations included, from the model.
 
 pub mod growth;
+pub mod kernel;
 pub mod limits;
 pub mod patterns;
 pub mod runaway;
@@ -74,6 +75,7 @@ pub fn all() -> Vec<Box<dyn Scenario>> {
         typed::<stream::Stream>(),
         typed::<patterns::Patterns>(),
         typed::<runaway::Runaway>(),
+        typed::<kernel::Kernel>(),
     ]
 }
 

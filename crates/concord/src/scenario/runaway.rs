@@ -4,7 +4,7 @@
 
 use super::Model;
 use crate::case::{Case, EngineModel, Expected, ModuleSource};
-use concord_engine::{InstanceConfig, LimitKind, Outcome, TrapKind, WASM_PAGE};
+use concord_engine::{InstanceConfig, KernelFault, LimitKind, Outcome, TrapKind, WASM_PAGE};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -64,6 +64,7 @@ impl Model for Runaway {
         let hostile = |export: &str| (ModuleSource::Guest("hostile".into()), export.to_string());
         let kernel = |export: &str| (ModuleSource::Guest("kernel_abuse".into()), export.to_string());
         let returned_empty = Outcome::Returned(Vec::new());
+        let kernel_fault = Some(Outcome::KernelFault(KernelFault::default()));
         let mut config = InstanceConfig::default();
         let mut expect_pages = None;
         let mut extism = None;
@@ -94,7 +95,7 @@ impl Model for Runaway {
             }
             Input::ErrorGarbage => {
                 extism = Some(returned_empty.clone());
-                (hostile("error_garbage"), trap(TrapKind::KernelFault))
+                (hostile("error_garbage"), kernel_fault)
             }
             Input::KernelLoadPastEnd | Input::KernelLoadNegative | Input::KernelLoadFreed => {
                 extism = Some(returned_empty.clone());
@@ -103,7 +104,7 @@ impl Model for Runaway {
                     Input::KernelLoadNegative => "load_negative",
                     _ => "load_freed",
                 };
-                (kernel(export), trap(TrapKind::KernelFault))
+                (kernel(export), kernel_fault)
             }
         };
         let name = match *input {

@@ -22,3 +22,14 @@ pub fn count(_: ()) -> FnResult<String> {
 pub fn fail(message: String) -> FnResult<()> {
     Err(Error::msg(message).into())
 }
+
+/// The empty things real plugins pass the kernel: an empty log message (offset 0, the empty
+/// block), a config key that is not set, and an empty var (which removes it).
+#[plugin_fn]
+pub fn empty_edges(_: ()) -> FnResult<String> {
+    extism_pdk::info!("");
+    let missing = config::get("no-such-key")?;
+    var::set("empty", "")?;
+    let empty = var::get::<String>("empty")?;
+    Ok(format!("config {missing:?}, var {empty:?}"))
+}
