@@ -10,8 +10,19 @@ use concord_tests::engines;
 fn every_planted_fault_is_caught() {
     let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
     for fault in Fault::ALL {
-        let caught = hunt(inner.clone(), fault, 0x5e1f, 32, &Divergences::default());
+        let caught = hunt(inner.clone(), fault, 0x5e1f, 32, None, &Divergences::default());
         let (case, note) = caught.unwrap_or_else(|| panic!("{} went unnoticed", fault.name()));
         println!("{:18} caught by {}: {note}", fault.name(), case.id());
     }
+}
+
+/// The kernel scenario alone catches a kernel that answers `length` one byte short: it compares
+/// every kernel answer, not only what a guest makes of them.
+#[test]
+fn the_kernel_scenario_catches_a_planted_kernel_fault() {
+    let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
+    let caught = hunt(inner, Fault::KernelLengthShort, 0x5e1f, 64, Some("kernel"), &Divergences::default());
+    let (case, note) = caught.expect("the kernel scenario catches a short length");
+    assert_eq!(case.scenario, "kernel");
+    println!("caught by {}: {note}\n{:?}", case.id(), case.origin);
 }

@@ -173,7 +173,7 @@ fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
     let per_scenario = args.cases.min(64);
     let mut missed = 0;
     for fault in Fault::ALL {
-        match self_check::hunt(inner.clone(), fault, args.seed, per_scenario, divergences) {
+        match self_check::hunt(inner.clone(), fault, args.seed, per_scenario, args.scenario.as_deref(), divergences) {
             Some((case, note)) => println!("caught  {:18} by {}: {note}", fault.name(), case.id()),
             None => {
                 missed += 1;

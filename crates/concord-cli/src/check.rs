@@ -86,6 +86,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let wasm = std::fs::read(&args.plugin).with_context(|| format!("reading {}", args.plugin.display()))?;
     // Bytes no engine could even decode are bad input, not a result every engine agrees on.
     if let Err(CompileError::Invalid(why)) = ModuleInfo::parse(&wasm) {
+        let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
         bail!("{} is not a WebAssembly module: {why}", args.plugin.display());
     }
     let input = match (&args.input, &args.input_text) {

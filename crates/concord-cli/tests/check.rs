@@ -88,3 +88,48 @@ fn a_table_is_the_default() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("wasmi") && text.contains("agree"), "{text}");
 }
+
+#[test]
+fn a_file_that_is_not_wasm_is_bad_input_with_a_one_line_reason() {
+    let plugin = scratch("not-wasm.wasm", b"not wasm");
+    let output = concord(&["check", &plugin, "--export", "run"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("is not a WebAssembly module") && stderr.contains("magic"), "{stderr}");
+    assert!(output.stdout.is_empty(), "no table for bad input");
+}
+
+#[test]
+fn a_kernel_fault_names_its_function_and_offset_and_extism_is_labelled_with_its_reason() {
+    let output = concord(&["check", &guest("kernel_abuse"), "--export", "load_freed", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "the only difference is documented");
+    let report = json(&output);
+    assert_eq!((report["agree"].as_bool(), report["undocumented"].as_u64()), (Some(false), Some(0)));
+    for engine in report["engines"].as_array().unwrap() {
+        if engine["id"] == "extism" {
+            assert_eq!(engine["verdict"], "documented", "{engine}");
+            assert!(engine["note"].as_str().unwrap().contains("freed block"), "{engine}");
+        } else {
+            assert_eq!(engine["outcome"]["kind"], "kernel_fault", "{engine}");
+            let detail = engine["outcome"]["detail"].as_str().unwrap();
+            assert!(detail.starts_with("kernel fault in load_u8: 1 bytes at offset "), "{detail}");
+            assert_eq!(engine["verdict"], "agree", "{engine}");
+        }
+    }
+}
+
+#[test]
+fn the_table_keeps_its_columns_aligned_for_every_engine_id() {
+    let output = concord(&["check", &guest("kernel_abuse"), "--export", "load_freed"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = text.lines().take_while(|line| !line.is_empty()).collect();
+    assert_eq!(lines.len(), concord::all_engines().len() + 1, "{text}");
+    let column = |line: &str, at: usize| line.char_indices().nth(at).map(|(i, _)| i);
+    let outcome_at = lines[0].find("outcome").expect("an outcome column");
+    for line in &lines[1..] {
+        let cell = column(line, outcome_at).map(|i| &line[i..]).unwrap_or_default();
+        assert!(cell.starts_with("kernel fault") || cell.starts_with("0 bytes"), "misaligned: {line}");
+    }
+    assert!(text.contains("documented") && text.contains("extism"), "{text}");
+}

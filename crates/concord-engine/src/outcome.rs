@@ -267,9 +267,9 @@ impl fmt::Display for Outcome {
                 write!(f, "guest error (code {})", e.code)
             }
             Outcome::GuestError(e) => write!(f, "guest error (code {}): {}", e.code, e.message),
-            Outcome::Trap(kind) => write!(f, "trap: {kind:?}"),
+            Outcome::Trap(kind) => write!(f, "trap: {kind}"),
             Outcome::KernelFault(fault) => fault.fmt(f),
-            Outcome::LimitHit(kind) => write!(f, "limit hit: {kind:?}"),
+            Outcome::LimitHit(kind) => write!(f, "stopped: {kind}"),
             Outcome::InstantiateFailed(reason) => write!(f, "instantiate failed: {reason}"),
             Outcome::BadExport(BadExport::Missing { name }) => write!(f, "no export `{name}`"),
             Outcome::BadExport(BadExport::Signature { name }) => {
@@ -293,10 +293,39 @@ impl fmt::Display for InstantiateFailure {
                 write!(f, "import {module}::{name} has the wrong type")
             }
             InstantiateFailure::MemoryLimit => f.write_str("its memory does not fit the limit"),
-            InstantiateFailure::StartTrapped { trap } => write!(f, "its start function trapped ({trap:?})"),
+            InstantiateFailure::StartTrapped { trap } => write!(f, "its start function trapped ({trap})"),
             InstantiateFailure::PoolExhausted => f.write_str("the instance pool is full"),
             InstantiateFailure::InvalidModule { message } => detail(f, "not a valid module", message),
             InstantiateFailure::Other { message } => detail(f, "refused", message),
         }
+    }
+}
+
+impl fmt::Display for TrapKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TrapKind::Unreachable => "unreachable",
+            TrapKind::MemoryOutOfBounds => "out-of-bounds memory access",
+            TrapKind::TableOutOfBounds => "out-of-bounds table access",
+            TrapKind::IndirectCallToNull => "indirect call to null",
+            TrapKind::BadSignature => "indirect call type mismatch",
+            TrapKind::IntegerOverflow => "integer overflow",
+            TrapKind::IntegerDivisionByZero => "integer divide by zero",
+            TrapKind::BadConversionToInteger => "invalid conversion to integer",
+            TrapKind::StackOverflow => "stack overflow",
+            TrapKind::NullReference => "null reference",
+            TrapKind::HostFunction => "a host function failed",
+            TrapKind::Other => "other",
+        })
+    }
+}
+
+impl fmt::Display for LimitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LimitKind::Memory => "memory limit",
+            LimitKind::Fuel => "out of fuel",
+            LimitKind::Deadline => "deadline passed",
+        })
     }
 }

@@ -53,7 +53,7 @@ impl Divergence {
         self.engine == engine && self.applies_to_case(scenario, case) && self.explains(outcome, others)
     }
 
-    /// The entry's outcome and `refused` conditions, whatever the case.
+    /// The entry's `outcome` and `others` conditions, whatever the case.
     fn explains(&self, outcome: &Outcome, others: Option<&Outcome>) -> bool {
         let instead = |pattern: &str| others.is_some_and(|others| glob_matches(pattern, &others.class()));
         self.outcome.as_deref().is_none_or(|kind| kind == outcome.kind()) && self.others.as_deref().is_none_or(instead)

@@ -154,13 +154,15 @@ impl Instance for FaultyInstance {
     }
 }
 
-/// The first case (of `per_scenario` drawn from each scenario) on which `fault` shows as a
-/// divergence, shrunk to the simplest that still shows it, with what the runner said about it.
+/// The first case (of `per_scenario` drawn from each scenario, or from `only` that one) on which
+/// `fault` shows as a divergence, shrunk to the simplest that still shows it, with what the runner
+/// said about it.
 pub fn hunt(
     inner: Arc<dyn Engine>,
     fault: Fault,
     seed: u64,
     per_scenario: usize,
+    only: Option<&str>,
     divergences: &crate::divergence::Divergences,
 ) -> Option<(crate::case::Case, String)> {
     use crate::runner::{Runner, Verdict};
@@ -171,7 +173,7 @@ pub fn hunt(
         let result = runner.run(case, divergences);
         result.engines.into_iter().find(|r| r.engine == id && r.verdict == Verdict::Diverge).and_then(|r| r.note)
     };
-    for mut draw in crate::scenario::draw(seed, per_scenario, None) {
+    for mut draw in crate::scenario::draw(seed, per_scenario, only) {
         if caught(&draw.case()).is_some() {
             let minimal = crate::scenario::shrink(&mut draw, 64, |case| caught(case).is_some());
             let note = caught(&minimal).unwrap_or_default();
