@@ -1,7 +1,9 @@
 //! `concord`: the embedder's tool. `concord check plugin.wasm --export run` runs a plugin on every
-//! engine configuration and says whether they agree.
+//! engine configuration and says whether they agree; `concord wast file.wast` does the same for
+//! spec-style tests.
 
 mod check;
+mod wast;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,6 +19,9 @@ struct Cli {
 enum Command {
     /// Run one plugin export on every engine configuration and compare the outcomes.
     Check(check::Args),
+    /// Run .wast files (or a spec testsuite) on every engine configuration: per-engine verdicts
+    /// against the spec, and every assertion where engines differ.
+    Wast(wast::Args),
 }
 
 /// Exit codes: 0 all engines agree, 1 they diverge, 2 bad usage or unreadable input.
@@ -24,6 +29,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Wast(args) => wast::run(args),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

@@ -1,5 +1,7 @@
 use crate::InstanceConfig;
+use crate::features::Feature;
 use crate::outcome::{CompileError, Outcome};
+use crate::typed::TypedStore;
 use serde::{Deserialize, Serialize};
 
 /// Which engine, which version, which configuration. `id` is stable and unique, e.g. `wasmtime-winch`.
@@ -28,6 +30,18 @@ pub trait Engine: Send + Sync {
     /// instantiates with any configuration.
     fn compile_for(&self, wasm: &[u8], _config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
         self.compile(wasm)
+    }
+
+    /// The Wasm features beyond the base this configuration runs: a module that needs another is
+    /// unsupported here (see [`crate::support`]).
+    fn features(&self) -> &[Feature] {
+        &[]
+    }
+
+    /// A store for the typed-call layer, under `config`'s limits. A configuration that only calls
+    /// plugin exports (Extism) answers `Unsupported`.
+    fn typed_store(&self, _config: &InstanceConfig) -> Result<Box<dyn TypedStore>, Outcome> {
+        Err(Outcome::Unsupported(format!("{} calls plugin exports only, not typed functions", self.id())))
     }
 }
 

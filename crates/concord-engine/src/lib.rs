@@ -6,18 +6,21 @@ mod abi;
 mod alarm;
 mod config;
 mod engine;
+mod features;
 mod host;
 mod imports;
 pub mod kernel;
 mod metering;
 mod module_info;
 mod outcome;
+mod typed;
 pub mod wasi;
 
 pub use abi::{Stop, fault_outcome, plugin_call, start_outcome};
 pub use alarm::{AlarmGuard, set_alarm};
 pub use config::{CpuBudget, InstanceConfig, WASM_PAGE};
 pub use engine::{Call, Engine, EngineInfo, Instance, MemoryObservation, Module};
+pub use features::{Feature, Support, support};
 pub use host::{HostCallback, HostFault, HostFunction, KernelAccess, USER_MODULE, Val, ValType};
 pub use imports::{HostState, Import, resolve};
 pub use metering::{CompileVariant, MeteringVariants};
@@ -25,6 +28,7 @@ pub use module_info::{ImportName, ModuleInfo};
 pub use outcome::{
     BadExport, CompileError, GuestError, InstantiateFailure, KernelFault, LimitKind, Outcome, Refusal, TrapKind,
 };
+pub use typed::{InstanceId, TypedStore, Value, spectest};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

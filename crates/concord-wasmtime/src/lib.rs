@@ -6,11 +6,12 @@
 
 mod epoch;
 mod limiter;
+mod typed;
 
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, HostState, InstanceConfig,
+    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, Feature, HostState, InstanceConfig,
     InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType,
     WASM_PAGE, plugin_call, resolve, start_outcome,
 };
@@ -56,6 +57,7 @@ pub enum Allocator {
 
 pub struct WasmtimeEngine {
     info: EngineInfo,
+    compiler: Compiler,
     engines: Engines,
 }
 
@@ -110,6 +112,7 @@ impl WasmtimeEngine {
                 version: VERSION.into(),
                 compiler: compiler.name().into(),
             },
+            compiler,
             engines: Engines {
                 unmetered: engine(compiler, allocator, false)?,
                 metered: engine(compiler, allocator, true)?,
@@ -131,7 +134,34 @@ impl Engine for WasmtimeEngine {
         let variants = MeteringVariants::compile(self.engines.clone(), wasm, metering(config))?;
         Ok(Box::new(WasmtimeModule { variants }))
     }
+
+    fn features(&self) -> &[Feature] {
+        match self.compiler {
+            Compiler::Winch => WINCH_FEATURES,
+            Compiler::Cranelift | Compiler::Pulley => FEATURES,
+        }
+    }
+
+    fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::TypedStore>, Outcome> {
+        let engine = if metering(config) { &self.engines.metered } else { &self.engines.unmetered };
+        Ok(Box::new(typed::WasmtimeStore::new(engine, config)?))
+    }
 }
+
+/// What winch runs beyond the base, as measured with the spec testsuite: it refuses modules with
+/// GC types, externref among them, so reference types are not declared.
+const WINCH_FEATURES: &[Feature] = &[Feature::Simd, Feature::ExtendedConst, Feature::MultiMemory, Feature::Memory64];
+
+/// What wasmtime 48's default configuration runs beyond the base, with cranelift and pulley.
+const FEATURES: &[Feature] = &[
+    Feature::Simd,
+    Feature::ReferenceTypes,
+    Feature::RelaxedSimd,
+    Feature::TailCall,
+    Feature::ExtendedConst,
+    Feature::MultiMemory,
+    Feature::Memory64,
+];
 
 /// Whether an instance with `config` counts fuel: only for a fuel budget (a deadline is enforced
 /// through epochs).
@@ -306,6 +336,11 @@ fn instantiate_failure(store: &Store<StoreData>, error: wasmtime::Error) -> Outc
 
 /// Fills the fuel tank and restarts the deadline.
 fn arm_budget(store: &mut Store<StoreData>, cpu: CpuBudget) {
+    arm_budget_of(store, cpu)
+}
+
+/// [`arm_budget`] for a store of any data (the typed layer's too).
+fn arm_budget_of<T>(store: &mut Store<T>, cpu: CpuBudget) {
     if let Some(fuel) = cpu.fuel {
         store.set_fuel(fuel).expect("a fuel budget runs on the metered engine");
     }

@@ -1,0 +1,157 @@
+//! Scripts on every engine at once: each (engine, script) pair is one job on a small pool of
+//! threads, each in a fresh store; a panicking engine fails that file, not the run. Then engines
+//! are compared with each other, command by command.
+
+use crate::run::{CommandResult, Observed, Verdict, run};
+use crate::script::Script;
+use concord_engine::{Engine, InstanceConfig};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One script on one engine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileRun {
+    pub engine: String,
+    pub file: String,
+    pub results: Vec<CommandResult>,
+}
+
+/// Passed, failed, unsupported and skipped commands of one file on one engine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub unsupported: usize,
+    pub skipped: usize,
+}
+
+impl FileRun {
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for result in &self.results {
+            match result.verdict {
+                Verdict::Passed => counts.passed += 1,
+                Verdict::Failed => counts.failed += 1,
+                Verdict::Unsupported => counts.unsupported += 1,
+                Verdict::Skipped => counts.skipped += 1,
+                Verdict::Done => {}
+            }
+        }
+        counts
+    }
+}
+
+impl Counts {
+    pub fn add(&mut self, other: Counts) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.unsupported += other.unsupported;
+        self.skipped += other.skipped;
+    }
+}
+
+/// Thread stack for a job: deep-recursion tests (`assert_exhaustion`) must hit the engine's own
+/// stack limit, not the thread's.
+const JOB_STACK: usize = 16 << 20;
+
+/// Runs every script on every engine, `threads` jobs at a time, results in (script, engine) order.
+pub fn run_all(
+    engines: &[Arc<dyn Engine>],
+    scripts: &[Script],
+    config: &InstanceConfig,
+    threads: usize,
+) -> Vec<FileRun> {
+    let jobs: Vec<(usize, usize)> = (0..scripts.len()).flat_map(|s| (0..engines.len()).map(move |e| (s, e))).collect();
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<Option<FileRun>>> = Mutex::new(vec![None; jobs.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            let (jobs, next, done) = (&jobs, &next, &done);
+            std::thread::Builder::new()
+                .stack_size(JOB_STACK)
+                .spawn_scoped(scope, move || {
+                    loop {
+                        let job = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&(s, e)) = jobs.get(job) else { break };
+                        let run = run_one(engines[e].as_ref(), &scripts[s], config);
+                        done.lock().unwrap_or_else(|p| p.into_inner())[job] = Some(run);
+                    }
+                })
+                .expect("spawn a wast worker");
+        }
+    });
+    done.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().flatten().collect()
+}
+
+/// One script on one engine; a configuration without the typed layer, or an engine that
+/// panics, is recorded on every command.
+pub fn run_one(engine: &dyn Engine, script: &Script, config: &InstanceConfig) -> FileRun {
+    let every = |verdict, detail: &str| {
+        let results = script
+            .commands
+            .iter()
+            .map(|c| CommandResult {
+                line: c.line,
+                directive: c.kind.directive().to_string(),
+                verdict: if matches!(c.kind, crate::script::CommandKind::Skip { .. }) {
+                    Verdict::Skipped
+                } else {
+                    verdict
+                },
+                detail: detail.to_string(),
+                observed: Observed::Nothing,
+            })
+            .collect();
+        FileRun { engine: engine.id().to_string(), file: script.name.clone(), results }
+    };
+    let mut store = match engine.typed_store(config) {
+        Ok(store) => store,
+        Err(outcome) => return every(Verdict::Unsupported, &outcome.to_string()),
+    };
+    match catch_unwind(AssertUnwindSafe(|| run(script, store.as_mut(), engine.features()))) {
+        Ok(results) => FileRun { engine: engine.id().to_string(), file: script.name.clone(), results },
+        Err(panic) => {
+            let text =
+                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+            every(Verdict::Failed, &format!("engine fault: {}", text.unwrap_or_else(|| "panicked".into())))
+        }
+    }
+}
+
+/// A command on which engines that ran it did different things.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Disagreement {
+    pub file: String,
+    pub line: usize,
+    pub directive: String,
+    /// Each engine that ran the command, and what it did.
+    pub engines: BTreeMap<String, Observed>,
+}
+
+/// Every command on which two engines that both ran it observed different things.
+pub fn disagreements(runs: &[FileRun]) -> Vec<Disagreement> {
+    let mut by_command: BTreeMap<(String, usize, String), BTreeMap<String, Observed>> = BTreeMap::new();
+    for run in runs {
+        for result in &run.results {
+            if matches!(result.verdict, Verdict::Unsupported | Verdict::Skipped) {
+                continue;
+            }
+            by_command
+                .entry((run.file.clone(), result.line, result.directive.clone()))
+                .or_default()
+                .insert(run.engine.clone(), result.observed.clone());
+        }
+    }
+    by_command
+        .into_iter()
+        .filter(|(_, engines)| {
+            let mut observed = engines.values();
+            let first = observed.next();
+            observed.any(|o| Some(o) != first)
+        })
+        .map(|((file, line, directive), engines)| Disagreement { file, line, directive, engines })
+        .collect()
+}
