@@ -3,16 +3,18 @@
 //! checking the clock each time a slice runs out (resumable calls). Instances with neither budget
 //! run code that counts no fuel.
 
+mod typed;
+
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
-    InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType,
-    plugin_call, resolve, start_outcome,
+    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, Feature, HostFault, HostState,
+    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop,
+    TrapKind, ValType, plugin_call, resolve, start_outcome,
 };
 use std::fmt;
 use std::time::Instant;
-use wasmi::errors::{ErrorKind, HostError, InstantiationError, MemoryError};
+use wasmi::errors::{ErrorKind, HostError, InstantiationError, MemoryError, TableError};
 use wasmi::{
     CompilationMode, Config, ExternType, Func, FuncType, Memory, Store, StoreLimits, StoreLimitsBuilder, TypedFunc,
     TypedResumableCall,
@@ -89,6 +91,23 @@ impl Engine for WasmiEngine {
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
         let variants = MeteringVariants::compile(self.engines.clone(), wasm, metering(config.cpu))?;
         Ok(Box::new(WasmiModule { variants }))
+    }
+
+    fn features(&self) -> &[Feature] {
+        &[
+            Feature::Simd,
+            Feature::ReferenceTypes,
+            Feature::RelaxedSimd,
+            Feature::TailCall,
+            Feature::ExtendedConst,
+            Feature::MultiMemory,
+            Feature::Memory64,
+        ]
+    }
+
+    fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::TypedStore>, Outcome> {
+        let engine = if metering(config.cpu) { &self.engines.metered } else { &self.engines.unmetered };
+        Ok(Box::new(typed::WasmiStore::new(engine, config)?))
     }
 }
 
@@ -222,6 +241,15 @@ fn instantiate_failure(error: &wasmi::Error) -> Outcome {
         | ErrorKind::Instantiation(InstantiationError::FailedToInstantiateMemory(
             MemoryError::ResourceLimiterDeniedAllocation | MemoryError::OutOfBoundsGrowth,
         )) => Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit),
+        // Active element and data segments that do not fit trap, as the spec says; wasmi reports
+        // them as errors of their own kinds.
+        ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit { .. })
+        | ErrorKind::Table(TableError::InitOutOfBounds | TableError::SetOutOfBounds | TableError::CopyOutOfBounds) => {
+            Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap: TrapKind::TableOutOfBounds })
+        }
+        ErrorKind::Memory(MemoryError::OutOfBoundsAccess) => {
+            Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap: TrapKind::MemoryOutOfBounds })
+        }
         _ => start_outcome(classify(error)),
     }
 }
