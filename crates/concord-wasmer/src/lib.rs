@@ -3,13 +3,14 @@
 //! interrupter (wall-clock deadline). Only instances with a fuel budget run metered code.
 
 mod tunables;
+mod typed;
 
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, HostFault, HostState, InstanceConfig,
-    InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType,
-    WASM_PAGE, plugin_call, resolve, set_alarm, start_outcome,
+    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, Feature, HostFault, HostState,
+    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop,
+    TrapKind, ValType, WASM_PAGE, plugin_call, resolve, set_alarm, start_outcome,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -96,6 +97,14 @@ impl Engine for WasmerEngine {
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
         let variants = MeteringVariants::compile(VariantCompiler(self.compiler), wasm, metering(config))?;
         Ok(Box::new(WasmerModule { variants }))
+    }
+
+    fn features(&self) -> &[Feature] {
+        &[Feature::Simd, Feature::ReferenceTypes, Feature::MultiMemory]
+    }
+
+    fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::TypedStore>, Outcome> {
+        Ok(Box::new(typed::WasmerStore::new(self.compiler, config)?))
     }
 }
 
