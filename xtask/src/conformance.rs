@@ -41,6 +41,10 @@ pub struct Args {
     /// Run the suite against engine wrappers with planted faults; exit 0 only if every one is caught.
     #[arg(long, conflicts_with = "merge")]
     self_check: bool,
+    /// The spec testsuite to run as the `spec` scenario: a suite (`wasm-v2`, `simd`, ...), `memory`
+    /// (wasm-v2's memory files), `all` (wasm-v2 and every proposal), comma-separated, or `none`.
+    #[arg(long, default_value = "wasm-v2")]
+    spec: String,
 }
 
 /// Diverging generated cases shrunk and saved per run, at most: shrinking runs every engine again.
@@ -95,6 +99,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     if let Some(scenario) = &args.scenario
         && cases.is_empty()
+        && scenario != concord::spec::SCENARIO
     {
         bail!("no cases for scenario `{scenario}`");
     }
@@ -113,6 +118,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     progress.finish_and_clear();
     let mut report = Report::new(&engines, &results, &divergences);
+    // The spec suite runs whole, in the unsharded run (or the first shard).
+    let spec_in_scope = args.scenario.as_deref().is_none_or(|s| s == concord::spec::SCENARIO)
+        && args.spec != "none"
+        && args.replay.is_empty()
+        && args.shard.is_none_or(|(k, _)| k == 1);
+    if spec_in_scope {
+        let scripts = concord::spec::scripts(&args.spec)?;
+        let spec = concord::spec::run(&engines, &scripts, &divergences);
+        println!(
+            "spec: {} files on {} configurations in {:.1} s",
+            scripts.len(),
+            engines.len(),
+            spec.elapsed.as_secs_f64()
+        );
+        report = report.with_spec(spec, &divergences);
+    }
 
     if args.shard.is_none() && !args.skip_costs {
         let stream = concord::guests::load("stream")?;
@@ -173,8 +194,14 @@ fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
     let per_scenario = args.cases.min(64);
     let mut missed = 0;
     for fault in Fault::ALL {
-        match self_check::hunt(inner.clone(), fault, args.seed, per_scenario, args.scenario.as_deref(), divergences) {
-            Some((case, note)) => println!("caught  {:18} by {}: {note}", fault.name(), case.id()),
+        let caught = if fault.is_typed() {
+            self_check::hunt_spec(inner.clone(), fault, divergences)
+        } else {
+            self_check::hunt(inner.clone(), fault, args.seed, per_scenario, args.scenario.as_deref(), divergences)
+                .map(|(case, note)| (case.id(), note))
+        };
+        match caught {
+            Some((case, note)) => println!("caught  {:18} by {case}: {note}", fault.name()),
             None => {
                 missed += 1;
                 println!("MISSED  {:18} in {per_scenario} cases per scenario on {}", fault.name(), inner.id());

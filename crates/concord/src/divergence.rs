@@ -9,6 +9,7 @@ use std::path::Path;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Divergence {
+    /// An engine configuration id; `*` stands for any text (`wasmer-*`).
     pub engine: String,
     pub scenario: String,
     /// A case name; `*` stands for any text, so `*` alone is every case of the scenario and
@@ -50,13 +51,18 @@ impl Divergence {
         outcome: &Outcome,
         others: Option<&Outcome>,
     ) -> bool {
-        self.engine == engine && self.applies_to_case(scenario, case) && self.explains(outcome, others)
+        self.names_engine(engine) && self.applies_to_case(scenario, case) && self.explains(outcome, others)
     }
 
     /// The entry's `outcome` and `others` conditions, whatever the case.
     fn explains(&self, outcome: &Outcome, others: Option<&Outcome>) -> bool {
         let instead = |pattern: &str| others.is_some_and(|others| glob_matches(pattern, &others.class()));
         self.outcome.as_deref().is_none_or(|kind| kind == outcome.kind()) && self.others.as_deref().is_none_or(instead)
+    }
+
+    /// Whether the entry is about engine configuration `id` (`engine` may use `*`: `wasmer-*`).
+    pub fn names_engine(&self, id: &str) -> bool {
+        glob_matches(&self.engine, id)
     }
 
     pub fn applies_to_case(&self, scenario: &str, case: &str) -> bool {
@@ -104,7 +110,7 @@ impl Divergences {
     /// any module (an embedder's own plugin): only entries that say what the others did describe
     /// a mechanism rather than one scenario's cases.
     pub fn explain(&self, engine: &str, outcome: &Outcome, others: &Outcome) -> Option<&Divergence> {
-        self.entries.iter().find(|d| d.engine == engine && d.others.is_some() && d.explains(outcome, Some(others)))
+        self.entries.iter().find(|d| d.names_engine(engine) && d.others.is_some() && d.explains(outcome, Some(others)))
     }
 
     /// The registry this build was made with, for tools run away from the repository.

@@ -14,6 +14,7 @@ pub mod report_md;
 pub mod runner;
 pub mod scenario;
 pub mod self_check;
+pub mod spec;
 pub mod timed;
 
 pub use concord_engine as engine;

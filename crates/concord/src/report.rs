@@ -25,6 +25,9 @@ pub struct Report {
     /// `cargo xtask bench`'s summary (bench.json), when one was there to read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benchmarks: Option<serde_json::Value>,
+    /// The spec testsuite per engine and file; its failures are in `results` (scenario `spec`).
+    #[serde(default)]
+    pub spec: Vec<crate::spec::SpecCount>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,8 +103,11 @@ impl ScenarioCount {
     }
 }
 
+/// Per case scenario; the spec scenario keeps its own per-file counts (`Report::spec`), since only
+/// its failures are results.
 fn scenario_counts(engines: &[EngineInfo], results: &[ResultEntry]) -> Vec<ScenarioCount> {
-    let mut scenarios: Vec<&str> = results.iter().map(|r| r.scenario.as_str()).collect();
+    let mut scenarios: Vec<&str> =
+        results.iter().map(|r| r.scenario.as_str()).filter(|s| *s != crate::spec::SCENARIO).collect();
     scenarios.dedup();
     scenarios
         .into_iter()
@@ -211,13 +217,14 @@ impl Report {
             documented: count(Verdict::Documented),
             unsupported: count(Verdict::Unsupported),
         };
-        let ran =
-            |d: &Divergence| results.iter().any(|r| r.engine == d.engine && d.applies_to_case(&r.scenario, &r.case));
+        let ran = |d: &Divergence| {
+            results.iter().any(|r| d.names_engine(&r.engine) && d.applies_to_case(&r.scenario, &r.case))
+        };
         let shown = |d: &Divergence| {
             results.iter().any(|r| {
                 r.verdict == Verdict::Documented
                     && r.note.as_deref() == Some(d.reason.as_str())
-                    && r.engine == d.engine
+                    && d.names_engine(&r.engine)
                     && d.applies_to_case(&r.scenario, &r.case)
                     && d.outcome.as_deref().is_none_or(|kind| kind == r.outcome)
             })
@@ -225,7 +232,46 @@ impl Report {
         let stale = divergences.entries.iter().filter(|d| ran(d) && !shown(d)).cloned().collect();
         let reliability = engines.iter().map(|e| reliability(&e.id, &results)).collect();
         let scenarios = scenario_counts(&engines, &results);
-        Report { engines, results, summary, scenarios, stale, reliability, performance: None, benchmarks: None }
+        Report {
+            engines,
+            results,
+            summary,
+            scenarios,
+            stale,
+            reliability,
+            performance: None,
+            benchmarks: None,
+            spec: Vec::new(),
+        }
+    }
+
+    /// This report with the spec scenario's counts, failures and stale entries added.
+    pub fn with_spec(self, spec: crate::spec::SpecRun, divergences: &Divergences) -> Report {
+        let mut results = self.results;
+        results.extend(spec.results);
+        let mut report = Report::from_entries(self.engines, results, divergences);
+        report.stale.extend(spec.stale);
+        report.spec = spec.counts;
+        report.performance = self.performance;
+        report.benchmarks = self.benchmarks;
+        report
+    }
+
+    /// Per engine and suite: passed, failed, unsupported and skipped spec assertions.
+    pub fn spec_totals(&self) -> Vec<crate::spec::SpecCount> {
+        let mut totals: Vec<crate::spec::SpecCount> = Vec::new();
+        for count in &self.spec {
+            match totals.iter_mut().find(|t| t.engine == count.engine && t.suite == count.suite) {
+                Some(total) => {
+                    total.passed += count.passed;
+                    total.failed += count.failed;
+                    total.unsupported += count.unsupported;
+                    total.skipped += count.skipped;
+                }
+                None => totals.push(crate::spec::SpecCount { file: String::new(), ..count.clone() }),
+            }
+        }
+        totals
     }
 
     /// Folds partial reports (from `--shard K/N` runs) into one.
@@ -233,6 +279,7 @@ impl Report {
         let mut engines: Vec<EngineInfo> = Vec::new();
         let mut results = Vec::new();
         let mut performance = None;
+        let mut spec = Vec::new();
         for part in parts {
             for engine in part.engines {
                 if !engines.iter().any(|e| e.id == engine.id) {
@@ -241,9 +288,11 @@ impl Report {
             }
             results.extend(part.results);
             performance = performance.or(part.performance);
+            spec.extend(part.spec);
         }
         let mut merged = Report::from_entries(engines, results, divergences);
         merged.performance = performance;
+        merged.spec = spec;
         merged
     }
 

@@ -107,6 +107,24 @@ pub fn html(report: &Report) -> String {
     }
     h += "</table>";
 
+    if !report.spec.is_empty() {
+        h += "<h2>Spec testsuite</h2><p>Assertions per engine and suite: passed / failed / unsupported / skipped.</p>";
+        h += "<table><tr><th>engine</th><th>suite</th><th>passed</th><th>failed</th><th>unsupported</th><th>skipped</th></tr>";
+        for t in report.spec_totals() {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&t.engine),
+                esc(&t.suite),
+                t.passed,
+                t.failed,
+                t.unsupported,
+                t.skipped
+            );
+        }
+        h += "</table>";
+    }
+
     let limit_head: String = LIMIT_CASES.iter().map(|c| format!("<th>{}</th>", esc(c.2))).collect();
     let _ = write!(h, "<h2>Limit semantics as measured</h2><table><tr><th>engine</th>{limit_head}</tr>");
     for e in &report.engines {

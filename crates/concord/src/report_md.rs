@@ -62,6 +62,24 @@ pub fn markdown(report: &Report) -> String {
         let _ = writeln!(md, "| {scenario}/{case} | {} |", cells.join(" | "));
     }
 
+    if !report.spec.is_empty() {
+        let _ = writeln!(md, "\n## Spec testsuite\n");
+        let _ = writeln!(
+            md,
+            "Assertions of the WebAssembly spec testsuite per engine and suite: passed / failed / unsupported \
+             (a feature the configuration does not run) / skipped (text-format and threads directives). \
+             Every failure is listed with the results (scenario `spec`, case `file:line`).\n"
+        );
+        let _ = writeln!(md, "| engine | suite | passed | failed | unsupported | skipped |\n|---|---|---|---|---|---|");
+        for t in report.spec_totals() {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} |",
+                t.engine, t.suite, t.passed, t.failed, t.unsupported, t.skipped
+            );
+        }
+    }
+
     let _ = writeln!(md, "\n## Limit semantics as measured\n");
     let _ = writeln!(
         md,

@@ -3,8 +3,8 @@
 
 use concord_engine::kernel::ENV_MODULE;
 use concord_engine::{
-    Call, CompileError, Engine, EngineInfo, HostFunction, Instance, InstanceConfig, KernelAccess, MemoryObservation,
-    Module, Outcome, Val, ValType, WASM_PAGE,
+    Call, CompileError, Engine, EngineInfo, Feature, HostFunction, Instance, InstanceConfig, InstanceId, KernelAccess,
+    MemoryObservation, Module, Outcome, TypedStore, Val, ValType, Value, WASM_PAGE,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,16 +23,19 @@ pub enum Fault {
     IgnoreCpuBudget,
     /// The kernel's `length` answers one byte short for every live block.
     KernelLengthShort,
+    /// Flips the low bit of every i64 a typed call returns (the typed-call layer).
+    FlipI64LowBit,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 6] = [
+    pub const ALL: [Fault; 7] = [
         Fault::FlipOutputByte,
         Fault::OnePageTooMany,
         Fault::DenyGrowthEarly,
         Fault::DropStateKey,
         Fault::IgnoreCpuBudget,
         Fault::KernelLengthShort,
+        Fault::FlipI64LowBit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,7 +46,14 @@ impl Fault {
             Fault::DropStateKey => "drop-state-key",
             Fault::IgnoreCpuBudget => "ignore-cpu-budget",
             Fault::KernelLengthShort => "kernel-length-short",
+            Fault::FlipI64LowBit => "flip-i64-low-bit",
         }
+    }
+
+    /// Whether the fault is in the typed-call layer, which the spec scenario hunts, rather than
+    /// in plugin calls, which the generated scenarios hunt.
+    pub fn is_typed(self) -> bool {
+        self == Fault::FlipI64LowBit
     }
 
     fn configure(self, config: &InstanceConfig) -> InstanceConfig {
@@ -59,7 +69,7 @@ impl Fault {
             }
             // An embedder's function under a kernel function's name shadows the kernel's.
             Fault::KernelLengthShort => config.host_functions.push(length_one_short()),
-            Fault::FlipOutputByte | Fault::DropStateKey => {}
+            Fault::FlipOutputByte | Fault::DropStateKey | Fault::FlipI64LowBit => {}
         }
         config
     }
@@ -120,6 +130,47 @@ impl Engine for Faulty {
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         Ok(Box::new(FaultyModule { inner: self.inner.compile(wasm)?, fault: self.fault }))
     }
+
+    fn features(&self) -> &[Feature] {
+        self.inner.features()
+    }
+
+    fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn TypedStore>, Outcome> {
+        let inner = self.inner.typed_store(config)?;
+        Ok(match self.fault {
+            Fault::FlipI64LowBit => Box::new(FlipI64Store(inner)),
+            _ => inner,
+        })
+    }
+}
+
+/// A typed store whose i64 results come back with their low bit flipped.
+struct FlipI64Store(Box<dyn TypedStore>);
+
+impl TypedStore for FlipI64Store {
+    fn compile(&mut self, wasm: &[u8]) -> Result<(), CompileError> {
+        self.0.compile(wasm)
+    }
+
+    fn instantiate(&mut self, wasm: &[u8]) -> Result<InstanceId, Outcome> {
+        self.0.instantiate(wasm)
+    }
+
+    fn register(&mut self, name: &str, instance: InstanceId) -> Result<(), Outcome> {
+        self.0.register(name, instance)
+    }
+
+    fn invoke(&mut self, instance: InstanceId, export: &str, args: &[Value]) -> Result<Vec<Value>, Outcome> {
+        let flip = |v: Value| match v {
+            Value::I64(bits) => Value::I64(bits ^ 1),
+            other => other,
+        };
+        self.0.invoke(instance, export, args).map(|values| values.into_iter().map(flip).collect())
+    }
+
+    fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome> {
+        self.0.global(instance, export)
+    }
 }
 
 struct FaultyModule {
@@ -178,6 +229,27 @@ pub fn hunt(
             let minimal = crate::scenario::shrink(&mut draw, 64, |case| caught(case).is_some());
             let note = caught(&minimal).unwrap_or_default();
             return Some((minimal, note));
+        }
+    }
+    None
+}
+
+/// The first spec assertion (of wasm-v2's `i64.wast`, then the whole suite) on which a typed-layer
+/// `fault` shows as a failure of the faulty engine, with what it did.
+pub fn hunt_spec(
+    inner: Arc<dyn Engine>,
+    fault: Fault,
+    divergences: &crate::divergence::Divergences,
+) -> Option<(String, String)> {
+    let faulty: Arc<dyn Engine> = Arc::new(Faulty::new(inner.clone(), fault));
+    let id = faulty.id().to_string();
+    let suite = crate::spec::scripts("wasm-v2").ok()?;
+    let (first, rest): (Vec<_>, Vec<_>) = suite.into_iter().partition(|s| s.name.ends_with("/i64.wast"));
+    for scripts in [first, rest] {
+        let spec = crate::spec::run(&[inner.clone(), faulty.clone()], &scripts, divergences);
+        let caught = spec.results.into_iter().find(|r| r.engine == id && r.verdict == crate::runner::Verdict::Diverge);
+        if let Some(result) = caught {
+            return Some((format!("spec/{}", result.case), result.detail));
         }
     }
     None

@@ -1,0 +1,167 @@
+//! The `spec` scenario: the WebAssembly spec testsuite on every engine configuration through the
+//! `.wast` runner, as per-file counts for the report and, for every assertion an engine fails or
+//! engines disagree on, a result like any case's (case `file:line`), documented or not.
+
+use crate::divergence::{Divergence, Divergences};
+use crate::report::ResultEntry;
+use crate::runner::Verdict;
+use anyhow::{Result, bail};
+use concord_engine::{Engine, InstanceConfig};
+use concord_wast::suite::{self, MEMORY_FILES, suite_names};
+use concord_wast::{FileRun, Script, disagreements, run_all};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub const SCENARIO: &str = "spec";
+
+/// A call that runs longer than this is stopped.
+const DEADLINE: Duration = Duration::from_secs(10);
+
+/// One file on one engine: how its assertions came out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecCount {
+    pub engine: String,
+    pub suite: String,
+    pub file: String,
+    pub passed: usize,
+    pub failed: usize,
+    pub unsupported: usize,
+    pub skipped: usize,
+}
+
+/// What the spec scenario adds to a report.
+#[derive(Debug, Clone, Default)]
+pub struct SpecRun {
+    pub counts: Vec<SpecCount>,
+    /// Failures and disagreements, one per engine and assertion.
+    pub results: Vec<ResultEntry>,
+    /// Documented spec divergences whose file ran on their engine without showing them.
+    pub stale: Vec<Divergence>,
+    pub elapsed: Duration,
+}
+
+/// The scripts `which` names: `wasm-v2` (a core suite or a proposal by name), `memory` (wasm-v2's
+/// memory files), `all` (every core suite's newest version and every proposal), comma-separated.
+pub fn scripts(which: &str) -> Result<Vec<Script>> {
+    let mut scripts = Vec::new();
+    for name in which.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let files = match name {
+            "memory" => suite::files("wasm-v2")
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|f| MEMORY_FILES.contains(&f.name.as_str()))
+                .collect(),
+            "all" => suite_names()
+                .into_iter()
+                .filter(|s| !["wasm-v1", "wasm-v3", "wasm-latest"].contains(s))
+                .flat_map(|s| suite::files(s).unwrap_or_default())
+                .collect(),
+            name => match suite::files(name) {
+                Some(files) => files,
+                None => bail!("no suite `{name}`; there are memory, all, {}", suite_names().join(", ")),
+            },
+        };
+        for file in files {
+            scripts.push(file.parse()?);
+        }
+    }
+    Ok(scripts)
+}
+
+/// Runs `scripts` on every engine and judges the failures against `divergences`.
+pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Divergences) -> SpecRun {
+    let config = InstanceConfig::default().with_deadline(DEADLINE);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let start = Instant::now();
+    let runs = run_all(engines, scripts, &config, threads);
+    let elapsed = start.elapsed();
+    let counts = runs.iter().map(count).collect();
+    let mut results = Vec::new();
+    for run in &runs {
+        for failure in run.results.iter().filter(|r| r.verdict == concord_wast::Verdict::Failed) {
+            results.push(entry(&run.engine, &run.file, failure.line, &failure.detail, divergences));
+        }
+    }
+    // Engines that differ from the others on a command none of them failed (an action whose
+    // result the spec does not check).
+    let failed: BTreeSet<(String, usize)> = results.iter().map(|r| (file_of(&r.case), line_of(&r.case))).collect();
+    for disagreement in disagreements(&runs) {
+        if failed.contains(&(disagreement.file.clone(), disagreement.line)) {
+            continue;
+        }
+        let mut observed: Vec<_> = disagreement.engines.values().collect();
+        observed.sort_by_key(|o| std::cmp::Reverse(disagreement.engines.values().filter(|x| x == o).count()));
+        let majority = observed[0];
+        for (engine, what) in disagreement.engines.iter().filter(|(_, o)| *o != majority) {
+            let detail = format!("{}: {what}, where the others: {majority}", disagreement.directive);
+            results.push(entry(engine, &disagreement.file, disagreement.line, &detail, divergences));
+        }
+    }
+    let stale = stale(&runs, &results, divergences);
+    SpecRun { counts, results, stale, elapsed }
+}
+
+fn count(run: &FileRun) -> SpecCount {
+    let c = run.counts();
+    let (suite, file) = run.file.split_once('/').unwrap_or(("", &run.file));
+    SpecCount {
+        engine: run.engine.clone(),
+        suite: suite.to_string(),
+        file: file.to_string(),
+        passed: c.passed,
+        failed: c.failed,
+        unsupported: c.unsupported,
+        skipped: c.skipped,
+    }
+}
+
+fn case_of(file: &str, line: usize) -> String {
+    format!("{file}:{line}")
+}
+
+fn file_of(case: &str) -> String {
+    case.rsplit_once(':').map_or(case, |(file, _)| file).to_string()
+}
+
+fn line_of(case: &str) -> usize {
+    case.rsplit_once(':').and_then(|(_, line)| line.parse().ok()).unwrap_or(0)
+}
+
+fn entry(engine: &str, file: &str, line: usize, detail: &str, divergences: &Divergences) -> ResultEntry {
+    let case = case_of(file, line);
+    let documented = divergences.entries.iter().find(|d| d.names_engine(engine) && d.applies_to_case(SCENARIO, &case));
+    let (verdict, note) = match documented {
+        Some(d) => (Verdict::Documented, Some(d.reason.clone())),
+        None => (Verdict::Diverge, Some(detail.to_string())),
+    };
+    ResultEntry {
+        scenario: SCENARIO.into(),
+        case,
+        engine: engine.to_string(),
+        verdict,
+        outcome: "failed".into(),
+        detail: detail.to_string(),
+        output_sha256: None,
+        output_hex: None,
+        memory_pages: None,
+        elapsed_us: 0,
+        note,
+        deadline_ms: None,
+        hung: false,
+        limit: None,
+    }
+}
+
+/// Spec entries whose file ran on their engine and did not show.
+fn stale(runs: &[FileRun], results: &[ResultEntry], divergences: &Divergences) -> Vec<Divergence> {
+    divergences
+        .entries
+        .iter()
+        .filter(|d| d.scenario == SCENARIO)
+        .filter(|d| runs.iter().any(|r| d.names_engine(&r.engine) && d.case.starts_with(&format!("{}:", r.file))))
+        .filter(|d| !results.iter().any(|r| d.names_engine(&r.engine) && d.applies_to_case(SCENARIO, &r.case)))
+        .cloned()
+        .collect()
+}
