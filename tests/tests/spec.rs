@@ -32,8 +32,17 @@ fn wasm_v2_passes_on_every_engine_but_for_documented_failures() {
             format!("{} passed, {} failed, {} unsupported, {} skipped", c.passed, c.failed, c.unsupported, c.skipped);
         table.entry(c.file.clone()).or_default().insert(c.engine.clone(), cell);
     }
-    // Every configuration with every Wasm 2.0 feature passes nearly all of the suite.
-    for engine in ["wasmtime-cranelift", "wasmtime-pulley", "wasmer-cranelift", "wasmer-singlepass", "wasmi"] {
+    // Every configuration with every Wasm 2.0 feature passes nearly all of the suite; winch does
+    // not run GC types (externref), so it is held only to what it declares.
+    let full = [
+        "wasmtime-cranelift",
+        "wasmtime-pulley",
+        "wasmtime-cranelift-pooling",
+        "wasmer-cranelift",
+        "wasmer-singlepass",
+        "wasmi",
+    ];
+    for engine in full {
         assert!(passed[engine] >= 26_000, "{engine}: {} passed", passed[engine]);
     }
     assert_eq!(passed["extism"], 0, "Extism has no typed layer: unsupported, not failed");

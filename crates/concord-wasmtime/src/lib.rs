@@ -50,8 +50,9 @@ pub enum Allocator {
     /// wasmtime's default: mapped when an instance is made, unmapped when it is dropped.
     OnDemand,
     /// Slots reserved when the engine is made and reused: instantiation costs a fraction, and the
-    /// pool's limits (wasmtime's defaults: 1,000 live instances, one memory of up to 4 GiB and one
-    /// table of up to 20,000 elements per module) become part of what the engine accepts.
+    /// pool's limits (wasmtime's defaults: 1,000 live instances, memories of up to 4 GiB, tables of
+    /// up to 20,000 elements; here up to 8 of each per module) become part of what the engine
+    /// accepts.
     Pooling,
 }
 
@@ -75,13 +76,20 @@ impl CompileVariant for Engines {
     }
 }
 
+const POOL_TABLES_PER_MODULE: u32 = 8;
+const POOL_MEMORIES_PER_MODULE: u32 = 8;
+
 /// This backend's wasmtime configuration, with or without fuel counting; public so the raw-API
 /// benchmark runs the same one. Epoch interruption (wall-clock deadlines) is always on, as in Extism.
 pub fn engine(compiler: Compiler, allocator: Allocator, fuel: bool) -> Result<wasmtime::Engine, CompileError> {
     let mut config = Config::new();
     config.consume_fuel(fuel).epoch_interruption(true);
     if allocator == Allocator::Pooling {
-        config.allocation_strategy(InstanceAllocationStrategy::Pooling(PoolingAllocationConfig::default()));
+        let mut pool = PoolingAllocationConfig::default();
+        // Wasm 2.0 modules may define several tables (the spec testsuite's do); one per module,
+        // wasmtime's default, would make them unsupported here. It costs a few bytes per slot.
+        pool.max_tables_per_module(POOL_TABLES_PER_MODULE).max_memories_per_module(POOL_MEMORIES_PER_MODULE);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     match compiler {
         Compiler::Cranelift => {
