@@ -59,6 +59,16 @@ pub fn fault_outcome(fault: HostFault) -> Outcome {
     }
 }
 
+/// How a typed call ends when it does not return: the trap, the limit, the host's fault.
+pub fn stop_outcome(stop: Stop) -> Outcome {
+    match stop {
+        Stop::Trap(kind) => Outcome::Trap(kind),
+        Stop::Limit(kind) => Outcome::LimitHit(kind),
+        Stop::Host(fault) => fault_outcome(fault),
+        Stop::EngineFault(why) => Outcome::EngineFault(why),
+    }
+}
+
 /// How an instance that could not start ends: its start function or `_initialize` trapped, ran out
 /// of budget, or the engine refused it for a reason that is not a trap.
 pub fn start_outcome(stop: Stop) -> Outcome {

@@ -16,7 +16,7 @@ mod outcome;
 mod typed;
 pub mod wasi;
 
-pub use abi::{Stop, fault_outcome, plugin_call, start_outcome};
+pub use abi::{Stop, fault_outcome, plugin_call, start_outcome, stop_outcome};
 pub use alarm::{AlarmGuard, set_alarm};
 pub use config::{CpuBudget, InstanceConfig, WASM_PAGE};
 pub use engine::{Call, Engine, EngineInfo, Instance, MemoryObservation, Module};

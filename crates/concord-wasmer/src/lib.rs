@@ -14,6 +14,7 @@ use concord_engine::{
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tunables::LimitingTunables;
 use wasmer::sys::vm::TrapCode;
 use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, NativeEngineExt, Singlepass};
@@ -312,21 +313,7 @@ impl WasmerInstance {
         if let (Some(fuel), Some(metering)) = (self.cpu.fuel, &self.metering) {
             metering.set(&mut self.store, fuel);
         }
-        let interrupted = self.cpu.deadline.map(|deadline| {
-            let interrupter = Mutex::new(self.store.interrupter());
-            let interrupted = Arc::new(AtomicBool::new(false));
-            let flag = interrupted.clone();
-            let alarm = set_alarm(deadline, move || {
-                flag.store(true, Ordering::Relaxed);
-                interrupter.lock().unwrap_or_else(|e| e.into_inner()).interrupt();
-            });
-            (interrupted, alarm)
-        });
-        let result = f(&mut self.store);
-        let interrupted = interrupted.map(|(interrupted, alarm)| {
-            drop(alarm);
-            interrupted.load(Ordering::Relaxed)
-        });
+        let (result, interrupted) = with_deadline(&mut self.store, self.cpu.deadline, f);
         result.map_err(|error| match self.metering.as_ref().map(|m| m.get(&mut self.store)) {
             Some(MeteringPoints::Exhausted) => Stop::Limit(LimitKind::Fuel),
             _ => classify(error, interrupted),
@@ -370,6 +357,31 @@ impl concord_engine::Instance for WasmerInstance {
         let bytes = memory.view(&self.store).copy_to_vec().ok()?;
         Some(MemoryObservation::of(&bytes))
     }
+}
+
+/// Runs `f` with `deadline` enforced by the store's interrupter, and says whether the alarm fired
+/// (`None` without a deadline).
+fn with_deadline<R>(
+    store: &mut Store,
+    deadline: Option<Duration>,
+    f: impl FnOnce(&mut Store) -> R,
+) -> (R, Option<bool>) {
+    let alarm = deadline.map(|deadline| {
+        let interrupter = Mutex::new(store.interrupter());
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let flag = interrupted.clone();
+        let alarm = set_alarm(deadline, move || {
+            flag.store(true, Ordering::Relaxed);
+            interrupter.lock().unwrap_or_else(|e| e.into_inner()).interrupt();
+        });
+        (interrupted, alarm)
+    });
+    let result = f(store);
+    let interrupted = alarm.map(|(interrupted, alarm)| {
+        drop(alarm);
+        interrupted.load(Ordering::Relaxed)
+    });
+    (result, interrupted)
 }
 
 /// `interrupted` is whether our alarm fired, where one was set.

@@ -4,14 +4,14 @@
 //! and a store links several.
 
 use crate::tunables::LimitingTunables;
-use crate::{Compiler, classify, engine};
+use crate::{Compiler, classify, engine, with_deadline};
 use concord_engine::{
     BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, Stop, TypedStore,
-    Value, WASM_PAGE, fault_outcome, set_alarm, spectest, start_outcome,
+    Value, WASM_PAGE, spectest, start_outcome, stop_outcome,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use wasmer::sys::BaseTunables;
 use wasmer::sys::NativeEngineExt;
 use wasmer::{
@@ -75,21 +75,7 @@ impl WasmerStore {
 
     /// Runs `f` under the deadline, through the interrupter.
     fn run<R>(&mut self, f: impl FnOnce(&mut Store) -> Result<R, RuntimeError>) -> Result<R, Stop> {
-        let interrupted = self.cpu.deadline.map(|deadline| {
-            let interrupter = Mutex::new(self.store.interrupter());
-            let interrupted = Arc::new(AtomicBool::new(false));
-            let flag = interrupted.clone();
-            let alarm = set_alarm(deadline, move || {
-                flag.store(true, Ordering::Relaxed);
-                interrupter.lock().unwrap_or_else(|e| e.into_inner()).interrupt();
-            });
-            (interrupted, alarm)
-        });
-        let result = f(&mut self.store);
-        let interrupted = interrupted.map(|(interrupted, alarm)| {
-            drop(alarm);
-            interrupted.load(Ordering::Relaxed)
-        });
+        let (result, interrupted) = with_deadline(&mut self.store, self.cpu.deadline, f);
         result.map_err(|error| classify(error, interrupted))
     }
 }
@@ -198,12 +184,7 @@ impl TypedStore for WasmerStore {
         let params: Vec<wasmer::Value> = args.iter().map(|v| to_val(&mut self.store, *v)).collect();
         match self.run(|store| func.call(store, &params)) {
             Ok(results) => results.iter().map(|v| from_val(&self.store, v)).collect(),
-            Err(stop) => Err(match stop {
-                Stop::Trap(kind) => Outcome::Trap(kind),
-                Stop::Limit(kind) => Outcome::LimitHit(kind),
-                Stop::Host(fault) => fault_outcome(fault),
-                Stop::EngineFault(why) => Outcome::EngineFault(why),
-            }),
+            Err(stop) => Err(stop_outcome(stop)),
         }
     }
 

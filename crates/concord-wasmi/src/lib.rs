@@ -281,16 +281,8 @@ impl WasmiInstance {
                 TypedResumableCall::Finished(results) => return Ok(results),
                 TypedResumableCall::HostTrap(trap) => return Err(classify(trap.host_error())),
                 TypedResumableCall::OutOfFuel(pending) => {
-                    if granted >= fuel {
-                        return Err(Stop::Limit(LimitKind::Fuel));
-                    }
-                    if start.elapsed() >= deadline {
-                        return Err(Stop::Limit(LimitKind::Deadline));
-                    }
-                    let more = FUEL_SLICE.max(pending.required_fuel()).min(fuel - granted);
-                    granted += more;
-                    let left = self.store.get_fuel().expect("fuel is enabled");
-                    self.store.set_fuel(left + more).expect("fuel is enabled");
+                    let slice = Slice { fuel, granted, start, deadline };
+                    granted = slice.next(&mut self.store, pending.required_fuel())?;
                     call = pending.resume(&mut self.store).map_err(|e| classify(&e))?;
                 }
             }
@@ -333,6 +325,32 @@ impl concord_engine::Instance for WasmiInstance {
 
     fn memory(&mut self) -> Option<MemoryObservation> {
         self.memory.map(|m| MemoryObservation::of(m.data(&self.store)))
+    }
+}
+
+/// Where a call running on fuel slices stands when a slice runs out.
+struct Slice {
+    /// The fuel budget (`u64::MAX` for a deadline alone).
+    fuel: u64,
+    granted: u64,
+    start: Instant,
+    deadline: std::time::Duration,
+}
+
+impl Slice {
+    /// Grants the next slice (at least `required`) and returns the fuel granted so far, or stops
+    /// the call: its fuel is spent, or its deadline passed.
+    fn next<T>(self, store: &mut Store<T>, required: u64) -> Result<u64, Stop> {
+        if self.granted >= self.fuel {
+            return Err(Stop::Limit(LimitKind::Fuel));
+        }
+        if self.start.elapsed() >= self.deadline {
+            return Err(Stop::Limit(LimitKind::Deadline));
+        }
+        let more = FUEL_SLICE.max(required).min(self.fuel - self.granted);
+        let left = store.get_fuel().expect("fuel is enabled");
+        store.set_fuel(left + more).expect("fuel is enabled");
+        Ok(self.granted + more)
     }
 }
 

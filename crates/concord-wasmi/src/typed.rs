@@ -2,10 +2,10 @@
 //! `spectest` and the registered instances (so a name can be registered again, as scripts do),
 //! a deadline enforced with fuel slices as for plugin calls.
 
-use crate::{FUEL_SLICE, classify, metering};
+use crate::{FUEL_SLICE, Slice, classify, metering};
 use concord_engine::{
-    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, LimitKind, Outcome, Stop,
-    TypedStore, Value, fault_outcome, spectest,
+    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, Stop, TypedStore,
+    Value, spectest, stop_outcome,
 };
 use std::collections::HashMap;
 use std::time::Instant;
@@ -81,16 +81,8 @@ impl WasmiStore {
                 ResumableCall::Finished => return Ok(()),
                 ResumableCall::HostTrap(trap) => return Err(classify(trap.host_error())),
                 ResumableCall::OutOfFuel(pending) => {
-                    if granted >= fuel {
-                        return Err(Stop::Limit(LimitKind::Fuel));
-                    }
-                    if start.elapsed() >= deadline {
-                        return Err(Stop::Limit(LimitKind::Deadline));
-                    }
-                    let more = FUEL_SLICE.max(pending.required_fuel()).min(fuel - granted);
-                    granted += more;
-                    let left = self.store.get_fuel().expect("fuel is enabled");
-                    self.store.set_fuel(left + more).expect("fuel is enabled");
+                    let slice = Slice { fuel, granted, start, deadline };
+                    granted = slice.next(&mut self.store, pending.required_fuel())?;
                     call = pending.resume(&mut self.store, results).map_err(|e| classify(&e))?;
                 }
             }
@@ -186,12 +178,7 @@ impl TypedStore for WasmiStore {
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for_ty(*t)).collect();
         match self.call(func, &params, &mut results) {
             Ok(()) => results.iter().map(|v| from_val(&self.store, v)).collect(),
-            Err(stop) => Err(match stop {
-                Stop::Trap(kind) => Outcome::Trap(kind),
-                Stop::Limit(kind) => Outcome::LimitHit(kind),
-                Stop::Host(fault) => fault_outcome(fault),
-                Stop::EngineFault(why) => Outcome::EngineFault(why),
-            }),
+            Err(stop) => Err(stop_outcome(stop)),
         }
     }
 

@@ -5,7 +5,7 @@ use crate::limiter::MemoryLimiter;
 use crate::{arm_budget_of, classify};
 use concord_engine::{
     BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value,
-    fault_outcome, spectest,
+    spectest, stop_outcome,
 };
 use wasmtime::{
     Extern, ExternRef, ExternType, FuncType, Global, GlobalType, Linker, Memory, MemoryType, Module, Mutability, Ref,
@@ -161,12 +161,7 @@ impl TypedStore for WasmtimeStore {
         arm_budget_of(&mut self.store, self.cpu);
         match func.call(&mut self.store, &params, &mut results) {
             Ok(()) => results.iter().map(|v| from_val(&self.store, v)).collect(),
-            Err(error) => Err(match classify(&error) {
-                concord_engine::Stop::Trap(kind) => Outcome::Trap(kind),
-                concord_engine::Stop::Limit(kind) => Outcome::LimitHit(kind),
-                concord_engine::Stop::Host(fault) => fault_outcome(fault),
-                concord_engine::Stop::EngineFault(why) => Outcome::EngineFault(why),
-            }),
+            Err(error) => Err(stop_outcome(classify(&error))),
         }
     }
 
