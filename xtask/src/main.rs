@@ -2,6 +2,7 @@
 
 mod bench;
 mod conformance;
+mod fuzz;
 mod guests;
 mod test;
 
@@ -22,6 +23,8 @@ enum Command {
     /// Build the guests, run every conformance case on every engine, print the matrix and write
     /// target/conformance/report.json. Exits 1 on an undocumented divergence.
     Conformance(conformance::Args),
+    /// Run generated modules on every engine until the time is up; exit 1 if engines differ.
+    Fuzz(fuzz::Args),
     /// Run the criterion benchmarks and summarize them: medians, ratios, target/conformance/bench.json.
     Bench(bench::Args),
     /// The test command: build the guests, then run the whole workspace's tests.
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::Conformance(args) => conformance::run(args),
         Command::Test { cargo_args } => test::run(&cargo_args),
         Command::Bench(args) => bench::run(args),
+        Command::Fuzz(args) => fuzz::run(args),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

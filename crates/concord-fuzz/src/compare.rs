@@ -1,0 +1,71 @@
+//! Engines compared on one module: the observation most engines share is the reference, and each
+//! engine that differs is reported with the first place it parts from it.
+
+use crate::observe::{Observation, Step};
+use serde::Serialize;
+
+/// One engine that did something else than the others with one module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub engine: String,
+    /// Where and how it parts from the others, for people.
+    pub what: String,
+}
+
+/// Every engine whose observation differs from the one most engines share (the earliest engine
+/// wins a tie).
+pub fn differences(observations: &[(String, Observation)]) -> Vec<Difference> {
+    let support = |o: &Observation| observations.iter().filter(|(_, other)| other == o).count();
+    let best = observations.iter().map(|(_, o)| support(o)).max().unwrap_or(0);
+    let Some(reference) = observations.iter().map(|(_, o)| o).find(|o| support(o) == best) else {
+        return Vec::new();
+    };
+    observations
+        .iter()
+        .filter(|(_, o)| o != reference)
+        .map(|(engine, o)| Difference { engine: engine.clone(), what: first_difference(reference, o) })
+        .collect()
+}
+
+fn describe(step: &Step) -> String {
+    match step {
+        Step::Returned(values) => {
+            let values: Vec<String> = values.iter().map(ToString::to_string).collect();
+            format!("returned [{}]", values.join(", "))
+        }
+        Step::Stopped(class) => class.clone(),
+    }
+}
+
+fn first_difference(reference: &Observation, other: &Observation) -> String {
+    if reference.refused != other.refused {
+        let said = |r: &Option<String>| r.clone().unwrap_or_else(|| "instantiated".into());
+        return format!("instantiation: {}, where the others: {}", said(&other.refused), said(&reference.refused));
+    }
+    for ((name, want), (_, got)) in reference.steps.iter().zip(&other.steps) {
+        if want != got {
+            return format!("`{name}`: {}, where the others: {}", describe(got), describe(want));
+        }
+    }
+    format!("{} steps, where the others made {}", other.steps.len(), reference.steps.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use concord_engine::Value;
+
+    fn returned(v: u32) -> Observation {
+        Observation { refused: None, steps: vec![("f".into(), Step::Returned(vec![Value::I32(v)]))] }
+    }
+
+    #[test]
+    fn the_odd_engine_out_is_named_with_where_it_differs() {
+        let observations = vec![("a".into(), returned(1)), ("b".into(), returned(2)), ("c".into(), returned(1))];
+        let diffs = differences(&observations);
+        assert_eq!(diffs.len(), 1);
+        assert_eq!(diffs[0].engine, "b");
+        assert_eq!(diffs[0].what, "`f`: returned [i32:2], where the others: returned [i32:1]");
+        assert!(differences(&[("a".into(), returned(1)), ("b".into(), returned(1))]).is_empty());
+    }
+}

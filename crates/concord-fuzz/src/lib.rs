@@ -1,0 +1,116 @@
+//! Generated modules on every engine at once: `wasm-smith` modules, each instantiated and called
+//! on every configuration under the same limits, and the engines compared with resource
+//! exhaustion kept (memory refusals exactly, CPU budgets and traps by class), where other
+//! differential fuzzers discard those cases.
+
+pub mod compare;
+pub mod generate;
+pub mod observe;
+
+pub use compare::{Difference, differences};
+pub use observe::{Observation, Step, observe};
+
+use concord_engine::{Engine, InstanceConfig, WASM_PAGE};
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The memory limit generated modules run under, in pages: below the 16 a module may declare or
+/// grow to, so refusals are exercised.
+pub const MEMORY_LIMIT_PAGES: u64 = 8;
+
+/// The limits every engine runs a generated module under. The deadline is a safety net: the
+/// modules' own fuel global stops runaway code first, at the same instruction everywhere.
+pub fn limits() -> InstanceConfig {
+    InstanceConfig::default().with_memory_limit(MEMORY_LIMIT_PAGES * WASM_PAGE).with_deadline(Duration::from_secs(2))
+}
+
+/// A module on which engines differed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub seed: u64,
+    pub differences: Vec<Difference>,
+}
+
+/// What one engine did over a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EngineStats {
+    pub engine: String,
+    pub modules: u64,
+    pub unsupported: u64,
+    /// Time spent in this engine (compile, instantiate, calls).
+    pub busy: Duration,
+}
+
+/// One module on every engine: each engine's observation (unsupported engines left out) and the
+/// time each took.
+pub fn run_seed(engines: &[Arc<dyn Engine>], seed: u64, config: &InstanceConfig) -> Result<SeedRun, String> {
+    let wasm = generate::module(seed)?;
+    let mut observations = Vec::new();
+    let mut timings = Vec::new();
+    for engine in engines {
+        let start = Instant::now();
+        let observed = observe(engine.as_ref(), seed, &wasm, config);
+        timings.push((engine.id().to_string(), start.elapsed(), observed.is_err()));
+        if let Ok(observation) = observed {
+            observations.push((engine.id().to_string(), observation));
+        }
+    }
+    Ok(SeedRun { seed, differences: differences(&observations), observations, timings })
+}
+
+#[derive(Debug, Clone)]
+pub struct SeedRun {
+    pub seed: u64,
+    pub observations: Vec<(String, Observation)>,
+    pub differences: Vec<Difference>,
+    /// Per engine: time taken, and whether it could not take part.
+    pub timings: Vec<(String, Duration, bool)>,
+}
+
+/// Runs seeds `first..` on every engine, `threads` modules at a time, until `count` modules ran
+/// or `until` passed, whichever comes first; `found` hears of each module engines differ on.
+pub fn run(
+    engines: &[Arc<dyn Engine>],
+    first: u64,
+    count: Option<u64>,
+    until: Option<Instant>,
+    threads: usize,
+    found: &(dyn Fn(&Finding) + Sync),
+) -> Vec<EngineStats> {
+    let next = AtomicU64::new(first);
+    let stats = Mutex::new(
+        engines
+            .iter()
+            .map(|e| EngineStats { engine: e.id().to_string(), ..EngineStats::default() })
+            .collect::<Vec<_>>(),
+    );
+    let config = limits();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let seed = next.fetch_add(1, Ordering::Relaxed);
+                    if count.is_some_and(|n| seed >= first + n) || until.is_some_and(|t| Instant::now() >= t) {
+                        break;
+                    }
+                    let Ok(run) = run_seed(engines, seed, &config) else { continue };
+                    let mut stats = stats.lock().unwrap_or_else(|p| p.into_inner());
+                    for (engine, took, unsupported) in &run.timings {
+                        if let Some(s) = stats.iter_mut().find(|s| &s.engine == engine) {
+                            s.modules += 1;
+                            s.unsupported += u64::from(*unsupported);
+                            s.busy += *took;
+                        }
+                    }
+                    drop(stats);
+                    if !run.differences.is_empty() {
+                        found(&Finding { seed, differences: run.differences });
+                    }
+                }
+            });
+        }
+    });
+    stats.into_inner().unwrap_or_else(|p| p.into_inner())
+}
