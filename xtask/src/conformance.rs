@@ -45,6 +45,9 @@ pub struct Args {
     /// (wasm-v2's memory files), `all` (wasm-v2 and every proposal), comma-separated, or `none`.
     #[arg(long, default_value = "wasm-v2")]
     spec: String,
+    /// Generated modules (wasm-smith) to run as the `generated` scenario, from `--seed`.
+    #[arg(long, default_value_t = 256)]
+    generated: u64,
 }
 
 /// Diverging generated cases shrunk and saved per run, at most: shrinking runs every engine again.
@@ -100,6 +103,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(scenario) = &args.scenario
         && cases.is_empty()
         && scenario != concord::spec::SCENARIO
+        && scenario != concord::generated::SCENARIO
     {
         bail!("no cases for scenario `{scenario}`");
     }
@@ -133,6 +137,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
             spec.elapsed.as_secs_f64()
         );
         report = report.with_spec(spec, &divergences);
+    }
+    let generated_in_scope = args.scenario.as_deref().is_none_or(|s| s == concord::generated::SCENARIO)
+        && args.generated > 0
+        && args.replay.is_empty()
+        && args.shard.is_none_or(|(k, _)| k == 1);
+    if generated_in_scope {
+        let generated = concord::generated::run(&engines, args.seed, args.generated, &divergences);
+        println!(
+            "generated: {} modules on {} configurations in {:.1} s",
+            generated.modules,
+            engines.len(),
+            generated.elapsed.as_secs_f64()
+        );
+        report = report.with_generated(generated, &divergences);
     }
 
     if args.shard.is_none() && !args.skip_costs {

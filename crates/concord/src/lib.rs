@@ -4,6 +4,7 @@
 pub mod advice;
 pub mod case;
 pub mod divergence;
+pub mod generated;
 pub mod guests;
 pub mod performance;
 pub mod registry;

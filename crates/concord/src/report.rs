@@ -106,8 +106,11 @@ impl ScenarioCount {
 /// Per case scenario; the spec scenario keeps its own per-file counts (`Report::spec`), since only
 /// its failures are results.
 fn scenario_counts(engines: &[EngineInfo], results: &[ResultEntry]) -> Vec<ScenarioCount> {
-    let mut scenarios: Vec<&str> =
-        results.iter().map(|r| r.scenario.as_str()).filter(|s| *s != crate::spec::SCENARIO).collect();
+    let mut scenarios: Vec<&str> = results
+        .iter()
+        .map(|r| r.scenario.as_str())
+        .filter(|s| *s != crate::spec::SCENARIO && *s != crate::generated::SCENARIO)
+        .collect();
     scenarios.dedup();
     scenarios
         .into_iter()
@@ -243,6 +246,20 @@ impl Report {
             benchmarks: None,
             spec: Vec::new(),
         }
+    }
+
+    /// This report with the generated scenario's differences added.
+    pub fn with_generated(self, generated: crate::generated::GeneratedRun, divergences: &Divergences) -> Report {
+        let (performance, benchmarks, spec) = (self.performance, self.benchmarks, self.spec);
+        let stale = self.stale;
+        let mut results = self.results;
+        results.extend(generated.results);
+        let mut report = Report::from_entries(self.engines, results, divergences);
+        report.stale = stale;
+        report.performance = performance;
+        report.benchmarks = benchmarks;
+        report.spec = spec;
+        report
     }
 
     /// This report with the spec scenario's counts, failures and stale entries added.
