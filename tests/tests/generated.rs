@@ -20,10 +20,12 @@ fn generated_modules_agree_on_every_engine_and_exercise_traps_and_refusals() {
             kinds.insert(match step {
                 Step::Returned(_) => "returned".to_string(),
                 Step::Stopped(class) => class.clone(),
+                Step::Memory { .. } => "memory".to_string(),
             });
         }
     }
     assert!(kinds.contains("returned") && kinds.contains("trap Unreachable"), "too narrow: {kinds:?}");
+    assert!(kinds.contains("memory"), "memories are compared after calls: {kinds:?}");
     assert!(kinds.len() >= 4, "the modules should end in several ways: {kinds:?}");
 }
 

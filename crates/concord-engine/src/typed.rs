@@ -65,6 +65,9 @@ pub trait TypedStore {
 
     /// Reads an exported global.
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome>;
+
+    /// An exported memory's size and digest now; `None` when there is no such memory.
+    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<crate::MemoryObservation>;
 }
 
 /// The spectest module's globals, as every backend defines them.

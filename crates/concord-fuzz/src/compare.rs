@@ -34,6 +34,7 @@ fn describe(step: &Step) -> String {
             format!("returned [{}]", values.join(", "))
         }
         Step::Stopped(class) => class.clone(),
+        Step::Memory { pages, sha256 } => format!("{pages} pages, sha256 {}", &sha256[..12]),
     }
 }
 

@@ -1,5 +1,6 @@
 //! One generated module on one engine: instantiate it under the limits, call every exported
-//! function with arguments derived from the seed, read every exported global, and reduce what
+//! function with arguments derived from the seed (and digest every exported memory after each
+//! call), read every exported global, and reduce what
 //! happened to what engines are compared on. Resource exhaustion is kept, by class: a trap by its
 //! kind, a memory refusal exactly, a CPU budget as "stopped", never a count or a depth.
 
@@ -16,6 +17,11 @@ pub enum Step {
     Returned(Vec<Value>),
     /// Stopped, by class: `trap Unreachable`, `memory limit`, `stopped by the budget`, ...
     Stopped(String),
+    /// An exported memory after the calls before it: pages and digest.
+    Memory {
+        pages: u64,
+        sha256: String,
+    },
 }
 
 /// What one engine did with one module.
@@ -38,9 +44,10 @@ pub struct Export {
     pub params: Vec<ValType>,
 }
 
-/// The module's exported functions (with their parameters) and exported globals, in order.
-pub fn exports(wasm: &[u8]) -> (Vec<Export>, Vec<String>) {
+/// The module's exported functions (with their parameters), globals and memories, in order.
+pub fn exports(wasm: &[u8]) -> (Vec<Export>, Vec<String>, Vec<String>) {
     let (mut types, mut funcs, mut functions, mut globals) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut memories = Vec::new();
     for payload in Parser::new(0).parse_all(wasm).flatten() {
         match payload {
             Payload::TypeSection(section) => {
@@ -68,6 +75,7 @@ pub fn exports(wasm: &[u8]) -> (Vec<Export>, Vec<String>) {
                             functions.push(Export { name: export.name.to_string(), params });
                         }
                         ExternalKind::Global => globals.push(export.name.to_string()),
+                        ExternalKind::Memory => memories.push(export.name.to_string()),
                         _ => {}
                     }
                 }
@@ -75,7 +83,7 @@ pub fn exports(wasm: &[u8]) -> (Vec<Export>, Vec<String>) {
             _ => {}
         }
     }
-    (functions, globals)
+    (functions, globals, memories)
 }
 
 /// Arguments for `export` of the module made from `seed`: edge values most of the time.
@@ -140,7 +148,7 @@ fn observe_unguarded(
         Err(Outcome::Unsupported(why)) => return Err(Unsupported(why)),
         Err(outcome) => return Ok(Observation { refused: Some(class(&outcome)), steps: Vec::new() }),
     };
-    let (functions, globals) = exports(wasm);
+    let (functions, globals, memories) = exports(wasm);
     let mut steps = Vec::new();
     for (index, export) in functions.iter().enumerate() {
         let args = arguments(seed, index, &export.params);
@@ -150,6 +158,14 @@ fn observe_unguarded(
             Err(outcome) => Step::Stopped(class(&outcome)),
         };
         steps.push((export.name.clone(), step));
+        for memory in &memories {
+            if let Some(seen) = store.memory(id, memory) {
+                steps.push((
+                    format!("{memory} after `{}`", export.name),
+                    Step::Memory { pages: seen.pages, sha256: seen.sha256 },
+                ));
+            }
+        }
     }
     for global in globals {
         let step = match store.global(id, &global) {

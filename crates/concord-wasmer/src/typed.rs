@@ -6,8 +6,8 @@
 use crate::tunables::LimitingTunables;
 use crate::{Compiler, classify, engine, with_deadline};
 use concord_engine::{
-    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, Stop, TypedStore,
-    Value, WASM_PAGE, spectest, start_outcome, stop_outcome,
+    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, MemoryObservation, Outcome,
+    Stop, TypedStore, Value, WASM_PAGE, spectest, start_outcome, stop_outcome,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -186,6 +186,12 @@ impl TypedStore for WasmerStore {
             Ok(results) => results.iter().map(|v| from_val(&self.store, v)).collect(),
             Err(stop) => Err(stop_outcome(stop)),
         }
+    }
+
+    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<MemoryObservation> {
+        let memory = self.instance(instance).ok()?.exports.get_memory(export).ok()?.clone();
+        let bytes = memory.view(&self.store).copy_to_vec().ok()?;
+        Some(MemoryObservation::of(&bytes))
     }
 
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome> {

@@ -4,8 +4,8 @@
 
 use crate::{FUEL_SLICE, Slice, classify, metering};
 use concord_engine::{
-    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, Stop, TypedStore,
-    Value, spectest, stop_outcome,
+    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, MemoryObservation, Outcome,
+    Stop, TypedStore, Value, spectest, stop_outcome,
 };
 use std::collections::HashMap;
 use std::time::Instant;
@@ -180,6 +180,11 @@ impl TypedStore for WasmiStore {
             Ok(()) => results.iter().map(|v| from_val(&self.store, v)).collect(),
             Err(stop) => Err(stop_outcome(stop)),
         }
+    }
+
+    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<MemoryObservation> {
+        let memory = self.instance(instance).ok()?.get_memory(&self.store, export)?;
+        Some(MemoryObservation::of(memory.data(&self.store)))
     }
 
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome> {

@@ -4,8 +4,8 @@
 use crate::limiter::MemoryLimiter;
 use crate::{arm_budget_of, classify};
 use concord_engine::{
-    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value,
-    spectest, stop_outcome,
+    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, MemoryObservation, Outcome,
+    TypedStore, Value, spectest, stop_outcome,
 };
 use wasmtime::{
     Extern, ExternRef, ExternType, FuncType, Global, GlobalType, Linker, Memory, MemoryType, Module, Mutability, Ref,
@@ -163,6 +163,11 @@ impl TypedStore for WasmtimeStore {
             Ok(()) => results.iter().map(|v| from_val(&self.store, v)).collect(),
             Err(error) => Err(stop_outcome(classify(&error))),
         }
+    }
+
+    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<MemoryObservation> {
+        let memory = self.instance(instance).ok()?.get_memory(&mut self.store, export)?;
+        Some(MemoryObservation::of(memory.data(&self.store)))
     }
 
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome> {

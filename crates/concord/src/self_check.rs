@@ -171,6 +171,10 @@ impl TypedStore for FlipI64Store {
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome> {
         self.0.global(instance, export)
     }
+
+    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<MemoryObservation> {
+        self.0.memory(instance, export)
+    }
 }
 
 struct FaultyModule {
