@@ -1,19 +1,21 @@
 //! The suite catches each planted fault: an output byte flipped, one page granted past the limit,
 //! growth refused one page early, a state key dropped, the CPU budget ignored, the kernel's `length`
-//! one byte short, a typed call's i64 results with their low bit flipped (caught by the spec suite).
+//! one byte short, a typed call's i64 results with their low bit flipped (caught by the spec suite),
+//! a typed store granted a page past its limit (caught by generated modules).
 
 use concord::divergence::Divergences;
-use concord::self_check::{Fault, hunt, hunt_spec};
+use concord::self_check::{Fault, Layer, hunt, hunt_generated, hunt_spec};
 use concord_tests::engines;
 
 #[test]
 fn every_planted_fault_is_caught() {
     let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
     for fault in Fault::ALL {
-        let caught = if fault.is_typed() {
-            hunt_spec(inner.clone(), fault, &Divergences::default())
-        } else {
-            hunt(inner.clone(), fault, 0x5e1f, 32, None, &Divergences::default()).map(|(case, note)| (case.id(), note))
+        let caught = match fault.layer() {
+            Layer::Spec => hunt_spec(inner.clone(), fault, &Divergences::default()),
+            Layer::Generated => hunt_generated(inner.clone(), fault, 0),
+            Layer::Plugin => hunt(inner.clone(), fault, 0x5e1f, 32, None, &Divergences::default())
+                .map(|(case, note)| (case.id(), note)),
         };
         let (case, note) = caught.unwrap_or_else(|| panic!("{} went unnoticed", fault.name()));
         println!("{:18} caught by {case}: {note}", fault.name());

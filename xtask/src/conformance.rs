@@ -6,7 +6,7 @@ use concord::regression;
 use concord::report::{Report, symbol};
 use concord::runner::{CaseResult, Runner, Verdict};
 use concord::scenario::Draw;
-use concord::self_check::{self, Fault};
+use concord::self_check::{self, Fault, Layer};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -212,11 +212,13 @@ fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
     let per_scenario = args.cases.min(64);
     let mut missed = 0;
     for fault in Fault::ALL {
-        let caught = if fault.is_typed() {
-            self_check::hunt_spec(inner.clone(), fault, divergences)
-        } else {
-            self_check::hunt(inner.clone(), fault, args.seed, per_scenario, args.scenario.as_deref(), divergences)
-                .map(|(case, note)| (case.id(), note))
+        let caught = match fault.layer() {
+            Layer::Spec => self_check::hunt_spec(inner.clone(), fault, divergences),
+            Layer::Generated => self_check::hunt_generated(inner.clone(), fault, args.seed),
+            Layer::Plugin => {
+                self_check::hunt(inner.clone(), fault, args.seed, per_scenario, args.scenario.as_deref(), divergences)
+                    .map(|(case, note)| (case.id(), note))
+            }
         };
         match caught {
             Some((case, note)) => println!("caught  {:18} by {case}: {note}", fault.name()),

@@ -25,10 +25,13 @@ pub enum Fault {
     KernelLengthShort,
     /// Flips the low bit of every i64 a typed call returns (the typed-call layer).
     FlipI64LowBit,
+    /// Grants typed stores one page past the memory limit (plugin calls keep it): only modules
+    /// that grow memory under a limit through the typed layer, the generated ones, can show it.
+    TypedOnePageTooMany,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 7] = [
+    pub const ALL: [Fault; 8] = [
         Fault::FlipOutputByte,
         Fault::OnePageTooMany,
         Fault::DenyGrowthEarly,
@@ -36,6 +39,7 @@ impl Fault {
         Fault::IgnoreCpuBudget,
         Fault::KernelLengthShort,
         Fault::FlipI64LowBit,
+        Fault::TypedOnePageTooMany,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,13 +51,17 @@ impl Fault {
             Fault::IgnoreCpuBudget => "ignore-cpu-budget",
             Fault::KernelLengthShort => "kernel-length-short",
             Fault::FlipI64LowBit => "flip-i64-low-bit",
+            Fault::TypedOnePageTooMany => "typed-one-page-too-many",
         }
     }
 
-    /// Whether the fault is in the typed-call layer, which the spec scenario hunts, rather than
-    /// in plugin calls, which the generated scenarios hunt.
-    pub fn is_typed(self) -> bool {
-        self == Fault::FlipI64LowBit
+    /// Where the fault lives, and so which scenario hunts it.
+    pub fn layer(self) -> Layer {
+        match self {
+            Fault::FlipI64LowBit => Layer::Spec,
+            Fault::TypedOnePageTooMany => Layer::Generated,
+            _ => Layer::Plugin,
+        }
     }
 
     fn configure(self, config: &InstanceConfig) -> InstanceConfig {
@@ -69,7 +77,7 @@ impl Fault {
             }
             // An embedder's function under a kernel function's name shadows the kernel's.
             Fault::KernelLengthShort => config.host_functions.push(length_one_short()),
-            Fault::FlipOutputByte | Fault::DropStateKey | Fault::FlipI64LowBit => {}
+            Fault::FlipOutputByte | Fault::DropStateKey | Fault::FlipI64LowBit | Fault::TypedOnePageTooMany => {}
         }
         config
     }
@@ -108,6 +116,17 @@ fn drop_state_key(bytes: Vec<u8>) -> Vec<u8> {
     serde_json::to_vec(&result).unwrap_or(bytes)
 }
 
+/// Which scenario a planted fault is hunted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// Plugin calls: the generated case scenarios.
+    Plugin,
+    /// The typed layer's values: the spec testsuite.
+    Spec,
+    /// The typed layer under limits: generated modules.
+    Generated,
+}
+
 /// `inner`, with `fault` planted.
 pub struct Faulty {
     inner: Arc<dyn Engine>,
@@ -136,7 +155,11 @@ impl Engine for Faulty {
     }
 
     fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn TypedStore>, Outcome> {
-        let inner = self.inner.typed_store(config)?;
+        let mut config = config.clone();
+        if self.fault == Fault::TypedOnePageTooMany {
+            config.memory_limit_bytes = config.memory_limit_bytes.map(|b| b + WASM_PAGE);
+        }
+        let inner = self.inner.typed_store(&config)?;
         Ok(match self.fault {
             Fault::FlipI64LowBit => Box::new(FlipI64Store(inner)),
             _ => inner,
@@ -257,4 +280,18 @@ pub fn hunt_spec(
         }
     }
     None
+}
+
+/// The first generated module (of the default 256) on which `fault` shows, with what differed.
+pub fn hunt_generated(inner: Arc<dyn Engine>, fault: Fault, seed: u64) -> Option<(String, String)> {
+    let faulty: Arc<dyn Engine> = Arc::new(Faulty::new(inner.clone(), fault));
+    let pair = [inner, faulty];
+    (seed..seed + 256).find_map(|seed| {
+        let run = concord_fuzz::run_seed(&pair, seed, &concord_fuzz::limits()).ok()?;
+        let difference = run.differences.into_iter().next()?;
+        Some((
+            format!("generated/seed-{seed}"),
+            format!("{}; replay: cargo xtask fuzz --seed {seed} --modules 1", difference.what),
+        ))
+    })
 }
