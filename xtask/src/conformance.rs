@@ -136,7 +136,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             engines.len(),
             spec.elapsed.as_secs_f64()
         );
-        report = report.with_spec(spec, &divergences);
+        report = report.with_results(spec.results, spec.counts, &divergences);
     }
     let generated_in_scope = args.scenario.as_deref().is_none_or(|s| s == concord::generated::SCENARIO)
         && args.generated > 0
@@ -150,7 +150,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             engines.len(),
             generated.elapsed.as_secs_f64()
         );
-        report = report.with_generated(generated, &divergences);
+        report = report.with_results(generated.results, Vec::new(), &divergences);
     }
 
     if args.shard.is_none() && !args.skip_costs {

@@ -1,15 +1,11 @@
 use anyhow::{Context, Result, bail};
-use concord::engine::InstanceConfig;
 use concord_wast::suite::{self, suite_names};
-use concord_wast::{Counts, FileRun, Script, Verdict, disagreements, run_all};
+use concord_wast::{Counts, FileRun, Script, Verdict, disagreements, run_everywhere};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
-
-/// A call that runs longer than this is stopped, so a runaway test never hangs the run.
-const DEADLINE: Duration = Duration::from_secs(10);
+use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -61,10 +57,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bail!("nothing to run: name .wast files or a --suite");
     }
     let engines = concord::select(&args.engines)?;
-    let config = InstanceConfig::default().with_deadline(DEADLINE);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let start = Instant::now();
-    let files = run_all(&engines, &scripts, &config, threads);
+    let files = run_everywhere(&engines, &scripts);
     let elapsed = start.elapsed();
     let disagreements = disagreements(&files);
     let mut totals: BTreeMap<&str, Counts> = BTreeMap::new();

@@ -52,7 +52,7 @@ fn plugin_outcome(state: &HostState, ended: Result<i32, Stop>) -> Outcome {
 
 pub fn fault_outcome(fault: HostFault) -> Outcome {
     match fault {
-        HostFault::Kernel(fault) => Outcome::KernelFault(fault),
+        HostFault::Kernel(fault) => Outcome::KernelFault(*fault),
         HostFault::OutOfMemory => Outcome::LimitHit(LimitKind::Memory),
         HostFault::User(_) => Outcome::Trap(TrapKind::HostFunction),
         HostFault::Exit(code) => Outcome::GuestError(GuestError { code, message: String::new() }),

@@ -62,9 +62,10 @@ impl Val {
 /// turns that trap back into an [`crate::Outcome`] by downcasting, never by reading its text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostFault {
-    /// A bad offset, length or argument from the guest.
+    /// A bad offset, length or argument from the guest. Boxed: every kernel call returns a
+    /// `Result` with this error, and a rare fault should not widen every return.
     #[error("{0}")]
-    Kernel(KernelFault),
+    Kernel(Box<KernelFault>),
     /// The kernel arena would exceed the memory limit.
     #[error("kernel memory limit exceeded")]
     OutOfMemory,
@@ -88,7 +89,7 @@ pub trait KernelAccess {
 impl HostFault {
     /// A refusal whose function the caller names later ([`HostFault::within`]).
     pub fn kernel(refusal: Refusal, reason: impl Into<String>) -> Self {
-        HostFault::Kernel(KernelFault::new("", refusal, reason))
+        HostFault::Kernel(Box::new(KernelFault::new("", refusal, reason)))
     }
 
     /// Names the function a kernel fault happened in, unless an inner one already did.

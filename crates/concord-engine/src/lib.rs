@@ -28,7 +28,7 @@ pub use module_info::{ImportName, ModuleInfo};
 pub use outcome::{
     BadExport, CompileError, GuestError, InstantiateFailure, KernelFault, LimitKind, Outcome, Refusal, TrapKind,
 };
-pub use typed::{InstanceId, TypedStore, Value, spectest};
+pub use typed::{InstanceId, TypedStore, Value, limits_match, spectest};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

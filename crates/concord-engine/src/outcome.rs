@@ -229,7 +229,8 @@ impl Outcome {
 
     /// The outcome in the words a documented divergence names it by: its kind and, where it has
     /// one, its typed cause (`kernel_fault in load_u64: freed`, `trap StackOverflow`,
-    /// `guest_error without a message`); never engine-written text.
+    /// `instantiate_failed memory limit`, `guest_error without a message`); never engine-written
+    /// text.
     pub fn class(&self) -> String {
         match self {
             Outcome::KernelFault(fault) => format!("kernel_fault in {}", fault.class()),
@@ -237,6 +238,20 @@ impl Outcome {
             Outcome::GuestError(_) => "guest_error with a message".into(),
             Outcome::Trap(kind) => format!("trap {kind:?}"),
             Outcome::LimitHit(kind) => format!("limit_hit {kind:?}"),
+            Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }) => {
+                format!("instantiate_failed start trapped {trap:?}")
+            }
+            Outcome::InstantiateFailed(failure) => {
+                let reason = match failure {
+                    InstantiateFailure::MissingImport { .. } => "missing import",
+                    InstantiateFailure::ImportTypeMismatch { .. } => "import type mismatch",
+                    InstantiateFailure::MemoryLimit => "memory limit",
+                    InstantiateFailure::PoolExhausted => "pool exhausted",
+                    InstantiateFailure::InvalidModule { .. } => "invalid module",
+                    InstantiateFailure::StartTrapped { .. } | InstantiateFailure::Other { .. } => "other",
+                };
+                format!("instantiate_failed {reason}")
+            }
             other => other.kind().into(),
         }
     }

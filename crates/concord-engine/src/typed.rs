@@ -70,6 +70,13 @@ pub trait TypedStore {
     fn memory(&mut self, instance: InstanceId, export: &str) -> Option<crate::MemoryObservation>;
 }
 
+/// Wasm's import matching for a memory or a table: the defined one is at least as large *now*
+/// (`size`, not its declared minimum) as the import's minimum, and its maximum is within the
+/// import's.
+pub fn limits_match(size: u64, max: Option<u64>, wanted_min: u64, wanted_max: Option<u64>) -> bool {
+    size >= wanted_min && wanted_max.is_none_or(|w| max.is_some_and(|m| m <= w))
+}
+
 /// The spectest module's globals, as every backend defines them.
 pub mod spectest {
     pub const GLOBAL_I32: i32 = 666;

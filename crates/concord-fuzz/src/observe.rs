@@ -5,7 +5,7 @@
 //! kind, a memory refusal exactly, a CPU budget as "stopped", never a count or a depth.
 
 use crate::generate::bytes;
-use concord_engine::{Engine, InstanceConfig, InstantiateFailure, LimitKind, Outcome, Value};
+use concord_engine::{Engine, InstanceConfig, LimitKind, Outcome, Value};
 use serde::Serialize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use wasmparser::{ExternalKind, Parser, Payload, TypeRef, ValType};
@@ -112,16 +112,12 @@ pub fn arguments(seed: u64, index: usize, params: &[ValType]) -> Vec<Value> {
         .collect()
 }
 
-/// The class an outcome is compared by.
+/// The class an outcome is compared by: [`Outcome::class`], with fuel and deadline one class,
+/// since fuel units and clocks differ by engine and stopped is stopped.
 pub fn class(outcome: &Outcome) -> String {
     match outcome {
-        Outcome::Trap(kind) => format!("trap {kind:?}"),
-        Outcome::LimitHit(LimitKind::Memory) => "memory limit".into(),
-        // Fuel units and clocks differ by engine: stopped is stopped.
         Outcome::LimitHit(LimitKind::Fuel | LimitKind::Deadline) => "stopped by the budget".into(),
-        Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }) => format!("start trapped: {trap:?}"),
-        Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit) => "memory over the limit".into(),
-        other => other.kind().into(),
+        other => other.class(),
     }
 }
 

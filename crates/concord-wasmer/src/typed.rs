@@ -7,7 +7,7 @@ use crate::tunables::LimitingTunables;
 use crate::{Compiler, classify, engine, with_deadline};
 use concord_engine::{
     BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, MemoryObservation, Outcome,
-    Stop, TypedStore, Value, WASM_PAGE, spectest, start_outcome, stop_outcome,
+    Stop, TypedStore, Value, WASM_PAGE, limits_match, spectest, start_outcome, stop_outcome,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -83,16 +83,13 @@ impl WasmerStore {
 /// Whether `defined` satisfies an import of type `wanted`, by Wasm's import matching (a memory or
 /// table compared by its size now).
 fn matches(store: &Store, defined: &Extern, wanted: &ExternType) -> bool {
-    let limits = |size: u64, max: Option<u64>, wanted_min: u64, wanted_max: Option<u64>| {
-        size >= wanted_min && wanted_max.is_none_or(|w| max.is_some_and(|m| m <= w))
-    };
     match (defined, wanted) {
         (Extern::Function(f), ExternType::Function(want)) => f.ty(store) == *want,
         (Extern::Global(g), ExternType::Global(want)) => g.ty(store) == *want,
         (Extern::Memory(m), ExternType::Memory(want)) => {
             let have = m.ty(store);
             have.shared == want.shared
-                && limits(
+                && limits_match(
                     m.view(store).size().0 as u64,
                     have.maximum.map(|p| p.0 as u64),
                     want.minimum.0 as u64,
@@ -102,7 +99,7 @@ fn matches(store: &Store, defined: &Extern, wanted: &ExternType) -> bool {
         (Extern::Table(t), ExternType::Table(want)) => {
             let have = t.ty(store);
             have.ty == want.ty
-                && limits(
+                && limits_match(
                     t.size(store) as u64,
                     have.maximum.map(u64::from),
                     want.minimum as u64,

@@ -5,7 +5,7 @@
 use crate::{FUEL_SLICE, Slice, classify, metering};
 use concord_engine::{
     BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, MemoryObservation, Outcome,
-    Stop, TypedStore, Value, spectest, stop_outcome,
+    Stop, TypedStore, Value, limits_match, spectest, stop_outcome,
 };
 use std::collections::HashMap;
 use std::time::Instant;
@@ -93,9 +93,6 @@ impl WasmiStore {
 /// Whether `defined` satisfies an import of type `wanted`, by Wasm's import matching (a memory or
 /// table compared by its size now).
 fn matches(store: &Store<TypedData>, defined: &Extern, wanted: &ExternType) -> bool {
-    let limits = |size: u64, max: Option<u64>, wanted_min: u64, wanted_max: Option<u64>| {
-        size >= wanted_min && wanted_max.is_none_or(|w| max.is_some_and(|m| m <= w))
-    };
     match (defined, wanted) {
         (Extern::Func(f), ExternType::Func(want)) => f.ty(store) == *want,
         (Extern::Global(g), ExternType::Global(want)) => {
@@ -104,11 +101,12 @@ fn matches(store: &Store<TypedData>, defined: &Extern, wanted: &ExternType) -> b
         }
         (Extern::Memory(m), ExternType::Memory(want)) => {
             let have = m.ty(store);
-            have.is_64() == want.is_64() && limits(m.size(store), have.maximum(), want.minimum(), want.maximum())
+            have.is_64() == want.is_64() && limits_match(m.size(store), have.maximum(), want.minimum(), want.maximum())
         }
         (Extern::Table(t), ExternType::Table(want)) => {
             let have = t.ty(store);
-            have.element() == want.element() && limits(t.size(store), have.maximum(), want.minimum(), want.maximum())
+            have.element() == want.element()
+                && limits_match(t.size(store), have.maximum(), want.minimum(), want.maximum())
         }
         _ => false,
     }

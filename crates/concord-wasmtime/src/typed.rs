@@ -5,7 +5,7 @@ use crate::limiter::MemoryLimiter;
 use crate::{arm_budget_of, classify};
 use concord_engine::{
     BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, MemoryObservation, Outcome,
-    TypedStore, Value, spectest, stop_outcome,
+    TypedStore, Value, limits_match, spectest, stop_outcome,
 };
 use wasmtime::{
     Extern, ExternRef, ExternType, FuncType, Global, GlobalType, Linker, Memory, MemoryType, Module, Mutability, Ref,
@@ -67,9 +67,6 @@ impl WasmtimeStore {
 /// function and global types; a memory or table at least as large *now* as the import's minimum,
 /// with a maximum within the import's.
 fn matches(store: &Store<TypedData>, defined: &Extern, wanted: &ExternType) -> bool {
-    let limits = |size: u64, max: Option<u64>, wanted_min: u64, wanted_max: Option<u64>| {
-        size >= wanted_min && wanted_max.is_none_or(|w| max.is_some_and(|m| m <= w))
-    };
     match (defined, wanted) {
         (Extern::Func(f), ExternType::Func(want)) => FuncType::eq(&f.ty(store), want),
         (Extern::Global(g), ExternType::Global(want)) => {
@@ -78,12 +75,12 @@ fn matches(store: &Store<TypedData>, defined: &Extern, wanted: &ExternType) -> b
         }
         (Extern::Memory(m), ExternType::Memory(want)) => {
             let have = m.ty(store);
-            have.is_64() == want.is_64() && limits(m.size(store), have.maximum(), want.minimum(), want.maximum())
+            have.is_64() == want.is_64() && limits_match(m.size(store), have.maximum(), want.minimum(), want.maximum())
         }
         (Extern::Table(t), ExternType::Table(want)) => {
             let have = t.ty(store);
             RefType::eq(have.element(), want.element())
-                && limits(t.size(store), have.maximum(), want.minimum(), want.maximum())
+                && limits_match(t.size(store), have.maximum(), want.minimum(), want.maximum())
         }
         _ => false,
     }

@@ -10,6 +10,6 @@ pub mod script;
 pub mod suite;
 pub mod traps;
 
-pub use matrix::{Counts, Disagreement, FileRun, disagreements, run_all, run_one};
+pub use matrix::{Counts, Disagreement, FileRun, disagreements, run_all, run_everywhere, run_one};
 pub use run::{CommandResult, Observed, Verdict};
 pub use script::{ParseError, Script};

@@ -57,6 +57,16 @@ impl Counts {
 /// stack limit, not the thread's.
 const JOB_STACK: usize = 16 << 20;
 
+/// A call that runs longer than this is stopped, so a runaway test never hangs a run.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs every script on every engine under the runner's deadline, as many jobs at a time as the
+/// machine has cores: how the CLI and the conformance run both run scripts.
+pub fn run_everywhere(engines: &[Arc<dyn Engine>], scripts: &[Script]) -> Vec<FileRun> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    run_all(engines, scripts, &InstanceConfig::default().with_deadline(DEADLINE), threads)
+}
+
 /// Runs every script on every engine, `threads` jobs at a time, results in (script, engine) order.
 pub fn run_all(
     engines: &[Arc<dyn Engine>],

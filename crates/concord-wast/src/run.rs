@@ -75,6 +75,16 @@ enum Slot {
     Failed(String),
 }
 
+impl Slot {
+    /// What stands for a module that could not be made, by why it could not.
+    fn not_run((verdict, why, _): &Judged) -> Slot {
+        match verdict {
+            Verdict::Unsupported => Slot::Unsupported(why.clone()),
+            _ => Slot::Failed(why.clone()),
+        }
+    }
+}
+
 struct Runner<'a> {
     store: &'a mut dyn TypedStore,
     features: &'a [Feature],
@@ -208,13 +218,7 @@ impl Runner<'_> {
 
     fn module(&mut self, name: Option<&str>, wasm: &[u8]) -> Judged {
         let (slot, judged) = match self.supported(wasm) {
-            Err(judged) => {
-                let slot = match judged.0 {
-                    Verdict::Unsupported => Slot::Unsupported(judged.1.clone()),
-                    _ => Slot::Failed(judged.1.clone()),
-                };
-                (slot, judged)
-            }
+            Err(judged) => (Slot::not_run(&judged), judged),
             Ok(()) => match self.store.instantiate(wasm) {
                 Ok(id) => (Slot::Instance(id), (Verdict::Done, String::new(), Observed::Instantiated)),
                 // Valid Wasm the configuration will not run (over a pooling allocator's limits).
@@ -254,11 +258,7 @@ impl Runner<'_> {
                 Err(outcome) => failed(format!("register failed: {outcome}"), Observed::Nothing),
             },
             Err(judged) => {
-                let slot = match judged.0 {
-                    Verdict::Unsupported => Slot::Unsupported(judged.1.clone()),
-                    _ => Slot::Failed(judged.1.clone()),
-                };
-                self.unavailable.insert(name.to_string(), slot);
+                self.unavailable.insert(name.to_string(), Slot::not_run(&judged));
                 (Verdict::Done, String::new(), Observed::Nothing)
             }
         }

@@ -200,12 +200,18 @@ impl Report {
             })
             .collect();
         let engines = engines.iter().map(|e| e.info().clone()).collect();
-        Report::from_entries(engines, results, divergences)
+        Report::from_entries(engines, results, Vec::new(), divergences)
     }
 
-    /// Summary and stale divergences follow from the entries, so a report can be rebuilt from
-    /// partial ones.
-    pub fn from_entries(engines: Vec<EngineInfo>, mut results: Vec<ResultEntry>, divergences: &Divergences) -> Self {
+    /// Summary and stale divergences follow from the entries (and, for the spec scenario, whose
+    /// passing assertions are no results, from its per-file counts), so a report can be rebuilt
+    /// from partial ones.
+    pub fn from_entries(
+        engines: Vec<EngineInfo>,
+        mut results: Vec<ResultEntry>,
+        spec: Vec<crate::spec::SpecCount>,
+        divergences: &Divergences,
+    ) -> Self {
         let position = |id: &str| engines.iter().position(|e| e.id == id).unwrap_or(usize::MAX);
         results.sort_by_key(|r| (r.scenario.clone(), r.case.clone(), position(&r.engine)));
         results.dedup_by(|a, b| a.scenario == b.scenario && a.case == b.case && a.engine == b.engine);
@@ -222,6 +228,7 @@ impl Report {
         };
         let ran = |d: &Divergence| {
             results.iter().any(|r| d.names_engine(&r.engine) && d.applies_to_case(&r.scenario, &r.case))
+                || spec.iter().any(|c| d.names_engine(&c.engine) && c.covers(d))
         };
         let shown = |d: &Divergence| {
             results.iter().any(|r| {
@@ -235,40 +242,22 @@ impl Report {
         let stale = divergences.entries.iter().filter(|d| ran(d) && !shown(d)).cloned().collect();
         let reliability = engines.iter().map(|e| reliability(&e.id, &results)).collect();
         let scenarios = scenario_counts(&engines, &results);
-        Report {
-            engines,
-            results,
-            summary,
-            scenarios,
-            stale,
-            reliability,
-            performance: None,
-            benchmarks: None,
-            spec: Vec::new(),
-        }
+        Report { engines, results, summary, scenarios, stale, reliability, performance: None, benchmarks: None, spec }
     }
 
-    /// This report with the generated scenario's differences added.
-    pub fn with_generated(self, generated: crate::generated::GeneratedRun, divergences: &Divergences) -> Report {
-        let (performance, benchmarks, spec) = (self.performance, self.benchmarks, self.spec);
-        let stale = self.stale;
+    /// This report with a scenario's results added (the spec's and the generated modules' failures)
+    /// and, for the spec, its per-file counts.
+    pub fn with_results(
+        self,
+        added: Vec<ResultEntry>,
+        spec: Vec<crate::spec::SpecCount>,
+        divergences: &Divergences,
+    ) -> Report {
         let mut results = self.results;
-        results.extend(generated.results);
-        let mut report = Report::from_entries(self.engines, results, divergences);
-        report.stale = stale;
-        report.performance = performance;
-        report.benchmarks = benchmarks;
-        report.spec = spec;
-        report
-    }
-
-    /// This report with the spec scenario's counts, failures and stale entries added.
-    pub fn with_spec(self, spec: crate::spec::SpecRun, divergences: &Divergences) -> Report {
-        let mut results = self.results;
-        results.extend(spec.results);
-        let mut report = Report::from_entries(self.engines, results, divergences);
-        report.stale.extend(spec.stale);
-        report.spec = spec.counts;
+        results.extend(added);
+        let mut counts = self.spec;
+        counts.extend(spec);
+        let mut report = Report::from_entries(self.engines, results, counts, divergences);
         report.performance = self.performance;
         report.benchmarks = self.benchmarks;
         report
@@ -307,9 +296,8 @@ impl Report {
             performance = performance.or(part.performance);
             spec.extend(part.spec);
         }
-        let mut merged = Report::from_entries(engines, results, divergences);
+        let mut merged = Report::from_entries(engines, results, spec, divergences);
         merged.performance = performance;
-        merged.spec = spec;
         merged
     }
 

@@ -6,18 +6,15 @@ use crate::divergence::{Divergence, Divergences};
 use crate::report::ResultEntry;
 use crate::runner::Verdict;
 use anyhow::{Result, bail};
-use concord_engine::{Engine, InstanceConfig};
+use concord_engine::Engine;
 use concord_wast::suite::{self, MEMORY_FILES, suite_names};
-use concord_wast::{FileRun, Script, disagreements, run_all};
+use concord_wast::{FileRun, Script, disagreements, run_everywhere};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const SCENARIO: &str = "spec";
-
-/// A call that runs longer than this is stopped.
-const DEADLINE: Duration = Duration::from_secs(10);
 
 /// One file on one engine: how its assertions came out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,8 +34,6 @@ pub struct SpecRun {
     pub counts: Vec<SpecCount>,
     /// Failures and disagreements, one per engine and assertion.
     pub results: Vec<ResultEntry>,
-    /// Documented spec divergences whose file ran on their engine without showing them.
-    pub stale: Vec<Divergence>,
     pub elapsed: Duration,
 }
 
@@ -72,10 +67,8 @@ pub fn scripts(which: &str) -> Result<Vec<Script>> {
 
 /// Runs `scripts` on every engine and judges the failures against `divergences`.
 pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Divergences) -> SpecRun {
-    let config = InstanceConfig::default().with_deadline(DEADLINE);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let start = Instant::now();
-    let runs = run_all(engines, scripts, &config, threads);
+    let runs = run_everywhere(engines, scripts);
     let elapsed = start.elapsed();
     let counts = runs.iter().map(count).collect();
     let mut results = Vec::new();
@@ -99,8 +92,14 @@ pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Diverg
             results.push(entry(engine, &disagreement.file, disagreement.line, &detail, divergences));
         }
     }
-    let stale = stale(&runs, &results, divergences);
-    SpecRun { counts, results, stale, elapsed }
+    SpecRun { counts, results, elapsed }
+}
+
+impl SpecCount {
+    /// Whether a spec divergence (case `suite/file:line`) is about this file.
+    pub fn covers(&self, divergence: &Divergence) -> bool {
+        divergence.scenario == SCENARIO && divergence.case.starts_with(&format!("{}/{}:", self.suite, self.file))
+    }
 }
 
 fn count(run: &FileRun) -> SpecCount {
@@ -152,16 +151,4 @@ fn entry(engine: &str, file: &str, line: usize, detail: &str, divergences: &Dive
         hung: false,
         limit: None,
     }
-}
-
-/// Spec entries whose file ran on their engine and did not show.
-fn stale(runs: &[FileRun], results: &[ResultEntry], divergences: &Divergences) -> Vec<Divergence> {
-    divergences
-        .entries
-        .iter()
-        .filter(|d| d.scenario == SCENARIO)
-        .filter(|d| runs.iter().any(|r| d.names_engine(&r.engine) && d.case.starts_with(&format!("{}:", r.file))))
-        .filter(|d| !results.iter().any(|r| d.names_engine(&r.engine) && d.applies_to_case(SCENARIO, &r.case)))
-        .cloned()
-        .collect()
 }

@@ -7,8 +7,8 @@ use crate::host::HostFault;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
-/// The most a kernel's 32-bit memory can hold: the arena's size when no memory limit is set.
-pub const ADDRESS_SPACE: u64 = 1 << 32;
+/// The most a kernel's 32-bit memory can hold: the arena's bound when no memory limit is set.
+const ADDRESS_SPACE: u64 = 1 << 32;
 /// Offsets start here so that 0 stays the ABI's null.
 const FIRST_OFFSET: u64 = 8;
 const ALIGN: u64 = 8;
@@ -27,14 +27,15 @@ struct Block {
 pub struct Arena {
     bytes: Vec<u8>,
     blocks: BTreeMap<u64, Block>,
-    limit: u64,
+    /// The configured memory limit; `None` leaves the 32-bit address space as the only bound.
+    limit: Option<u64>,
     /// The live block the last access landed in (start, len): a guest copying a block touches it
     /// every 8 bytes, so this skips the map for nearly every access. Cleared when a block is freed.
     recent: Cell<Option<(u64, u64)>>,
 }
 
 impl Arena {
-    pub fn new(limit: u64) -> Self {
+    pub fn new(limit: Option<u64>) -> Self {
         Arena { bytes: vec![0; FIRST_OFFSET as usize], blocks: BTreeMap::new(), limit, recent: Cell::new(None) }
     }
 
@@ -64,11 +65,12 @@ impl Arena {
         }
         let offset = self.bytes.len() as u64;
         let capacity = len.checked_next_multiple_of(ALIGN);
-        let end = capacity.and_then(|c| offset.checked_add(c)?.checked_add(GUARD)).filter(|&end| end <= self.limit);
+        let bound = self.limit.unwrap_or(ADDRESS_SPACE);
+        let end = capacity.and_then(|c| offset.checked_add(c)?.checked_add(GUARD)).filter(|&end| end <= bound);
         let (Some(capacity), Some(end)) = (capacity, end) else {
-            // Past the 32-bit address space no memory can grow: Extism's kernel answers 0 there.
-            // Past a configured limit, the call fails, as Extism's limiter fails it ("oom").
-            return if self.limit == ADDRESS_SPACE { Ok(0) } else { Err(HostFault::OutOfMemory) };
+            // Past a configured limit, the call fails, as Extism's limiter fails it ("oom"); past
+            // the 32-bit address space no memory can grow, and Extism's kernel answers 0.
+            return if self.limit.is_some() { Err(HostFault::OutOfMemory) } else { Ok(0) };
         };
         self.bytes.resize(end as usize, 0);
         self.blocks.insert(offset, Block { len, capacity, live: true });
@@ -183,9 +185,5 @@ impl Arena {
             self.write(offset, data)?;
         }
         Ok(offset)
-    }
-
-    pub fn is_live_block(&self, offset: u64) -> bool {
-        self.blocks.get(&offset).is_some_and(|b| b.live)
     }
 }

@@ -45,7 +45,7 @@ pub struct Kernel {
 impl Kernel {
     pub fn new(memory_limit_bytes: Option<u64>, config: BTreeMap<String, String>) -> Self {
         Kernel {
-            arena: Arena::new(memory_limit_bytes.unwrap_or(arena::ADDRESS_SPACE)),
+            arena: Arena::new(memory_limit_bytes),
             input: Vec::new(),
             output: (0, 0),
             error: 0,
@@ -240,7 +240,7 @@ impl Kernel {
 }
 
 fn fault(function: &str, refusal: Refusal, reason: impl Into<String>) -> HostFault {
-    HostFault::Kernel(crate::KernelFault::new(function, refusal, reason))
+    HostFault::Kernel(Box::new(crate::KernelFault::new(function, refusal, reason)))
 }
 
 impl LogLevel {

@@ -51,6 +51,8 @@ fn the_arena_stays_within_its_limit() {
     assert_eq!(k.alloc(2048), Err(HostFault::OutOfMemory));
     assert_eq!(k.alloc(u64::MAX), Err(HostFault::OutOfMemory));
     assert!(k.alloc(512).is_ok());
+    // With no limit, an allocation past the 32-bit address space is answered 0, as Extism's is.
+    assert_eq!(Kernel::new(None, Default::default()).alloc(1 << 40), Ok(0));
 }
 
 #[test]
@@ -133,7 +135,7 @@ fn an_embedder_function_shadows_the_kernel_function_of_the_same_name() {
 
 fn refusal<T: std::fmt::Debug>(result: Result<T, HostFault>) -> (String, Option<crate::Refusal>) {
     match result {
-        Err(HostFault::Kernel(fault)) => (fault.function, fault.refusal),
+        Err(HostFault::Kernel(fault)) => (fault.function.clone(), fault.refusal),
         other => panic!("expected a kernel fault, got {other:?}"),
     }
 }
@@ -186,4 +188,12 @@ fn keys_values_and_messages_are_taken_and_freed_as_in_extism() {
     let message = crate::KernelAccess::write_block(&mut k, b"m").unwrap();
     k.log(super::LogLevel::Error, message).unwrap();
     assert_eq!(k.length(message), 0);
+}
+
+/// Every kernel call returns `Result<_, HostFault>`: the error stays as small as it was before
+/// faults carried their function and reason, so the common, successful return is not widened.
+#[test]
+fn a_host_fault_stays_small() {
+    assert!(std::mem::size_of::<HostFault>() <= 32, "{} bytes", std::mem::size_of::<HostFault>());
+    assert!(std::mem::size_of::<Result<u64, HostFault>>() <= 32);
 }
