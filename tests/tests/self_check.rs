@@ -1,7 +1,8 @@
 //! The suite catches each planted fault: an output byte flipped, one page granted past the limit,
 //! growth refused one page early, a state key dropped, the CPU budget ignored, the kernel's `length`
 //! one byte short, a typed call's i64 results with their low bit flipped (caught by the spec suite),
-//! a typed store granted a page past its limit (caught by generated modules).
+//! a typed store granted a page past its limit and an `i64.rem_s` wrong for negative divisors
+//! (caught by generated modules).
 
 use concord::divergence::Divergences;
 use concord::self_check::{Fault, Layer, hunt, hunt_generated, hunt_spec};
@@ -13,7 +14,7 @@ fn every_planted_fault_is_caught() {
     for fault in Fault::ALL {
         let caught = match fault.layer() {
             Layer::Spec => hunt_spec(inner.clone(), fault, &Divergences::default()),
-            Layer::Generated => hunt_generated(inner.clone(), fault, 0),
+            Layer::Generated => hunt_generated(inner.clone(), fault, 0, &std::env::temp_dir().join("concord-hunt")),
             Layer::Plugin => hunt(inner.clone(), fault, 0x5e1f, 32, None, &Divergences::default())
                 .map(|(case, note)| (case.id(), note)),
         };

@@ -143,13 +143,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
         && args.replay.is_empty()
         && args.shard.is_none_or(|(k, _)| k == 1);
     if generated_in_scope {
-        let generated = concord::generated::run(&engines, args.seed, args.generated, &divergences);
+        let generated = concord::generated::run(&engines, args.seed, args.generated, &divergences)?;
         println!(
-            "generated: {} modules on {} configurations in {:.1} s",
+            "generated: {} modules and {} saved ones on {} configurations in {:.1} s",
             generated.modules,
+            generated.replayed,
             engines.len(),
             generated.elapsed.as_secs_f64()
         );
+        for finding in generated.undocumented.iter().take(MAX_SHRUNK) {
+            let dir = concord::generated::regressions_dir();
+            let (_, shown) = concord::generated::shrink_and_save(&engines, finding, &dir)?;
+            println!("saved {shown}");
+        }
         report = report.with_results(generated.results, Vec::new(), &divergences);
     }
 
@@ -214,7 +220,9 @@ fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
     for fault in Fault::ALL {
         let caught = match fault.layer() {
             Layer::Spec => self_check::hunt_spec(inner.clone(), fault, divergences),
-            Layer::Generated => self_check::hunt_generated(inner.clone(), fault, args.seed),
+            Layer::Generated => {
+                self_check::hunt_generated(inner.clone(), fault, args.seed, &out_dir().join("self-check"))
+            }
             Layer::Plugin => {
                 self_check::hunt(inner.clone(), fault, args.seed, per_scenario, args.scenario.as_deref(), divergences)
                     .map(|(case, note)| (case.id(), note))

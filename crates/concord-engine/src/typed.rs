@@ -66,8 +66,8 @@ pub trait TypedStore {
     /// Reads an exported global.
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome>;
 
-    /// An exported memory's size and digest now; `None` when there is no such memory.
-    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<crate::MemoryObservation>;
+    /// A copy of an exported memory's bytes now; `None` when there is no such memory.
+    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<Vec<u8>>;
 }
 
 /// Wasm's import matching for a memory or a table: the defined one is at least as large *now*

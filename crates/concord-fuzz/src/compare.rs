@@ -10,6 +10,10 @@ pub struct Difference {
     pub engine: String,
     /// Where and how it parts from the others, for people.
     pub what: String,
+    /// The step where it parts from them, when it instantiated like them.
+    pub step: Option<String>,
+    /// One engine that did what most did.
+    pub like: String,
 }
 
 /// Every engine whose observation differs from the one most engines share (the earliest engine
@@ -17,13 +21,16 @@ pub struct Difference {
 pub fn differences(observations: &[(String, Observation)]) -> Vec<Difference> {
     let support = |o: &Observation| observations.iter().filter(|(_, other)| other == o).count();
     let best = observations.iter().map(|(_, o)| support(o)).max().unwrap_or(0);
-    let Some(reference) = observations.iter().map(|(_, o)| o).find(|o| support(o) == best) else {
+    let Some((like, reference)) = observations.iter().find(|(_, o)| support(o) == best) else {
         return Vec::new();
     };
     observations
         .iter()
         .filter(|(_, o)| o != reference)
-        .map(|(engine, o)| Difference { engine: engine.clone(), what: first_difference(reference, o) })
+        .map(|(engine, o)| {
+            let (step, what) = first_difference(reference, o);
+            Difference { engine: engine.clone(), what, step, like: like.clone() }
+        })
         .collect()
 }
 
@@ -34,21 +41,24 @@ fn describe(step: &Step) -> String {
             format!("returned [{}]", values.join(", "))
         }
         Step::Stopped(class) => class.clone(),
-        Step::Memory { pages, sha256 } => format!("{pages} pages, sha256 {}", &sha256[..12]),
+        Step::Memory(stats) => stats.to_string(),
     }
 }
 
-fn first_difference(reference: &Observation, other: &Observation) -> String {
+fn first_difference(reference: &Observation, other: &Observation) -> (Option<String>, String) {
     if reference.refused != other.refused {
         let said = |r: &Option<String>| r.clone().unwrap_or_else(|| "instantiated".into());
-        return format!("instantiation: {}, where the others: {}", said(&other.refused), said(&reference.refused));
+        return (
+            None,
+            format!("instantiation: {}, where the others: {}", said(&other.refused), said(&reference.refused)),
+        );
     }
     for ((name, want), (_, got)) in reference.steps.iter().zip(&other.steps) {
         if want != got {
-            return format!("`{name}`: {}, where the others: {}", describe(got), describe(want));
+            return (Some(name.clone()), format!("`{name}`: {}, where the others: {}", describe(got), describe(want)));
         }
     }
-    format!("{} steps, where the others made {}", other.steps.len(), reference.steps.len())
+    (None, format!("{} steps, where the others made {}", other.steps.len(), reference.steps.len()))
 }
 
 #[cfg(test)]
@@ -67,6 +77,7 @@ mod tests {
         assert_eq!(diffs.len(), 1);
         assert_eq!(diffs[0].engine, "b");
         assert_eq!(diffs[0].what, "`f`: returned [i32:2], where the others: returned [i32:1]");
+        assert_eq!((diffs[0].step.as_deref(), diffs[0].like.as_str()), (Some("f"), "a"));
         assert!(differences(&[("a".into(), returned(1)), ("b".into(), returned(1))]).is_empty());
     }
 }

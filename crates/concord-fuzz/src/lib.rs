@@ -5,10 +5,18 @@
 
 pub mod compare;
 pub mod generate;
+pub mod hexdump;
+pub mod module;
 pub mod observe;
+pub mod reduce;
+pub mod saved;
+pub mod shrink;
 
 pub use compare::{Difference, differences};
-pub use observe::{Observation, Step, observe};
+pub use module::GeneratedModule;
+pub use observe::{MemoryStats, Observation, Step, observe};
+pub use saved::Saved;
+pub use shrink::shrink;
 
 use concord_engine::{Engine, InstanceConfig, WASM_PAGE};
 use serde::Serialize;
@@ -27,9 +35,9 @@ pub fn limits() -> InstanceConfig {
 }
 
 /// A module on which engines differed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Finding {
-    pub seed: u64,
+    pub module: GeneratedModule,
     pub differences: Vec<Difference>,
 }
 
@@ -43,26 +51,57 @@ pub struct EngineStats {
     pub busy: Duration,
 }
 
+/// The module made from `seed` on every engine.
+pub fn run_seed(engines: &[Arc<dyn Engine>], seed: u64, config: &InstanceConfig) -> Result<ModuleRun, String> {
+    Ok(run_module(engines, &GeneratedModule::from_seed(seed)?, config))
+}
+
 /// One module on every engine: each engine's observation (unsupported engines left out) and the
 /// time each took.
-pub fn run_seed(engines: &[Arc<dyn Engine>], seed: u64, config: &InstanceConfig) -> Result<SeedRun, String> {
-    let wasm = generate::module(seed)?;
+pub fn run_module(engines: &[Arc<dyn Engine>], module: &GeneratedModule, config: &InstanceConfig) -> ModuleRun {
     let mut observations = Vec::new();
     let mut timings = Vec::new();
     for engine in engines {
         let start = Instant::now();
-        let observed = observe(engine.as_ref(), seed, &wasm, config);
+        let observed = observe(engine.as_ref(), module, config);
         timings.push((engine.id().to_string(), start.elapsed(), observed.is_err()));
         if let Ok(observation) = observed {
             observations.push((engine.id().to_string(), observation));
         }
     }
-    Ok(SeedRun { seed, differences: differences(&observations), observations, timings })
+    ModuleRun { module: module.clone(), differences: differences(&observations), observations, timings }
+}
+
+/// For a difference in a memory, that memory on the engine that differed and on one that did
+/// what most did, side by side from the first differing line.
+pub fn memory_dump(engines: &[Arc<dyn Engine>], module: &GeneratedModule, difference: &Difference) -> Option<String> {
+    let step = difference.step.as_deref()?;
+    let engine = |id: &str| engines.iter().find(|e| e.id() == id);
+    let config = limits();
+    let theirs = observe::memory_at(engine(&difference.like)?.as_ref(), module, &config, step)?;
+    let its = observe::memory_at(engine(&difference.engine)?.as_ref(), module, &config, step)?;
+    let stats = |bytes: &[u8]| MemoryStats::of(bytes).to_string();
+    let dump = hexdump::side_by_side(&difference.like, &theirs, &difference.engine, &its)?;
+    let width = difference.like.len().max(difference.engine.len());
+    Some(format!(
+        "{step}:\n  {:width$}  {}\n  {:width$}  {}\n{dump}",
+        difference.like,
+        stats(&theirs),
+        difference.engine,
+        stats(&its)
+    ))
+}
+
+/// The engines that took part in a difference (the one that differed and one that did not), in
+/// `engines`' order: what shrinking and replaying it needs.
+pub fn party(engines: &[Arc<dyn Engine>], differences: &[Difference]) -> Vec<Arc<dyn Engine>> {
+    let named = |id: &str| differences.iter().any(|d| d.engine == id || d.like == id);
+    engines.iter().filter(|e| named(e.id())).cloned().collect()
 }
 
 #[derive(Debug, Clone)]
-pub struct SeedRun {
-    pub seed: u64,
+pub struct ModuleRun {
+    pub module: GeneratedModule,
     pub observations: Vec<(String, Observation)>,
     pub differences: Vec<Difference>,
     /// Per engine: time taken, and whether it could not take part.
@@ -106,7 +145,7 @@ pub fn run(
                     }
                     drop(stats);
                     if !run.differences.is_empty() {
-                        found(&Finding { seed, differences: run.differences });
+                        found(&Finding { module: run.module, differences: run.differences });
                     }
                 }
             });

@@ -4,8 +4,8 @@
 //! happened to what engines are compared on. Resource exhaustion is kept, by class: a trap by its
 //! kind, a memory refusal exactly, a CPU budget as "stopped", never a count or a depth.
 
-use crate::generate::bytes;
-use concord_engine::{Engine, InstanceConfig, LimitKind, Outcome, Value};
+use crate::module::GeneratedModule;
+use concord_engine::{Engine, InstanceConfig, LimitKind, Outcome, Value, WASM_PAGE};
 use serde::Serialize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use wasmparser::{ExternalKind, Parser, Payload, TypeRef, ValType};
@@ -17,11 +17,41 @@ pub enum Step {
     Returned(Vec<Value>),
     /// Stopped, by class: `trap Unreachable`, `memory limit`, `stopped by the budget`, ...
     Stopped(String),
-    /// An exported memory after the calls before it: pages and digest.
-    Memory {
-        pages: u64,
-        sha256: String,
-    },
+    /// An exported memory after the calls before it.
+    Memory(MemoryStats),
+}
+
+/// What a memory is compared on: its digest, and for people, its size and where its non-zero
+/// bytes lie.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemoryStats {
+    pub pages: u64,
+    /// The first and last non-zero byte's offsets; `None` when every byte is zero.
+    pub nonzero: Option<(u64, u64)>,
+    pub sha256: String,
+}
+
+impl MemoryStats {
+    pub fn of(bytes: &[u8]) -> Self {
+        let first = bytes.iter().position(|&b| b != 0);
+        let last = bytes.iter().rposition(|&b| b != 0);
+        MemoryStats {
+            pages: bytes.len() as u64 / WASM_PAGE,
+            nonzero: first.zip(last).map(|(a, b)| (a as u64, b as u64)),
+            sha256: concord_engine::sha256_hex(bytes),
+        }
+    }
+}
+
+impl std::fmt::Display for MemoryStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} pages, ", self.pages)?;
+        match self.nonzero {
+            Some((first, last)) => write!(f, "non-zero from 0x{first:x} to 0x{last:x}")?,
+            None => f.write_str("all zero")?,
+        }
+        write!(f, ", sha256 {}", &self.sha256[..12])
+    }
 }
 
 /// What one engine did with one module.
@@ -86,32 +116,6 @@ pub fn exports(wasm: &[u8]) -> (Vec<Export>, Vec<String>, Vec<String>) {
     (functions, globals, memories)
 }
 
-/// Arguments for `export` of the module made from `seed`: edge values most of the time.
-pub fn arguments(seed: u64, index: usize, params: &[ValType]) -> Vec<Value> {
-    let entropy = bytes(seed ^ (index as u64).wrapping_mul(0x9e37_79b9), params.len() * 9);
-    params
-        .iter()
-        .enumerate()
-        .map(|(i, ty)| {
-            let pick = entropy[i * 9];
-            let random = u64::from_le_bytes(entropy[i * 9 + 1..i * 9 + 9].try_into().expect("8 bytes"));
-            let edge32 = [0u32, 1, u32::MAX, 0x8000_0000, 0x7fff_ffff, 0x1_0000, random as u32];
-            let edge64 = [0u64, 1, u64::MAX, 1 << 63, u64::MAX >> 1, 0x1_0000, random];
-            let f32s = [0f32, -0.0, 1.0, f32::INFINITY, f32::NAN, f32::MIN_POSITIVE, f32::from_bits(random as u32)];
-            let f64s = [0f64, -0.0, 1.0, f64::INFINITY, f64::NAN, f64::MIN_POSITIVE, f64::from_bits(random)];
-            let k = pick as usize % 7;
-            match ty {
-                ValType::I32 => Value::I32(edge32[k]),
-                ValType::I64 => Value::I64(edge64[k]),
-                ValType::F32 => Value::F32(f32s[k].to_bits()),
-                ValType::F64 => Value::F64(f64s[k].to_bits()),
-                ValType::V128 => Value::V128(u128::from(random) << 64 | u128::from(random)),
-                ValType::Ref(_) => Value::FuncRef { null: true },
-            }
-        })
-        .collect()
-}
-
 /// The class an outcome is compared by: [`Outcome::class`], with fuel and deadline one class,
 /// since fuel units and clocks differ by engine and stopped is stopped.
 pub fn class(outcome: &Outcome) -> String {
@@ -121,33 +125,52 @@ pub fn class(outcome: &Outcome) -> String {
     }
 }
 
-/// Runs the module made from `seed` on `engine`, a panic being the engine's fault.
+/// Runs `module` on `engine`, a panic being the engine's fault.
 pub fn observe(
     engine: &dyn Engine,
-    seed: u64,
-    wasm: &[u8],
+    module: &GeneratedModule,
     config: &InstanceConfig,
 ) -> Result<Observation, Unsupported> {
-    catch_unwind(AssertUnwindSafe(|| observe_unguarded(engine, seed, wasm, config)))
-        .unwrap_or_else(|_| Ok(Observation { refused: Some("engine fault (panic)".into()), steps: Vec::new() }))
+    observe_keeping(engine, module, config, None).map(|(observation, _)| observation)
+}
+
+/// The bytes of the memory at step `step` (as [`Observation::steps`] names it) on `engine`.
+pub fn memory_at(
+    engine: &dyn Engine,
+    module: &GeneratedModule,
+    config: &InstanceConfig,
+    step: &str,
+) -> Option<Vec<u8>> {
+    observe_keeping(engine, module, config, Some(step)).ok()?.1
+}
+
+fn observe_keeping(
+    engine: &dyn Engine,
+    module: &GeneratedModule,
+    config: &InstanceConfig,
+    keep: Option<&str>,
+) -> Result<(Observation, Option<Vec<u8>>), Unsupported> {
+    catch_unwind(AssertUnwindSafe(|| observe_unguarded(engine, module, config, keep)))
+        .unwrap_or_else(|_| Ok((Observation { refused: Some("engine fault (panic)".into()), steps: Vec::new() }, None)))
 }
 
 fn observe_unguarded(
     engine: &dyn Engine,
-    seed: u64,
-    wasm: &[u8],
+    module: &GeneratedModule,
     config: &InstanceConfig,
-) -> Result<Observation, Unsupported> {
+    keep: Option<&str>,
+) -> Result<(Observation, Option<Vec<u8>>), Unsupported> {
     let mut store = engine.typed_store(config).map_err(|o| Unsupported(o.to_string()))?;
-    let id = match store.instantiate(wasm) {
+    let mut kept = None;
+    let id = match store.instantiate(&module.wasm) {
         Ok(id) => id,
         Err(Outcome::Unsupported(why)) => return Err(Unsupported(why)),
-        Err(outcome) => return Ok(Observation { refused: Some(class(&outcome)), steps: Vec::new() }),
+        Err(outcome) => return Ok((Observation { refused: Some(class(&outcome)), steps: Vec::new() }, None)),
     };
-    let (functions, globals, memories) = exports(wasm);
+    let (functions, globals, memories) = exports(&module.wasm);
     let mut steps = Vec::new();
-    for (index, export) in functions.iter().enumerate() {
-        let args = arguments(seed, index, &export.params);
+    for export in &functions {
+        let args = module.arguments_for(&export.name, &export.params);
         let step = match store.invoke(id, &export.name, &args) {
             Ok(values) => Step::Returned(values),
             Err(Outcome::Unsupported(why)) => return Err(Unsupported(why)),
@@ -155,11 +178,12 @@ fn observe_unguarded(
         };
         steps.push((export.name.clone(), step));
         for memory in &memories {
-            if let Some(seen) = store.memory(id, memory) {
-                steps.push((
-                    format!("{memory} after `{}`", export.name),
-                    Step::Memory { pages: seen.pages, sha256: seen.sha256 },
-                ));
+            if let Some(bytes) = store.memory(id, memory) {
+                let step = format!("{memory} after `{}`", export.name);
+                if keep == Some(step.as_str()) {
+                    kept = Some(bytes.clone());
+                }
+                steps.push((step, Step::Memory(MemoryStats::of(&bytes))));
             }
         }
     }
@@ -170,5 +194,5 @@ fn observe_unguarded(
         };
         steps.push((global, step));
     }
-    Ok(Observation { refused: None, steps })
+    Ok((Observation { refused: None, steps }, kept))
 }

@@ -6,8 +6,8 @@
 use crate::tunables::LimitingTunables;
 use crate::{Compiler, classify, engine, with_deadline};
 use concord_engine::{
-    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, MemoryObservation, Outcome,
-    Stop, TypedStore, Value, WASM_PAGE, limits_match, spectest, start_outcome, stop_outcome,
+    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, Stop, TypedStore,
+    Value, WASM_PAGE, limits_match, spectest, start_outcome, stop_outcome,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -185,10 +185,9 @@ impl TypedStore for WasmerStore {
         }
     }
 
-    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<MemoryObservation> {
+    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<Vec<u8>> {
         let memory = self.instance(instance).ok()?.exports.get_memory(export).ok()?.clone();
-        let bytes = memory.view(&self.store).copy_to_vec().ok()?;
-        Some(MemoryObservation::of(&bytes))
+        memory.view(&self.store).copy_to_vec().ok()
     }
 
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome> {

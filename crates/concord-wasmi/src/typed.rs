@@ -4,8 +4,8 @@
 
 use crate::{FUEL_SLICE, Slice, classify, metering};
 use concord_engine::{
-    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, MemoryObservation, Outcome,
-    Stop, TypedStore, Value, limits_match, spectest, stop_outcome,
+    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, Stop, TypedStore,
+    Value, limits_match, spectest, stop_outcome,
 };
 use std::collections::HashMap;
 use std::time::Instant;
@@ -180,9 +180,9 @@ impl TypedStore for WasmiStore {
         }
     }
 
-    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<MemoryObservation> {
+    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<Vec<u8>> {
         let memory = self.instance(instance).ok()?.get_memory(&self.store, export)?;
-        Some(MemoryObservation::of(memory.data(&self.store)))
+        Some(memory.data(&self.store).to_vec())
     }
 
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome> {

@@ -4,8 +4,8 @@
 use crate::limiter::MemoryLimiter;
 use crate::{arm_budget_of, classify};
 use concord_engine::{
-    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, MemoryObservation, Outcome,
-    TypedStore, Value, limits_match, spectest, stop_outcome,
+    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value,
+    limits_match, spectest, stop_outcome,
 };
 use wasmtime::{
     Extern, ExternRef, ExternType, FuncType, Global, GlobalType, Linker, Memory, MemoryType, Module, Mutability, Ref,
@@ -162,9 +162,9 @@ impl TypedStore for WasmtimeStore {
         }
     }
 
-    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<MemoryObservation> {
+    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<Vec<u8>> {
         let memory = self.instance(instance).ok()?.get_memory(&mut self.store, export)?;
-        Some(MemoryObservation::of(memory.data(&self.store)))
+        Some(memory.data(&self.store).to_vec())
     }
 
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome> {

@@ -9,6 +9,8 @@ use concord_engine::{
 use std::sync::Arc;
 use std::time::Duration;
 
+mod rem_s;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// Flips one bit of the output's middle byte.
@@ -28,10 +30,12 @@ pub enum Fault {
     /// Grants typed stores one page past the memory limit (plugin calls keep it): only modules
     /// that grow memory under a limit through the typed layer, the generated ones, can show it.
     TypedOnePageTooMany,
+    /// Typed modules' `i64.rem_s` answers with its low bit flipped when the divisor is negative.
+    RemSNegativeDivisor,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 8] = [
+    pub const ALL: [Fault; 9] = [
         Fault::FlipOutputByte,
         Fault::OnePageTooMany,
         Fault::DenyGrowthEarly,
@@ -40,6 +44,7 @@ impl Fault {
         Fault::KernelLengthShort,
         Fault::FlipI64LowBit,
         Fault::TypedOnePageTooMany,
+        Fault::RemSNegativeDivisor,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +57,7 @@ impl Fault {
             Fault::KernelLengthShort => "kernel-length-short",
             Fault::FlipI64LowBit => "flip-i64-low-bit",
             Fault::TypedOnePageTooMany => "typed-one-page-too-many",
+            Fault::RemSNegativeDivisor => "rem-s-negative-divisor",
         }
     }
 
@@ -59,7 +65,7 @@ impl Fault {
     pub fn layer(self) -> Layer {
         match self {
             Fault::FlipI64LowBit => Layer::Spec,
-            Fault::TypedOnePageTooMany => Layer::Generated,
+            Fault::TypedOnePageTooMany | Fault::RemSNegativeDivisor => Layer::Generated,
             _ => Layer::Plugin,
         }
     }
@@ -77,7 +83,11 @@ impl Fault {
             }
             // An embedder's function under a kernel function's name shadows the kernel's.
             Fault::KernelLengthShort => config.host_functions.push(length_one_short()),
-            Fault::FlipOutputByte | Fault::DropStateKey | Fault::FlipI64LowBit | Fault::TypedOnePageTooMany => {}
+            Fault::FlipOutputByte
+            | Fault::DropStateKey
+            | Fault::FlipI64LowBit
+            | Fault::TypedOnePageTooMany
+            | Fault::RemSNegativeDivisor => {}
         }
         config
     }
@@ -160,43 +170,54 @@ impl Engine for Faulty {
             config.memory_limit_bytes = config.memory_limit_bytes.map(|b| b + WASM_PAGE);
         }
         let inner = self.inner.typed_store(&config)?;
-        Ok(match self.fault {
-            Fault::FlipI64LowBit => Box::new(FlipI64Store(inner)),
-            _ => inner,
-        })
+        Ok(Box::new(FaultyStore { inner, fault: self.fault }))
     }
 }
 
-/// A typed store whose i64 results come back with their low bit flipped.
-struct FlipI64Store(Box<dyn TypedStore>);
+/// A typed store with the fault's rewrite of every module and its tampering with results.
+struct FaultyStore {
+    inner: Box<dyn TypedStore>,
+    fault: Fault,
+}
 
-impl TypedStore for FlipI64Store {
+impl FaultyStore {
+    fn rewrite(&self, wasm: &[u8]) -> Vec<u8> {
+        match self.fault {
+            Fault::RemSNegativeDivisor => rem_s::rewrite(wasm),
+            _ => wasm.to_vec(),
+        }
+    }
+}
+
+impl TypedStore for FaultyStore {
     fn compile(&mut self, wasm: &[u8]) -> Result<(), CompileError> {
-        self.0.compile(wasm)
+        let wasm = self.rewrite(wasm);
+        self.inner.compile(&wasm)
     }
 
     fn instantiate(&mut self, wasm: &[u8]) -> Result<InstanceId, Outcome> {
-        self.0.instantiate(wasm)
+        let wasm = self.rewrite(wasm);
+        self.inner.instantiate(&wasm)
     }
 
     fn register(&mut self, name: &str, instance: InstanceId) -> Result<(), Outcome> {
-        self.0.register(name, instance)
+        self.inner.register(name, instance)
     }
 
     fn invoke(&mut self, instance: InstanceId, export: &str, args: &[Value]) -> Result<Vec<Value>, Outcome> {
-        let flip = |v: Value| match v {
-            Value::I64(bits) => Value::I64(bits ^ 1),
-            other => other,
+        let tamper = |v: Value| match (self.fault, v) {
+            (Fault::FlipI64LowBit, Value::I64(bits)) => Value::I64(bits ^ 1),
+            (_, other) => other,
         };
-        self.0.invoke(instance, export, args).map(|values| values.into_iter().map(flip).collect())
+        self.inner.invoke(instance, export, args).map(|values| values.into_iter().map(tamper).collect())
     }
 
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome> {
-        self.0.global(instance, export)
+        self.inner.global(instance, export)
     }
 
-    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<MemoryObservation> {
-        self.0.memory(instance, export)
+    fn memory(&mut self, instance: InstanceId, export: &str) -> Option<Vec<u8>> {
+        self.inner.memory(instance, export)
     }
 }
 
@@ -282,16 +303,25 @@ pub fn hunt_spec(
     None
 }
 
-/// The first generated module (of the default 256) on which `fault` shows, with what differed.
-pub fn hunt_generated(inner: Arc<dyn Engine>, fault: Fault, seed: u64) -> Option<(String, String)> {
+/// The first generated module (of the default 256 from `seed`) on which `fault` shows, shrunk
+/// and saved under `dir`, with what differed and the command that replays it.
+pub fn hunt_generated(
+    inner: Arc<dyn Engine>,
+    fault: Fault,
+    seed: u64,
+    dir: &std::path::Path,
+) -> Option<(String, String)> {
     let faulty: Arc<dyn Engine> = Arc::new(Faulty::new(inner.clone(), fault));
-    let pair = [inner, faulty];
-    (seed..seed + 256).find_map(|seed| {
+    let pair = [inner.clone(), faulty];
+    let finding = (seed..seed + 256).find_map(|seed| {
         let run = concord_fuzz::run_seed(&pair, seed, &concord_fuzz::limits()).ok()?;
-        let difference = run.differences.into_iter().next()?;
-        Some((
-            format!("generated/seed-{seed}"),
-            format!("{}; replay: cargo xtask fuzz --seed {seed} --modules 1", difference.what),
-        ))
-    })
+        (!run.differences.is_empty())
+            .then_some(concord_fuzz::Finding { module: run.module, differences: run.differences })
+    })?;
+    let case = format!("generated/seed-{}", finding.module.seed);
+    let shown = match crate::generated::shrink_and_save(&pair, &finding, dir) {
+        Ok((_, shown)) => format!("{shown} --engine {} --plant {}", inner.id(), fault.name()),
+        Err(e) => format!("{}; could not save it: {e:#}", finding.differences[0].what),
+    };
+    Some((case, shown))
 }
