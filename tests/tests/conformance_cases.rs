@@ -59,6 +59,15 @@ fn every_documented_mechanism_has_evidence_that_shows_it() {
     let mut runner = Runner::new(engines().to_vec());
     for entry in mechanisms {
         let evidence = entry.evidence.as_deref().unwrap_or_else(|| panic!("no evidence for: {}", entry.reason));
+        if entry.scenario == concord::generated::SCENARIO {
+            let saved = concord_fuzz::saved::load(&dir.join(evidence)).unwrap_or_else(|e| panic!("{e}"));
+            let run = concord_fuzz::run_module(engines(), &saved.module, &concord_fuzz::limits());
+            let case = format!("regression-{}", saved.name);
+            let shown = run.differences.iter().find(|d| d.engine == entry.engine).expect("the evidence shows it");
+            let by = concord::generated::documented(&divergences, &case, shown).map(|d| d.reason.as_str());
+            assert_eq!(by, Some(entry.reason.as_str()), "{evidence}: {}", shown.what);
+            continue;
+        }
         let case = concord::regression::load(&dir.join(evidence)).unwrap_or_else(|e| panic!("{evidence}: {e:#}"));
         let result = runner.run(&case, &divergences);
         let shown = result.engines.iter().find(|r| r.engine == entry.engine).expect("the entry's engine ran");

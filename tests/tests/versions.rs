@@ -37,6 +37,7 @@ fn engine_ids_are_the_stable_ones() {
             "wasmer-cranelift",
             "wasmer-singlepass",
             "wasmi",
+            "tinywasm",
             "extism"
         ]
     );

@@ -12,6 +12,10 @@ pub struct Difference {
     pub what: String,
     /// The step where it parts from them, when it instantiated like them.
     pub step: Option<String>,
+    /// What it did there, and what the others did, as classes (`instantiated`, `trap
+    /// Unreachable`, `returned [i32:1]`): what a documented divergence names.
+    pub did: String,
+    pub others_did: String,
     /// One engine that did what most did.
     pub like: String,
 }
@@ -28,8 +32,12 @@ pub fn differences(observations: &[(String, Observation)]) -> Vec<Difference> {
         .iter()
         .filter(|(_, o)| o != reference)
         .map(|(engine, o)| {
-            let (step, what) = first_difference(reference, o);
-            Difference { engine: engine.clone(), what, step, like: like.clone() }
+            let (step, did, others_did) = first_difference(reference, o);
+            let what = match &step {
+                Some(name) => format!("`{name}`: {did}, where the others: {others_did}"),
+                None => format!("instantiation: {did}, where the others: {others_did}"),
+            };
+            Difference { engine: engine.clone(), what, step, like: like.clone(), did, others_did }
         })
         .collect()
 }
@@ -45,20 +53,20 @@ fn describe(step: &Step) -> String {
     }
 }
 
-fn first_difference(reference: &Observation, other: &Observation) -> (Option<String>, String) {
+/// Where `other` parts from `reference` (`None`: at instantiation), what it did and what the
+/// reference did.
+fn first_difference(reference: &Observation, other: &Observation) -> (Option<String>, String, String) {
     if reference.refused != other.refused {
         let said = |r: &Option<String>| r.clone().unwrap_or_else(|| "instantiated".into());
-        return (
-            None,
-            format!("instantiation: {}, where the others: {}", said(&other.refused), said(&reference.refused)),
-        );
+        return (None, said(&other.refused), said(&reference.refused));
     }
     for ((name, want), (_, got)) in reference.steps.iter().zip(&other.steps) {
         if want != got {
-            return (Some(name.clone()), format!("`{name}`: {}, where the others: {}", describe(got), describe(want)));
+            return (Some(name.clone()), describe(got), describe(want));
         }
     }
-    (None, format!("{} steps, where the others made {}", other.steps.len(), reference.steps.len()))
+    let steps = |o: &Observation| format!("{} steps", o.steps.len());
+    (Some("(end)".into()), steps(other), steps(reference))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! Reductions `wasm-shrink` does not make, each a rewrite that keeps the module valid: an export
-//! removed (generated modules export everything, which keeps all their code alive), the dead code
-//! after every unconditional branch removed, and a function's body replaced by `unreachable`.
+//! Reductions `wasm-shrink` does not make: an export removed (generated modules export
+//! everything, which keeps all their code alive), the dead code after every unconditional branch
+//! removed, a function's body replaced by `unreachable`, and one instruction removed (kept only
+//! where the module still validates). The first three keep a module valid by construction.
 
 use wasm_encoder::reencode::{Error, Reencode, utils};
 use wasm_encoder::{CodeSection, ExportSection, Function, Instruction};
@@ -25,6 +26,27 @@ pub fn with_body_unreachable(wasm: &[u8], index: u32) -> Option<Vec<u8>> {
     rewrite(wasm, Rewrite::BodyUnreachable { index, seen: 0 })
 }
 
+/// `wasm` without the `index`th instruction of its `function`th defined function, if it still
+/// validates.
+pub fn without_instruction(wasm: &[u8], function: u32, index: usize) -> Option<Vec<u8>> {
+    let reduced = rewrite(wasm, Rewrite::WithoutInstruction { function, index, seen: 0 })?;
+    wasmparser::Validator::new().validate_all(&reduced).ok()?;
+    Some(reduced)
+}
+
+/// The instructions (closing `end` included) of each function `wasm` defines.
+pub fn instruction_counts(wasm: &[u8]) -> Vec<usize> {
+    Parser::new(0)
+        .parse_all(wasm)
+        .filter_map(|p| match p {
+            Ok(wasmparser::Payload::CodeSectionEntry(body)) => {
+                Some(body.get_operators_reader().map_or(0, |r| r.into_iter().count()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The functions `wasm` defines.
 pub fn defined_functions(wasm: &[u8]) -> u32 {
     Parser::new(0).parse_all(wasm).filter(|p| matches!(p, Ok(wasmparser::Payload::CodeSectionEntry(_)))).count() as u32
@@ -34,6 +56,7 @@ enum Rewrite<'n> {
     WithoutExport(&'n str),
     WithoutDeadCode,
     BodyUnreachable { index: u32, seen: u32 },
+    WithoutInstruction { function: u32, index: usize, seen: u32 },
 }
 
 fn rewrite(wasm: &[u8], mut rewrite: Rewrite<'_>) -> Option<Vec<u8>> {
@@ -64,6 +87,25 @@ impl Reencode for Rewrite<'_> {
                 let mut function = Function::new([]);
                 function.instruction(&Instruction::Unreachable).instruction(&Instruction::End);
                 code.function(&function);
+                Ok(())
+            }
+            Rewrite::WithoutInstruction { function, index, seen } => {
+                let (this, skip) = (*seen, *index);
+                *seen += 1;
+                if this != *function {
+                    return utils::parse_function_body(self, code, body);
+                }
+                let mut reduced = self.new_function_with_parsed_locals(&body)?;
+                let mut reader = body.get_operators_reader()?;
+                let mut at = 0;
+                while !reader.eof() {
+                    let op = reader.read()?;
+                    if at != skip {
+                        reduced.instruction(&self.instruction(op)?);
+                    }
+                    at += 1;
+                }
+                code.function(&reduced);
                 Ok(())
             }
             Rewrite::WithoutDeadCode => {
@@ -154,5 +196,10 @@ mod tests {
         wasmparser::Validator::new().validate_all(&emptied).expect("valid");
         assert!(text(&emptied).contains("i32.const 1") && !text(&emptied).contains("i32.const 2"));
         assert_eq!(defined_functions(&wasm), 2);
+        assert_eq!(instruction_counts(&wasm), vec![2, 3]);
+        assert!(without_instruction(&wasm, 1, 1).is_none(), "without its drop, b leaves a value: invalid");
+        let nops = wat::parse_str(r#"(module (func nop i32.const 1 drop))"#).unwrap();
+        let fewer = without_instruction(&nops, 0, 0).expect("a nop can go");
+        assert_eq!(instruction_counts(&fewer), vec![3]);
     }
 }

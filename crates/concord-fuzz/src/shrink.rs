@@ -1,5 +1,6 @@
 //! A module engines differ on, reduced while they still differ: first by [`reduce`]'s rewrites
-//! (exports one at a time, dead code, whole function bodies), then with `wasm-shrink`. Every candidate runs on the engines that differed and one that did what most
+//! (exports one at a time, dead code, whole function bodies, single instructions), then with
+//! `wasm-shrink`. Every candidate runs on the engines that differed and one that did what most
 //! did, and is kept when one of the engines that differed still differs.
 
 use crate::module::GeneratedModule;
@@ -53,6 +54,22 @@ pub fn shrink(
     for index in 0..reduce::defined_functions(&wasm) {
         let candidate = reduce::with_body_unreachable(&wasm, index);
         keep(&mut wasm, candidate);
+    }
+    // One instruction at a time, last first, while any goes and there is time.
+    loop {
+        let before = wasm.len();
+        for (function, count) in reduce::instruction_counts(&wasm).into_iter().enumerate() {
+            for index in (0..count).rev() {
+                if Instant::now() >= until {
+                    break;
+                }
+                let candidate = reduce::without_instruction(&wasm, function as u32, index);
+                keep(&mut wasm, candidate);
+            }
+        }
+        if wasm.len() == before || Instant::now() >= until {
+            break;
+        }
     }
     let shrunk = wasm_shrink::WasmShrink::default()
         .attempts(ATTEMPTS)

@@ -61,6 +61,14 @@ impl Divergence {
     }
 
     /// Whether the entry is about engine configuration `id` (`engine` may use `*`: `wasmer-*`).
+    /// For a generated module: whether this entry explains an engine that did `did` where the
+    /// others did `others_did` (both glob-matched, as classes).
+    pub fn explains_generated(&self, case: &str, did: &str, others_did: &str) -> bool {
+        self.applies_to_case(crate::generated::SCENARIO, case)
+            && self.outcome.as_deref().is_none_or(|p| glob_matches(p, did))
+            && self.others.as_deref().is_none_or(|p| glob_matches(p, others_did))
+    }
+
     pub fn names_engine(&self, id: &str) -> bool {
         glob_matches(&self.engine, id)
     }

@@ -3,7 +3,7 @@
 //! replayed. Each module engines differ on is a result like any case's (case `seed-N`, or
 //! `regression-NAME` for a saved one), documented or not.
 
-use crate::divergence::Divergences;
+use crate::divergence::{Divergence, Divergences};
 use crate::report::ResultEntry;
 use crate::runner::Verdict;
 use concord_engine::Engine;
@@ -72,10 +72,7 @@ fn judge(case: &str, differences: &[Difference], replay: &str, divergences: &Div
     differences
         .iter()
         .map(|difference| {
-            let documented = divergences
-                .entries
-                .iter()
-                .find(|d| d.names_engine(&difference.engine) && d.applies_to_case(SCENARIO, case));
+            let documented = documented(divergences, case, difference);
             let (verdict, note) = match documented {
                 Some(d) => (Verdict::Documented, d.reason.clone()),
                 None => (Verdict::Diverge, format!("{}; replay: {replay}", difference.what)),
@@ -98,6 +95,13 @@ fn judge(case: &str, differences: &[Difference], replay: &str, divergences: &Div
             }
         })
         .collect()
+}
+
+/// The entry that documents `difference` on `case`, if one does.
+pub fn documented<'d>(divergences: &'d Divergences, case: &str, difference: &Difference) -> Option<&'d Divergence> {
+    divergences.entries.iter().find(|d| {
+        d.names_engine(&difference.engine) && d.explains_generated(case, &difference.did, &difference.others_did)
+    })
 }
 
 /// How long shrinking one module may take.

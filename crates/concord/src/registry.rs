@@ -1,5 +1,5 @@
 //! Every engine configuration this build includes, in a fixed order. Which backends are compiled
-//! in is chosen by cargo features (`wasmtime`, `wasmer`, `wasmi`, `extism`).
+//! in is chosen by cargo features (`wasmtime`, `wasmer`, `wasmi`, `tinywasm`, `extism`).
 
 use anyhow::{Result, bail};
 use concord_engine::Engine;
@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 // With no backend feature enabled the list is never pushed to.
 #[cfg_attr(
-    not(any(feature = "wasmtime", feature = "wasmer", feature = "wasmi", feature = "extism")),
+    not(any(feature = "wasmtime", feature = "wasmer", feature = "wasmi", feature = "tinywasm", feature = "extism")),
     allow(unused_mut)
 )]
 pub fn all_engines() -> Vec<Arc<dyn Engine>> {
@@ -28,6 +28,8 @@ pub fn all_engines() -> Vec<Arc<dyn Engine>> {
     }
     #[cfg(feature = "wasmi")]
     engines.push(Arc::new(concord_wasmi::WasmiEngine::default()));
+    #[cfg(feature = "tinywasm")]
+    engines.push(Arc::new(concord_tinywasm::TinywasmEngine::default()));
     #[cfg(feature = "extism")]
     engines.push(Arc::new(concord_extism::ExtismEngine::default()));
     engines

@@ -3,6 +3,7 @@
 //! ratio of the two, measured in one run. One file per engine.
 
 mod extism;
+mod tinywasm;
 mod wasmer;
 mod wasmi;
 mod wasmtime;
@@ -30,6 +31,7 @@ pub fn compile(id: &str, wasm: &[u8]) -> Option<Box<dyn RawModule>> {
         "wasmer-cranelift" => Box::new(wasmer::Module::new(WasmerCompiler::Cranelift, wasm)),
         "wasmer-singlepass" => Box::new(wasmer::Module::new(WasmerCompiler::Singlepass, wasm)),
         "wasmi" => Box::new(wasmi::Module::new(wasm)),
+        "tinywasm" => Box::new(tinywasm::Module::new(wasm)),
         "extism" => Box::new(extism::Module::new(wasm)),
         _ => return None,
     })

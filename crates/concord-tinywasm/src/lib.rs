@@ -1,0 +1,313 @@
+//! tinywasm 0.10, an interpreter written apart from the other engines. Its own mechanisms enforce
+//! the limits: a memory backend that refuses to grow past the limit (tinywasm then answers the
+//! grow with -1), and resumable calls that run on fuel slices, with the clock read between slices
+//! for a deadline. Its store holds no host data, so the kernel and WASI live beside it, shared
+//! with the host functions.
+
+mod memory;
+mod typed;
+
+use concord_engine::wasi::GuestMemory;
+use concord_engine::{
+    BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, Feature, HostFault, HostState, InstanceConfig,
+    InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_call, resolve,
+    start_outcome,
+};
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+use std::time::Instant;
+use tinywasm::types::{FuncType, WasmType, WasmValue};
+use tinywasm::{ExecProgress, Extern, Function, Imports, ModuleInstance, Store, Trap};
+
+pub const VERSION: &str = "0.10.0";
+
+/// Fuel per slice of a budgeted call: small enough to notice a deadline within milliseconds.
+const FUEL_SLICE: u32 = 1 << 20;
+
+pub struct TinywasmEngine {
+    info: EngineInfo,
+}
+
+impl Default for TinywasmEngine {
+    fn default() -> Self {
+        TinywasmEngine {
+            info: EngineInfo {
+                id: "tinywasm".into(),
+                engine: "tinywasm".into(),
+                version: VERSION.into(),
+                compiler: "interpreter".into(),
+            },
+        }
+    }
+}
+
+impl Engine for TinywasmEngine {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
+        Ok(Box::new(TinywasmModule { module: parse(wasm)? }))
+    }
+
+    fn features(&self) -> &[Feature] {
+        &[
+            Feature::Simd,
+            Feature::ReferenceTypes,
+            Feature::RelaxedSimd,
+            Feature::TailCall,
+            Feature::ExtendedConst,
+            Feature::MultiMemory,
+            Feature::Memory64,
+            Feature::CustomPageSizes,
+            Feature::WideArithmetic,
+        ]
+    }
+
+    fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::TypedStore>, Outcome> {
+        Ok(Box::new(typed::TinywasmStore::new(config)))
+    }
+}
+
+/// Parses with every local memory allocated at instantiation. By default tinywasm allocates a
+/// memory on its first write, and when the memory backend then refuses it (over the limit),
+/// tinywasm 0.10 panics instead of failing the instantiation the way the other engines do. Public
+/// so the raw-API benchmark parses the same way.
+pub fn parse(wasm: &[u8]) -> Result<tinywasm::Module, CompileError> {
+    let options = tinywasm::parser::ParserOptions::default().with_local_memory_allocation_optimization(false);
+    tinywasm::parser::Parser::with_options(options)
+        .parse_module_bytes(wasm)
+        .map_err(|e| CompileError::Invalid(e.to_string()))
+}
+
+/// A store whose memories cannot grow past the limit.
+fn store(config: &InstanceConfig) -> Store {
+    let mut engine = tinywasm::engine::Config::new();
+    if let Some(limit) = config.memory_limit_bytes {
+        engine = engine.with_memory_backend(memory::limited(limit));
+    }
+    Store::new(tinywasm::Engine::new(engine))
+}
+
+struct TinywasmModule {
+    module: tinywasm::Module,
+}
+
+/// tinywasm needs an error type for host traps; this carries ours through it.
+#[derive(Debug)]
+struct Fault(HostFault);
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Fault {}
+
+fn host_trap(fault: HostFault) -> tinywasm::Error {
+    tinywasm::Error::Trap(Trap::HostFunction(Box::new(Fault(fault))))
+}
+
+impl Module for TinywasmModule {
+    fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+        let mut store = store(config);
+        let host = Rc::new(RefCell::new(HostState::new(config)));
+        let mut imports = Imports::new();
+        for import in self.module.imports() {
+            let (module, name) = (import.module.to_string(), import.name.to_string());
+            let missing = || {
+                Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
+                    module: module.clone(),
+                    name: name.clone(),
+                })
+            };
+            let tinywasm::types::ImportType::Func(wanted) = import.ty else {
+                return Err(missing());
+            };
+            let resolved = resolve(&module, &name, &config.host_functions).ok_or_else(missing)?;
+            let ty = FuncType::new(
+                &resolved.params.iter().map(wasm_type).collect::<Vec<_>>(),
+                &resolved.results.iter().map(wasm_type).collect::<Vec<_>>(),
+            );
+            if ty != *wanted {
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
+            }
+            let host = host.clone();
+            let function = tinywasm::HostFunction::from_untyped(&mut store, &ty, move |mut ctx, params| {
+                let mut results = vec![WasmValue::I32(0); resolved.results.len()];
+                let args = params.iter().map(from_wasm);
+                let emit = |i: usize, v| results[i] = to_wasm(v);
+                let mut host = host.borrow_mut();
+                let outcome = match resolved.needs_memory.then(|| ctx.memory("memory").ok()).flatten() {
+                    // tinywasm's memories are not one slice; WASI calls are rare, so they work on
+                    // a copy that is written back.
+                    Some(memory) => {
+                        let mut bytes = memory.read_vec(ctx.store(), 0, memory.len(ctx.store())?)?;
+                        let outcome =
+                            resolved.invoke_with(&mut host, Some(&mut GuestMemory::new(&mut bytes)), args, emit);
+                        memory.copy_from_slice(ctx.store_mut(), 0, &bytes)?;
+                        outcome
+                    }
+                    None => resolved.invoke_with(&mut host, None, args, emit),
+                };
+                outcome.map_err(host_trap)?;
+                Ok(results)
+            });
+            imports.define(&module, &name, Extern::Function(function));
+        }
+        let instance = ModuleInstance::instantiate_no_start(&mut store, &self.module, Some(imports))
+            .map_err(|e| instantiate_failure(&e))?;
+        let memory = instance.memory("memory").ok();
+        let mut instance = TinywasmInstance { store, instance, host, memory, budget: config.cpu };
+        if let Some(start) = instance.instance.start_func(&instance.store).map_err(|e| instantiate_failure(&e))? {
+            run(&mut instance.store, &start, &[], instance.budget).map_err(start_outcome)?;
+        }
+        if instance.instance.extern_item("_initialize").is_ok() {
+            let init = instance
+                .instance
+                .func::<(), ()>(&instance.store, "_initialize")
+                .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
+            run(&mut instance.store, &init.func, &[], instance.budget).map_err(start_outcome)?;
+        }
+        Ok(Box::new(instance))
+    }
+}
+
+/// Why an instance could not be made: a missing or mismatched import, a memory over the limit, a
+/// segment that does not fit.
+fn instantiate_failure(error: &tinywasm::Error) -> Outcome {
+    match error {
+        tinywasm::Error::Linker(tinywasm::LinkingError::UnknownImport { module, name }) => {
+            Outcome::InstantiateFailed(InstantiateFailure::MissingImport { module: module.clone(), name: name.clone() })
+        }
+        tinywasm::Error::Linker(tinywasm::LinkingError::IncompatibleImportType { module, name }) => {
+            Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch {
+                module: module.clone(),
+                name: name.clone(),
+            })
+        }
+        tinywasm::Error::Trap(Trap::OutOfMemory) => Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit),
+        other => start_outcome(classify(other)),
+    }
+}
+
+struct TinywasmInstance {
+    store: Store,
+    instance: ModuleInstance,
+    host: Rc<RefCell<HostState>>,
+    memory: Option<tinywasm::Memory>,
+    budget: CpuBudget,
+}
+
+/// Calls `func` under the budget: without one, straight through; with fuel or a deadline, in fuel
+/// slices, stopping when the fuel is spent or, between slices, when the deadline has passed.
+fn run(store: &mut Store, func: &Function, params: &[WasmValue], budget: CpuBudget) -> Result<Vec<WasmValue>, Stop> {
+    if budget == CpuBudget::default() {
+        return func.call(store, params).map_err(|e| classify(&e));
+    }
+    let start = Instant::now();
+    let fuel = budget.fuel.unwrap_or(u64::MAX);
+    let mut spent = 0u64;
+    let mut call = func.call_resumable(store, params).map_err(|e| classify(&e))?;
+    loop {
+        if spent >= fuel {
+            return Err(Stop::Limit(LimitKind::Fuel));
+        }
+        let slice = (fuel - spent).min(u64::from(FUEL_SLICE)) as u32;
+        match call.resume_with_fuel(slice).map_err(|e| classify(&e))? {
+            ExecProgress::Completed(values) => return Ok(values),
+            ExecProgress::Suspended => spent += u64::from(slice),
+        }
+        if budget.deadline.is_some_and(|d| start.elapsed() >= d) {
+            return Err(Stop::Limit(LimitKind::Deadline));
+        }
+    }
+}
+
+impl concord_engine::Instance for TinywasmInstance {
+    fn call(&mut self, export: &str, input: &[u8]) -> Call {
+        if !matches!(self.instance.extern_item(export), Ok(tinywasm::ExternItem::Func(_))) {
+            return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() }));
+        }
+        let Ok(func) = self.instance.func::<(), i32>(&self.store, export) else {
+            return Call::from_outcome(Outcome::BadExport(BadExport::Signature { name: export.into() }));
+        };
+        let func = func.func;
+        self.host.borrow_mut().kernel.begin_call(input);
+        let ended = run(&mut self.store, &func, &[], self.budget).map(|values| match values.first() {
+            Some(WasmValue::I32(code)) => *code,
+            _ => 0,
+        });
+        plugin_call(&mut self.host.borrow_mut(), ended)
+    }
+
+    fn memory_pages(&mut self) -> Option<u64> {
+        self.memory.as_ref().and_then(|m| m.page_count(&self.store).ok()).map(|p| p as u64)
+    }
+
+    fn memory(&mut self) -> Option<MemoryObservation> {
+        let memory = self.memory.as_ref()?;
+        let bytes = memory.read_vec(&self.store, 0, memory.len(&self.store).ok()?).ok()?;
+        Some(MemoryObservation::of(&bytes))
+    }
+}
+
+fn classify(error: &tinywasm::Error) -> Stop {
+    let tinywasm::Error::Trap(trap) = error else {
+        return Stop::EngineFault(error.to_string());
+    };
+    Stop::Trap(match trap {
+        // The interpreter wraps what a host function returned in a trap of its own.
+        Trap::HostFunction(inner) => {
+            if let Some(Fault(fault)) = inner.downcast_ref::<Fault>() {
+                return Stop::Host(fault.clone());
+            }
+            return match inner.downcast_ref::<tinywasm::Error>() {
+                Some(error) => classify(error),
+                None => Stop::Trap(TrapKind::HostFunction),
+            };
+        }
+        Trap::OutOfMemory => return Stop::Limit(LimitKind::Memory),
+        Trap::Unreachable => TrapKind::Unreachable,
+        Trap::MemoryOutOfBounds { .. } => TrapKind::MemoryOutOfBounds,
+        Trap::TableOutOfBounds { .. } | Trap::UndefinedElement { .. } => TrapKind::TableOutOfBounds,
+        Trap::DivisionByZero => TrapKind::IntegerDivisionByZero,
+        Trap::InvalidConversionToInt => TrapKind::BadConversionToInteger,
+        Trap::IntegerOverflow => TrapKind::IntegerOverflow,
+        Trap::CallStackOverflow | Trap::ValueStackOverflow => TrapKind::StackOverflow,
+        Trap::UninitializedElement { .. } => TrapKind::IndirectCallToNull,
+        Trap::IndirectCallTypeMismatch { .. } => TrapKind::BadSignature,
+        _ => TrapKind::Other,
+    })
+}
+
+pub fn wasm_type(ty: &ValType) -> WasmType {
+    match ty {
+        ValType::I32 => WasmType::I32,
+        ValType::I64 => WasmType::I64,
+        ValType::F32 => WasmType::F32,
+        ValType::F64 => WasmType::F64,
+    }
+}
+
+fn from_wasm(value: &WasmValue) -> concord_engine::Val {
+    match *value {
+        WasmValue::I32(v) => concord_engine::Val::I32(v),
+        WasmValue::I64(v) => concord_engine::Val::I64(v),
+        WasmValue::F32(v) => concord_engine::Val::F32(v),
+        WasmValue::F64(v) => concord_engine::Val::F64(v),
+        // The import table only declares numeric types.
+        _ => concord_engine::Val::I64(0),
+    }
+}
+
+fn to_wasm(value: concord_engine::Val) -> WasmValue {
+    match value {
+        concord_engine::Val::I32(v) => WasmValue::I32(v),
+        concord_engine::Val::I64(v) => WasmValue::I64(v),
+        concord_engine::Val::F32(v) => WasmValue::F32(v),
+        concord_engine::Val::F64(v) => WasmValue::F64(v),
+    }
+}
