@@ -69,6 +69,12 @@ impl Divergence {
             && self.others.as_deref().is_none_or(|p| glob_matches(p, others_did))
     }
 
+    /// Whether a result whose outcome is `outcome` (a kind, or for a generated module what the
+    /// engine did) is the one this entry names, if it names one.
+    pub fn names_outcome(&self, outcome: &str) -> bool {
+        self.outcome.as_deref().is_none_or(|pattern| glob_matches(pattern, outcome))
+    }
+
     pub fn names_engine(&self, id: &str) -> bool {
         glob_matches(&self.engine, id)
     }

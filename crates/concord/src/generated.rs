@@ -82,7 +82,7 @@ fn judge(case: &str, differences: &[Difference], replay: &str, divergences: &Div
                 case: case.into(),
                 engine: difference.engine.clone(),
                 verdict,
-                outcome: "differs".into(),
+                outcome: difference.did.clone(),
                 detail: difference.what.clone(),
                 output_sha256: None,
                 output_hex: None,
