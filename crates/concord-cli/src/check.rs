@@ -1,9 +1,10 @@
+use crate::manifest;
 use anyhow::{Context, Result, bail};
 use concord::divergence::Divergences;
 use concord::engine::{CompileError, InstanceConfig, InstantiateFailure, ModuleInfo, Outcome, sha256_hex};
 use concord::report::detail;
 use concord::runner::{Observation, Verdict, consensus};
-use concord::timed::{TimedRun, timed_run};
+use concord::timed::{TimedRun, timed_calls};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +15,8 @@ const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The plugin: a .wasm file.
+    /// The plugin: a .wasm file, or an Extism manifest (.json) naming one, whose memory.max_pages,
+    /// timeout_ms and config apply (the flags below override them).
     plugin: PathBuf,
     /// The export to call (plugin ABI: `() -> i32`).
     #[arg(long)]
@@ -28,9 +30,13 @@ pub struct Args {
     /// Linear-memory limit in MiB.
     #[arg(long)]
     memory_limit_mb: Option<u64>,
-    /// Wall-clock limit for the call, in milliseconds.
-    #[arg(long, default_value_t = DEFAULT_TIMEOUT_MS)]
-    timeout_ms: u64,
+    /// Wall-clock limit for each call, in milliseconds (default: the manifest's, else 10000).
+    #[arg(long)]
+    timeout_ms: Option<u64>,
+    /// Calls to make on one instance, each with the same input (state, globals and vars carry
+    /// over); engines are judged on the first call where they part.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    calls: u32,
     /// Plugin config, KEY=VALUE (repeatable).
     #[arg(long = "config", value_parser = parse_key_value)]
     config: Vec<(String, String)>,
@@ -57,6 +63,13 @@ struct CheckReport {
 }
 
 #[derive(Serialize)]
+struct CallReport {
+    outcome: OutcomeReport,
+    output_sha256: Option<String>,
+    memory_pages: Option<u64>,
+}
+
+#[derive(Serialize)]
 struct EngineReport {
     id: String,
     outcome: OutcomeReport,
@@ -67,6 +80,9 @@ struct EngineReport {
     verdict: Verdict,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+    /// With `--calls`, every call, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    calls: Vec<CallReport>,
 }
 
 #[derive(Serialize)]
@@ -83,7 +99,14 @@ struct Timings {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let wasm = std::fs::read(&args.plugin).with_context(|| format!("reading {}", args.plugin.display()))?;
+    let bytes = std::fs::read(&args.plugin).with_context(|| format!("reading {}", args.plugin.display()))?;
+    let shipped = match manifest::is_manifest(&bytes) {
+        true => manifest::load(&args.plugin, &bytes)?,
+        false => {
+            manifest::Shipped { wasm: bytes, memory_limit_bytes: None, timeout_ms: None, config: Default::default() }
+        }
+    };
+    let wasm = shipped.wasm;
     // Bytes no engine could even decode are bad input, not a result every engine agrees on.
     if let Err(CompileError::Invalid(why)) = ModuleInfo::parse(&wasm) {
         let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -98,19 +121,38 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if engines.is_empty() {
         bail!("this build has no engines");
     }
-    let mut config = InstanceConfig::default().with_deadline(Duration::from_millis(args.timeout_ms));
-    config.memory_limit_bytes = args.memory_limit_mb.map(|mb| mb * 1024 * 1024);
+    let timeout_ms = args.timeout_ms.or(shipped.timeout_ms).unwrap_or(DEFAULT_TIMEOUT_MS);
+    let mut config = InstanceConfig::default().with_deadline(Duration::from_millis(timeout_ms));
+    config.memory_limit_bytes = args.memory_limit_mb.map(|mb| mb * 1024 * 1024).or(shipped.memory_limit_bytes);
+    config.config = shipped.config;
     config.config.extend(args.config.iter().cloned());
 
+    let calls = args.calls as usize;
     let runs: Vec<(String, TimedRun)> = engines
         .iter()
-        .map(|engine| (engine.id().to_string(), timed_run(engine.as_ref(), &wasm, &args.export, &input, &config)))
+        .map(|engine| {
+            let run = timed_calls(engine.as_ref(), &wasm, &args.export, &input, &config, calls);
+            (engine.id().to_string(), run)
+        })
         .collect();
     if let Some(why) = rejected_everywhere(&runs) {
         bail!("{} is not a valid WebAssembly module: every engine rejects it ({why})", args.plugin.display());
     }
-    let observations: Vec<Observation> =
-        runs.iter().map(|(_, r)| Observation::new(r.outcome.clone(), r.memory_pages)).collect();
+    // Engines are judged on the first call where they part (a call none made counts as an
+    // outcome of its own), or on the last when they never do.
+    let at = |run: &TimedRun, i: usize| match run.calls.get(i) {
+        Some((outcome, pages)) => Observation::new(outcome.clone(), *pages),
+        None if i == 0 => Observation::new(run.outcome.clone(), run.memory_pages),
+        None => Observation::new(Outcome::EngineFault("no such call: an earlier one did not return".into()), None),
+    };
+    let made = runs.iter().map(|(_, r)| r.calls.len()).max().unwrap_or(1).max(1);
+    let parts = |i: usize| {
+        let observations: Vec<Observation> = runs.iter().map(|(_, r)| at(r, i)).collect();
+        let consensus = consensus(observations.iter());
+        observations.iter().any(|o| consensus.as_ref().is_some_and(|c| !o.agrees_with(c)))
+    };
+    let judged = (0..made).find(|&i| parts(i)).unwrap_or(made - 1);
+    let observations: Vec<Observation> = runs.iter().map(|(_, r)| at(r, judged)).collect();
     let consensus = consensus(observations.iter());
     let divergences = Divergences::builtin();
     let engines: Vec<EngineReport> = runs
@@ -122,17 +164,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     match divergences.explain(id, &run.outcome, &others.outcome) {
                         Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
                         None => {
-                            (Verdict::Diverge, Some(format!("differs from the other engines ({})", others.outcome)))
+                            let call = if calls > 1 { format!("call {}: ", judged + 1) } else { String::new() };
+                            let note = format!("{call}differs from the other engines ({})", others.outcome);
+                            (Verdict::Diverge, Some(note))
                         }
                     }
                 }
                 _ => (Verdict::Agree, None),
             };
+            let calls = match calls {
+                1 => Vec::new(),
+                _ => run
+                    .calls
+                    .iter()
+                    .map(|(outcome, pages)| CallReport {
+                        outcome: OutcomeReport { kind: outcome.kind(), detail: detail(outcome) },
+                        output_sha256: outcome.output().map(sha256_hex),
+                        memory_pages: *pages,
+                    })
+                    .collect(),
+            };
             EngineReport {
                 id: id.clone(),
-                outcome: OutcomeReport { kind: run.outcome.kind(), detail: detail(&run.outcome) },
-                output_sha256: run.outcome.output().map(sha256_hex),
-                memory_pages: run.memory_pages,
+                calls,
+                outcome: OutcomeReport { kind: observation.outcome.kind(), detail: detail(&observation.outcome) },
+                output_sha256: observation.outcome.output().map(sha256_hex),
+                memory_pages: observation.memory_pages,
                 timings_us: Timings {
                     compile: run.compile.as_micros() as u64,
                     instantiate: run.instantiate.map(|d| d.as_micros() as u64),

@@ -3,6 +3,7 @@
 //! spec-style tests.
 
 mod check;
+mod manifest;
 mod wast;
 
 use clap::{Parser, Subcommand};

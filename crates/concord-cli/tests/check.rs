@@ -133,3 +133,95 @@ fn the_table_keeps_its_columns_aligned_for_every_engine_id() {
     }
     assert!(text.contains("documented") && text.contains("extism"), "{text}");
 }
+
+/// Each engine's outcome and memory pages, for comparing two runs.
+fn outcomes(report: &serde_json::Value) -> Vec<(String, String, String, serde_json::Value)> {
+    let engines = report["engines"].as_array().expect("engines");
+    engines
+        .iter()
+        .map(|e| {
+            let outcome = &e["outcome"];
+            (e["id"].to_string(), outcome["kind"].to_string(), outcome["detail"].to_string(), e["memory_pages"].clone())
+        })
+        .collect()
+}
+
+/// An Extism manifest's `memory.max_pages` and `timeout_ms` give the same outcomes, on every
+/// engine, as the flags that say the same.
+#[test]
+fn a_manifest_gives_the_same_outcomes_as_the_equivalent_flags() {
+    let input = scratch("grow-twenty.bin", &20i32.to_le_bytes());
+    let manifest = |name: &str, wasm: &str, rest: &str| {
+        scratch(name, format!(r#"{{"wasm": [{{"path": "{wasm}"}}], {rest}}}"#).as_bytes())
+    };
+    let grow = manifest("grow-manifest.json", &guest("grow"), r#""memory": {"max_pages": 16}, "config": {"k": "v"}"#);
+    let by_manifest = concord(&["check", &grow, "--export", "grow", "--input", &input, "--json"]);
+    let by_flags = concord(&[
+        "check",
+        &guest("grow"),
+        "--export",
+        "grow",
+        "--input",
+        &input,
+        "--memory-limit-mb",
+        "1",
+        "--config",
+        "k=v",
+        "--json",
+    ]);
+    assert_eq!(by_manifest.status.code(), by_flags.status.code());
+    let (manifest_outcomes, flag_outcomes) = (outcomes(&json(&by_manifest)), outcomes(&json(&by_flags)));
+    assert_eq!(manifest_outcomes, flag_outcomes);
+    assert!(manifest_outcomes.iter().any(|(_, kind, ..)| kind == "\"returned\""), "{manifest_outcomes:?}");
+
+    let spin = manifest("spin-manifest.json", &guest("runaway"), r#""timeout_ms": 150"#);
+    let by_manifest = concord(&["check", &spin, "--export", "spin", "--json"]);
+    let by_flags = concord(&["check", &guest("runaway"), "--export", "spin", "--timeout-ms", "150", "--json"]);
+    let (manifest_outcomes, flag_outcomes) = (outcomes(&json(&by_manifest)), outcomes(&json(&by_flags)));
+    assert_eq!(manifest_outcomes, flag_outcomes);
+    for (id, kind, detail, _) in &manifest_outcomes {
+        assert_eq!(kind, "\"limit_hit\"", "{id}: {detail}");
+    }
+}
+
+/// What Concord cannot give a plugin is refused with the reason, before any engine runs.
+#[test]
+fn a_manifest_concord_cannot_honour_is_refused_with_the_reason() {
+    let wasm = guest("runaway");
+    let cases = [
+        (format!(r#"{{"wasm": [{{"path": "{wasm}"}}], "allowed_paths": {{"/tmp": "/data"}}}}"#), "allowed_paths"),
+        (format!(r#"{{"wasm": [{{"path": "{wasm}"}}], "allowed_hosts": ["example.com"]}}"#), "allowed_hosts"),
+        (r#"{"wasm": [{"url": "https://example.com/plugin.wasm"}]}"#.to_string(), "fetches nothing"),
+        (format!(r#"{{"wasm": [{{"path": "{wasm}", "hash": "00"}}]}}"#), "sha256"),
+        (format!(r#"{{"wasm": [{{"path": "{wasm}"}}, {{"path": "{wasm}"}}]}}"#), "links 2 modules"),
+        (r#"{"wasm": 3}"#.to_string(), "not an Extism manifest"),
+    ];
+    for (i, (text, reason)) in cases.iter().enumerate() {
+        let path = scratch(&format!("refused-{i}.json"), text.as_bytes());
+        let output = concord(&["check", &path, "--export", "spin"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
+        assert!(stderr.contains(reason), "{text}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    }
+}
+
+/// `--calls N` calls one instance N times: memory grown by one call is there for the next.
+#[test]
+fn calls_share_one_instance() {
+    let input = scratch("grow-one.bin", &1i32.to_le_bytes());
+    let output = concord(&["check", &guest("grow"), "--export", "grow", "--input", &input, "--calls", "3", "--json"]);
+    let report = json(&output);
+    assert_eq!(report["agree"], true, "{report}");
+    for engine in report["engines"].as_array().unwrap() {
+        let calls = engine["calls"].as_array().expect("every call is reported");
+        assert_eq!(calls.len(), 3, "{engine}");
+        let pages: Vec<_> = calls.iter().map(|c| c["memory_pages"].clone()).collect();
+        if !pages[0].is_null() {
+            assert_eq!(pages, [2, 3, 4], "{}", engine["id"]);
+        }
+        let outputs: std::collections::BTreeSet<_> = calls.iter().map(|c| c["output_sha256"].to_string()).collect();
+        assert_eq!(outputs.len(), 3, "each call saw the memory the one before grew: {}", engine["id"]);
+    }
+    assert_eq!(concord(&["check", &guest("grow"), "--export", "grow", "--calls", "0"]).status.code(), Some(2));
+}

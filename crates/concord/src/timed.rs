@@ -7,8 +7,12 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimedRun {
+    /// The last call's outcome (or why there was none).
     pub outcome: Outcome,
     pub memory_pages: Option<u64>,
+    /// Every call made on the instance, in order, with the memory pages after it: one unless
+    /// more were asked for, and none past the first that did not return.
+    pub calls: Vec<(Outcome, Option<u64>)>,
     pub compile: Duration,
     /// `None` when compilation failed.
     pub instantiate: Option<Duration>,
@@ -17,9 +21,23 @@ pub struct TimedRun {
 }
 
 pub fn timed_run(engine: &dyn Engine, wasm: &[u8], export: &str, input: &[u8], config: &InstanceConfig) -> TimedRun {
+    timed_calls(engine, wasm, export, input, config, 1)
+}
+
+/// Like [`timed_run`], with `calls` calls on the one instance (state, globals and vars carried
+/// from each to the next); the call time is the first call's.
+pub fn timed_calls(
+    engine: &dyn Engine,
+    wasm: &[u8],
+    export: &str,
+    input: &[u8],
+    config: &InstanceConfig,
+    calls: usize,
+) -> TimedRun {
     let mut run = TimedRun {
         outcome: Outcome::EngineFault(String::new()),
         memory_pages: None,
+        calls: Vec::new(),
         compile: Duration::ZERO,
         instantiate: None,
         call: None,
@@ -42,10 +60,16 @@ pub fn timed_run(engine: &dyn Engine, wasm: &[u8], export: &str, input: &[u8], c
             Err(outcome) => return outcome,
         };
         let start = Instant::now();
-        let call = instance.call(export, input);
+        let mut outcome = instance.call(export, input).outcome;
         run.call = Some(start.elapsed());
         run.memory_pages = instance.memory_pages();
-        call.outcome
+        run.calls.push((outcome.clone(), run.memory_pages));
+        while run.calls.len() < calls && matches!(outcome, Outcome::Returned(_)) {
+            outcome = instance.call(export, input).outcome;
+            run.memory_pages = instance.memory_pages();
+            run.calls.push((outcome.clone(), run.memory_pages));
+        }
+        outcome
     }));
     run.outcome = result.unwrap_or_else(|panic| Outcome::EngineFault(panic_text(panic)));
     run
