@@ -37,6 +37,10 @@ pub struct Args {
     /// over); engines are judged on the first call where they part.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     calls: u32,
+    /// WASI preview 1 linked (`on`, as Extism's hosts link it for a plugin that imports it) or
+    /// not (`off`: such a plugin does not instantiate).
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    wasi: String,
     /// Plugin config, KEY=VALUE (repeatable).
     #[arg(long = "config", value_parser = parse_key_value)]
     config: Vec<(String, String)>,
@@ -125,6 +129,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut config = InstanceConfig::default().with_deadline(Duration::from_millis(timeout_ms));
     config.memory_limit_bytes = args.memory_limit_mb.map(|mb| mb * 1024 * 1024).or(shipped.memory_limit_bytes);
     config.config = shipped.config;
+    config.without_wasi = args.wasi == "off";
     config.config.extend(args.config.iter().cloned());
 
     let calls = args.calls as usize;

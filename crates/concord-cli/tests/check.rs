@@ -225,3 +225,17 @@ fn calls_share_one_instance() {
     }
     assert_eq!(concord(&["check", &guest("grow"), "--export", "grow", "--calls", "0"]).status.code(), Some(2));
 }
+
+/// `--wasi off` leaves WASI unlinked on every engine, Extism's own host included: a plugin that
+/// imports it does not instantiate, and the import is named.
+#[test]
+fn wasi_off_leaves_a_wasi_plugin_unlinked_everywhere() {
+    let on = json(&concord(&["check", &guest("wasi"), "--export", "write", "--json"]));
+    let off = json(&concord(&["check", &guest("wasi"), "--export", "write", "--wasi", "off", "--json"]));
+    assert_eq!((on["agree"].as_bool(), off["agree"].as_bool()), (Some(true), Some(true)));
+    for (on, off) in on["engines"].as_array().unwrap().iter().zip(off["engines"].as_array().unwrap()) {
+        assert_eq!(on["outcome"]["kind"], "returned", "{on}");
+        assert_eq!(off["outcome"]["kind"], "instantiate_failed", "{off}");
+        assert!(off["outcome"]["detail"].as_str().unwrap().contains("wasi_snapshot_preview1::"), "{off}");
+    }
+}

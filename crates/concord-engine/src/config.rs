@@ -15,6 +15,9 @@ pub struct InstanceConfig {
     pub config: BTreeMap<String, String>,
     /// Functions for `extism:host/user` (or any other module) beyond the kernel and WASI.
     pub host_functions: Vec<HostFunction>,
+    /// WASI preview 1 left unlinked, as an embedder who turns it off has it: a plugin that
+    /// imports it does not instantiate.
+    pub without_wasi: bool,
 }
 
 /// A call stops when either budget runs out. Engines that have no fuel or no clock of their own

@@ -118,6 +118,15 @@ impl Import {
 }
 
 /// Finds the host side of `module::name`, or `None` when this host does not provide it.
+/// What an instance under `config` links for `module`/`name`: [`resolve`], with WASI left out
+/// when the configuration turns it off.
+pub fn resolve_for(config: &crate::InstanceConfig, module: &str, name: &str) -> Option<Import> {
+    if config.without_wasi && module == WASI_MODULE {
+        return None;
+    }
+    resolve(module, name, &config.host_functions)
+}
+
 pub fn resolve(module: &str, name: &str, user: &[HostFunction]) -> Option<Import> {
     if let Some(f) = user.iter().find(|f| f.module == module && f.name == name) {
         return Some(Import {

@@ -22,7 +22,7 @@ pub use config::{CpuBudget, InstanceConfig, WASM_PAGE};
 pub use engine::{Call, Engine, EngineInfo, Instance, MemoryObservation, Module};
 pub use features::{Feature, Support, support};
 pub use host::{HostCallback, HostFault, HostFunction, KernelAccess, USER_MODULE, Val, ValType};
-pub use imports::{HostState, Import, resolve};
+pub use imports::{HostState, Import, resolve, resolve_for};
 pub use metering::{CompileVariant, MeteringVariants};
 pub use module_info::{ImportName, ModuleInfo};
 pub use outcome::{

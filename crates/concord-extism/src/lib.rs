@@ -65,6 +65,7 @@ struct VariantKey {
     timeout_ms: Option<u64>,
     config: BTreeMap<String, String>,
     host_functions: Vec<(String, String, usize)>,
+    without_wasi: bool,
 }
 
 impl VariantKey {
@@ -80,6 +81,7 @@ impl VariantKey {
                 .iter()
                 .map(|f| (f.module.clone(), f.name.clone(), Arc::as_ptr(&f.callback) as *const () as usize))
                 .collect(),
+            without_wasi: config.without_wasi,
         }
     }
 }
@@ -109,7 +111,7 @@ impl ExtismModule {
         }
         let mut builder = PluginBuilder::new(manifest)
             .with_cache_disabled()
-            .with_wasi(self.info.imports_module(WASI_MODULE))
+            .with_wasi(self.info.imports_module(WASI_MODULE) && !config.without_wasi)
             .with_functions(config.host_functions.iter().map(host_function));
         if let Some(fuel) = key.fuel {
             builder = builder.with_fuel_limit(fuel);
@@ -123,7 +125,7 @@ impl ExtismModule {
     fn missing_import(&self, config: &InstanceConfig) -> Option<Outcome> {
         let provided = |module: &str, name: &str| match module {
             concord_engine::kernel::ENV_MODULE => concord_engine::resolve(module, name, &[]).is_some(),
-            WASI_MODULE => true,
+            WASI_MODULE => !config.without_wasi,
             _ => config.host_functions.iter().any(|f| f.module == module && f.name == name),
         };
         let missing = self.info.imports.iter().find(|i| !i.is_function || !provided(&i.module, &i.name))?;

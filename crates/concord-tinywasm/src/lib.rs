@@ -10,8 +10,8 @@ mod typed;
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, Feature, HostFault, HostState, InstanceConfig,
-    InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_call, resolve,
-    start_outcome,
+    InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_call,
+    resolve_for, start_outcome,
 };
 use std::cell::RefCell;
 use std::fmt;
@@ -126,7 +126,7 @@ impl Module for TinywasmModule {
             let tinywasm::types::ImportType::Func(wanted) = import.ty else {
                 return Err(missing());
             };
-            let resolved = resolve(&module, &name, &config.host_functions).ok_or_else(missing)?;
+            let resolved = resolve_for(config, &module, &name).ok_or_else(missing)?;
             let ty = FuncType::new(
                 &resolved.params.iter().map(wasm_type).collect::<Vec<_>>(),
                 &resolved.results.iter().map(wasm_type).collect::<Vec<_>>(),

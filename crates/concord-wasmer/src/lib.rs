@@ -10,7 +10,7 @@ use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, Feature, HostFault, HostState,
     InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop,
-    TrapKind, ValType, WASM_PAGE, plugin_call, resolve, set_alarm, start_outcome,
+    TrapKind, ValType, WASM_PAGE, plugin_call, resolve_for, set_alarm, start_outcome,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -166,7 +166,7 @@ impl Module for WasmerModule {
             let ExternType::Function(wanted) = import.ty() else {
                 return Err(missing());
             };
-            let resolved = resolve(&module, &name, &config.host_functions).ok_or_else(missing)?;
+            let resolved = resolve_for(config, &module, &name).ok_or_else(missing)?;
             let ty = FunctionType::new(
                 resolved.params.iter().map(val_type).collect::<Vec<_>>(),
                 resolved.results.iter().map(val_type).collect::<Vec<_>>(),

@@ -10,7 +10,7 @@ use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, Feature, HostFault, HostState,
     InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop,
-    TrapKind, ValType, plugin_call, resolve, start_outcome,
+    TrapKind, ValType, plugin_call, resolve_for, start_outcome,
 };
 use std::fmt;
 use std::time::Instant;
@@ -158,7 +158,7 @@ impl Module for WasmiModule {
             let ExternType::Func(wanted) = import.ty() else {
                 return Err(missing());
             };
-            let resolved = resolve(&module, &name, &config.host_functions).ok_or_else(missing)?;
+            let resolved = resolve_for(config, &module, &name).ok_or_else(missing)?;
             let ty = FuncType::new(resolved.params.iter().map(val_type), resolved.results.iter().map(val_type));
             if ty != *wanted {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));

@@ -13,7 +13,7 @@ use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, Feature, HostState, InstanceConfig,
     InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType,
-    WASM_PAGE, plugin_call, resolve, start_outcome,
+    WASM_PAGE, plugin_call, resolve_for, start_outcome,
 };
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
@@ -233,7 +233,7 @@ impl LinkedModule {
                 })
             };
             let ExternType::Func(wanted) = import.ty() else { return Err(missing()) };
-            let resolved = resolve(&module, &name, &config.host_functions).ok_or_else(missing)?;
+            let resolved = resolve_for(config, &module, &name).ok_or_else(missing)?;
             let ty = FuncType::new(engine, resolved.params.iter().map(val_type), resolved.results.iter().map(val_type));
             if !FuncType::eq(&ty, &wanted) {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
