@@ -76,6 +76,12 @@ impl Actor {
         Actor { module, spec, config, instance: None, state: State::new(), memory_pages: None }
     }
 
+    /// The actor with `state` as its state before the first message.
+    pub fn with_state(mut self, state: State) -> Self {
+        self.state = state;
+        self
+    }
+
     pub fn state(&self) -> &State {
         &self.state
     }

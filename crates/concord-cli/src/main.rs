@@ -2,6 +2,7 @@
 //! engine configuration and says whether they agree; `concord wast file.wast` does the same for
 //! spec-style tests.
 
+mod actor;
 mod check;
 mod manifest;
 mod wast;
@@ -20,6 +21,9 @@ struct Cli {
 enum Command {
     /// Run one plugin export on every engine configuration and compare the outcomes.
     Check(check::Args),
+    /// Run an actor through a script of messages on every engine configuration and compare each
+    /// step: outputs, messages sent, state.
+    Actor(actor::Args),
     /// Run .wast files (or a spec testsuite) on every engine configuration: per-engine verdicts
     /// against the spec, and every assertion where engines differ.
     Wast(wast::Args),
@@ -30,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Actor(args) => actor::run(args),
         Command::Wast(args) => wast::run(args),
     };
     result.unwrap_or_else(|error| {

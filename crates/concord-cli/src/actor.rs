@@ -1,0 +1,205 @@
+//! `concord actor`: an embedder's actor run through a script of messages on every engine
+//! configuration, step by step: what each engine's actor sent, returned and kept as state, and
+//! where they part.
+
+use anyhow::{Context, Result, bail};
+use concord::engine::{ModuleInfo, Outcome};
+use concord::report::detail;
+use concord_actor::{Actor, ActorSpec, Mode, Payload, State, StatePolicy, StepRecord};
+use serde::Serialize;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An actor step that runs longer than this without `--timeout-ms` is stopped.
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The actor: a .wasm plugin exporting `process` (or `--export`).
+    plugin: PathBuf,
+    /// The messages: JSON lines, one payload object (port -> message) per line; blank lines skipped.
+    #[arg(long)]
+    messages: PathBuf,
+    #[arg(long, default_value = "process")]
+    export: String,
+    /// The actor's config, a JSON object (`memory_limit_mb` in it sets the memory limit).
+    #[arg(long, default_value = "{}")]
+    config: String,
+    /// The state before the first message, a JSON object.
+    #[arg(long, default_value = "{}")]
+    state: String,
+    /// A fresh instance per message (as the flow runtime runs actors) or one for every message.
+    #[arg(long, default_value = "fresh", value_parser = ["fresh", "persistent"])]
+    instance: String,
+    /// How a returned state is folded in: `replace` (the flow runtime's) or `merge`.
+    #[arg(long, default_value = "replace", value_parser = ["replace", "merge"])]
+    policy: String,
+    /// Memory limit in MiB (the actor config's `memory_limit_mb`).
+    #[arg(long)]
+    memory_limit_mb: Option<u64>,
+    /// Wall-clock limit per step, in milliseconds.
+    #[arg(long, default_value_t = DEFAULT_TIMEOUT_MS)]
+    timeout_ms: u64,
+    /// Only this engine configuration (repeatable); all of them by default.
+    #[arg(long = "engine")]
+    engines: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct ActorReport {
+    /// Every engine did the same at every step.
+    agree: bool,
+    /// The steps (from 1) where engines parted.
+    differing_steps: Vec<usize>,
+    engines: Vec<EngineSteps>,
+}
+
+#[derive(Serialize)]
+struct EngineSteps {
+    id: String,
+    steps: Vec<StepReport>,
+}
+
+#[derive(Serialize, PartialEq)]
+struct StepReport {
+    outcome: StepOutcome,
+    outputs: Option<Payload>,
+    sent: Vec<Payload>,
+    state: State,
+}
+
+#[derive(Serialize, PartialEq)]
+struct StepOutcome {
+    kind: String,
+    detail: String,
+}
+
+impl StepReport {
+    fn of(record: StepRecord) -> Self {
+        let (kind, detail, outputs, sent, state) = match record {
+            StepRecord::Returned { sent, outputs, state } => {
+                ("returned".into(), String::new(), Some(outputs), sent, state)
+            }
+            StepRecord::Rejected { reason, state } => ("rejected".into(), reason, None, Vec::new(), state),
+            StepRecord::Invalid { reason, sent, state } => ("invalid_result".into(), reason, None, sent, state),
+            StepRecord::Failed { outcome, sent, state } => {
+                (outcome.kind().to_string(), detail(&outcome), None, sent, state)
+            }
+        };
+        StepReport { outcome: StepOutcome { kind, detail }, outputs, sent, state }
+    }
+}
+
+fn object(flag: &str, text: &str) -> Result<serde_json::Map<String, Value>> {
+    match serde_json::from_str(text).with_context(|| format!("--{flag} is not JSON"))? {
+        Value::Object(map) => Ok(map),
+        other => bail!("--{flag} must be a JSON object, not {other}"),
+    }
+}
+
+/// The messages, one payload per non-blank line; an unreadable line is named by its number.
+fn messages(path: &PathBuf) -> Result<Vec<Payload>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line).with_context(|| {
+                format!(
+                    "{} line {}: not a payload (an object of port -> {{\"type\", \"data\"}} message)",
+                    path.display(),
+                    i + 1
+                )
+            })
+        })
+        .collect()
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let wasm = std::fs::read(&args.plugin).with_context(|| format!("reading {}", args.plugin.display()))?;
+    let info = ModuleInfo::parse(&wasm)
+        .map_err(|e| anyhow::anyhow!("{} is not a WebAssembly module: {e}", args.plugin.display()))?;
+    if !info.exports.contains(&args.export) {
+        bail!("{} has no export `{}`; it exports: {}", args.plugin.display(), args.export, info.exports.join(", "));
+    }
+    let script = messages(&args.messages)?;
+    let mut config = object("config", &args.config)?;
+    if let Some(mb) = args.memory_limit_mb {
+        config.insert(concord_actor::MEMORY_LIMIT_KEY.into(), mb.into());
+    }
+    let initial = object("state", &args.state)?;
+    let mut spec = ActorSpec::new(&args.export);
+    spec.config = config;
+    spec.mode = if args.instance == "persistent" { Mode::Persistent } else { Mode::Fresh };
+    spec.policy = if args.policy == "merge" { StatePolicy::Merge } else { StatePolicy::Replace };
+    spec.cpu.deadline = Some(Duration::from_millis(args.timeout_ms));
+
+    let engines = concord::select(&args.engines)?;
+    let mut reports = Vec::new();
+    for engine in &engines {
+        let steps = match engine.compile_for(&wasm, &spec.instance_config().unwrap_or_default()) {
+            Ok(module) => {
+                let mut actor = Actor::new(Arc::from(module), spec.clone()).with_state(initial.clone());
+                script.iter().map(|payload| StepReport::of(actor.step(payload.clone()))).collect()
+            }
+            Err(error) => {
+                let failed =
+                    StepRecord::Failed { outcome: Outcome::from(error), sent: Vec::new(), state: initial.clone() };
+                vec![StepReport::of(failed)]
+            }
+        };
+        reports.push(EngineSteps { id: engine.id().to_string(), steps });
+    }
+    let steps = reports.iter().map(|r| r.steps.len()).max().unwrap_or(0);
+    let differing_steps: Vec<usize> = (0..steps)
+        .filter(|&i| reports.windows(2).any(|pair| pair[0].steps.get(i) != pair[1].steps.get(i)))
+        .map(|i| i + 1)
+        .collect();
+    let report = ActorReport { agree: differing_steps.is_empty(), differing_steps, engines: reports };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_steps(&report, steps);
+    }
+    Ok(if report.agree { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_steps(report: &ActorReport, steps: usize) {
+    let show = |step: &StepReport| {
+        let mut line = step.outcome.kind.clone();
+        if !step.outcome.detail.is_empty() {
+            line += &format!(" ({})", step.outcome.detail);
+        }
+        if let Some(outputs) = &step.outputs {
+            line += &format!("  outputs {}", serde_json::to_string(outputs).unwrap_or_default());
+        }
+        if !step.sent.is_empty() {
+            line += &format!("  sent {}", serde_json::to_string(&step.sent).unwrap_or_default());
+        }
+        line + &format!("  state {}", serde_json::to_string(&step.state).unwrap_or_default())
+    };
+    let width = report.engines.iter().map(|e| e.id.len()).max().unwrap_or(0);
+    for i in 0..steps {
+        if !report.differing_steps.contains(&(i + 1)) {
+            if let Some(step) = report.engines.first().and_then(|e| e.steps.get(i)) {
+                println!("step {}: every engine: {}", i + 1, show(step));
+            }
+            continue;
+        }
+        println!("step {}: engines DIFFER", i + 1);
+        for engine in &report.engines {
+            let shown = engine.steps.get(i).map_or("(no step: the actor could not start)".to_string(), show);
+            println!("  {:width$}  {shown}", engine.id);
+        }
+    }
+    let count = report.engines.len();
+    match report.agree {
+        true => println!("all {count} engines agree at every step"),
+        false => println!("engines DISAGREE at steps {:?}", report.differing_steps),
+    }
+}
