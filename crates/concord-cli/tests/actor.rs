@@ -1,24 +1,9 @@
 //! `concord actor` as an embedder runs it: the real binary, a real actor (the `state` guest), a
 //! script of messages.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn concord(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_concord")).args(args).output().expect("the concord binary runs")
-}
-
-fn guest(name: &str) -> String {
-    let path = concord::guests::guest_dir().join(format!("{name}.wasm"));
-    assert!(path.exists(), "{} missing: build the guests with `cargo xtask guests`", path.display());
-    path.to_string_lossy().into_owned()
-}
-
-fn scratch(name: &str, text: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&path, text).expect("write scratch file");
-    path.to_string_lossy().into_owned()
-}
+use common::{concord, guest, scratch};
 
 const SCRIPT: &str = r#"{"ops": {"type": "Array", "data": [{"op": "set", "key": "a", "value": 1}]}}
 
@@ -28,7 +13,7 @@ const SCRIPT: &str = r#"{"ops": {"type": "Array", "data": [{"op": "set", "key": 
 
 #[test]
 fn every_engine_runs_the_script_step_by_step_and_they_agree() {
-    let messages = scratch("script.jsonl", SCRIPT);
+    let messages = scratch("script.jsonl", SCRIPT.as_bytes());
     let output = concord(&["actor", &guest("state"), "--messages", &messages, "--state", r#"{"z": 0}"#, "--json"]);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
@@ -53,13 +38,13 @@ fn every_engine_runs_the_script_step_by_step_and_they_agree() {
 
 #[test]
 fn bad_input_is_named_and_exits_two() {
-    let broken = scratch("broken.jsonl", "{\"ops\": {\"type\": \"Array\", \"data\": []}}\n\n{\"ops\": 3}\n");
+    let broken = scratch("broken.jsonl", b"{\"ops\": {\"type\": \"Array\", \"data\": []}}\n\n{\"ops\": 3}\n");
     let output = concord(&["actor", &guest("state"), "--messages", &broken]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("broken.jsonl line 3"), "{stderr}");
 
-    let messages = scratch("one.jsonl", "{}\n");
+    let messages = scratch("one.jsonl", b"{}\n");
     let output = concord(&["actor", &guest("grow"), "--messages", &messages]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2));

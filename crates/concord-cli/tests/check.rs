@@ -1,24 +1,9 @@
 //! `concord check` as an embedder runs it: the real binary on real plugins.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn concord(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_concord")).args(args).output().expect("the concord binary runs")
-}
-
-fn guest(name: &str) -> String {
-    let path = concord::guests::guest_dir().join(format!("{name}.wasm"));
-    assert!(path.exists(), "{} missing: build the guests with `cargo xtask guests`", path.display());
-    path.to_string_lossy().into_owned()
-}
-
-fn scratch(name: &str, bytes: &[u8]) -> String {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).expect("write scratch file");
-    path.to_string_lossy().into_owned()
-}
+use common::{concord, guest, scratch};
+use std::process::Output;
 
 fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout)
