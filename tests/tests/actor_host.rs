@@ -1,7 +1,8 @@
 //! The actor host functions from a guest's side, with exact typed outcomes: a well-formed
 //! `__set_state` lands in the host's state; one with an offset that is no block fails its own step
-//! with a kernel fault, leaves the state alone, and the actor's next step runs; the same functions
-//! linked into a plain plugin call, with no actor step running, fail the call cleanly.
+//! with a kernel fault, leaves the state alone, and ends the actor (or, restarted, fails again);
+//! the same functions linked into a plain plugin call, with no actor step running, fail the call
+//! cleanly.
 
 use concord_actor::{Actor, ActorSpec, StepRecord};
 use concord_engine::{KernelFault, Outcome, TrapKind};
@@ -41,9 +42,14 @@ const SET_STATE: &str = r#"
 "#;
 
 fn actor(engine: &dyn concord_engine::Engine, export: &str) -> Actor {
+    actor_with(engine, export, |_| {})
+}
+
+fn actor_with(engine: &dyn concord_engine::Engine, export: &str, adjust: impl FnOnce(&mut ActorSpec)) -> Actor {
     let module = Arc::from(engine.compile(&wat(SET_STATE)).expect("the module compiles"));
     let mut spec = ActorSpec::new(export);
     spec.cpu.deadline = Some(Duration::from_secs(5));
+    adjust(&mut spec);
     Actor::new(module, spec)
 }
 
@@ -63,16 +69,23 @@ fn a_well_formed_set_state_lands_in_the_hosts_state() {
 
 #[test]
 fn a_bad_offset_to_an_actor_host_function_fails_the_step_not_the_host() {
+    let failed = StepRecord::Failed {
+        outcome: Outcome::KernelFault(KernelFault::default()),
+        sent: vec![],
+        state: Default::default(),
+    };
     for engine in engines() {
+        // The flow runtime's way: the error ends the actor, and later messages are refused.
         let mut actor = actor(engine.as_ref(), "set_bad");
+        assert_eq!(actor.step(Default::default()), failed, "{}", engine.id());
+        let StepRecord::Rejected { reason, .. } = actor.step(Default::default()) else {
+            panic!("{}: the actor goes on after an error", engine.id())
+        };
+        assert!(reason.starts_with("the actor ended when a step failed (kernel fault"), "{reason}");
+        // A supervisor's way: the next step runs on a new instance, and fails the same way.
+        let mut restarting = actor_with(engine.as_ref(), "set_bad", |spec| spec.restart_after_error = true);
         for step in 0..2 {
-            let record = actor.step(Default::default());
-            let failed = StepRecord::Failed {
-                outcome: Outcome::KernelFault(KernelFault::default()),
-                sent: vec![],
-                state: Default::default(),
-            };
-            assert_eq!(record, failed, "{} step {step}", engine.id());
+            assert_eq!(restarting.step(Default::default()), failed, "{} step {step}", engine.id());
         }
     }
 }

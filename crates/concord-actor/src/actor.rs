@@ -1,9 +1,11 @@
 use crate::error::ActorError;
 use crate::host::{StepScope, host_functions, in_scope};
 use crate::limits::memory_limit_bytes;
-use crate::protocol::{ActorContext, ActorResult, Payload, State};
+use crate::message::Message;
+use crate::protocol::{ActorContext, Payload, RuntimeConfig, Sends, State};
 use crate::state::StatePolicy;
 use crate::validate::validate_payload;
+use base64::Engine as _;
 use concord_engine::{CpuBudget, Instance, InstanceConfig, Module, Outcome};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -20,21 +22,43 @@ pub enum Mode {
     Persistent,
 }
 
-/// How an actor is hosted.
+/// How an actor is hosted. The defaults are the flow runtime's: a fresh instance per message,
+/// plain `__send_output` values, a returned state replacing the whole state, and an error ending
+/// the actor.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ActorSpec {
     pub export: String,
     pub policy: StatePolicy,
     pub mode: Mode,
-    /// The actor's config, passed to it in every context; `memory_limit_mb` sets its limit.
+    pub sends: Sends,
+    /// After a step that fails, start the next on a new instance (a supervisor's restart) instead
+    /// of ending the actor as the flow runtime does.
+    pub restart_after_error: bool,
+    /// The actor's config (its metadata, `config.config` in every context); `memory_limit_mb`
+    /// sets its limit.
     pub config: Map<String, Value>,
+    pub node_id: String,
+    pub component: String,
+    pub resolved_env: Map<String, Value>,
+    pub namespace: Option<String>,
     #[serde(skip)]
     pub cpu: CpuBudget,
 }
 
 impl ActorSpec {
     pub fn new(export: impl Into<String>) -> Self {
-        ActorSpec { export: export.into(), ..ActorSpec::default() }
+        ActorSpec { export: export.into(), node_id: "node".into(), component: "actor".into(), ..ActorSpec::default() }
+    }
+
+    /// The `config` of every context this actor gets.
+    pub fn runtime_config(&self) -> RuntimeConfig {
+        RuntimeConfig {
+            node_id: self.node_id.clone(),
+            component: self.component.clone(),
+            resolved_env: self.resolved_env.clone(),
+            config: self.config.clone(),
+            namespace: self.namespace.clone(),
+        }
     }
 
     /// The engine configuration the limit policy gives this actor.
@@ -68,12 +92,14 @@ pub struct Actor {
     instance: Option<Box<dyn Instance>>,
     state: State,
     memory_pages: Option<u64>,
+    /// Why the actor ended, once a step failed (unless it restarts after errors).
+    ended: Option<String>,
 }
 
 impl Actor {
     pub fn new(module: Arc<dyn Module>, spec: ActorSpec) -> Self {
         let config = spec.instance_config();
-        Actor { module, spec, config, instance: None, state: State::new(), memory_pages: None }
+        Actor { module, spec, config, instance: None, state: State::new(), memory_pages: None, ended: None }
     }
 
     /// The actor with `state` as its state before the first message.
@@ -93,6 +119,21 @@ impl Actor {
 
     /// Delivers one message set and applies what the actor did.
     pub fn step(&mut self, payload: Payload) -> StepRecord {
+        if let Some(ended) = &self.ended {
+            return StepRecord::Rejected { reason: ended.clone(), state: self.state.clone() };
+        }
+        let record = self.run(payload);
+        if !self.spec.restart_after_error {
+            self.ended = match &record {
+                StepRecord::Failed { outcome, .. } => Some(format!("the actor ended when a step failed ({outcome})")),
+                StepRecord::Invalid { reason, .. } => Some(format!("the actor ended on an invalid result ({reason})")),
+                _ => None,
+            };
+        }
+        record
+    }
+
+    fn run(&mut self, payload: Payload) -> StepRecord {
         let config = match self.config.clone().and_then(|config| validate_payload(&payload).map(|()| config)) {
             Ok(config) => config,
             Err(error) => return StepRecord::Rejected { reason: error.to_string(), state: self.state.clone() },
@@ -108,9 +149,10 @@ impl Actor {
                 }
             },
         };
-        let context = ActorContext { payload, config: self.spec.config.clone(), state: self.state.clone() };
+        let context = ActorContext { payload, config: self.spec.runtime_config(), state: self.state.clone() };
         let input = serde_json::to_vec(&context).expect("a context always serializes");
-        let scope = StepScope { policy: self.spec.policy, state: self.state.clone(), sent: Vec::new() };
+        let scope =
+            StepScope { policy: self.spec.policy, sends: self.spec.sends, state: self.state.clone(), sent: Vec::new() };
         let (call, scope) = in_scope(scope, || instance.call(&self.spec.export, &input));
         // Host-side writes land as they are made, as in the flow runtime, whatever the call's end.
         self.state = scope.state;
@@ -129,9 +171,29 @@ impl Actor {
         record
     }
 
+    /// Reads a result the flow runtime's way: a JSON string is base64 that decodes to the result
+    /// (the Go SDK's encoding); an output whose value lacks `type` or `data` is dropped; the
+    /// returned state is folded in after the call, over what `__set_state` wrote during it.
     fn fold(&mut self, bytes: &[u8]) -> Result<Payload, ActorError> {
-        let result: ActorResult = serde_json::from_slice(bytes).map_err(|e| ActorError::BadResult(e.to_string()))?;
-        self.spec.policy.apply_result(&mut self.state, result.state.as_ref())?;
-        Ok(result.outputs)
+        let bad = |e: &dyn std::fmt::Display| ActorError::BadResult(e.to_string());
+        let mut result: Value = serde_json::from_slice(bytes).map_err(|e| bad(&e))?;
+        if let Value::String(encoded) = &result {
+            let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|e| bad(&e))?;
+            result = serde_json::from_slice(&decoded).map_err(|e| bad(&e))?;
+        }
+        let Value::Object(mut result) = result else { return Err(bad(&"not an object")) };
+        let mut outputs = Payload::new();
+        if let Some(Value::Object(ports)) = result.remove("outputs") {
+            for (port, value) in ports {
+                let tagged = value.as_object().is_some_and(|m| m.contains_key("type") && m.contains_key("data"));
+                if tagged {
+                    let message: Message =
+                        serde_json::from_value(value).map_err(|e| bad(&format!("port {port}: {e}")))?;
+                    outputs.insert(port, message);
+                }
+            }
+        }
+        self.spec.policy.apply_result(&mut self.state, result.get("state"))?;
+        Ok(outputs)
     }
 }

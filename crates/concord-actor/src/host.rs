@@ -6,7 +6,8 @@
 //! actor: the actor a call belongs to is the one whose step is running on this thread, which is
 //! where every engine runs the host functions of a synchronous call.
 
-use crate::protocol::{Payload, State};
+use crate::message::Message;
+use crate::protocol::{Payload, Sends, State};
 use crate::state::StatePolicy;
 use concord_engine::{HostFault, HostFunction, KernelAccess, Val, ValType};
 use std::cell::RefCell;
@@ -20,6 +21,7 @@ pub const SET_STATE: &str = "__set_state";
 #[derive(Debug, Default)]
 pub(crate) struct StepScope {
     pub policy: StatePolicy,
+    pub sends: Sends,
     pub state: State,
     pub sent: Vec<Payload>,
 }
@@ -67,9 +69,16 @@ fn read_key(kernel: &mut dyn KernelAccess, name: &str, offset: &Val) -> Result<S
         .map_err(|_| HostFault::User(format!("{name}: the key is not UTF-8")))
 }
 
+/// Messages by port: plain JSON values made messages by their type (the flow runtime's way), or
+/// tagged messages under the stricter [`Sends::Tagged`].
 fn send_output(kernel: &mut dyn KernelAccess, args: &[Val]) -> Result<Vec<Val>, HostFault> {
-    let outputs: Payload = read_json(kernel, SEND_OUTPUT, "the outputs", &args[0])?;
+    let sent: serde_json::Map<String, serde_json::Value> = read_json(kernel, SEND_OUTPUT, "the outputs", &args[0])?;
     with_current(SEND_OUTPUT, |scope| {
+        let outputs: Payload = match scope.sends {
+            Sends::Plain => sent.into_iter().map(|(port, value)| (port, Message::from_plain(value))).collect(),
+            Sends::Tagged => serde_json::from_value(serde_json::Value::Object(sent))
+                .map_err(|e| HostFault::User(format!("{SEND_OUTPUT}: the outputs are not tagged messages: {e}")))?,
+        };
         scope.sent.push(outputs);
         Ok(vec![])
     })

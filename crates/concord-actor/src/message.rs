@@ -21,6 +21,24 @@ pub enum Message {
     Error(String),
 }
 
+impl Message {
+    /// A plain JSON value as the flow runtime turns it into a message: null an empty optional,
+    /// then by JSON type.
+    pub fn from_plain(value: Value) -> Message {
+        match value {
+            Value::Null => Message::Optional(None),
+            Value::Bool(b) => Message::Boolean(b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Message::Integer(i),
+                None => Message::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => Message::String(s),
+            Value::Array(items) => Message::Array(items),
+            object @ Value::Object(_) => Message::Object(object),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,6 +48,22 @@ mod tests {
     fn flow_reads_with_or_without_data() {
         for text in [r#"{"type":"Flow"}"#, r#"{"type":"Flow","data":null}"#] {
             assert_eq!(serde_json::from_str::<Message>(text).unwrap(), Message::Flow, "{text}");
+        }
+    }
+
+    #[test]
+    fn plain_values_become_messages_by_their_json_type() {
+        let cases = [
+            (json!(null), Message::Optional(None)),
+            (json!(true), Message::Boolean(true)),
+            (json!(66), Message::Integer(66)),
+            (json!(-1.5), Message::Float(-1.5)),
+            (json!("working"), Message::String("working".into())),
+            (json!([1, "a"]), Message::Array(vec![json!(1), json!("a")])),
+            (json!({"k": 1}), Message::Object(json!({"k": 1}))),
+        ];
+        for (value, message) in cases {
+            assert_eq!(Message::from_plain(value.clone()), message, "{value}");
         }
     }
 

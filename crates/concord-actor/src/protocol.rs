@@ -7,14 +7,24 @@ use std::collections::BTreeMap;
 pub type Payload = BTreeMap<String, Message>;
 pub type State = Map<String, Value>;
 
-/// What `process` receives.
+/// What `process` receives, as the flow runtime builds it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ActorContext {
     pub payload: Payload,
-    #[serde(default)]
-    pub config: Map<String, Value>,
-    #[serde(default)]
+    pub config: RuntimeConfig,
     pub state: State,
+}
+
+/// The `config` of a context: the node the actor runs as, and the actor's own metadata under
+/// `config`. The runtime's actor SDK refuses a context without `node_id`, `component`,
+/// `resolved_env` and `config`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuntimeConfig {
+    pub node_id: String,
+    pub component: String,
+    pub resolved_env: Map<String, Value>,
+    pub config: Map<String, Value>,
+    pub namespace: Option<String>,
 }
 
 /// What `process` returns: messages for the out ports and a state update (`null`: no change).
@@ -24,4 +34,15 @@ pub struct ActorResult {
     pub outputs: Payload,
     #[serde(default)]
     pub state: Option<Value>,
+}
+
+/// How an actor's messages sent through `__send_output` are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sends {
+    /// The flow runtime's: plain JSON values by port, each made a message by its JSON type.
+    #[default]
+    Plain,
+    /// Stricter: tagged messages (`{"type", "data"}`), anything else failing the call.
+    Tagged,
 }

@@ -5,7 +5,7 @@
 use anyhow::{Context, Result, bail};
 use concord::engine::{ModuleInfo, Outcome};
 use concord::report::detail;
-use concord_actor::{Actor, ActorSpec, Mode, Payload, State, StatePolicy, StepRecord};
+use concord_actor::{Actor, ActorSpec, Mode, Payload, Sends, State, StatePolicy, StepRecord};
 use serde::Serialize;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -28,6 +28,15 @@ pub struct Args {
     /// The actor's config, a JSON object (`memory_limit_mb` in it sets the memory limit).
     #[arg(long, default_value = "{}")]
     config: String,
+    /// The node the actor runs as (`config.node_id` in its context).
+    #[arg(long, default_value = "node")]
+    node_id: String,
+    /// The component it is (`config.component`).
+    #[arg(long, default_value = "actor")]
+    component: String,
+    /// `__send_output` values: `plain` JSON by port (the flow runtime's), or `tagged` messages only.
+    #[arg(long, default_value = "plain", value_parser = ["plain", "tagged"])]
+    sends: String,
     /// The state before the first message, a JSON object.
     #[arg(long, default_value = "{}")]
     state: String,
@@ -137,6 +146,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     spec.config = config;
     spec.mode = if args.instance == "persistent" { Mode::Persistent } else { Mode::Fresh };
     spec.policy = if args.policy == "merge" { StatePolicy::Merge } else { StatePolicy::Replace };
+    spec.sends = if args.sends == "tagged" { Sends::Tagged } else { Sends::Plain };
+    spec.node_id = args.node_id.clone();
+    spec.component = args.component.clone();
     spec.cpu.deadline = Some(Duration::from_millis(args.timeout_ms));
 
     let engines = concord::select(&args.engines)?;

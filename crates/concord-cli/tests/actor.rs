@@ -9,6 +9,7 @@ const SCRIPT: &str = r#"{"ops": {"type": "Array", "data": [{"op": "set", "key": 
 
 {"ops": {"type": "Array", "data": [{"op": "increment", "key": "a", "by": 41}, {"op": "send", "value": {"hi": true}}]}}
 {"ops": {"type": "Array", "data": [{"op": "bogus"}]}}
+{"ops": {"type": "Array", "data": [{"op": "set", "key": "b", "value": 2}]}}
 "#;
 
 #[test]
@@ -22,14 +23,16 @@ fn every_engine_runs_the_script_step_by_step_and_they_agree() {
     assert_eq!(engines.len(), concord::all_engines().len());
     for engine in engines {
         let steps = engine["steps"].as_array().unwrap();
-        assert_eq!(steps.len(), 3, "blank lines are skipped: {engine}");
+        assert_eq!(steps.len(), 4, "blank lines are skipped: {engine}");
         assert_eq!(steps[0]["outcome"]["kind"], "returned");
         assert_eq!(steps[0]["state"], serde_json::json!({"a": 1}), "the returned state replaces the whole state");
         assert_eq!(steps[1]["state"], serde_json::json!({"a": 42}));
         assert_eq!(steps[1]["outputs"]["count"], serde_json::json!({"type": "Integer", "data": 2}));
-        assert_eq!(steps[1]["sent"], serde_json::json!([{"sent": {"type": "Any", "data": {"hi": true}}}]));
+        assert_eq!(steps[1]["sent"], serde_json::json!([{"sent": {"type": "Object", "data": {"hi": true}}}]));
         assert_eq!(steps[2]["outcome"]["kind"], "guest_error", "{engine}");
         assert_eq!(steps[2]["state"], serde_json::json!({"a": 42}), "a failed step leaves the state");
+        assert_eq!(steps[3]["outcome"]["kind"], "rejected", "an error ends the actor: {engine}");
+        assert!(steps[3]["outcome"]["detail"].as_str().unwrap().starts_with("the actor ended"), "{engine}");
     }
     let table = concord(&["actor", &guest("state"), "--messages", &messages]);
     let text = String::from_utf8_lossy(&table.stdout);

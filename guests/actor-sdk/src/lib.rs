@@ -26,13 +26,24 @@ pub enum Message {
 
 pub type Payload = BTreeMap<String, Message>;
 
+/// What the flow runtime hands `process`; like its actor SDK, refused without `config` (and its
+/// `node_id`, `component`, `resolved_env`, `config`) or `state`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ActorContext {
     pub payload: Payload,
-    #[serde(default)]
+    pub config: RuntimeConfig,
+    pub state: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RuntimeConfig {
+    pub node_id: String,
+    pub component: String,
+    pub resolved_env: Map<String, Value>,
+    /// The actor's own metadata.
     pub config: Map<String, Value>,
     #[serde(default)]
-    pub state: Map<String, Value>,
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -52,8 +63,9 @@ fn block(bytes: &[u8]) -> Memory {
     Memory::from_bytes(bytes).expect("the kernel allocates")
 }
 
-/// Sends messages now, before `process` returns.
-pub fn send_output(outputs: &Payload) {
+/// Sends values now, before `process` returns: plain JSON by port, which the runtime makes
+/// messages by their JSON type.
+pub fn send_output(outputs: &Map<String, Value>) {
     let json = block(&serde_json::to_vec(outputs).expect("messages serialize"));
     unsafe { __send_output(json.offset()) };
     json.free();

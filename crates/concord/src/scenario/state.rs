@@ -94,7 +94,7 @@ pub fn model_step(policy: StatePolicy, host: &mut StateMap, step: &Step) -> Step
                 continue;
             }
             Op::Send { value } => {
-                sent.push([("sent".to_string(), Message::Any(value.clone()))].into());
+                sent.push([("sent".to_string(), Message::from_plain(value.clone()))].into());
                 continue;
             }
         };

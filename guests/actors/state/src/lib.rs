@@ -13,7 +13,7 @@ pub fn process(Json(context): Json<ActorContext>) -> FnResult<Json<ActorResult>>
         Some(Message::Array(ops)) => ops.clone(),
         _ => Vec::new(),
     };
-    let mut state = context.state;
+    let mut state = context.state.unwrap_or_default();
     let mut changed = Map::new();
     let mut reads = Vec::new();
     for op in &ops {
@@ -47,7 +47,7 @@ pub fn process(Json(context): Json<ActorContext>) -> FnResult<Json<ActorResult>>
                 continue;
             }
             "send" => {
-                send_output(&Payload::from([("sent".to_string(), Message::Any(value))]));
+                send_output(&Map::from_iter([("sent".to_string(), value)]));
                 continue;
             }
             other => return Err(Error::msg(format!("unknown op {other:?}")).into()),

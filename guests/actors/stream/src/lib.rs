@@ -47,7 +47,7 @@ pub fn transform(input: Vec<u8>) -> FnResult<Vec<u8>> {
 
 #[plugin_fn]
 pub fn process(Json(context): Json<ActorContext>) -> FnResult<Json<ActorResult>> {
-    let transform = context.config.get("transform").and_then(|t| t.as_str()).unwrap_or("add1");
+    let transform = context.config.config.get("transform").and_then(|t| t.as_str()).unwrap_or("add1");
     let bytes = match context.payload.into_iter().find(|(port, _)| port == "in") {
         Some((_, Message::Stream(bytes))) => bytes,
         _ => return Err(Error::msg("port `in` carries no stream").into()),
