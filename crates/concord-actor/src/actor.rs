@@ -94,12 +94,23 @@ pub struct Actor {
     memory_pages: Option<u64>,
     /// Why the actor ended, once a step failed (unless it restarts after errors).
     ended: Option<String>,
+    /// The last call's outcome in full: a step record keeps it normalized, for comparing.
+    last_outcome: Option<Outcome>,
 }
 
 impl Actor {
     pub fn new(module: Arc<dyn Module>, spec: ActorSpec) -> Self {
         let config = spec.instance_config();
-        Actor { module, spec, config, instance: None, state: State::new(), memory_pages: None, ended: None }
+        Actor {
+            module,
+            spec,
+            config,
+            instance: None,
+            state: State::new(),
+            memory_pages: None,
+            ended: None,
+            last_outcome: None,
+        }
     }
 
     /// The actor with `state` as its state before the first message.
@@ -110,6 +121,12 @@ impl Actor {
 
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// The last call's outcome with its detail (which kernel function refused what), where a
+    /// step's record keeps only its kind; `None` when the last step made no call.
+    pub fn last_outcome(&self) -> Option<&Outcome> {
+        self.last_outcome.as_ref()
     }
 
     /// Linear-memory pages after the last call, where the engine shows them.
@@ -134,6 +151,7 @@ impl Actor {
     }
 
     fn run(&mut self, payload: Payload) -> StepRecord {
+        self.last_outcome = None;
         let config = match self.config.clone().and_then(|config| validate_payload(&payload).map(|()| config)) {
             Ok(config) => config,
             Err(error) => return StepRecord::Rejected { reason: error.to_string(), state: self.state.clone() },
@@ -145,6 +163,7 @@ impl Actor {
                 Err(outcome) => {
                     self.memory_pages = None;
                     let state = self.state.clone();
+                    self.last_outcome = Some(outcome.clone());
                     return StepRecord::Failed { outcome: outcome.normalized(), sent: Vec::new(), state };
                 }
             },
@@ -158,6 +177,7 @@ impl Actor {
         self.state = scope.state;
         self.memory_pages = instance.memory_pages();
         let sent = scope.sent;
+        self.last_outcome = Some(call.outcome.clone());
         let record = match call.outcome {
             Outcome::Returned(bytes) => match self.fold(&bytes) {
                 Ok(outputs) => StepRecord::Returned { sent, outputs, state: self.state.clone() },

@@ -56,3 +56,44 @@ fn bad_input_is_named_and_exits_two() {
     let output = concord(&["actor", &guest("state"), "--messages", &messages, "--config", "[1]"]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("--config must be a JSON object"));
 }
+
+/// An actor that reads past its input: the native kernel refuses, Extism's reads on. The
+/// difference is one `conformance/divergences.toml` documents by its mechanism, so it is labelled
+/// with the reason and the run exits 0.
+#[test]
+fn a_documented_difference_is_labelled_and_exits_zero() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "extism:host/env" "input_length" (func $input_length (result i64)))
+          (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
+          (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+          (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+          (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+          (memory (export "memory") 1)
+          (func (export "process") (result i32)
+            (local $out i64)
+            (drop (call $input_load_u8 (i64.add (call $input_length) (i64.const 100))))
+            (local.set $out (call $alloc (i64.const 2)))
+            (call $store_u8 (local.get $out) (i32.const 123))
+            (call $store_u8 (i64.add (local.get $out) (i64.const 1)) (i32.const 125))
+            (call $output_set (local.get $out) (i64.const 2))
+            (i32.const 0)))"#,
+    )
+    .unwrap();
+    let plugin = scratch("reads-past-input.wasm", &wasm);
+    let messages = scratch("empty-message.jsonl", b"{}\n");
+    let output = concord(&["actor", &plugin, "--messages", &messages, "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!((report["agree"].as_bool(), report["undocumented"].as_u64()), (Some(false), Some(0)));
+    for engine in report["engines"].as_array().unwrap() {
+        let step = &engine["steps"][0];
+        if engine["id"] == "extism" {
+            assert_eq!(step["verdict"], "documented", "{engine}");
+            assert!(step["note"].as_str().is_some_and(|n| !n.is_empty()), "{engine}");
+        } else {
+            assert_eq!(step["outcome"]["kind"], "kernel_fault", "{engine}");
+            assert!(step.get("verdict").is_none(), "{engine}");
+        }
+    }
+}
