@@ -26,10 +26,11 @@ pub fn with_body_unreachable(wasm: &[u8], index: u32) -> Option<Vec<u8>> {
     rewrite(wasm, Rewrite::BodyUnreachable { index, seen: 0 })
 }
 
-/// `wasm` without the `index`th instruction of its `function`th defined function, if it still
-/// validates.
-pub fn without_instruction(wasm: &[u8], function: u32, index: usize) -> Option<Vec<u8>> {
-    let reduced = rewrite(wasm, Rewrite::WithoutInstruction { function, index, seen: 0 })?;
+/// `wasm` without `count` instructions from the `index`th of its `function`th defined function,
+/// if it still validates. Runs of two or three go where one cannot: `i64.const 7` with the
+/// `i64.add` that consumed it leaves the stack as it was.
+pub fn without_instructions(wasm: &[u8], function: u32, index: usize, count: usize) -> Option<Vec<u8>> {
+    let reduced = rewrite(wasm, Rewrite::WithoutInstructions { function, skip: index..index + count, seen: 0 })?;
     wasmparser::Validator::new().validate_all(&reduced).ok()?;
     Some(reduced)
 }
@@ -56,7 +57,7 @@ enum Rewrite<'n> {
     WithoutExport(&'n str),
     WithoutDeadCode,
     BodyUnreachable { index: u32, seen: u32 },
-    WithoutInstruction { function: u32, index: usize, seen: u32 },
+    WithoutInstructions { function: u32, skip: std::ops::Range<usize>, seen: u32 },
 }
 
 fn rewrite(wasm: &[u8], mut rewrite: Rewrite<'_>) -> Option<Vec<u8>> {
@@ -89,8 +90,8 @@ impl Reencode for Rewrite<'_> {
                 code.function(&function);
                 Ok(())
             }
-            Rewrite::WithoutInstruction { function, index, seen } => {
-                let (this, skip) = (*seen, *index);
+            Rewrite::WithoutInstructions { function, skip, seen } => {
+                let (this, skip) = (*seen, skip.clone());
                 *seen += 1;
                 if this != *function {
                     return utils::parse_function_body(self, code, body);
@@ -100,7 +101,7 @@ impl Reencode for Rewrite<'_> {
                 let mut at = 0;
                 while !reader.eof() {
                     let op = reader.read()?;
-                    if at != skip {
+                    if !skip.contains(&at) {
                         reduced.instruction(&self.instruction(op)?);
                     }
                     at += 1;
@@ -197,9 +198,11 @@ mod tests {
         assert!(text(&emptied).contains("i32.const 1") && !text(&emptied).contains("i32.const 2"));
         assert_eq!(defined_functions(&wasm), 2);
         assert_eq!(instruction_counts(&wasm), vec![2, 3]);
-        assert!(without_instruction(&wasm, 1, 1).is_none(), "without its drop, b leaves a value: invalid");
+        assert!(without_instructions(&wasm, 1, 1, 1).is_none(), "without its drop, b leaves a value: invalid");
         let nops = wat::parse_str(r#"(module (func nop i32.const 1 drop))"#).unwrap();
-        let fewer = without_instruction(&nops, 0, 0).expect("a nop can go");
+        let fewer = without_instructions(&nops, 0, 0, 1).expect("a nop can go");
         assert_eq!(instruction_counts(&fewer), vec![3]);
+        let pair = without_instructions(&nops, 0, 1, 2).expect("a value and its drop go together");
+        assert_eq!(instruction_counts(&pair), vec![2]);
     }
 }

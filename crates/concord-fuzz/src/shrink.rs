@@ -55,16 +55,18 @@ pub fn shrink(
         let candidate = reduce::with_body_unreachable(&wasm, index);
         keep(&mut wasm, candidate);
     }
-    // One instruction at a time, last first, while any goes and there is time.
+    // Runs of one to three instructions at a time, last first, while any goes and there is time.
     loop {
         let before = wasm.len();
-        for (function, count) in reduce::instruction_counts(&wasm).into_iter().enumerate() {
-            for index in (0..count).rev() {
-                if Instant::now() >= until {
-                    break;
+        for run in 1..=3 {
+            for (function, count) in reduce::instruction_counts(&wasm).into_iter().enumerate() {
+                for index in (0..count.saturating_sub(run - 1)).rev() {
+                    if Instant::now() >= until {
+                        break;
+                    }
+                    let candidate = reduce::without_instructions(&wasm, function as u32, index, run);
+                    keep(&mut wasm, candidate);
                 }
-                let candidate = reduce::without_instruction(&wasm, function as u32, index);
-                keep(&mut wasm, candidate);
             }
         }
         if wasm.len() == before || Instant::now() >= until {
