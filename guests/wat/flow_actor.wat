@@ -1,7 +1,8 @@
 ;; The flow runtime's actor protocol from a guest's side, one edge case per export (each an
 ;; actor `process`): the context it gets, a base64 string result (the Go SDK's encoding), output
 ;; ports without `type` or `data`, a returned state over what `__set_state` wrote, a missing
-;; state key, plain `__send_output` values, and a failing step. Constant JSON lives in data
+;; state key, plain `__send_output` values, a failing step, and an actor in the shape TinyGo's
+;; SDK gives one (WASI output, `__set_state`, a base64 result). Constant JSON lives in data
 ;; segments; `$block` copies one into a kernel block.
 (module
   (import "extism:host/env" "input_length" (func $input_length (result i64)))
@@ -14,7 +15,10 @@
   (import "extism:host/user" "__send_output" (func $send_output (param i64)))
   (import "extism:host/user" "__get_state" (func $get_state (param i64) (result i64)))
   (import "extism:host/user" "__set_state" (func $set_state (param i64 i64)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
+  (data (i32.const 1024) "tinygo actor\n")
+  (data (i32.const 1100) "\"eyJvdXRwdXRzIjp7ImRvbmUiOnsidHlwZSI6IkJvb2xlYW4iLCJkYXRhIjp0cnVlfX0sInN0YXRlIjpudWxsfQ==\"")
   (data (i32.const 16) "{}")
   (data (i32.const 26) "\"eyJvdXRwdXRzIjp7Im4iOnsidHlwZSI6IkludGVnZXIiLCJkYXRhIjo3fX0sInN0YXRlIjp7ImsiOjF9fQ==\"")
   (data (i32.const 120) "{\"outputs\":{\"kept\":{\"type\":\"Integer\",\"data\":1},\"flow\":{\"type\":\"Flow\",\"data\":null},\"bare_flow\":{\"type\":\"Flow\"},\"no_type\":{\"data\":1},\"plain\":5}}")
@@ -108,4 +112,14 @@
     (i32.const 0))
 
   (func (export "fail") (result i32)
-    unreachable))
+    unreachable)
+
+  ;; TinyGo's actor SDK: logs through WASI, writes state through the host, and returns its result
+  ;; base64-encoded; the result's `null` state keeps what `__set_state` wrote.
+  (func (export "tinygo_style") (result i32)
+    (i32.store (i32.const 2048) (i32.const 1024))
+    (i32.store (i32.const 2052) (i32.const 13))
+    (if (call $fd_write (i32.const 1) (i32.const 2048) (i32.const 1) (i32.const 2056)) (then unreachable))
+    (call $set_state (call $block (i32.const 270) (i32.const 1)) (call $block (i32.const 279) (i32.const 1)))
+    (call $output (i32.const 1100) (i32.const 90))
+    (i32.const 0)))

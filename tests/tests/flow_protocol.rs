@@ -3,7 +3,8 @@
 //! messages by their JSON type, a base64 string result, output ports without `type` or `data`
 //! dropped (a `Flow` with `data: null` kept, one without dropped), a returned state replacing
 //! what `__set_state` wrote during the call (`null` keeping it), a missing state key read as
-//! `null`, and an error ending the actor; the stricter options (tagged sends, merge) beside it.
+//! `null`, an error ending the actor, and an actor shaped like TinyGo's SDK (WASI, a base64 result);
+//! the stricter options (tagged sends, merge) beside them.
 
 use concord_actor::{Actor, ActorSpec, Message, Payload, Sends, StatePolicy, StepRecord};
 use concord_engine::Outcome;
@@ -118,4 +119,14 @@ fn an_error_ends_the_actor() {
             engine.id()
         );
     }
+}
+
+/// An actor in the shape TinyGo's SDK gives one: it writes through WASI (every message's instance
+/// has it), sets state through the host, and returns its result base64-encoded with a `null`
+/// state, which keeps what it set.
+#[test]
+fn an_actor_shaped_like_tinygos_runs_with_wasi_and_a_base64_result() {
+    let record = one_step("tinygo_style", |_| {});
+    let outputs: Payload = [("done".to_string(), Message::Boolean(true))].into();
+    assert_eq!(record, StepRecord::Returned { sent: vec![], outputs, state: object(json!({"x": 1})) });
 }

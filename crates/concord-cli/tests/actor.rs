@@ -97,3 +97,20 @@ fn a_documented_difference_is_labelled_and_exits_zero() {
         }
     }
 }
+
+/// The flow runtime's TinyGo-style actor (WASI, `__set_state`, a base64 string result) through
+/// `concord actor` on every engine: the same outputs and state everywhere, every step.
+#[test]
+fn a_tinygo_style_actor_runs_everywhere() {
+    let messages = scratch("two-messages.jsonl", b"{}\n{\"in\": {\"type\": \"Flow\", \"data\": null}}\n");
+    let output =
+        concord(&["actor", &guest("flow_actor"), "--export", "tinygo_style", "--messages", &messages, "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for engine in report["engines"].as_array().unwrap() {
+        for step in engine["steps"].as_array().unwrap() {
+            assert_eq!(step["outputs"], serde_json::json!({"done": {"type": "Boolean", "data": true}}), "{engine}");
+            assert_eq!(step["state"], serde_json::json!({"x": 1}), "{engine}");
+        }
+    }
+}
