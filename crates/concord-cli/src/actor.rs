@@ -78,7 +78,7 @@ struct EngineSteps {
     steps: Vec<StepReport>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct StepReport {
     outcome: StepOutcome,
     outputs: Option<Payload>,
@@ -89,8 +89,10 @@ struct StepReport {
     verdict: Option<Verdict>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+    /// The step's outcome with its detail, which a documented divergence is matched against
+    /// (`Returned` for a step that returned).
     #[serde(skip)]
-    ended: Option<Outcome>,
+    full_outcome: Option<Outcome>,
 }
 
 impl PartialEq for StepReport {
@@ -100,7 +102,7 @@ impl PartialEq for StepReport {
     }
 }
 
-#[derive(Serialize, PartialEq)]
+#[derive(Serialize, PartialEq, Clone)]
 struct StepOutcome {
     kind: String,
     detail: String,
@@ -108,7 +110,7 @@ struct StepOutcome {
 
 impl StepReport {
     fn of(record: StepRecord) -> Self {
-        let (kind, detail, outputs, sent, state, ended) = match record {
+        let (kind, detail, outputs, sent, state, full_outcome) = match record {
             StepRecord::Returned { sent, outputs, state } => {
                 ("returned".into(), String::new(), Some(outputs), sent, state, Some(Outcome::Returned(Vec::new())))
             }
@@ -119,7 +121,7 @@ impl StepReport {
             }
         };
         let outcome = StepOutcome { kind, detail };
-        StepReport { outcome, outputs, sent, state, verdict: None, note: None, ended }
+        StepReport { outcome, outputs, sent, state, verdict: None, note: None, full_outcome }
     }
 }
 
@@ -182,8 +184,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
                         let mut step = StepReport::of(actor.step(payload.clone()));
                         // A documented divergence names what the kernel refused, which the
                         // step's record (normalized, for comparing) no longer says.
-                        if matches!(step.ended, Some(ref o) if !matches!(o, Outcome::Returned(_))) {
-                            step.ended = actor.last_outcome().cloned().or(step.ended);
+                        if matches!(step.full_outcome, Some(ref o) if !matches!(o, Outcome::Returned(_))) {
+                            step.full_outcome = actor.last_outcome().cloned().or(step.full_outcome);
                         }
                         step
                     })
@@ -222,18 +224,17 @@ fn judge(reports: &mut [EngineSteps], differing_steps: &[usize]) -> usize {
         let i = step - 1;
         let count = |s: &StepReport| reports.iter().filter(|r| r.steps.get(i) == Some(s)).count();
         let Some(majority) = reports.iter().filter_map(|r| r.steps.get(i)).max_by_key(|s| count(s)) else { continue };
-        let majority_outcome = majority.ended.clone();
-        let majority = serde_json::to_value(majority).unwrap_or_default();
+        let majority = majority.clone();
         let mut diverged = false;
         for report in reports.iter_mut() {
             let Some(own) = report.steps.get_mut(i) else { continue };
-            if serde_json::to_value(&*own).unwrap_or_default() == majority {
+            if *own == majority {
                 continue;
             }
             let documented = own
-                .ended
+                .full_outcome
                 .as_ref()
-                .zip(majority_outcome.as_ref())
+                .zip(majority.full_outcome.as_ref())
                 .and_then(|(own_outcome, others)| divergences.explain(&report.id, own_outcome, others));
             match documented {
                 Some(entry) => (own.verdict, own.note) = (Some(Verdict::Documented), Some(entry.reason.clone())),

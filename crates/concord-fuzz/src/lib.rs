@@ -61,9 +61,10 @@ pub fn run_seed(engines: &[Arc<dyn Engine>], seed: u64, config: &InstanceConfig)
 pub fn run_module(engines: &[Arc<dyn Engine>], module: &GeneratedModule, config: &InstanceConfig) -> ModuleRun {
     let mut observations = Vec::new();
     let mut timings = Vec::new();
+    let exports = observe::exports(&module.wasm);
     for engine in engines {
         let start = Instant::now();
-        let observed = observe(engine.as_ref(), module, config);
+        let observed = observe(engine.as_ref(), module, &exports, config);
         timings.push((engine.id().to_string(), start.elapsed(), observed.is_err()));
         if let Ok(observation) = observed {
             observations.push((engine.id().to_string(), observation));

@@ -74,8 +74,16 @@ pub struct Export {
     pub params: Vec<ValType>,
 }
 
+/// What a module exports, in order: what every engine calls and reads.
+#[derive(Debug, Clone, Default)]
+pub struct Exports {
+    pub functions: Vec<Export>,
+    pub globals: Vec<String>,
+    pub memories: Vec<String>,
+}
+
 /// The module's exported functions (with their parameters), globals and memories, in order.
-pub fn exports(wasm: &[u8]) -> (Vec<Export>, Vec<String>, Vec<String>) {
+pub fn exports(wasm: &[u8]) -> Exports {
     let (mut types, mut funcs, mut functions, mut globals) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut memories = Vec::new();
     for payload in Parser::new(0).parse_all(wasm).flatten() {
@@ -113,7 +121,7 @@ pub fn exports(wasm: &[u8]) -> (Vec<Export>, Vec<String>, Vec<String>) {
             _ => {}
         }
     }
-    (functions, globals, memories)
+    Exports { functions, globals, memories }
 }
 
 /// The class an outcome is compared by: [`Outcome::class`], with fuel and deadline one class,
@@ -125,13 +133,15 @@ pub fn class(outcome: &Outcome) -> String {
     }
 }
 
-/// Runs `module` on `engine`, a panic being the engine's fault.
+/// Runs `module` on `engine`, a panic being the engine's fault. `exports` are the module's, read
+/// once for every engine that runs it.
 pub fn observe(
     engine: &dyn Engine,
     module: &GeneratedModule,
+    exports: &Exports,
     config: &InstanceConfig,
 ) -> Result<Observation, Unsupported> {
-    observe_keeping(engine, module, config, None).map(|(observation, _)| observation)
+    observe_keeping(engine, module, exports, config, None).map(|(observation, _)| observation)
 }
 
 /// The bytes of the memory at step `step` (as [`Observation::steps`] names it) on `engine`.
@@ -141,22 +151,24 @@ pub fn memory_at(
     config: &InstanceConfig,
     step: &str,
 ) -> Option<Vec<u8>> {
-    observe_keeping(engine, module, config, Some(step)).ok()?.1
+    observe_keeping(engine, module, &exports(&module.wasm), config, Some(step)).ok()?.1
 }
 
 fn observe_keeping(
     engine: &dyn Engine,
     module: &GeneratedModule,
+    exports: &Exports,
     config: &InstanceConfig,
     keep: Option<&str>,
 ) -> Result<(Observation, Option<Vec<u8>>), Unsupported> {
-    catch_unwind(AssertUnwindSafe(|| observe_unguarded(engine, module, config, keep)))
+    catch_unwind(AssertUnwindSafe(|| observe_unguarded(engine, module, exports, config, keep)))
         .unwrap_or_else(|_| Ok((Observation { refused: Some("engine fault (panic)".into()), steps: Vec::new() }, None)))
 }
 
 fn observe_unguarded(
     engine: &dyn Engine,
     module: &GeneratedModule,
+    exports: &Exports,
     config: &InstanceConfig,
     keep: Option<&str>,
 ) -> Result<(Observation, Option<Vec<u8>>), Unsupported> {
@@ -167,9 +179,8 @@ fn observe_unguarded(
         Err(Outcome::Unsupported(why)) => return Err(Unsupported(why)),
         Err(outcome) => return Ok((Observation { refused: Some(class(&outcome)), steps: Vec::new() }, None)),
     };
-    let (functions, globals, memories) = exports(&module.wasm);
     let mut steps = Vec::new();
-    for export in &functions {
+    for export in &exports.functions {
         let args = module.arguments_for(&export.name, &export.params);
         let step = match store.invoke(id, &export.name, &args) {
             Ok(values) => Step::Returned(values),
@@ -177,7 +188,7 @@ fn observe_unguarded(
             Err(outcome) => Step::Stopped(class(&outcome)),
         };
         steps.push((export.name.clone(), step));
-        for memory in &memories {
+        for memory in &exports.memories {
             if let Some(bytes) = store.memory(id, memory) {
                 let step = format!("{memory} after `{}`", export.name);
                 if keep == Some(step.as_str()) {
@@ -187,12 +198,12 @@ fn observe_unguarded(
             }
         }
     }
-    for global in globals {
-        let step = match store.global(id, &global) {
+    for global in &exports.globals {
+        let step = match store.global(id, global) {
             Ok(value) => Step::Returned(vec![value]),
             Err(outcome) => Step::Stopped(class(&outcome)),
         };
-        steps.push((global, step));
+        steps.push((global.clone(), step));
     }
     Ok((Observation { refused: None, steps }, kept))
 }

@@ -44,8 +44,8 @@ pub fn shrink(
             *wasm = candidate;
         }
     };
-    let (functions, globals, memories) = crate::observe::exports(&wasm);
-    for name in functions.into_iter().map(|f| f.name).chain(globals).chain(memories) {
+    let exports = crate::observe::exports(&wasm);
+    for name in exports.functions.into_iter().map(|f| f.name).chain(exports.globals).chain(exports.memories) {
         let candidate = reduce::without_export(&wasm, &name);
         keep(&mut wasm, candidate);
     }

@@ -65,7 +65,7 @@ impl Divergence {
     /// others did `others_did` (both glob-matched, as classes).
     pub fn explains_generated(&self, case: &str, did: &str, others_did: &str) -> bool {
         self.applies_to_case(crate::generated::SCENARIO, case)
-            && self.outcome.as_deref().is_none_or(|p| glob_matches(p, did))
+            && self.names_outcome(did)
             && self.others.as_deref().is_none_or(|p| glob_matches(p, others_did))
     }
 

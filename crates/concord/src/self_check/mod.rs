@@ -181,10 +181,10 @@ struct FaultyStore {
 }
 
 impl FaultyStore {
-    fn rewrite(&self, wasm: &[u8]) -> Vec<u8> {
+    fn rewrite<'w>(&self, wasm: &'w [u8]) -> std::borrow::Cow<'w, [u8]> {
         match self.fault {
             Fault::RemSNegativeDivisor => rem_s::rewrite(wasm),
-            _ => wasm.to_vec(),
+            _ => std::borrow::Cow::Borrowed(wasm),
         }
     }
 }
