@@ -5,6 +5,7 @@ use concord::engine::{CompileError, InstanceConfig, InstantiateFailure, ModuleIn
 use concord::report::detail;
 use concord::runner::{Observation, Verdict, consensus};
 use concord::timed::{TimedRun, timed_calls};
+use concord_host_module::HostModule;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,11 @@ pub struct Args {
     /// not (`off`: such a plugin does not instantiate).
     #[arg(long, default_value = "on", value_parser = ["on", "off"])]
     wasi: String,
+    /// Host functions written in Wasm (.wasm or .wat): each export is linked as the plugin's
+    /// import `extism:host/user::NAME` (or `MODULE::NAME` when the export is named so), and runs
+    /// through the plugin instance's own kernel.
+    #[arg(long)]
+    host_module: Option<PathBuf>,
     /// Plugin config, KEY=VALUE (repeatable).
     #[arg(long = "config", value_parser = parse_key_value)]
     config: Vec<(String, String)>,
@@ -131,6 +137,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     config.config = shipped.config;
     config.without_wasi = args.wasi == "off";
     config.config.extend(args.config.iter().cloned());
+    if let Some(path) = &args.host_module {
+        config.host_functions = host_functions(path, &wasm)?;
+    }
 
     let calls = args.calls as usize;
     let runs: Vec<(String, TimedRun)> = engines
@@ -263,4 +272,27 @@ fn print_table(report: &CheckReport) {
         (false, 0) => println!("the {count} engines agree but for the documented differences above"),
         (false, n) => println!("engines DISAGREE: {n} of {count} differ in ways no documented divergence explains"),
     }
+}
+
+/// The host module's functions, once every import of the plugin's that the kernel and WASI do
+/// not serve is among them.
+fn host_functions(path: &std::path::Path, plugin: &[u8]) -> Result<Vec<concord::engine::HostFunction>> {
+    let host = HostModule::load(path).with_context(|| format!("host module {}", path.display()))?;
+    let info = ModuleInfo::parse(plugin).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let served = [concord::engine::kernel::ENV_MODULE, concord::engine::wasi::WASI_MODULE];
+    if let Some(missing) =
+        info.imports.iter().find(|i| !served.contains(&i.module.as_str()) && !host.provides(&i.module, &i.name))
+    {
+        bail!(
+            "the plugin imports {}::{}, which the host module {} does not provide (it provides: {})",
+            missing.module,
+            missing.name,
+            path.display(),
+            match host.provided() {
+                provided if provided.is_empty() => "nothing".to_string(),
+                provided => provided.join(", "),
+            }
+        );
+    }
+    Ok(host.host_functions())
 }

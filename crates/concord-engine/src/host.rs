@@ -1,6 +1,7 @@
 //! Host functions: the embedder's own imports, written once against [`KernelAccess`] so they run
 //! on the native kernel and on Extism's alike.
 
+use crate::InstanceData;
 use crate::outcome::{KernelFault, Refusal};
 use std::sync::Arc;
 
@@ -77,13 +78,28 @@ pub enum HostFault {
     User(String),
 }
 
-/// The kernel as a host function sees it: blocks addressed by offset. Implemented by the native
-/// kernel and by Concord's adapter over Extism's `CurrentPlugin`.
+/// The kernel as a host function sees it: blocks addressed by offset, what Extism's
+/// `CurrentPlugin` lets a host function do. Implemented by the native kernel and by Concord's
+/// adapter over `CurrentPlugin`.
 pub trait KernelAccess {
     /// The bytes of the live block that starts at `offset`.
     fn read_block(&mut self, offset: u64) -> Result<Vec<u8>, HostFault>;
     /// Allocates a block holding `bytes` and returns its offset.
     fn write_block(&mut self, bytes: &[u8]) -> Result<u64, HostFault>;
+    /// The length of the live block that starts at `offset`, or 0 when none does (the kernel's
+    /// `length`).
+    fn block_length(&mut self, offset: u64) -> u64;
+    /// Allocates a block of `len` bytes, contents unspecified, and returns its offset.
+    fn alloc(&mut self, len: u64) -> Result<u64, HostFault>;
+    /// Overwrites the live block at `block` from its byte `at` on; the bytes must fit in it.
+    fn write_into(&mut self, block: u64, at: u64, bytes: &[u8]) -> Result<(), HostFault>;
+    fn free(&mut self, block: u64) -> Result<(), HostFault>;
+    /// The input of the call in progress.
+    fn input(&mut self) -> Vec<u8>;
+    /// The plugin config's value for `key`.
+    fn config(&mut self, key: &str) -> Option<String>;
+    /// What host functions keep for the life of this plugin instance.
+    fn instance_data(&mut self) -> &mut InstanceData;
 }
 
 impl HostFault {

@@ -9,6 +9,7 @@ mod engine;
 mod features;
 mod host;
 mod imports;
+mod instance_data;
 pub mod kernel;
 mod metering;
 mod module_info;
@@ -23,6 +24,7 @@ pub use engine::{Call, Engine, EngineInfo, Instance, MemoryObservation, Module};
 pub use features::{Feature, Support, support};
 pub use host::{HostCallback, HostFault, HostFunction, KernelAccess, USER_MODULE, Val, ValType};
 pub use imports::{HostState, Import, resolve, resolve_for};
+pub use instance_data::InstanceData;
 pub use metering::{CompileVariant, MeteringVariants};
 pub use module_info::{ImportName, ModuleInfo};
 pub use outcome::{

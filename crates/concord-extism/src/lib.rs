@@ -9,7 +9,7 @@ use concord_engine::{
     KernelFault, LimitKind, MemoryObservation, Module, ModuleInfo, Outcome, TrapKind, ValType, fault_outcome,
 };
 use extism::{CompiledPlugin, Manifest, Plugin, PluginBuilder, UserData, Wasm};
-use kernel_access::ExtismKernel;
+use kernel_access::{ExtismKernel, Instances};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -47,7 +47,12 @@ impl Engine for ExtismEngine {
     /// module and makes this step cost what it costs on the other engines.
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
         let info = ModuleInfo::parse(wasm)?;
-        let module = ExtismModule { wasm: wasm.into(), info, compiled: Mutex::new(BTreeMap::new()) };
+        let module = ExtismModule {
+            wasm: wasm.into(),
+            info,
+            compiled: Mutex::new(BTreeMap::new()),
+            instances: Instances::default(),
+        };
         // A plugin Extism cannot build for `config` (a host function it rejects, say) is still a
         // module, and instantiating says why; only bytes it cannot compile at all are an error.
         if module.compiled(config).is_err() {
@@ -92,6 +97,8 @@ struct ExtismModule {
     /// One compiled variant per configuration seen, so a suite that reuses a configuration compiles once.
     /// Shared, not cloned: a `CompiledPlugin` clone copies its manifest, wasm bytes included.
     compiled: Mutex<BTreeMap<VariantKey, Arc<CompiledPlugin>>>,
+    /// Host functions' per-instance state, shared by every variant's host functions.
+    instances: Instances,
 }
 
 impl ExtismModule {
@@ -112,7 +119,7 @@ impl ExtismModule {
         let mut builder = PluginBuilder::new(manifest)
             .with_cache_disabled()
             .with_wasi(self.info.imports_module(WASI_MODULE) && !config.without_wasi)
-            .with_functions(config.host_functions.iter().map(host_function));
+            .with_functions(config.host_functions.iter().map(|f| host_function(f, self.instances.clone())));
         if let Some(fuel) = key.fuel {
             builder = builder.with_fuel_limit(fuel);
         }
@@ -153,7 +160,8 @@ impl Module for ExtismModule {
         let failed = |error| self.instantiate_failure(config, error);
         let compiled = self.compiled(config).map_err(failed)?;
         let plugin = Plugin::new_from_compiled(&compiled).map_err(failed)?;
-        Ok(Box::new(ExtismInstance { plugin, exports: self.info.exports.clone(), checked_export: None }))
+        let host = (!config.host_functions.is_empty()).then(|| (self.instances.clone(), plugin.id.as_u128()));
+        Ok(Box::new(ExtismInstance { plugin, exports: self.info.exports.clone(), checked_export: None, host }))
     }
 }
 
@@ -163,6 +171,16 @@ struct ExtismInstance {
     /// The export last found callable: checking costs a type lookup in the module, and most
     /// callers call one export over and over.
     checked_export: Option<String>,
+    /// Where this instance's host functions keep their state, when it has host functions.
+    host: Option<(Instances, u128)>,
+}
+
+impl Drop for ExtismInstance {
+    fn drop(&mut self) {
+        if let Some((instances, id)) = &self.host {
+            instances.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+        }
+    }
 }
 
 impl concord_engine::Instance for ExtismInstance {
@@ -178,6 +196,12 @@ impl concord_engine::Instance for ExtismInstance {
                 return Call::from_outcome(Outcome::BadExport(reason));
             }
             self.checked_export = Some(export.to_string());
+        }
+        if let Some((instances, id)) = &self.host {
+            let mut instances = instances.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = instances.entry(*id).or_default();
+            slot.input.clear();
+            slot.input.extend_from_slice(input);
         }
         let result = self.plugin.call_get_error_code::<&[u8], Vec<u8>>(export, input);
         let outcome = match result {
@@ -247,7 +271,7 @@ fn trap_outcome(trap: wasmtime_extism::Trap) -> Outcome {
     })
 }
 
-fn host_function(function: &concord_engine::HostFunction) -> extism::Function {
+fn host_function(function: &concord_engine::HostFunction, instances: Instances) -> extism::Function {
     let callback = function.callback.clone();
     let results = function.results.clone();
     let name = function.name.clone();
@@ -258,7 +282,9 @@ fn host_function(function: &concord_engine::HostFunction) -> extism::Function {
         UserData::new(()),
         move |plugin, inputs, outputs, _| {
             let args: Vec<_> = inputs.iter().map(from_val).collect();
-            let values = callback(&mut ExtismKernel(plugin), &args).map_err(|fault| fault.within(&name))?;
+            let mut instances = instances.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = instances.entry(plugin.id().as_u128()).or_default();
+            let values = callback(&mut ExtismKernel { plugin, slot }, &args).map_err(|fault| fault.within(&name))?;
             if values.len() != outputs.len() || values.iter().zip(&results).any(|(v, t)| v.ty() != *t) {
                 return Err(HostFault::User(format!("host function returned {values:?}, declared {results:?}")).into());
             }

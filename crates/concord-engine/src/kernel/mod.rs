@@ -11,8 +11,8 @@ mod typed;
 pub use arena::Arena;
 pub use typed::{KernelFn, KernelHost};
 
-use crate::Refusal;
 use crate::host::{HostFault, KernelAccess};
+use crate::{InstanceData, Refusal};
 use std::collections::BTreeMap;
 
 pub const ENV_MODULE: &str = "extism:host/env";
@@ -40,6 +40,7 @@ pub struct Kernel {
     /// Vars outlive calls on one instance, as in Extism.
     vars: BTreeMap<String, Vec<u8>>,
     logs: Vec<(LogLevel, String)>,
+    instance_data: InstanceData,
 }
 
 impl Kernel {
@@ -52,6 +53,7 @@ impl Kernel {
             config,
             vars: BTreeMap::new(),
             logs: Vec::new(),
+            instance_data: InstanceData::default(),
         }
     }
 
@@ -262,5 +264,40 @@ impl KernelAccess for Kernel {
 
     fn write_block(&mut self, bytes: &[u8]) -> Result<u64, HostFault> {
         self.arena.alloc_bytes(bytes)
+    }
+
+    fn block_length(&mut self, offset: u64) -> u64 {
+        self.length(offset)
+    }
+
+    fn alloc(&mut self, len: u64) -> Result<u64, HostFault> {
+        Kernel::alloc(self, len)
+    }
+
+    fn write_into(&mut self, block: u64, at: u64, bytes: &[u8]) -> Result<(), HostFault> {
+        let len = self.arena.block(block)?.len() as u64;
+        if at.checked_add(bytes.len() as u64).is_none_or(|end| end > len) {
+            return Err(HostFault::kernel(
+                Refusal::PastEnd,
+                format!("{} bytes at {at} do not fit block {block} of {len} bytes", bytes.len()),
+            ));
+        }
+        self.arena.write(block + at, bytes)
+    }
+
+    fn free(&mut self, block: u64) -> Result<(), HostFault> {
+        Kernel::free(self, block)
+    }
+
+    fn input(&mut self) -> Vec<u8> {
+        self.input.clone()
+    }
+
+    fn config(&mut self, key: &str) -> Option<String> {
+        self.config.get(key).cloned()
+    }
+
+    fn instance_data(&mut self) -> &mut InstanceData {
+        &mut self.instance_data
     }
 }
