@@ -20,6 +20,7 @@ pub struct Args {
 /// target/conformance/bench.json (which the conformance report reads when present).
 pub fn run(args: Args) -> Result<ExitCode> {
     crate::guests::build()?;
+    crate::node::ensure()?;
     let root = concord::guests::workspace_root();
     let out = root.join("target").join("conformance");
     std::fs::create_dir_all(&out)?;

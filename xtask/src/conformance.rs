@@ -85,6 +85,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 
     crate::guests::build()?;
+    crate::node::ensure()?;
     if args.self_check {
         return self_check(&args, &divergences);
     }

@@ -4,6 +4,7 @@ mod bench;
 mod conformance;
 mod fuzz;
 mod guests;
+mod node;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Build every guest in guests/ (Rust actors and WAT) into target/guests/.
     Guests,
+    /// Install Node.js for the V8 configurations (npm ci into target/v8-host).
+    Node,
     /// Build the guests, run every conformance case on every engine, print the matrix and write
     /// target/conformance/report.json. Exits 1 on an undocumented divergence.
     Conformance(conformance::Args),
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Guests => guests::build().map(|_| ExitCode::SUCCESS),
+        Command::Node => node::install().map(|_| ExitCode::SUCCESS),
         Command::Conformance(args) => conformance::run(args),
         Command::Test { cargo_args } => test::run(&cargo_args),
         Command::Bench(args) => bench::run(args),

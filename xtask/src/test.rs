@@ -8,6 +8,7 @@ use std::process::{Command, ExitCode, Stdio};
 /// baselines and their output checks cannot rot between benchmark runs.
 pub fn run(cargo_args: &[String]) -> Result<ExitCode> {
     crate::guests::build()?;
+    crate::node::ensure()?;
     let mut child = Command::new(crate::guests::cargo())
         .args(["test", "--workspace", "--all-targets", "--no-fail-fast"])
         .args(cargo_args)

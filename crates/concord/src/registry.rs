@@ -1,5 +1,5 @@
 //! Every engine configuration this build includes, in a fixed order. Which backends are compiled
-//! in is chosen by cargo features (`wasmtime`, `wasmer`, `wasmi`, `tinywasm`, `extism`).
+//! in is chosen by cargo features (`wasmtime`, `wasmer`, `wasmi`, `tinywasm`, `extism`, `v8`).
 
 use anyhow::{Result, bail};
 use concord_engine::Engine;
@@ -7,7 +7,14 @@ use std::sync::Arc;
 
 // With no backend feature enabled the list is never pushed to.
 #[cfg_attr(
-    not(any(feature = "wasmtime", feature = "wasmer", feature = "wasmi", feature = "tinywasm", feature = "extism")),
+    not(any(
+        feature = "wasmtime",
+        feature = "wasmer",
+        feature = "wasmi",
+        feature = "tinywasm",
+        feature = "extism",
+        feature = "v8"
+    )),
     allow(unused_mut)
 )]
 pub fn all_engines() -> Vec<Arc<dyn Engine>> {
@@ -32,6 +39,10 @@ pub fn all_engines() -> Vec<Arc<dyn Engine>> {
     engines.push(Arc::new(concord_tinywasm::TinywasmEngine::default()));
     #[cfg(feature = "extism")]
     engines.push(Arc::new(concord_extism::ExtismEngine::default()));
+    #[cfg(feature = "v8")]
+    for compiler in concord_v8::Compiler::ALL {
+        engines.push(Arc::new(concord_v8::V8Engine::new(compiler)));
+    }
     engines
 }
 

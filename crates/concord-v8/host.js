@@ -1,0 +1,944 @@
+// Concord's V8 host: a long-lived Node.js child that compiles, instantiates and calls Wasm for the
+// `concord-v8` backend. It speaks JSON lines: one request on stdin, one answer on stdout. Reads and
+// writes are synchronous, so that in the middle of a Wasm call a host function can ask the Rust
+// side to run the embedder's callback and wait for its answer (`host_call`), serving the
+// callback's kernel requests (`kernel`) until then.
+//
+// The plugin kernel (`extism:host/env`) and the WASI subset are written here a second time, after
+// crates/concord-engine/src/kernel and wasi, with the same bounds checks and the same refusals, so
+// a plugin sees the same host on V8 as on the native engines. Linear memory is read through views
+// made at the moment of each access, never kept across a call into Wasm (a grow detaches the old
+// buffer), and typed values are read with DataView, little-endian.
+//
+// The typed-call layer (`typed_*`) runs modules for the spec testsuite and generated modules.
+// Floats and v128 never cross into JavaScript: the Rust side wraps each module so that its
+// functions and globals take and return integer bits instead.
+'use strict';
+
+const fs = require('node:fs');
+const crypto = require('node:crypto');
+const vm = require('node:vm');
+
+// ---------------------------------------------------------------------------------------------
+// Wire: JSON lines over stdin and stdout.
+
+let pending = Buffer.alloc(0);
+
+function readLine() {
+  for (;;) {
+    const newline = pending.indexOf(10);
+    if (newline >= 0) {
+      const line = pending.subarray(0, newline).toString('utf8');
+      pending = pending.subarray(newline + 1);
+      return JSON.parse(line);
+    }
+    const chunk = Buffer.alloc(1 << 16);
+    let read;
+    try {
+      read = fs.readSync(0, chunk, 0, chunk.length, null);
+    } catch (error) {
+      if (error.code === 'EAGAIN') continue;
+      throw error;
+    }
+    if (read === 0) process.exit(0);
+    pending = Buffer.concat([pending, chunk.subarray(0, read)]);
+  }
+}
+
+function send(message) {
+  const bytes = Buffer.from(JSON.stringify(message) + '\n', 'utf8');
+  let written = 0;
+  while (written < bytes.length) {
+    try {
+      written += fs.writeSync(1, bytes, written, bytes.length - written);
+    } catch (error) {
+      if (error.code !== 'EAGAIN') throw error;
+    }
+  }
+}
+
+const base64 = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+const unbase64 = (text) => new Uint8Array(Buffer.from(text, 'base64'));
+
+// ---------------------------------------------------------------------------------------------
+// Faults: thrown by host functions, carried unchanged through the Wasm frames that called them.
+
+class HostFault extends Error {
+  // `fault` is the wire form of concord_engine::HostFault.
+  constructor(fault) {
+    super('host fault');
+    this.fault = fault;
+  }
+}
+
+const kernelFault = (refusal, reason, fn = '') => new HostFault({ kernel: { function: fn, refusal, reason } });
+const OUT_OF_MEMORY = () => new HostFault('out_of_memory');
+
+// Names the function a fault happened in, unless an inner one already did.
+function within(error, fn) {
+  if (error instanceof HostFault && error.fault.kernel && error.fault.kernel.function === '') {
+    error.fault.kernel.function = fn;
+  }
+  return error;
+}
+
+// V8's trap messages, matched here and nowhere else. One message covers both a null table entry
+// and a signature mismatch, so V8 cannot say which it was.
+const TRAPS = [
+  ['unreachable', 'unreachable'],
+  ['memory access out of bounds', 'memory_out_of_bounds'],
+  ['operation does not support unaligned accesses', 'memory_out_of_bounds'],
+  ['data segment out of bounds', 'memory_out_of_bounds'],
+  ['divide by zero', 'integer_division_by_zero'],
+  ['remainder by zero', 'integer_division_by_zero'],
+  ['divide result unrepresentable', 'integer_overflow'],
+  ['float unrepresentable in integer range', 'bad_conversion_to_integer'],
+  ['table index is out of bounds', 'table_out_of_bounds'],
+  ['element segment out of bounds', 'table_out_of_bounds'],
+  ['table access out of bounds', 'table_out_of_bounds'],
+  ['invalid index into function table', 'table_out_of_bounds'],
+  ['null function or function signature mismatch', 'bad_signature'],
+  ['dereferencing a null pointer', 'null_reference'],
+];
+
+// Why a call into Wasm stopped, as concord_engine::Stop on the wire.
+function classify(error) {
+  if (error instanceof HostFault) return { host: error.fault };
+  if (error && error.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return { limit: 'deadline' };
+  if (error instanceof RangeError && /call stack size/.test(error.message)) return { trap: 'stack_overflow' };
+  if (error instanceof WebAssembly.RuntimeError) {
+    const found = TRAPS.find(([message]) => error.message.startsWith(message));
+    return { trap: found ? found[1] : 'other' };
+  }
+  return { engine_fault: `${error && error.constructor ? error.constructor.name : 'error'}: ${error && error.message}` };
+}
+
+// A deadline is V8's own: node:vm runs the call under a watchdog that terminates the execution
+// (V8's TerminateExecution) when it passes. The instance survives, as it stood when stopped.
+// Without a deadline the call runs directly: the watchdog costs a thread per call.
+const timedScript = new vm.Script('globalThis.concordTimed()');
+
+function run(deadlineMs, fn) {
+  if (deadlineMs === null || deadlineMs === undefined) return fn();
+  globalThis.concordTimed = fn;
+  try {
+    return timedScript.runInThisContext({ timeout: Math.max(1, deadlineMs) });
+  } finally {
+    globalThis.concordTimed = null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kernel's block arena, as crates/concord-engine/src/kernel/arena.rs keeps it.
+
+const ADDRESS_SPACE = 2 ** 32;
+const FIRST_OFFSET = 8;
+const ALIGN = 8;
+const GUARD = 8;
+
+// A guest's i64 offset as a number; offsets past 2^53 lie in no block, so precision there is moot.
+const offsetOf = (value) => Number(BigInt.asUintN(64, value));
+
+class Arena {
+  constructor(limit) {
+    this.limit = limit;
+    this.reset();
+  }
+
+  reset() {
+    this.bytes = new Uint8Array(1024);
+    this.used = FIRST_OFFSET;
+    this.blocks = new Map();
+    this.starts = []; // block starts, ascending: a new block always goes after every other
+  }
+
+  alloc(len) {
+    if (len === 0) return 0;
+    for (const start of this.starts) {
+      const block = this.blocks.get(start);
+      if (!block.live && block.capacity >= len) {
+        block.live = true;
+        block.len = len;
+        this.bytes.fill(0, start, start + len);
+        return start;
+      }
+    }
+    const offset = this.used;
+    const capacity = Math.ceil(len / ALIGN) * ALIGN;
+    const end = offset + capacity + GUARD;
+    if (end > (this.limit ?? ADDRESS_SPACE)) {
+      // Past a configured limit the call fails; past the address space the kernel answers 0.
+      if (this.limit !== null) throw OUT_OF_MEMORY();
+      return 0;
+    }
+    if (end > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(end, this.bytes.length * 2));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    this.used = end;
+    this.blocks.set(offset, { len, capacity, live: true });
+    this.starts.push(offset);
+    return offset;
+  }
+
+  free(offset) {
+    const block = this.blocks.get(offset);
+    if (block && block.live) block.live = false;
+  }
+
+  // The block whose span holds `offset`, live or freed: [start, block] or null.
+  containing(offset) {
+    let low = 0;
+    let high = this.starts.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (this.starts[middle] <= offset) {
+        found = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    if (found < 0) return null;
+    const start = this.starts[found];
+    const block = this.blocks.get(start);
+    return offset < start + Math.max(block.capacity, block.len) ? [start, block] : null;
+  }
+
+  notABlock(offset) {
+    const found = this.containing(offset);
+    return found
+      ? kernelFault('mid-block', `${offset} is inside the block at ${found[0]}`)
+      : kernelFault('no-block', `${offset} is in no block`);
+  }
+
+  length(offset) {
+    const block = this.blocks.get(offset);
+    return block && block.live ? block.len : 0;
+  }
+
+  lengthUnchecked(offset) {
+    const block = this.blocks.get(offset);
+    return block ? block.len : 0;
+  }
+
+  // The start of `offset..offset+len` if it lies inside one live block.
+  checked(offset, len) {
+    const end = offset + len;
+    let start = -1;
+    let block = null;
+    for (let low = 0, high = this.starts.length - 1; low <= high; ) {
+      const middle = (low + high) >> 1;
+      if (this.starts[middle] <= offset) {
+        start = this.starts[middle];
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    if (start >= 0) block = this.blocks.get(start);
+    if (block && block.live && end <= start + block.len && end <= Number.MAX_SAFE_INTEGER) return offset;
+    const found = this.containing(offset);
+    const refusal =
+      offset === 0 ? 'null' : found && !found[1].live ? 'freed' : found ? 'past-end' : 'no-block';
+    throw kernelFault(refusal, `${len} bytes at offset ${offset} are outside every live block`);
+  }
+
+  read(offset, len) {
+    const at = this.checked(offset, len);
+    return this.bytes.subarray(at, at + len);
+  }
+
+  write(offset, data) {
+    const at = this.checked(offset, data.length);
+    this.bytes.set(data, at);
+  }
+
+  block(offset) {
+    if (offset === 0) return new Uint8Array(0);
+    const block = this.blocks.get(offset);
+    if (block && block.live) return this.read(offset, block.len);
+    if (block) throw kernelFault('freed', `block ${offset} is freed`);
+    throw this.notABlock(offset);
+  }
+
+  allocBytes(data) {
+    const offset = this.alloc(data.length);
+    if (offset !== 0) this.write(offset, data);
+    return offset;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kernel, as crates/concord-engine/src/kernel/mod.rs keeps it.
+
+const VAR_STORE_LIMIT = 1024 * 1024;
+const LOG_LIMIT = 1024;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const lossy = new TextDecoder('utf-8');
+const encode = (text) => new TextEncoder().encode(text);
+
+class Kernel {
+  constructor(limit, config) {
+    this.arena = new Arena(limit);
+    this.config = new Map(Object.entries(config));
+    this.vars = new Map();
+    this.beginCall(new Uint8Array(0));
+  }
+
+  beginCall(input) {
+    this.arena.reset();
+    this.input = input;
+    this.output = [0, 0];
+    this.error = 0;
+    this.logs = 0;
+  }
+
+  outputBytes() {
+    const [offset, len] = this.output;
+    return offset === 0 ? new Uint8Array(0) : this.arena.read(offset, len).slice();
+  }
+
+  errorMessage() {
+    return this.error === 0 ? null : lossy.decode(this.arena.block(this.error));
+  }
+
+  inputLoadU8(offset) {
+    if (offset >= this.input.length) {
+      throw kernelFault('past-input', `offset ${offset} is past the input's ${this.input.length} bytes`, 'input_load_u8');
+    }
+    return this.input[offset];
+  }
+
+  inputLoadU64(offset) {
+    if (offset + 8 > this.input.length) {
+      throw kernelFault(
+        'past-input',
+        `8 bytes at offset ${offset} run past the input's ${this.input.length} bytes`,
+        'input_load_u64',
+      );
+    }
+    return new DataView(this.input.buffer, this.input.byteOffset + offset, 8).getBigUint64(0, true);
+  }
+
+  loadU64(offset) {
+    const bytes = this.arena.read(offset, 8);
+    return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  }
+
+  storeU64(offset, value) {
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
+    this.arena.write(offset, bytes);
+  }
+
+  outputSet(offset, len) {
+    if (offset !== 0 || len !== 0) this.arena.read(offset, len);
+    this.output = [offset, len];
+  }
+
+  errorSet(offset) {
+    if (offset !== 0) this.arena.block(offset);
+    this.error = offset;
+  }
+
+  blockText(offset, fn, what) {
+    const bytes = within(this.arena.block(offset), fn);
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      throw kernelFault('not-utf8', `the ${what} at ${offset} is not UTF-8`, fn);
+    }
+  }
+
+  takeText(offset, fn, what) {
+    const text = this.blockText(offset, fn, what);
+    this.arena.free(offset);
+    return text;
+  }
+
+  configGet(keyOffset) {
+    const key = this.takeText(keyOffset, 'config_get', 'key');
+    return this.config.has(key) ? this.arena.allocBytes(encode(this.config.get(key))) : 0;
+  }
+
+  varGet(keyOffset) {
+    const key = this.takeText(keyOffset, 'var_get', 'key');
+    return this.vars.has(key) ? this.arena.allocBytes(this.vars.get(key)) : 0;
+  }
+
+  varSet(keyOffset, valueOffset) {
+    const key = this.blockText(keyOffset, 'var_set', 'key');
+    if (valueOffset === 0) {
+      this.arena.free(keyOffset);
+      this.vars.delete(key);
+      return;
+    }
+    const value = this.arena.block(valueOffset).slice();
+    let stored = 0;
+    for (const [k, v] of this.vars) if (k !== key) stored += encode(k).length + v.length;
+    if (stored + encode(key).length + value.length > VAR_STORE_LIMIT) {
+      throw kernelFault('store-full', 'the var store is full', 'var_set');
+    }
+    this.arena.free(valueOffset);
+    this.arena.free(keyOffset);
+    this.vars.set(key, value);
+  }
+
+  log(offset) {
+    this.arena.block(offset);
+    this.arena.free(offset);
+    this.logs = Math.min(this.logs + 1, LOG_LIMIT);
+  }
+}
+
+// Each kernel function by name: its body, over offsets already made numbers. Results that are
+// offsets or u64 values go back as BigInt (i64), bytes as numbers (i32).
+const KERNEL = {
+  input_length: (k) => BigInt(k.input.length),
+  error_get: (k) => BigInt(k.error),
+  http_headers: () => 0n,
+  input_load_u64: (k, at) => k.inputLoadU64(offsetOf(at)),
+  load_u64: (k, at) => k.loadU64(offsetOf(at)),
+  alloc: (k, len) => BigInt(k.arena.alloc(offsetOf(len))),
+  length: (k, at) => BigInt(k.arena.length(offsetOf(at))),
+  length_unsafe: (k, at) => BigInt(k.arena.lengthUnchecked(offsetOf(at))),
+  config_get: (k, at) => BigInt(k.configGet(offsetOf(at))),
+  var_get: (k, at) => BigInt(k.varGet(offsetOf(at))),
+  input_load_u8: (k, at) => k.inputLoadU8(offsetOf(at)),
+  load_u8: (k, at) => k.arena.read(offsetOf(at), 1)[0],
+  free: (k, at) => k.arena.free(offsetOf(at)),
+  error_set: (k, at) => k.errorSet(offsetOf(at)),
+  log_trace: (k, at) => k.log(offsetOf(at)),
+  log_debug: (k, at) => k.log(offsetOf(at)),
+  log_info: (k, at) => k.log(offsetOf(at)),
+  log_warn: (k, at) => k.log(offsetOf(at)),
+  log_error: (k, at) => k.log(offsetOf(at)),
+  store_u64: (k, at, value) => k.storeU64(offsetOf(at), value),
+  output_set: (k, at, len) => k.outputSet(offsetOf(at), offsetOf(len)),
+  var_set: (k, key, value) => k.varSet(offsetOf(key), offsetOf(value)),
+  store_u8: (k, at, value) => k.arena.write(offsetOf(at), Uint8Array.of(value & 0xff)),
+  get_log_level: () => 0,
+  http_request: () => {
+    throw kernelFault('denied', 'http_request is not allowed by this host');
+  },
+  http_status_code: () => 0,
+};
+
+// ---------------------------------------------------------------------------------------------
+// WASI preview 1, the subset crates/concord-engine/src/wasi keeps: stdout and stderr captured,
+// no files, a clock that ticks a microsecond per reading, a seeded random stream.
+
+const ERRNO_SUCCESS = 0;
+const ERRNO_BADF = 8;
+const ERRNO_SPIPE = 70;
+const CAPTURE_LIMIT = 1024 * 1024;
+const CLOCK_START_NS = 1704067200000000000n;
+const DEFAULT_SEED = 0x0c0c0d0d5eed5eedn;
+const U64 = (value) => BigInt.asUintN(64, value);
+
+class Capture {
+  constructor() {
+    this.chunks = [];
+    this.kept = 0;
+  }
+
+  push(data) {
+    const room = Math.max(0, CAPTURE_LIMIT - this.kept);
+    const kept = data.subarray(0, Math.min(room, data.length)).slice();
+    this.chunks.push(kept);
+    this.kept += kept.length;
+  }
+
+  take() {
+    const bytes = Buffer.concat(this.chunks);
+    this.chunks = [];
+    this.kept = 0;
+    return bytes;
+  }
+}
+
+class Wasi {
+  constructor() {
+    this.stdout = new Capture();
+    this.stderr = new Capture();
+    this.rng = DEFAULT_SEED;
+    this.clock = CLOCK_START_NS;
+  }
+
+  nextRandom() {
+    this.rng = U64(this.rng + 0x9e3779b97f4a7c15n);
+    let z = this.rng;
+    z = U64((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+    z = U64((z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+    return z ^ (z >> 31n);
+  }
+}
+
+// A guest's linear memory for one WASI call: views made now, every access checked.
+class GuestMemory {
+  constructor(memory) {
+    this.bytes = memory ? new Uint8Array(memory.buffer) : null;
+  }
+
+  range(ptr, len) {
+    if (!this.bytes) throw kernelFault('outside-memory', 'WASI call from a module that exports no memory');
+    if (ptr + len > this.bytes.length) {
+      throw kernelFault('outside-memory', `guest pointer ${ptr}+${len} is outside linear memory (${this.bytes.length} bytes)`);
+    }
+    return ptr;
+  }
+
+  slice(ptr, len) {
+    const at = this.range(ptr, len);
+    return this.bytes.subarray(at, at + len);
+  }
+
+  write(ptr, data) {
+    this.bytes.set(data, this.range(ptr, data.length));
+  }
+
+  readU32(ptr) {
+    const at = this.range(ptr, 4);
+    return new DataView(this.bytes.buffer, at, 4).getUint32(0, true);
+  }
+
+  writeU32(ptr, value) {
+    const at = this.range(ptr, 4);
+    new DataView(this.bytes.buffer, at, 4).setUint32(0, value >>> 0, true);
+  }
+
+  writeU64(ptr, value) {
+    const at = this.range(ptr, 8);
+    new DataView(this.bytes.buffer, at, 8).setBigUint64(0, value, true);
+  }
+}
+
+const isStdio = (fd) => fd >= 0 && fd <= 2;
+const u32 = (value) => value >>> 0;
+
+const WASI = {
+  fd_write: (w, m, fd, iovs, iovsLen, nwritten) => {
+    const sink = fd === 1 ? w.stdout : fd === 2 ? w.stderr : null;
+    if (!sink) return ERRNO_BADF;
+    let written = 0;
+    for (let i = 0; i < u32(iovsLen); i++) {
+      const iov = u32(iovs) + i * 8;
+      if (iov > 0xffffffff) throw kernelFault('outside-memory', 'iovec array overflows the address space');
+      const ptr = m.readU32(iov);
+      const len = m.readU32(iov + 4);
+      sink.push(m.slice(ptr, len));
+      written = (written + len) >>> 0;
+    }
+    m.writeU32(u32(nwritten), written);
+    return ERRNO_SUCCESS;
+  },
+  fd_read: (w, m, fd, iovs, iovsLen, nread) => {
+    if (fd !== 0) return ERRNO_BADF;
+    m.writeU32(u32(nread), 0);
+    return ERRNO_SUCCESS;
+  },
+  fd_close: (w, m, fd) => (isStdio(fd) ? ERRNO_SUCCESS : ERRNO_BADF),
+  fd_seek: (w, m, fd) => (isStdio(fd) ? ERRNO_SPIPE : ERRNO_BADF),
+  fd_fdstat_get: (w, m, fd, buf) => {
+    if (!isStdio(fd)) return ERRNO_BADF;
+    const stat = new Uint8Array(24);
+    stat[0] = 2; // a character device
+    stat.fill(0xff, 8, 16);
+    m.write(u32(buf), stat);
+    return ERRNO_SUCCESS;
+  },
+  fd_filestat_get: (w, m, fd, buf) => {
+    if (!isStdio(fd)) return ERRNO_BADF;
+    const stat = new Uint8Array(64);
+    stat[16] = 2;
+    m.write(u32(buf), stat);
+    return ERRNO_SUCCESS;
+  },
+  fd_prestat_get: () => ERRNO_BADF,
+  fd_prestat_dir_name: () => ERRNO_BADF,
+  environ_sizes_get: (w, m, count, size) => {
+    m.writeU32(u32(count), 0);
+    m.writeU32(u32(size), 0);
+    return ERRNO_SUCCESS;
+  },
+  args_sizes_get: (w, m, count, size) => WASI.environ_sizes_get(w, m, count, size),
+  environ_get: () => ERRNO_SUCCESS,
+  args_get: () => ERRNO_SUCCESS,
+  clock_time_get: (w, m, id, precision, time) => {
+    w.clock += 1000n;
+    m.writeU64(u32(time), w.clock);
+    return ERRNO_SUCCESS;
+  },
+  random_get: (w, m, buf, len) => {
+    const target = m.slice(u32(buf), u32(len));
+    for (let at = 0; at < target.length; at += 8) {
+      const bytes = new Uint8Array(8);
+      new DataView(bytes.buffer).setBigUint64(0, w.nextRandom(), true);
+      target.set(bytes.subarray(0, Math.min(8, target.length - at)), at);
+    }
+    return ERRNO_SUCCESS;
+  },
+  sched_yield: () => ERRNO_SUCCESS,
+  proc_exit: (w, m, code) => {
+    throw new HostFault({ exit: code });
+  },
+  path_open: () => ERRNO_BADF,
+};
+
+// ---------------------------------------------------------------------------------------------
+// The embedder's host functions run on the Rust side. While one runs, its kernel requests come
+// back here and are served from this instance's kernel.
+
+function toWire(type, value) {
+  return type === 'i64' ? { i64: String(value) } : { i32: value };
+}
+
+function fromWire(value) {
+  if ('i64' in value) return BigInt(value.i64);
+  if ('i32' in value) return value.i32;
+  throw new Error(`a host function returned ${JSON.stringify(value)}`);
+}
+
+function serveKernel(plugin, request) {
+  const k = plugin.kernel;
+  switch (request.op) {
+    case 'read_block':
+      return { bytes: base64(k.arena.block(request.offset)) };
+    case 'write_block':
+      return { offset: k.arena.allocBytes(unbase64(request.bytes)) };
+    case 'block_length':
+      return { length: k.arena.length(request.offset) };
+    case 'alloc':
+      return { offset: k.arena.alloc(request.len) };
+    case 'write_into': {
+      const block = k.arena.block(request.block);
+      const bytes = unbase64(request.bytes);
+      if (request.at + bytes.length > block.length) {
+        throw kernelFault(
+          'past-end',
+          `${bytes.length} bytes at ${request.at} do not fit block ${request.block} of ${block.length} bytes`,
+        );
+      }
+      block.set(bytes, request.at);
+      return {};
+    }
+    case 'free':
+      k.arena.free(request.block);
+      return {};
+    case 'input':
+      return { bytes: base64(k.input) };
+    case 'config':
+      return { value: k.config.has(request.key) ? k.config.get(request.key) : null };
+    default:
+      throw new Error(`unknown kernel request ${request.op}`);
+  }
+}
+
+function callHost(plugin, index, types, args) {
+  send({ host_call: { function: index, args: args.map((value, i) => toWire(types.params[i], value)) } });
+  for (;;) {
+    const message = readLine();
+    if (message.kernel) {
+      try {
+        send({ kernel_answer: { ok: serveKernel(plugin, message.kernel) } });
+      } catch (error) {
+        send({ kernel_answer: { fault: error instanceof HostFault ? error.fault : { user: String(error) } } });
+      }
+      continue;
+    }
+    const answer = message.host_answer;
+    if (answer.fault) throw new HostFault(answer.fault);
+    const results = answer.results.map(fromWire);
+    return results.length === 0 ? undefined : results.length === 1 ? results[0] : results;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plugins.
+
+const modules = new Map();
+const plugins = new Map();
+let nextHandle = 1;
+
+function instantiatePlugin(request) {
+  const module = modules.get(request.module);
+  const plugin = {
+    kernel: new Kernel(request.memory_limit_bytes ?? null, request.config),
+    wasi: new Wasi(),
+    memory: null,
+  };
+  const imports = {};
+  for (const link of request.imports) {
+    const table = (imports[link.module] ??= {});
+    const name = link.name;
+    if (link.kind === 'kernel') {
+      const body = KERNEL[name];
+      table[name] = (...args) => {
+        try {
+          return body(plugin.kernel, ...args);
+        } catch (error) {
+          throw within(error, name);
+        }
+      };
+    } else if (link.kind === 'wasi') {
+      const body = WASI[name];
+      table[name] = (...args) => {
+        try {
+          return body(plugin.wasi, new GuestMemory(plugin.memory), ...args);
+        } catch (error) {
+          throw within(error, name);
+        }
+      };
+    } else {
+      table[name] = (...args) => {
+        try {
+          return callHost(plugin, link.function, link, args);
+        } catch (error) {
+          throw within(error, name);
+        }
+      };
+    }
+  }
+  let instance;
+  try {
+    instance = run(request.deadline_ms, () => new WebAssembly.Instance(module, imports));
+  } catch (error) {
+    if (error instanceof RangeError && /Out of memory/.test(error.message)) return { failed: 'memory_limit' };
+    if (error instanceof WebAssembly.LinkError) return { failed: { other: error.message } };
+    return { start: classify(error) };
+  }
+  plugin.instance = instance;
+  plugin.deadline_ms = request.deadline_ms;
+  plugin.memory = instance.exports.memory instanceof WebAssembly.Memory ? instance.exports.memory : null;
+  const initialize = instance.exports._initialize;
+  if (typeof initialize === 'function') {
+    try {
+      run(request.deadline_ms, initialize);
+    } catch (error) {
+      return { start: classify(error) };
+    }
+  }
+  const handle = nextHandle++;
+  plugins.set(handle, plugin);
+  return { instance: handle };
+}
+
+// Extism's precedence: an error message wins over the return code, a code over the output.
+function callPlugin(request) {
+  const plugin = plugins.get(request.instance);
+  const fn = plugin.instance.exports[request.export];
+  if (typeof fn !== 'function') return { outcome: { bad_export: 'missing' } };
+  plugin.kernel.beginCall(unbase64(request.input));
+  let outcome;
+  try {
+    const code = run(plugin.deadline_ms, fn);
+    outcome = finish(plugin, typeof code === 'number' ? code : 0);
+  } catch (error) {
+    const stop = classify(error);
+    outcome = stop.host && stop.host.exit !== undefined ? finish(plugin, stop.host.exit) : { stop };
+  }
+  return { outcome, stdout: base64(plugin.wasi.stdout.take()), stderr: base64(plugin.wasi.stderr.take()) };
+}
+
+function finish(plugin, code) {
+  try {
+    const message = plugin.kernel.errorMessage();
+    if (message !== null) return { guest_error: { code, message } };
+    if (code !== 0) return { guest_error: { code, message: '' } };
+    return { returned: base64(plugin.kernel.outputBytes()) };
+  } catch (error) {
+    return { stop: classify(error) };
+  }
+}
+
+function memoryOf(plugin) {
+  if (!plugin.memory) return null;
+  const bytes = new Uint8Array(plugin.memory.buffer);
+  return { pages: bytes.length / 65536, sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The typed-call layer: a store of linked instances, values as integer bits.
+
+const stores = new Map();
+
+function newStore() {
+  const handle = nextHandle++;
+  stores.set(handle, { instances: new Map(), registered: new Map([['spectest', spectest()]]) });
+  return handle;
+}
+
+function spectest() {
+  const table = new WebAssembly.Table({ element: 'anyfunc', initial: 10, maximum: 20 });
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 });
+  const print = () => {};
+  return {
+    print,
+    print_i32: print,
+    print_i64: print,
+    print_f32: print,
+    print_f64: print,
+    print_i32_f32: print,
+    print_f64_f64: print,
+    global_i32: new WebAssembly.Global({ value: 'i32' }, 666),
+    global_i64: new WebAssembly.Global({ value: 'i64' }, 666n),
+    global_f32: new WebAssembly.Global({ value: 'f32' }, Math.fround(666.6)),
+    global_f64: new WebAssembly.Global({ value: 'f64' }, 666.6),
+    table,
+    memory,
+  };
+}
+
+// Host-made externrefs keep their number: the same object each time, so identity survives.
+const externs = new Map();
+function externRef(handle) {
+  if (!externs.has(handle)) externs.set(handle, { concordExtern: handle });
+  return externs.get(handle);
+}
+
+function toJs(value) {
+  switch (value.type) {
+    case 'i32':
+      return value.bits | 0;
+    case 'i64':
+      return BigInt.asIntN(64, BigInt(value.bits));
+    case 'funcref':
+      return null;
+    case 'externref':
+      return value.handle === null ? null : externRef(value.handle);
+    default:
+      throw new Error(`cannot pass ${value.type}`);
+  }
+}
+
+function fromJs(type, value) {
+  switch (type) {
+    case 'i32':
+      return { type, bits: String(value >>> 0) };
+    case 'i64':
+      return { type, bits: String(BigInt.asUintN(64, value)) };
+    case 'funcref':
+      return { type, null: value === null };
+    case 'externref':
+      if (value === null) return { type, handle: null };
+      return { type, handle: value && typeof value.concordExtern === 'number' ? value.concordExtern : -1 };
+    default:
+      throw new Error(`cannot return ${type}`);
+  }
+}
+
+// A module is instantiated with its wrapper: the wrapper imports the module's exported functions
+// and globals (as "module") and exports the same functions over integer bits, and each global
+// through a getter named `concord:global:NAME`. Other modules link to the module itself.
+function typedInstantiate(request) {
+  const store = stores.get(request.store);
+  const module = new WebAssembly.Module(unbase64(request.wasm));
+  const imports = {};
+  for (const { module: from, name } of WebAssembly.Module.imports(module)) {
+    const exports = store.registered.get(from);
+    if (exports && name in exports) (imports[from] ??= {})[name] = exports[name];
+  }
+  let instance;
+  try {
+    instance = run(request.deadline_ms, () => new WebAssembly.Instance(module, imports));
+  } catch (error) {
+    if (error instanceof RangeError && /Out of memory/.test(error.message)) return { failed: 'memory_limit' };
+    if (error instanceof WebAssembly.LinkError) return { failed: { link: error.message } };
+    return { start: classify(error) };
+  }
+  const wrapper = new WebAssembly.Instance(new WebAssembly.Module(unbase64(request.wrapper)), {
+    module: instance.exports,
+  });
+  const handle = nextHandle++;
+  store.instances.set(handle, { instance, wrapper, deadline_ms: request.deadline_ms });
+  return { instance: handle };
+}
+
+function typedInvoke(request) {
+  const store = stores.get(request.store);
+  const { wrapper, deadline_ms } = store.instances.get(request.instance);
+  const fn = wrapper.exports[request.export];
+  if (typeof fn !== 'function') return { stop: { engine_fault: `no function ${request.export}` } };
+  try {
+    const args = request.args.map(toJs);
+    const result = run(deadline_ms, () => fn(...args));
+    const values = request.results.length === 1 ? [result] : request.results.length === 0 ? [] : [...result];
+    return { values: values.map((value, i) => fromJs(request.results[i], value)) };
+  } catch (error) {
+    return { stop: classify(error) };
+  }
+}
+
+function typedGlobal(request) {
+  const { wrapper } = stores.get(request.store).instances.get(request.instance);
+  const getter = wrapper.exports[`concord:global:${request.export}`];
+  if (typeof getter !== 'function') return { missing: true };
+  const result = getter();
+  const values = request.results.length === 1 ? [result] : [...result];
+  return { values: values.map((value, i) => fromJs(request.results[i], value)) };
+}
+
+function typedMemory(request) {
+  const { instance } = stores.get(request.store).instances.get(request.instance);
+  const memory = instance.exports[request.export];
+  if (!(memory instanceof WebAssembly.Memory)) return { missing: true };
+  return { bytes: base64(new Uint8Array(memory.buffer)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The request loop.
+
+const HANDLERS = {
+  hello: () => ({ v8: process.versions.v8, node: process.versions.node }),
+  compile: (request) => {
+    try {
+      const handle = nextHandle++;
+      modules.set(handle, new WebAssembly.Module(unbase64(request.wasm)));
+      return { module: handle };
+    } catch (error) {
+      return { invalid: String(error.message) };
+    }
+  },
+  instantiate: instantiatePlugin,
+  call: callPlugin,
+  memory: (request) => ({ memory: memoryOf(plugins.get(request.instance)) }),
+  memory_bytes: (request) => {
+    const plugin = plugins.get(request.instance);
+    return { bytes: plugin.memory ? base64(new Uint8Array(plugin.memory.buffer)) : null };
+  },
+  drop_module: (request) => void modules.delete(request.module),
+  drop_instance: (request) => void plugins.delete(request.instance),
+  typed_store: () => ({ store: newStore() }),
+  typed_compile: (request) => {
+    try {
+      new WebAssembly.Module(unbase64(request.wasm));
+      return {};
+    } catch (error) {
+      return { invalid: String(error.message) };
+    }
+  },
+  typed_instantiate: typedInstantiate,
+  typed_register: (request) => {
+    const store = stores.get(request.store);
+    store.registered.set(request.name, store.instances.get(request.instance).instance.exports);
+    return {};
+  },
+  typed_invoke: typedInvoke,
+  typed_global: typedGlobal,
+  typed_memory: typedMemory,
+  drop_store: (request) => void stores.delete(request.store),
+};
+
+for (;;) {
+  const request = readLine();
+  let answer;
+  try {
+    answer = { ok: HANDLERS[request.op](request) ?? {} };
+  } catch (error) {
+    answer = { error: `${error && error.constructor ? error.constructor.name : 'error'}: ${error && error.message}` };
+  }
+  send(answer);
+}

@@ -1,0 +1,272 @@
+//! One Node.js child running host.js, spoken to in JSON lines. A request waits for its answer
+//! with patience; a child that dies, stops answering or prints garbage is killed and reported, and
+//! the next request starts a fresh one.
+
+use crate::wire::WireFault;
+use concord_engine::{HostFault, HostFunction, InstanceData, KernelAccess, Refusal, Val};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Why a request got no answer.
+#[derive(Debug, Clone)]
+pub struct ChildGone(pub String);
+
+pub struct Child {
+    process: std::process::Child,
+    stdin: ChildStdin,
+    lines: Receiver<std::io::Result<String>>,
+    /// The end of what the child wrote to stderr, for the report when it dies.
+    stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+const STDERR_KEPT: usize = 4096;
+
+/// The embedder's functions for the instance a request runs on, and its per-instance data.
+pub struct HostSide<'a> {
+    pub functions: &'a [HostFunction],
+    pub data: &'a mut InstanceData,
+}
+
+impl Child {
+    pub fn spawn(node: &Path, flags: &[String]) -> Result<Child, ChildGone> {
+        let mut process = Command::new(node)
+            .args(flags)
+            .arg("--eval")
+            .arg(crate::HOST_JS)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| ChildGone(format!("cannot start {}: {e}", node.display())))?;
+        let stdin = process.stdin.take().expect("piped");
+        let stdout = process.stdout.take().expect("piped");
+        let mut stderr_pipe = process.stderr.take().expect("piped");
+        let (sender, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let end = line.is_err();
+                if sender.send(line).is_err() || end {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let kept = stderr.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 1024];
+            while let Ok(n) = stderr_pipe.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+                kept.extend_from_slice(&chunk[..n]);
+                let excess = kept.len().saturating_sub(STDERR_KEPT);
+                kept.drain(..excess);
+            }
+        });
+        let mut child = Child { process, stdin, lines, stderr };
+        child.request(&json!({"op": "hello"}), None, Duration::from_secs(30))?;
+        Ok(child)
+    }
+
+    fn gone(&mut self, why: &str) -> ChildGone {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        std::thread::sleep(Duration::from_millis(10));
+        let stderr = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
+        let tail = String::from_utf8_lossy(&stderr);
+        let tail = tail.trim();
+        match tail.is_empty() {
+            true => ChildGone(why.to_string()),
+            false => ChildGone(format!("{why}; it printed: {}", tail.lines().last().unwrap_or_default())),
+        }
+    }
+
+    fn write(&mut self, message: &Value) -> Result<(), ChildGone> {
+        let mut line = serde_json::to_vec(message).expect("JSON");
+        line.push(b'\n');
+        self.stdin.write_all(&line).and_then(|()| self.stdin.flush()).map_err(|e| {
+            let why = format!("the V8 process stopped reading ({e})");
+            self.gone(&why)
+        })
+    }
+
+    fn read(&mut self, until: Instant) -> Result<Value, ChildGone> {
+        let wait = until.saturating_duration_since(Instant::now());
+        let line = match self.lines.recv_timeout(wait) {
+            Ok(Ok(line)) => line,
+            Ok(Err(e)) => return Err(self.gone(&format!("reading from the V8 process failed ({e})"))),
+            Err(RecvTimeoutError::Timeout) => {
+                return Err(self.gone(&format!("the V8 process did not answer within {} ms", wait.as_millis())));
+            }
+            Err(RecvTimeoutError::Disconnected) => return Err(self.gone("the V8 process exited")),
+        };
+        serde_json::from_str(&line).map_err(|_| {
+            let shown: String = line.chars().take(80).collect();
+            self.gone(&format!("the V8 process printed something that is not an answer: {shown:?}"))
+        })
+    }
+
+    /// Sends `request` and returns its answer's `ok` part, serving the host calls the Wasm makes
+    /// meanwhile. An `error` answer (the host itself failed) is returned as `Err` too, the child
+    /// kept.
+    pub fn request(
+        &mut self,
+        request: &Value,
+        mut host: Option<HostSide<'_>>,
+        patience: Duration,
+    ) -> Result<Value, ChildGone> {
+        let until = Instant::now() + patience;
+        self.write(request)?;
+        loop {
+            let mut message = self.read(until)?;
+            if let Some(call) = message.get_mut("host_call").map(Value::take) {
+                let answer = self.serve_host_call(call, host.as_mut(), until)?;
+                self.write(&json!({ "host_answer": answer }))?;
+                continue;
+            }
+            if let Some(ok) = message.get_mut("ok").map(Value::take) {
+                return Ok(ok);
+            }
+            let error = message.get("error").and_then(Value::as_str).unwrap_or("an answer of no known shape");
+            return Err(ChildGone(format!("the V8 host failed: {error}")));
+        }
+    }
+
+    fn serve_host_call(
+        &mut self,
+        call: Value,
+        host: Option<&mut HostSide<'_>>,
+        until: Instant,
+    ) -> Result<Value, ChildGone> {
+        let index = call["function"].as_u64().unwrap_or(u64::MAX) as usize;
+        let Some(host) = host else {
+            return Ok(json!({ "fault": WireFault::User("no host functions on this request".into()) }));
+        };
+        let Some(function) = host.functions.get(index) else {
+            return Ok(json!({ "fault": WireFault::User(format!("no host function {index}")) }));
+        };
+        let args: Vec<Val> =
+            call["args"].as_array().map(|a| a.iter().filter_map(from_wire).collect()).unwrap_or_default();
+        let mut kernel = RemoteKernel { child: self, data: host.data, until, gone: None };
+        let result = (function.callback)(&mut kernel, &args);
+        if let Some(gone) = kernel.gone {
+            return Err(gone);
+        }
+        Ok(match result {
+            Ok(values) if values.len() == function.results.len() => {
+                json!({ "results": values.iter().map(to_wire).collect::<Vec<_>>() })
+            }
+            Ok(values) => json!({ "fault": WireFault::User(format!(
+                "host function returned {values:?}, declared {:?}", function.results
+            )) }),
+            Err(fault) => json!({ "fault": WireFault::from(fault) }),
+        })
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn from_wire(value: &Value) -> Option<Val> {
+    if let Some(v) = value.get("i64").and_then(Value::as_str) {
+        return v.parse().ok().map(Val::I64);
+    }
+    value.get("i32").and_then(Value::as_i64).map(|v| Val::I32(v as i32))
+}
+
+fn to_wire(value: &Val) -> Value {
+    match value {
+        Val::I32(v) => json!({ "i32": v }),
+        Val::I64(v) => json!({ "i64": v.to_string() }),
+        // Host functions of the plugin ABI pass offsets; a float result is carried as its bits.
+        Val::F32(v) => json!({ "i32": v.to_bits() as i32 }),
+        Val::F64(v) => json!({ "i64": (v.to_bits() as i64).to_string() }),
+    }
+}
+
+/// The kernel of the instance whose host call is running, in the child: each access is a request.
+struct RemoteKernel<'a> {
+    child: &'a mut Child,
+    data: &'a mut InstanceData,
+    until: Instant,
+    /// Set when the child died during a kernel request: the call cannot go on.
+    gone: Option<ChildGone>,
+}
+
+impl RemoteKernel<'_> {
+    fn ask(&mut self, request: Value) -> Result<Value, HostFault> {
+        let answer = self.child.write(&json!({ "kernel": request })).and_then(|()| self.child.read(self.until));
+        let mut answer = match answer {
+            Ok(answer) => answer,
+            Err(gone) => {
+                let fault = HostFault::User(gone.0.clone());
+                self.gone = Some(gone);
+                return Err(fault);
+            }
+        };
+        let mut answer = answer.get_mut("kernel_answer").map(Value::take).unwrap_or_default();
+        if let Some(fault) = answer.get_mut("fault").map(Value::take) {
+            return Err(serde_json::from_value::<WireFault>(fault)
+                .map(HostFault::from)
+                .unwrap_or_else(|e| HostFault::User(format!("a kernel fault of no known shape: {e}"))));
+        }
+        Ok(answer.get_mut("ok").map(Value::take).unwrap_or_default())
+    }
+
+    fn bytes(answer: &Value) -> Result<Vec<u8>, HostFault> {
+        crate::unbase64(answer["bytes"].as_str().unwrap_or_default()).map_err(HostFault::User)
+    }
+}
+
+fn offset(answer: &Value) -> Result<u64, HostFault> {
+    answer["offset"].as_u64().ok_or_else(|| HostFault::kernel(Refusal::BadArgument, "the kernel gave no offset"))
+}
+
+impl KernelAccess for RemoteKernel<'_> {
+    fn read_block(&mut self, offset: u64) -> Result<Vec<u8>, HostFault> {
+        Self::bytes(&self.ask(json!({"op": "read_block", "offset": offset}))?)
+    }
+
+    fn write_block(&mut self, bytes: &[u8]) -> Result<u64, HostFault> {
+        offset(&self.ask(json!({"op": "write_block", "bytes": crate::base64(bytes)}))?)
+    }
+
+    fn block_length(&mut self, offset: u64) -> u64 {
+        self.ask(json!({"op": "block_length", "offset": offset})).map_or(0, |a| a["length"].as_u64().unwrap_or(0))
+    }
+
+    fn alloc(&mut self, len: u64) -> Result<u64, HostFault> {
+        offset(&self.ask(json!({"op": "alloc", "len": len}))?)
+    }
+
+    fn write_into(&mut self, block: u64, at: u64, bytes: &[u8]) -> Result<(), HostFault> {
+        self.ask(json!({"op": "write_into", "block": block, "at": at, "bytes": crate::base64(bytes)})).map(drop)
+    }
+
+    fn free(&mut self, block: u64) -> Result<(), HostFault> {
+        self.ask(json!({"op": "free", "block": block})).map(drop)
+    }
+
+    fn input(&mut self) -> Vec<u8> {
+        self.ask(json!({"op": "input"})).and_then(|a| Self::bytes(&a)).unwrap_or_default()
+    }
+
+    fn config(&mut self, key: &str) -> Option<String> {
+        let answer = self.ask(json!({"op": "config", "key": key})).ok()?;
+        answer["value"].as_str().map(str::to_string)
+    }
+
+    fn instance_data(&mut self) -> &mut InstanceData {
+        self.data
+    }
+}

