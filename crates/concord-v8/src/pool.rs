@@ -1,5 +1,7 @@
-//! The children, one per V8 configuration and memory limit: V8's limit on memory pages is a flag
-//! of the whole process, so instances under different limits cannot share one.
+//! The children, one per V8 configuration, memory limit and thread: V8's limit on memory pages is
+//! a flag of the whole process, so instances under different limits cannot share one; and a child
+//! runs one call at a time, so instances on different threads (as an embedder runs one isolate
+//! per thread) each get their own and run side by side.
 
 use crate::Compiler;
 use crate::child::{Child, ChildGone, HostSide};
@@ -9,16 +11,24 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Idle children kept beyond this many are stopped.
-const KEPT: usize = 6;
+/// Past this many children, the idle one used longest ago is stopped when another starts.
+const KEPT: usize = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key {
     pub compiler: Compiler,
     /// `--wasm-max-mem-pages`, or V8's default.
     pub max_pages: Option<u64>,
+    pub thread: std::thread::ThreadId,
+}
+
+impl Key {
+    /// The key for the calling thread.
+    pub fn here(compiler: Compiler, max_pages: Option<u64>) -> Self {
+        Key { compiler, max_pages, thread: std::thread::current().id() }
+    }
 }
 
 /// A child, or none yet. Its generation changes whenever a new child starts in it, so a handle
@@ -27,6 +37,7 @@ pub struct Slot {
     key: Key,
     child: Option<Child>,
     pub generation: u64,
+    last_used: Instant,
 }
 
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
@@ -42,9 +53,23 @@ fn pool() -> &'static Mutex<HashMap<Key, Shared>> {
 pub fn slot(key: Key) -> Shared {
     let mut pool = pool().lock().unwrap_or_else(|e| e.into_inner());
     if !pool.contains_key(&key) && pool.len() >= KEPT {
-        pool.retain(|_, slot| Arc::strong_count(slot) > 1);
+        // Only a slot no instance or store holds is idle; its lock is free then too.
+        let oldest = pool
+            .iter()
+            .filter(|(_, slot)| Arc::strong_count(slot) == 1)
+            .min_by_key(|(_, slot)| lock(slot).last_used)
+            .map(|(key, _)| *key);
+        if let Some(oldest) = oldest {
+            pool.remove(&oldest);
+        }
     }
-    pool.entry(key).or_insert_with(|| Arc::new(Mutex::new(Slot { key, child: None, generation: 0 }))).clone()
+    let made = || Arc::new(Mutex::new(Slot { key, child: None, generation: 0, last_used: Instant::now() }));
+    pool.entry(key).or_insert_with(made).clone()
+}
+
+/// The slot for `key` if there is one: for dropping handles, which must not start a child.
+pub fn existing(key: Key) -> Option<Shared> {
+    pool().lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned()
 }
 
 pub fn lock(slot: &Shared) -> MutexGuard<'_, Slot> {
@@ -78,6 +103,7 @@ impl Slot {
         host: Option<HostSide<'_>>,
         patience: Duration,
     ) -> Result<Value, Outcome> {
+        self.last_used = Instant::now();
         let Some(child) = self.child.as_mut().filter(|_| self.generation == generation) else {
             return Err(Outcome::EngineFault("the V8 process this handle lived in is gone".into()));
         };

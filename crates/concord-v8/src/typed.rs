@@ -140,6 +140,11 @@ impl TypedStore for V8Store {
         if let Some(why) = answer["invalid"].as_str() {
             return Err(CompileError::Invalid(why.to_string()).into());
         }
+        if let Some(missing) = answer["failed"].get("missing") {
+            let name = |field: &str| missing[field].as_str().unwrap_or_default().to_string();
+            let (module, name) = (name("module"), name("name"));
+            return Err(Outcome::InstantiateFailed(InstantiateFailure::MissingImport { module, name }));
+        }
         if let Some(link) = answer["failed"].get("link") {
             let (module, name) = linked_names(link.as_str().unwrap_or_default());
             return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));

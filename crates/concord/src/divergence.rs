@@ -54,25 +54,40 @@ impl Divergence {
         self.names_engine(engine) && self.applies_to_case(scenario, case) && self.explains(outcome, others)
     }
 
-    /// The entry's `outcome` and `others` conditions, whatever the case.
+    /// The entry's `outcome` and `others` conditions, whatever the case. `outcome` is a kind
+    /// (`trap`) or, glob-matched, a class (`trap BadSignature`).
     fn explains(&self, outcome: &Outcome, others: Option<&Outcome>) -> bool {
         let instead = |pattern: &str| others.is_some_and(|others| glob_matches(pattern, &others.class()));
-        self.outcome.as_deref().is_none_or(|kind| kind == outcome.kind()) && self.others.as_deref().is_none_or(instead)
+        self.outcome.as_deref().is_none_or(|kind| kind == outcome.kind() || glob_matches(kind, &outcome.class()))
+            && self.others.as_deref().is_none_or(instead)
+    }
+
+    /// Whether the entry explains an engine whose outcome was of class `did` where `others` (the
+    /// other engines, or the spec) expected class `expected`.
+    pub fn explains_classes(&self, did: &str, expected: &str) -> bool {
+        self.names_outcome(did) && self.others.as_deref().is_none_or(|p| glob_matches(p, expected))
     }
 
     /// Whether the entry is about engine configuration `id` (`engine` may use `*`: `wasmer-*`).
     /// For a generated module: whether this entry explains an engine that did `did` where the
     /// others did `others_did` (both glob-matched, as classes).
     pub fn explains_generated(&self, case: &str, did: &str, others_did: &str) -> bool {
-        self.applies_to_case(crate::generated::SCENARIO, case)
-            && self.names_outcome(did)
-            && self.others.as_deref().is_none_or(|p| glob_matches(p, others_did))
+        self.applies_to_case(crate::generated::SCENARIO, case) && self.explains_classes(did, others_did)
     }
 
     /// Whether a result whose outcome is `outcome` (a kind, or for a generated module what the
     /// engine did) is the one this entry names, if it names one.
     pub fn names_outcome(&self, outcome: &str) -> bool {
         self.outcome.as_deref().is_none_or(|pattern| glob_matches(pattern, outcome))
+    }
+
+    /// Whether a result recorded with outcome `recorded` can be one this entry documents: a
+    /// case's outcome kind (`trap`, for an entry naming `trap BadSignature`), a generated
+    /// module's class, or a failed spec assertion (`failed`), which the entry judged already.
+    pub fn recorded_as(&self, recorded: &str) -> bool {
+        recorded == "failed"
+            || self.names_outcome(recorded)
+            || self.outcome.as_deref().is_some_and(|o| o.split(' ').next() == Some(recorded))
     }
 
     pub fn names_engine(&self, id: &str) -> bool {

@@ -236,7 +236,7 @@ impl Report {
                     && r.note.as_deref() == Some(d.reason.as_str())
                     && d.names_engine(&r.engine)
                     && d.applies_to_case(&r.scenario, &r.case)
-                    && d.names_outcome(&r.outcome)
+                    && d.recorded_as(&r.outcome)
             })
         };
         let stale = divergences.entries.iter().filter(|d| ran(d) && !shown(d)).cloned().collect();

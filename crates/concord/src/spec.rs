@@ -73,8 +73,10 @@ pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Diverg
     let counts = runs.iter().map(count).collect();
     let mut results = Vec::new();
     for run in &runs {
+        let script = scripts.iter().find(|s| s.name == run.file);
         for failure in run.results.iter().filter(|r| r.verdict == concord_wast::Verdict::Failed) {
-            results.push(entry(&run.engine, &run.file, failure.line, &failure.detail, divergences));
+            let mechanism = script.and_then(|script| mechanism(script, failure));
+            results.push(entry(&run.engine, &run.file, failure.line, &failure.detail, mechanism, divergences));
         }
     }
     // Engines that differ from the others on a command none of them failed (an action whose
@@ -89,7 +91,7 @@ pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Diverg
         let majority = observed[0];
         for (engine, what) in disagreement.engines.iter().filter(|(_, o)| *o != majority) {
             let detail = format!("{}: {what}, where the others: {majority}", disagreement.directive);
-            results.push(entry(engine, &disagreement.file, disagreement.line, &detail, divergences));
+            results.push(entry(engine, &disagreement.file, disagreement.line, &detail, None, divergences));
         }
     }
     SpecRun { counts, results, elapsed }
@@ -128,9 +130,75 @@ fn line_of(case: &str) -> usize {
     case.rsplit_once(':').and_then(|(_, line)| line.parse().ok()).unwrap_or(0)
 }
 
-fn entry(engine: &str, file: &str, line: usize, detail: &str, divergences: &Divergences) -> ResultEntry {
+/// What a failed trap assertion shows, as outcome classes: what the engine did and what the spec
+/// expected (`trap BadSignature`, `trap IndirectCallToNull`), for entries that name a mechanism.
+fn mechanism(script: &Script, failure: &concord_wast::CommandResult) -> Option<(String, String)> {
+    let command = script.commands.iter().find(|c| c.line == failure.line)?;
+    let concord_wast::script::CommandKind::AssertTrap { trap, .. } = command.kind else { return None };
+    let concord_wast::Observed::Outcome(did) = &failure.observed else { return None };
+    Some((did.class(), concord_engine::Outcome::Trap(trap).class()))
+}
+
+/// The entry that documents `engine` failing assertion `case`: one naming the case whatever the
+/// failure, or one naming the mechanism the failure shows.
+fn documented_by<'d>(
+    divergences: &'d Divergences,
+    engine: &str,
+    case: &str,
+    mechanism: Option<&(String, String)>,
+) -> Option<&'d Divergence> {
+    divergences.entries.iter().find(|d| {
+        d.names_engine(engine)
+            && d.applies_to_case(SCENARIO, case)
+            && match mechanism {
+                Some((did, expected)) => d.explains_classes(did, expected),
+                None => d.outcome.is_none() && d.others.is_none(),
+            }
+    })
+}
+
+/// The entry that explains `engine` failing `failure` of `script` by its mechanism (what the
+/// engine did where the spec expected something else), whatever the file: how `concord wast`
+/// labels a failure on any .wast file.
+pub fn explained_by<'d>(
+    divergences: &'d Divergences,
+    engine: &str,
+    script: &Script,
+    failure: &concord_wast::CommandResult,
+) -> Option<&'d Divergence> {
+    let (did, expected) = mechanism(script, failure)?;
+    divergences.entries.iter().find(|d| {
+        d.scenario == SCENARIO && d.others.is_some() && d.names_engine(engine) && d.explains_classes(&did, &expected)
+    })
+}
+
+/// The entry that documents `engine` failing the assertion `case` (`wasm-v2/file.wast:line`),
+/// found by running that file on it now: how a spec entry's evidence is checked. `None` when the
+/// assertion passes or no entry documents the failure.
+pub fn documenting<'d>(
+    engine: &dyn Engine,
+    case: &str,
+    divergences: &'d Divergences,
+) -> Result<Option<&'d Divergence>> {
+    let (file, line) = (file_of(case), line_of(case));
+    let suite = file.split('/').next().unwrap_or_default();
+    let Some(script) = scripts(suite)?.into_iter().find(|s| s.name == file) else { bail!("no spec file {file}") };
+    let config = concord_engine::InstanceConfig::default().with_deadline(concord_wast::matrix::DEADLINE);
+    let run = concord_wast::run_one(engine, &script, &config);
+    let failed = run.results.iter().find(|r| r.line == line && r.verdict == concord_wast::Verdict::Failed);
+    Ok(failed.and_then(|failure| documented_by(divergences, engine.id(), case, mechanism(&script, failure).as_ref())))
+}
+
+fn entry(
+    engine: &str,
+    file: &str,
+    line: usize,
+    detail: &str,
+    mechanism: Option<(String, String)>,
+    divergences: &Divergences,
+) -> ResultEntry {
     let case = case_of(file, line);
-    let documented = divergences.entries.iter().find(|d| d.names_engine(engine) && d.applies_to_case(SCENARIO, &case));
+    let documented = documented_by(divergences, engine, &case, mechanism.as_ref());
     let (verdict, note) = match documented {
         Some(d) => (Verdict::Documented, Some(d.reason.clone())),
         None => (Verdict::Diverge, Some(detail.to_string())),

@@ -4,6 +4,7 @@
 
 mod extism;
 mod tinywasm;
+mod v8;
 mod wasmer;
 mod wasmi;
 mod wasmtime;
@@ -33,6 +34,8 @@ pub fn compile(id: &str, wasm: &[u8]) -> Option<Box<dyn RawModule>> {
         "wasmi" => Box::new(wasmi::Module::new(wasm)),
         "tinywasm" => Box::new(tinywasm::Module::new(wasm)),
         "extism" => Box::new(extism::Module::new(wasm)),
+        "v8-turbofan" => Box::new(v8::Module::new(concord_v8::Compiler::Turbofan)),
+        "v8-liftoff" => Box::new(v8::Module::new(concord_v8::Compiler::Liftoff)),
         _ => return None,
     })
 }
