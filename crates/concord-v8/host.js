@@ -911,6 +911,10 @@ const HANDLERS = {
   instantiate: instantiatePlugin,
   call: callPlugin,
   memory: (request) => ({ memory: memoryOf(plugins.get(request.instance)) }),
+  pages: (request) => {
+    const { memory } = plugins.get(request.instance);
+    return { pages: memory ? memory.buffer.byteLength / 65536 : null };
+  },
   memory_bytes: (request) => {
     const plugin = plugins.get(request.instance);
     return { bytes: plugin.memory ? base64(new Uint8Array(plugin.memory.buffer)) : null };

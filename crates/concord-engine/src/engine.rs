@@ -38,6 +38,11 @@ pub trait Engine: Send + Sync {
         &[]
     }
 
+    /// Whether the engine runs in another process: its memory is not this process's to measure.
+    fn out_of_process(&self) -> bool {
+        false
+    }
+
     /// A store for the typed-call layer, under `config`'s limits. A configuration that only calls
     /// plugin exports (Extism) answers `Unsupported`.
     fn typed_store(&self, _config: &InstanceConfig) -> Result<Box<dyn TypedStore>, Outcome> {

@@ -164,7 +164,7 @@ fn unsupported(config: &InstanceConfig) -> Option<Outcome> {
 }
 
 fn key(compiler: Compiler, config: &InstanceConfig) -> pool::Key {
-    pool::Key::here(compiler, config.memory_limit_pages())
+    pool::Key { compiler, max_pages: config.memory_limit_pages() }
 }
 
 /// How long to wait for an answer under `config`.
@@ -196,8 +196,8 @@ impl Engine for V8Engine {
         };
         // V8's own verdict, in the child without a limit, where every plugin is compiled first.
         if module.node.is_ok() {
-            let slot = pool::slot(pool::Key::here(self.compiler, None));
-            module.compiled_in(&mut pool::lock(&slot)).map_err(|outcome| match outcome {
+            let lease = pool::lease(pool::Key { compiler: self.compiler, max_pages: None });
+            module.compiled_in(&lease).map_err(|outcome| match outcome {
                 Outcome::EngineFault(why) => CompileError::EngineFault(why),
                 other => CompileError::Invalid(other.to_string()),
             })?;
@@ -218,6 +218,10 @@ impl Engine for V8Engine {
         ]
     }
 
+    fn out_of_process(&self) -> bool {
+        true
+    }
+
     fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::TypedStore>, Outcome> {
         let node = self.node.clone().map_err(Outcome::Unsupported)?;
         if let Some(outcome) = unsupported(config) {
@@ -232,20 +236,19 @@ struct V8Module {
     types: ModuleTypes,
     compiler: Compiler,
     node: Result<PathBuf, String>,
-    /// Its handle in each child it was compiled in, with that child's generation.
-    compiled: Mutex<HashMap<pool::Key, (u64, u64)>>,
+    /// Its handle in each child it was compiled in, by that child's generation.
+    compiled: Mutex<HashMap<u64, (std::sync::Weak<pool::Cell>, u64)>>,
 }
 
 impl V8Module {
     /// Its handle in the slot's child, compiling it there first if need be.
-    fn compiled_in(&self, slot: &mut pool::Slot) -> Result<u64, Outcome> {
+    fn compiled_in(&self, lease: &pool::Lease) -> Result<u64, Outcome> {
         let node = self.node.clone().map_err(Outcome::Unsupported)?;
+        let mut slot = lease.lock();
         slot.child(&node).map_err(engine_fault)?;
-        let (key, generation) = (slot.key(), slot.generation);
+        let generation = slot.generation;
         let mut compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((made_in, handle)) = compiled.get(&key)
-            && *made_in == generation
-        {
+        if let Some((_, handle)) = compiled.get(&generation) {
             return Ok(*handle);
         }
         let request = json!({"op": "compile", "wasm": base64(&self.wasm)});
@@ -254,7 +257,7 @@ impl V8Module {
             return Err(Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message: why.to_string() }));
         }
         let handle = answer["module"].as_u64().ok_or_else(|| Outcome::EngineFault("no module handle".into()))?;
-        compiled.insert(key, (generation, handle));
+        compiled.insert(generation, (lease.weak(), handle));
         Ok(handle)
     }
 
@@ -316,10 +319,10 @@ fn wire_type(ty: ValType) -> &'static str {
 impl Drop for V8Module {
     fn drop(&mut self) {
         let compiled = std::mem::take(self.compiled.get_mut().unwrap_or_else(|e| e.into_inner()));
-        for (key, (generation, handle)) in compiled {
-            let request = json!({"op": "drop_module", "module": handle});
-            if let Some(slot) = pool::existing(key) {
-                let _ = pool::lock(&slot).request(generation, &request, None, PATIENCE);
+        for (generation, (cell, handle)) in compiled {
+            if let Some(cell) = cell.upgrade() {
+                let request = json!({"op": "drop_module", "module": handle});
+                let _ = pool::lock(&cell).request(generation, &request, None, PATIENCE);
             }
         }
     }
@@ -331,9 +334,9 @@ impl Module for V8Module {
             return Err(outcome);
         }
         let (links, host_functions) = self.imports(config)?;
-        let shared = pool::slot(key(self.compiler, config));
-        let mut slot = pool::lock(&shared);
-        let module = self.compiled_in(&mut slot)?;
+        let lease = pool::lease(key(self.compiler, config));
+        let module = self.compiled_in(&lease)?;
+        let mut slot = lease.lock();
         let generation = slot.generation;
         let request = json!({
             "op": "instantiate",
@@ -349,7 +352,7 @@ impl Module for V8Module {
         if let Some(handle) = answer["instance"].as_u64() {
             drop(slot);
             return Ok(Box::new(V8Instance {
-                slot: shared,
+                lease,
                 generation,
                 handle,
                 host_functions,
@@ -378,7 +381,7 @@ fn instantiate_failure(answer: &Value) -> Outcome {
 }
 
 struct V8Instance {
-    slot: pool::Shared,
+    lease: pool::Lease,
     generation: u64,
     handle: u64,
     host_functions: Vec<HostFunction>,
@@ -390,14 +393,14 @@ struct V8Instance {
 impl V8Instance {
     fn request(&mut self, request: Value, serve_host: bool) -> Result<Value, Outcome> {
         let host = serve_host.then_some(HostSide { functions: &self.host_functions, data: &mut self.data });
-        pool::lock(&self.slot).request(self.generation, &request, host, self.patience)
+        self.lease.lock().request(self.generation, &request, host, self.patience)
     }
 }
 
 impl Drop for V8Instance {
     fn drop(&mut self) {
         let request = json!({"op": "drop_instance", "instance": self.handle});
-        let _ = pool::lock(&self.slot).request(self.generation, &request, None, PATIENCE);
+        let _ = self.lease.lock().request(self.generation, &request, None, PATIENCE);
     }
 }
 
@@ -421,8 +424,9 @@ impl concord_engine::Instance for V8Instance {
         Call { outcome, stdout: captured("stdout"), stderr: captured("stderr") }
     }
 
+    /// Asked apart from [`Self::memory`], which hashes the whole memory in the child.
     fn memory_pages(&mut self) -> Option<u64> {
-        self.memory().map(|m| m.pages)
+        self.request(json!({"op": "pages", "instance": self.handle}), false).ok()?["pages"].as_u64()
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {

@@ -1,7 +1,8 @@
-//! The children, one per V8 configuration, memory limit and thread: V8's limit on memory pages is
-//! a flag of the whole process, so instances under different limits cannot share one; and a child
-//! runs one call at a time, so instances on different threads (as an embedder runs one isolate
-//! per thread) each get their own and run side by side.
+//! The children. V8's limit on memory pages is a flag of the whole process, so there is a group
+//! of children per V8 configuration and memory limit. A child runs one call at a time, so an
+//! instance leases a child no other live instance uses, when there is one, and instances alive
+//! at once (on different threads, as an embedder runs one isolate per thread) run side by side;
+//! one instance after another reuses the same child.
 
 use crate::Compiler;
 use crate::child::{Child, ChildGone, HostSide};
@@ -9,71 +10,112 @@ use concord_engine::Outcome;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-/// Past this many children, the idle one used longest ago is stopped when another starts.
-const KEPT: usize = 8;
+/// The most children one group starts; past it, instances share the least leased one.
+const PER_GROUP: usize = 4;
+/// Past this many children in all, the idle one used longest ago is stopped when another starts.
+const KEPT: usize = 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key {
     pub compiler: Compiler,
     /// `--wasm-max-mem-pages`, or V8's default.
     pub max_pages: Option<u64>,
-    pub thread: std::thread::ThreadId,
 }
 
-impl Key {
-    /// The key for the calling thread.
-    pub fn here(compiler: Compiler, max_pages: Option<u64>) -> Self {
-        Key { compiler, max_pages, thread: std::thread::current().id() }
-    }
-}
-
-/// A child, or none yet. Its generation changes whenever a new child starts in it, so a handle
-/// made in a child that has died is never mistaken for one in its successor.
+/// A child, or none yet. Its generation changes whenever a new child starts in it (numbers are
+/// never reused), so a handle made in a child that has died is never mistaken for one in its
+/// successor.
 pub struct Slot {
     key: Key,
     child: Option<Child>,
     pub generation: u64,
-    last_used: Instant,
+}
+
+/// A slot and how many live instances and stores lease it; the count is read without the slot's
+/// lock, which a long call holds.
+pub struct Cell {
+    slot: Mutex<Slot>,
+    leases: AtomicUsize,
+    last_leased: Mutex<Instant>,
+}
+
+pub type Shared = Arc<Cell>;
+
+/// A slot held for an instance or a store, given back when dropped.
+pub struct Lease(Shared);
+
+impl Lease {
+    pub fn lock(&self) -> MutexGuard<'_, Slot> {
+        lock(&self.0)
+    }
+
+    pub fn weak(&self) -> Weak<Cell> {
+        Arc::downgrade(&self.0)
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.0.leases.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
 
-pub type Shared = Arc<Mutex<Slot>>;
-
-fn pool() -> &'static Mutex<HashMap<Key, Shared>> {
-    static POOL: OnceLock<Mutex<HashMap<Key, Shared>>> = OnceLock::new();
+fn pool() -> &'static Mutex<HashMap<Key, Vec<Shared>>> {
+    static POOL: OnceLock<Mutex<HashMap<Key, Vec<Shared>>>> = OnceLock::new();
     POOL.get_or_init(Default::default)
 }
 
-/// The slot for `key`, made if need be; idle slots past [`KEPT`] are dropped with their child.
-pub fn slot(key: Key) -> Shared {
+/// A slot of `key`'s group for a new instance or store: an unleased one, else a new one, else
+/// the least leased.
+pub fn lease(key: Key) -> Lease {
     let mut pool = pool().lock().unwrap_or_else(|e| e.into_inner());
-    if !pool.contains_key(&key) && pool.len() >= KEPT {
-        // Only a slot no instance or store holds is idle; its lock is free then too.
-        let oldest = pool
-            .iter()
-            .filter(|(_, slot)| Arc::strong_count(slot) == 1)
-            .min_by_key(|(_, slot)| lock(slot).last_used)
-            .map(|(key, _)| *key);
-        if let Some(oldest) = oldest {
-            pool.remove(&oldest);
+    let leases = |cell: &Shared| cell.leases.load(Ordering::Relaxed);
+    let group = pool.get(&key).map(Vec::as_slice).unwrap_or_default();
+    let free = group.iter().find(|cell| leases(cell) == 0).cloned();
+    let cell = match free {
+        Some(cell) => cell,
+        None if group.len() < PER_GROUP => {
+            evict_idle(&mut pool);
+            let cell = Arc::new(Cell {
+                slot: Mutex::new(Slot { key, child: None, generation: 0 }),
+                leases: AtomicUsize::new(0),
+                last_leased: Mutex::new(Instant::now()),
+            });
+            pool.entry(key).or_default().push(cell.clone());
+            cell
         }
+        None => group.iter().min_by_key(|cell| leases(cell)).cloned().expect("a full group"),
+    };
+    cell.leases.fetch_add(1, Ordering::Relaxed);
+    *cell.last_leased.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    Lease(cell)
+}
+
+/// Stops the idle child leased longest ago when there are [`KEPT`] children or more.
+fn evict_idle(pool: &mut HashMap<Key, Vec<Shared>>) {
+    if pool.values().map(Vec::len).sum::<usize>() < KEPT {
+        return;
     }
-    let made = || Arc::new(Mutex::new(Slot { key, child: None, generation: 0, last_used: Instant::now() }));
-    pool.entry(key).or_insert_with(made).clone()
+    let last = |cell: &Shared| *cell.last_leased.lock().unwrap_or_else(|e| e.into_inner());
+    let oldest = pool
+        .values()
+        .flatten()
+        .filter(|cell| cell.leases.load(Ordering::Relaxed) == 0)
+        .min_by_key(|cell| last(cell))
+        .cloned();
+    if let Some(oldest) = oldest {
+        pool.values_mut().for_each(|group| group.retain(|cell| !Arc::ptr_eq(cell, &oldest)));
+    }
 }
 
-/// The slot for `key` if there is one: for dropping handles, which must not start a child.
-pub fn existing(key: Key) -> Option<Shared> {
-    pool().lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned()
-}
-
-pub fn lock(slot: &Shared) -> MutexGuard<'_, Slot> {
-    slot.lock().unwrap_or_else(|e| e.into_inner())
+pub fn lock(cell: &Cell) -> MutexGuard<'_, Slot> {
+    cell.slot.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Slot {
@@ -90,10 +132,6 @@ impl Slot {
         Ok(self.child.as_mut().expect("started above"))
     }
 
-    pub fn key(&self) -> Key {
-        self.key
-    }
-
     /// Sends `request` to the child that handles of `generation` live in. A child that fails is
     /// forgotten (killed), so the next request starts a fresh one; a handle made in it is gone.
     pub fn request(
@@ -103,7 +141,6 @@ impl Slot {
         host: Option<HostSide<'_>>,
         patience: Duration,
     ) -> Result<Value, Outcome> {
-        self.last_used = Instant::now();
         let Some(child) = self.child.as_mut().filter(|_| self.generation == generation) else {
             return Err(Outcome::EngineFault("the V8 process this handle lived in is gone".into()));
         };

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub struct V8Store {
-    slot: pool::Shared,
+    lease: pool::Lease,
     generation: u64,
     handle: u64,
     instances: Vec<(u64, ModuleTypes)>,
@@ -22,16 +22,16 @@ pub struct V8Store {
 
 impl V8Store {
     pub fn new(node: PathBuf, key: pool::Key, config: &InstanceConfig) -> Result<Self, Outcome> {
-        let slot = pool::slot(key);
+        let lease = pool::lease(key);
         let (generation, answer) = {
-            let mut locked = pool::lock(&slot);
+            let mut locked = lease.lock();
             locked.child(&node).map_err(engine_fault)?;
             let generation = locked.generation;
             (generation, locked.request(generation, &json!({"op": "typed_store"}), None, PATIENCE)?)
         };
         let handle = answer["store"].as_u64().ok_or_else(|| Outcome::EngineFault("no store handle".into()))?;
         Ok(V8Store {
-            slot,
+            lease,
             generation,
             handle,
             instances: Vec::new(),
@@ -42,7 +42,7 @@ impl V8Store {
 
     fn request(&self, mut request: Json) -> Result<Json, Outcome> {
         request["store"] = self.handle.into();
-        pool::lock(&self.slot).request(self.generation, &request, None, self.patience)
+        self.lease.lock().request(self.generation, &request, None, self.patience)
     }
 
     fn instance(&self, id: InstanceId) -> Result<&(u64, ModuleTypes), Outcome> {
