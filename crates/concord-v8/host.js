@@ -190,11 +190,9 @@ class Arena {
     if (block && block.live) block.live = false;
   }
 
-  // The block whose span holds `offset`, live or freed: [start, block] or null.
-  containing(offset) {
-    let low = 0;
-    let high = this.starts.length - 1;
-    let found = -1;
+  // The block starting at or nearest below `offset`: [start, block] or null.
+  below(offset) {
+    let [low, high, found] = [0, this.starts.length - 1, -1];
     while (low <= high) {
       const middle = (low + high) >> 1;
       if (this.starts[middle] <= offset) {
@@ -204,10 +202,13 @@ class Arena {
         high = middle - 1;
       }
     }
-    if (found < 0) return null;
-    const start = this.starts[found];
-    const block = this.blocks.get(start);
-    return offset < start + Math.max(block.capacity, block.len) ? [start, block] : null;
+    return found < 0 ? null : [this.starts[found], this.blocks.get(this.starts[found])];
+  }
+
+  // The block whose span holds `offset`, live or freed: [start, block] or null.
+  containing(offset) {
+    const found = this.below(offset);
+    return found && offset < found[0] + Math.max(found[1].capacity, found[1].len) ? found : null;
   }
 
   notABlock(offset) {
@@ -230,22 +231,10 @@ class Arena {
   // The start of `offset..offset+len` if it lies inside one live block.
   checked(offset, len) {
     const end = offset + len;
-    let start = -1;
-    let block = null;
-    for (let low = 0, high = this.starts.length - 1; low <= high; ) {
-      const middle = (low + high) >> 1;
-      if (this.starts[middle] <= offset) {
-        start = this.starts[middle];
-        low = middle + 1;
-      } else {
-        high = middle - 1;
-      }
-    }
-    if (start >= 0) block = this.blocks.get(start);
-    if (block && block.live && end <= start + block.len && end <= Number.MAX_SAFE_INTEGER) return offset;
-    const found = this.containing(offset);
-    const refusal =
-      offset === 0 ? 'null' : found && !found[1].live ? 'freed' : found ? 'past-end' : 'no-block';
+    const found = this.below(offset);
+    if (found && found[1].live && end <= found[0] + found[1].len && end <= Number.MAX_SAFE_INTEGER) return offset;
+    const span = this.containing(offset);
+    const refusal = offset === 0 ? 'null' : span && !span[1].live ? 'freed' : span ? 'past-end' : 'no-block';
     throw kernelFault(refusal, `${len} bytes at offset ${offset} are outside every live block`);
   }
 
@@ -595,8 +584,10 @@ const WASI = {
 // The embedder's host functions run on the Rust side. While one runs, its kernel requests come
 // back here and are served from this instance's kernel.
 
-function toWire(type, value) {
-  return type === 'i64' ? { i64: String(value) } : { i32: value };
+// An i64 arrives from Wasm as a BigInt, an i32 as a number (host functions with floats never
+// reach V8: the Rust side refuses them).
+function toWire(value) {
+  return typeof value === 'bigint' ? { i64: String(value) } : { i32: value };
 }
 
 function fromWire(value) {
@@ -640,8 +631,8 @@ function serveKernel(plugin, request) {
   }
 }
 
-function callHost(plugin, index, types, args) {
-  send({ host_call: { function: index, args: args.map((value, i) => toWire(types.params[i], value)) } });
+function callHost(plugin, index, args) {
+  send({ host_call: { function: index, args: args.map(toWire) } });
   for (;;) {
     const message = readLine();
     if (message.kernel) {
@@ -698,7 +689,7 @@ function instantiatePlugin(request) {
     } else {
       table[name] = (...args) => {
         try {
-          return callHost(plugin, link.function, link, args);
+          return callHost(plugin, link.function, args);
         } catch (error) {
           throw within(error, name);
         }
@@ -733,7 +724,7 @@ function instantiatePlugin(request) {
 function callPlugin(request) {
   const plugin = plugins.get(request.instance);
   const fn = plugin.instance.exports[request.export];
-  if (typeof fn !== 'function') return { outcome: { bad_export: 'missing' } };
+  if (typeof fn !== 'function') return { outcome: { stop: { engine_fault: `no function ${request.export}` } } };
   plugin.kernel.beginCall(unbase64(request.input));
   let outcome;
   try {

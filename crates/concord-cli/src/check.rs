@@ -118,10 +118,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let wasm = shipped.wasm;
     // Bytes no engine could even decode are bad input, not a result every engine agrees on.
-    if let Err(CompileError::Invalid(why)) = ModuleInfo::parse(&wasm) {
+    let info = ModuleInfo::parse(&wasm).map_err(|error| {
+        let (CompileError::Invalid(why) | CompileError::Unsupported(why) | CompileError::EngineFault(why)) = error;
         let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
-        bail!("{} is not a WebAssembly module: {why}", args.plugin.display());
-    }
+        anyhow::anyhow!("{} is not a WebAssembly module: {why}", args.plugin.display())
+    })?;
     let input = match (&args.input, &args.input_text) {
         (Some(path), _) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
         (None, Some(text)) => text.as_bytes().to_vec(),
@@ -138,7 +139,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     config.without_wasi = args.wasi == "off";
     config.config.extend(args.config.iter().cloned());
     if let Some(path) = &args.host_module {
-        config.host_functions = host_functions(path, &wasm)?;
+        config.host_functions = host_functions(path, &info)?;
     }
 
     let calls = args.calls as usize;
@@ -276,9 +277,8 @@ fn print_table(report: &CheckReport) {
 
 /// The host module's functions, once every import of the plugin's that the kernel and WASI do
 /// not serve is among them.
-fn host_functions(path: &std::path::Path, plugin: &[u8]) -> Result<Vec<concord::engine::HostFunction>> {
+fn host_functions(path: &std::path::Path, info: &ModuleInfo) -> Result<Vec<concord::engine::HostFunction>> {
     let host = HostModule::load(path).with_context(|| format!("host module {}", path.display()))?;
-    let info = ModuleInfo::parse(plugin).map_err(|e| anyhow::anyhow!("{e}"))?;
     let served = [concord::engine::kernel::ENV_MODULE, concord::engine::wasi::WASI_MODULE];
     if let Some(missing) =
         info.imports.iter().find(|i| !served.contains(&i.module.as_str()) && !host.provides(&i.module, &i.name))

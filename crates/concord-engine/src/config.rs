@@ -29,6 +29,14 @@ pub struct CpuBudget {
     pub deadline: Option<Duration>,
 }
 
+impl CpuBudget {
+    /// The deadline in whole milliseconds, rounded up so that an engine with millisecond
+    /// resolution never shortens it.
+    pub fn deadline_ms(&self) -> Option<u64> {
+        self.deadline.map(|d| d.as_nanos().div_ceil(1_000_000) as u64)
+    }
+}
+
 impl InstanceConfig {
     pub fn with_memory_limit(mut self, bytes: u64) -> Self {
         self.memory_limit_bytes = Some(bytes);

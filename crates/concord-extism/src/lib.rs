@@ -78,8 +78,8 @@ impl VariantKey {
         VariantKey {
             memory_max_pages: config.memory_limit_pages(),
             fuel: config.cpu.fuel,
-            // Extism's timeout has millisecond resolution; round up so a deadline is never shortened.
-            timeout_ms: config.cpu.deadline.map(|d| d.as_nanos().div_ceil(1_000_000) as u64),
+            // Extism's timeout has millisecond resolution.
+            timeout_ms: config.cpu.deadline_ms(),
             config: config.config.clone(),
             host_functions: config
                 .host_functions

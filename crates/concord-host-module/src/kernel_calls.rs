@@ -5,6 +5,7 @@
 //! its `length`, or reads from its start) or allocated itself; anything else is refused the same
 //! way whichever engine runs the plugin.
 
+use concord_engine::kernel::{ENV_MODULE, KernelFn};
 use concord_engine::{HostFault, KernelAccess, Refusal, Val, ValType};
 
 /// A kernel function a host module imports from `extism:host/env`.
@@ -58,18 +59,10 @@ impl KernelCall {
         KernelCall::ALL.into_iter().find(|call| call.name() == name)
     }
 
-    /// The signature, the same as the plugin's own import of the function.
+    /// The signature: the kernel's own for the function, as a plugin imports it.
     pub fn signature(self) -> (&'static [ValType], &'static [ValType]) {
-        use ValType::{I32, I64};
-        match self {
-            KernelCall::Alloc | KernelCall::Length | KernelCall::LoadU64 | KernelCall::InputLoadU64 => (&[I64], &[I64]),
-            KernelCall::ConfigGet => (&[I64], &[I64]),
-            KernelCall::Free => (&[I64], &[]),
-            KernelCall::LoadU8 | KernelCall::InputLoadU8 => (&[I64], &[I32]),
-            KernelCall::StoreU8 => (&[I64, I32], &[]),
-            KernelCall::StoreU64 => (&[I64, I64], &[]),
-            KernelCall::InputLength => (&[], &[I64]),
-        }
+        let function = KernelFn::find(ENV_MODULE, self.name()).expect("every kernel call is a kernel function");
+        (function.params(), function.results())
     }
 }
 

@@ -16,7 +16,7 @@ use kernel_calls::{CallView, KernelCall};
 use std::path::Path;
 use std::sync::Arc;
 use wasmi::errors::HostError;
-use wasmi::{Config, Engine, Extern, Func, FuncType, Linker, Module, ResumableCall, Store};
+use wasmi::{Config, Engine, Func, FuncType, Linker, Module, ResumableCall, Store};
 
 /// How many instructions one call of a host function may run: a runaway host function is the
 /// same fault on every engine, not a hang.
@@ -80,10 +80,11 @@ impl std::fmt::Display for KernelRequest {
 
 impl HostError for KernelRequest {}
 
-/// One plugin instance's instance of the host module.
+/// One plugin instance's instance of the host module, with its exports looked up once.
 struct Running {
     store: Store<()>,
-    instance: wasmi::Instance,
+    /// By export index, as `Inner::exports`.
+    functions: Vec<Func>,
 }
 
 impl HostModule {
@@ -197,7 +198,13 @@ impl HostModule {
             linker.define(ENV_MODULE, call.name(), func).map_err(|e| e.to_string())?;
         }
         let instance = linker.instantiate_and_start(&mut store, &self.inner.module).map_err(|e| e.to_string())?;
-        Ok(Running { store, instance })
+        let functions = self
+            .inner
+            .exports
+            .iter()
+            .map(|export| instance.get_func(&store, &export.export).ok_or(format!("no function {}", export.export)))
+            .collect::<Result<_, _>>()?;
+        Ok(Running { store, functions })
     }
 
     fn call(&self, index: usize, kernel: &mut dyn KernelAccess, args: &[Val]) -> Result<Vec<Val>, HostFault> {
@@ -221,9 +228,7 @@ impl HostModule {
     ) -> Result<Vec<Val>, HostFault> {
         let export = &self.inner.exports[index];
         let fail = |e: wasmi::Error| HostFault::User(format!("host module {}: {e}", export.export));
-        let Some(Extern::Func(func)) = running.instance.get_export(&running.store, &export.export) else {
-            return Err(HostFault::User(format!("host module has no function {}", export.export)));
-        };
+        let func = running.functions[index];
         running.store.set_fuel(FUEL_PER_CALL).map_err(fail)?;
         let inputs: Vec<_> = args.iter().map(|v| to_wasmi(*v)).collect();
         let mut outputs: Vec<_> = export.results.iter().map(|t| to_wasmi(Val::zero(*t))).collect();

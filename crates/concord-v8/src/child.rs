@@ -159,7 +159,10 @@ impl Child {
             return Err(gone);
         }
         Ok(match result {
-            Ok(values) if values.len() == function.results.len() => {
+            Ok(values)
+                if values.len() == function.results.len()
+                    && values.iter().zip(&function.results).all(|(v, t)| v.ty() == *t) =>
+            {
                 json!({ "results": values.iter().map(to_wire).collect::<Vec<_>>() })
             }
             Ok(values) => json!({ "fault": WireFault::User(format!(
@@ -188,7 +191,7 @@ fn to_wire(value: &Val) -> Value {
     match value {
         Val::I32(v) => json!({ "i32": v }),
         Val::I64(v) => json!({ "i64": v.to_string() }),
-        // Host functions of the plugin ABI pass offsets; a float result is carried as its bits.
+        // Not sent: an instance whose host functions take or return floats is refused on V8.
         Val::F32(v) => json!({ "i32": v.to_bits() as i32 }),
         Val::F64(v) => json!({ "i64": (v.to_bits() as i64).to_string() }),
     }

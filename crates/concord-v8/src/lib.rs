@@ -17,7 +17,7 @@ mod wire;
 mod wrapper;
 
 use base64::Engine as _;
-use child::{ChildGone, HostSide};
+use child::HostSide;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InstanceConfig, InstanceData,
     InstantiateFailure, MemoryObservation, Module, Outcome, ValType, resolve_for, start_outcome,
@@ -151,11 +151,6 @@ impl V8Engine {
             node,
         }
     }
-
-    /// Whether Node is installed, so this configuration runs anything at all.
-    pub fn available(&self) -> Result<(), String> {
-        self.node.as_ref().map(drop).map_err(Clone::clone)
-    }
 }
 
 /// A configuration V8 cannot honour: fuel, which it does not have.
@@ -170,14 +165,6 @@ fn key(compiler: Compiler, config: &InstanceConfig) -> pool::Key {
 /// How long to wait for an answer under `config`.
 fn patience(config: &InstanceConfig) -> Duration {
     config.cpu.deadline.map_or(PATIENCE, |d| d + GRACE)
-}
-
-fn deadline_ms(config: &InstanceConfig) -> Option<u64> {
-    config.cpu.deadline.map(|d| d.as_nanos().div_ceil(1_000_000) as u64)
-}
-
-fn engine_fault(gone: ChildGone) -> Outcome {
-    Outcome::EngineFault(gone.0)
 }
 
 impl Engine for V8Engine {
@@ -199,6 +186,9 @@ impl Engine for V8Engine {
             let lease = pool::lease(pool::Key { compiler: self.compiler, max_pages: None });
             module.compiled_in(&lease).map_err(|outcome| match outcome {
                 Outcome::EngineFault(why) => CompileError::EngineFault(why),
+                Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message }) => {
+                    CompileError::Invalid(message)
+                }
                 other => CompileError::Invalid(other.to_string()),
             })?;
         }
@@ -241,15 +231,15 @@ struct V8Module {
 }
 
 impl V8Module {
-    /// Its handle in the slot's child, compiling it there first if need be.
-    fn compiled_in(&self, lease: &pool::Lease) -> Result<u64, Outcome> {
+    /// Its handle in the leased child, compiling it there first if need be, and that child's
+    /// generation.
+    fn compiled_in(&self, lease: &pool::Lease) -> Result<(u64, u64), Outcome> {
         let node = self.node.clone().map_err(Outcome::Unsupported)?;
         let mut slot = lease.lock();
-        slot.child(&node).map_err(engine_fault)?;
-        let generation = slot.generation;
+        let generation = slot.start(&node)?;
         let mut compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, handle)) = compiled.get(&generation) {
-            return Ok(*handle);
+            return Ok((*handle, generation));
         }
         let request = json!({"op": "compile", "wasm": base64(&self.wasm)});
         let answer = slot.request(generation, &request, None, PATIENCE)?;
@@ -258,7 +248,7 @@ impl V8Module {
         }
         let handle = answer["module"].as_u64().ok_or_else(|| Outcome::EngineFault("no module handle".into()))?;
         compiled.insert(generation, (lease.weak(), handle));
-        Ok(handle)
+        Ok((handle, generation))
     }
 
     /// What every import links to, or why the instance cannot be made.
@@ -301,7 +291,6 @@ impl V8Module {
                 Some(function) => {
                     link["kind"] = "host".into();
                     link["function"] = host.len().into();
-                    link["params"] = function.params.iter().map(|t| wire_type(*t)).collect();
                     host.push(function.clone());
                 }
                 None if module == concord_engine::kernel::ENV_MODULE => link["kind"] = "kernel".into(),
@@ -319,13 +308,6 @@ fn val_type(ty: ValType) -> wasmparser::ValType {
         ValType::I64 => wasmparser::ValType::I64,
         ValType::F32 => wasmparser::ValType::F32,
         ValType::F64 => wasmparser::ValType::F64,
-    }
-}
-
-fn wire_type(ty: ValType) -> &'static str {
-    match ty {
-        ValType::I32 | ValType::F32 => "i32",
-        ValType::I64 | ValType::F64 => "i64",
     }
 }
 
@@ -348,16 +330,15 @@ impl Module for V8Module {
         }
         let (links, host_functions) = self.imports(config)?;
         let lease = pool::lease(key(self.compiler, config));
-        let module = self.compiled_in(&lease)?;
+        let (module, generation) = self.compiled_in(&lease)?;
         let mut slot = lease.lock();
-        let generation = slot.generation;
         let request = json!({
             "op": "instantiate",
             "module": module,
             "imports": links,
             "config": config.config,
             "memory_limit_bytes": config.memory_limit_bytes,
-            "deadline_ms": deadline_ms(config),
+            "deadline_ms": config.cpu.deadline_ms(),
         });
         let mut data = InstanceData::default();
         let host = HostSide { functions: &host_functions, data: &mut data };
@@ -384,10 +365,7 @@ fn instantiate_failure(answer: &Value) -> Outcome {
         return Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit);
     }
     if let Some(stop) = answer.get("start") {
-        return match serde_json::from_value::<wire::WireStop>(stop.clone()) {
-            Ok(stop) => start_outcome(stop.into()),
-            Err(e) => Outcome::EngineFault(format!("a start outcome of no known shape: {e}")),
-        };
+        return wire::stop(stop).map_or_else(|fault| fault, start_outcome);
     }
     let message = answer["failed"].to_string();
     Outcome::InstantiateFailed(InstantiateFailure::Other { message })
@@ -430,7 +408,7 @@ impl concord_engine::Instance for V8Instance {
             Err(outcome) => return Call::from_outcome(outcome),
         };
         let outcome = match serde_json::from_value::<wire::WireOutcome>(answer["outcome"].clone()) {
-            Ok(outcome) => outcome.outcome(export),
+            Ok(outcome) => outcome.outcome(),
             Err(e) => Outcome::EngineFault(format!("an outcome of no known shape: {e}")),
         };
         let captured = |name: &str| unbase64(answer[name].as_str().unwrap_or_default()).unwrap_or_default();

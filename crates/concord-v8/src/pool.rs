@@ -5,7 +5,7 @@
 //! one instance after another reuses the same child.
 
 use crate::Compiler;
-use crate::child::{Child, ChildGone, HostSide};
+use crate::child::{Child, HostSide};
 use concord_engine::Outcome;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -32,7 +32,7 @@ pub struct Key {
 pub struct Slot {
     key: Key,
     child: Option<Child>,
-    pub generation: u64,
+    generation: u64,
 }
 
 /// A slot and how many live instances and stores lease it; the count is read without the slot's
@@ -119,17 +119,17 @@ pub fn lock(cell: &Cell) -> MutexGuard<'_, Slot> {
 }
 
 impl Slot {
-    /// The running child, started now if there is none.
-    pub fn child(&mut self, node: &Path) -> Result<&mut Child, ChildGone> {
+    /// The generation of the running child, started now if there is none.
+    pub fn start(&mut self, node: &Path) -> Result<u64, Outcome> {
         if self.child.is_none() {
             let mut flags = self.key.compiler.flags();
             if let Some(pages) = self.key.max_pages {
                 flags.push(format!("--wasm-max-mem-pages={pages}"));
             }
-            self.child = Some(Child::spawn(node, &flags)?);
+            self.child = Some(Child::spawn(node, &flags).map_err(|gone| Outcome::EngineFault(gone.0))?);
             self.generation = GENERATIONS.fetch_add(1, Ordering::Relaxed);
         }
-        Ok(self.child.as_mut().expect("started above"))
+        Ok(self.generation)
     }
 
     /// Sends `request` to the child that handles of `generation` live in. A child that fails is

@@ -2,8 +2,8 @@
 //! through its wrapper (wrapper.rs) so values cross as integer bits.
 
 use crate::types::{Export, ModuleTypes};
-use crate::wrapper::{Carried, GLOBAL_GETTER, carried, wrapper};
-use crate::{PATIENCE, base64, deadline_ms, engine_fault, instantiate_failure, patience, pool, unbase64};
+use crate::wrapper::{Carried, GLOBAL_GETTER, carried_types, wrapper};
+use crate::{PATIENCE, base64, instantiate_failure, patience, pool, unbase64};
 use concord_engine::{
     BadExport, CompileError, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value, stop_outcome,
 };
@@ -24,10 +24,9 @@ impl V8Store {
     pub fn new(node: PathBuf, key: pool::Key, config: &InstanceConfig) -> Result<Self, Outcome> {
         let lease = pool::lease(key);
         let (generation, answer) = {
-            let mut locked = lease.lock();
-            locked.child(&node).map_err(engine_fault)?;
-            let generation = locked.generation;
-            (generation, locked.request(generation, &json!({"op": "typed_store"}), None, PATIENCE)?)
+            let mut slot = lease.lock();
+            let generation = slot.start(&node)?;
+            (generation, slot.request(generation, &json!({"op": "typed_store"}), None, PATIENCE)?)
         };
         let handle = answer["store"].as_u64().ok_or_else(|| Outcome::EngineFault("no store handle".into()))?;
         Ok(V8Store {
@@ -35,7 +34,7 @@ impl V8Store {
             generation,
             handle,
             instances: Vec::new(),
-            deadline_ms: deadline_ms(config),
+            deadline_ms: config.cpu.deadline_ms(),
             patience: patience(config),
         })
     }
@@ -50,10 +49,7 @@ impl V8Store {
     }
 
     fn carried_all(types: &[wasmparser::ValType]) -> Result<Vec<Carried>, Outcome> {
-        types.iter().try_fold(Vec::new(), |mut all, ty| {
-            all.extend_from_slice(carried(*ty).ok_or_else(|| Outcome::Unsupported(format!("{ty} values")))?);
-            Ok(all)
-        })
+        carried_types(types).ok_or_else(|| Outcome::Unsupported(format!("{types:?} values cannot cross into V8")))
     }
 }
 
@@ -181,10 +177,7 @@ impl TypedStore for V8Store {
         });
         let answer = self.request(request)?;
         if let Some(stop) = answer.get("stop") {
-            return Err(match serde_json::from_value::<crate::wire::WireStop>(stop.clone()) {
-                Ok(stop) => stop_outcome(stop.into()),
-                Err(e) => Outcome::EngineFault(format!("a stop of no known shape: {e}")),
-            });
+            return Err(crate::wire::stop(stop).map_or_else(|fault| fault, stop_outcome));
         }
         arrive(&result_types, answer["values"].as_array().map(Vec::as_slice).unwrap_or_default())
     }

@@ -63,11 +63,10 @@ pub enum WireOutcome {
     Returned(String),
     GuestError(GuestError),
     Stop(WireStop),
-    BadExport(serde::de::IgnoredAny),
 }
 
 impl WireOutcome {
-    pub fn outcome(self, export: &str) -> Outcome {
+    pub fn outcome(self) -> Outcome {
         match self {
             WireOutcome::Returned(bytes) => match crate::unbase64(&bytes) {
                 Ok(bytes) => Outcome::Returned(bytes),
@@ -75,9 +74,13 @@ impl WireOutcome {
             },
             WireOutcome::GuestError(error) => Outcome::GuestError(error),
             WireOutcome::Stop(stop) => concord_engine::stop_outcome(stop.into()),
-            WireOutcome::BadExport(_) => {
-                Outcome::BadExport(concord_engine::BadExport::Missing { name: export.to_string() })
-            }
         }
     }
+}
+
+/// A stop as host.js reports it, or why it could not be read.
+pub fn stop(value: &serde_json::Value) -> Result<Stop, Outcome> {
+    serde_json::from_value::<WireStop>(value.clone())
+        .map(Stop::from)
+        .map_err(|e| Outcome::EngineFault(format!("a stop of no known shape: {e}")))
 }

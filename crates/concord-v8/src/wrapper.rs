@@ -46,7 +46,8 @@ pub fn carried(ty: wasmparser::ValType) -> Option<&'static [Carried]> {
     })
 }
 
-fn carried_types(types: &[wasmparser::ValType]) -> Option<Vec<Carried>> {
+/// How values of `types` cross, one after another, or `None` when one cannot.
+pub fn carried_types(types: &[wasmparser::ValType]) -> Option<Vec<Carried>> {
     types.iter().try_fold(Vec::new(), |mut all, ty| {
         all.extend_from_slice(carried(*ty)?);
         Some(all)
