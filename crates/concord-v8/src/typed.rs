@@ -1,12 +1,13 @@
 //! The typed-call layer on V8: a store of linked instances in the child, every module reached
 //! through its wrapper (wrapper.rs) so values cross as integer bits.
 
+use crate::instantiate_failure;
 use crate::types::{Export, ModuleTypes};
 use crate::wrapper::{Carried, GLOBAL_GETTER, carried_types, wrapper};
-use crate::{PATIENCE, base64, instantiate_failure, patience, pool, unbase64};
 use concord_engine::{
     BadExport, CompileError, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value, stop_outcome,
 };
+use concord_node::{PATIENCE, base64, patience, pool, unbase64};
 use serde_json::{Value as Json, json};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -177,7 +178,7 @@ impl TypedStore for V8Store {
         });
         let answer = self.request(request)?;
         if let Some(stop) = answer.get("stop") {
-            return Err(crate::wire::stop(stop).map_or_else(|fault| fault, stop_outcome));
+            return Err(concord_node::wire::stop(stop).map_or_else(|fault| fault, stop_outcome));
         }
         arrive(&result_types, answer["values"].as_array().map(Vec::as_slice).unwrap_or_default())
     }

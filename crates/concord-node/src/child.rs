@@ -1,7 +1,8 @@
-//! One Node.js child running host.js, spoken to in JSON lines. A request waits for its answer
+//! One Node.js child running an engine's host script, spoken to in JSON lines. A request waits for its answer
 //! with patience; a child that dies, stops answering or prints garbage is killed and reported, and
 //! the next request starts a fresh one.
 
+use crate::Host;
 use crate::wire::WireFault;
 use concord_engine::{HostFault, HostFunction, InstanceData, KernelAccess, Refusal, Val};
 use serde_json::{Value, json};
@@ -33,11 +34,13 @@ pub struct HostSide<'a> {
 }
 
 impl Child {
-    pub fn spawn(node: &Path, flags: &[String]) -> Result<Child, ChildGone> {
+    pub fn spawn(node: &Path, host: &Host, flags: &[String]) -> Result<Child, ChildGone> {
+        // From the install directory, where `require` finds the npm packages the script uses.
         let mut process = Command::new(node)
             .args(flags)
             .arg("--eval")
-            .arg(crate::HOST_JS)
+            .arg([crate::PRELUDE, host.script].concat())
+            .current_dir(crate::install_dir())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -91,7 +94,7 @@ impl Child {
         let mut line = serde_json::to_vec(message).expect("JSON");
         line.push(b'\n');
         self.stdin.write_all(&line).and_then(|()| self.stdin.flush()).map_err(|e| {
-            let why = format!("the V8 process stopped reading ({e})");
+            let why = format!("the Node process stopped reading ({e})");
             self.gone(&why)
         })
     }
@@ -100,15 +103,15 @@ impl Child {
         let wait = until.saturating_duration_since(Instant::now());
         let line = match self.lines.recv_timeout(wait) {
             Ok(Ok(line)) => line,
-            Ok(Err(e)) => return Err(self.gone(&format!("reading from the V8 process failed ({e})"))),
+            Ok(Err(e)) => return Err(self.gone(&format!("reading from the Node process failed ({e})"))),
             Err(RecvTimeoutError::Timeout) => {
-                return Err(self.gone(&format!("the V8 process did not answer within {} ms", wait.as_millis())));
+                return Err(self.gone(&format!("the Node process did not answer within {} ms", wait.as_millis())));
             }
-            Err(RecvTimeoutError::Disconnected) => return Err(self.gone("the V8 process exited")),
+            Err(RecvTimeoutError::Disconnected) => return Err(self.gone("the Node process exited")),
         };
         serde_json::from_str(&line).map_err(|_| {
             let shown: String = line.chars().take(80).collect();
-            self.gone(&format!("the V8 process printed something that is not an answer: {shown:?}"))
+            self.gone(&format!("the Node process printed something that is not an answer: {shown:?}"))
         })
     }
 
@@ -134,7 +137,7 @@ impl Child {
                 return Ok(ok);
             }
             let error = message.get("error").and_then(Value::as_str).unwrap_or("an answer of no known shape");
-            return Err(ChildGone(format!("the V8 host failed: {error}")));
+            return Err(ChildGone(format!("the host script failed: {error}")));
         }
     }
 

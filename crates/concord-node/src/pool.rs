@@ -1,10 +1,11 @@
-//! The children. V8's limit on memory pages is a flag of the whole process, so there is a group
-//! of children per V8 configuration and memory limit. A child runs one call at a time, so an
+//! The children. A child runs one host script with one set of flags (V8's limit on memory pages
+//! is a flag of the whole process), so there is a group of children per script and flags. A
+//! child runs one call at a time, so an
 //! instance leases a child no other live instance uses, when there is one, and instances alive
 //! at once (on different threads, as an embedder runs one isolate per thread) run side by side;
 //! one instance after another reuses the same child.
 
-use crate::Compiler;
+use crate::Host;
 use crate::child::{Child, HostSide};
 use concord_engine::Outcome;
 use serde_json::Value;
@@ -19,11 +20,11 @@ const PER_GROUP: usize = 4;
 /// Past this many children in all, the idle one used longest ago is stopped when another starts.
 const KEPT: usize = 16;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
-    pub compiler: Compiler,
-    /// `--wasm-max-mem-pages`, or V8's default.
-    pub max_pages: Option<u64>,
+    pub host: &'static Host,
+    /// Node's and V8's flags, which hold for the whole process.
+    pub flags: Vec<String>,
 }
 
 /// A child, or none yet. Its generation changes whenever a new child starts in it (numbers are
@@ -83,7 +84,7 @@ pub fn lease(key: Key) -> Lease {
         None if group.len() < PER_GROUP => {
             evict_idle(&mut pool);
             let cell = Arc::new(Cell {
-                slot: Mutex::new(Slot { key, child: None, generation: 0 }),
+                slot: Mutex::new(Slot { key: key.clone(), child: None, generation: 0 }),
                 leases: AtomicUsize::new(0),
                 last_leased: Mutex::new(Instant::now()),
             });
@@ -122,11 +123,8 @@ impl Slot {
     /// The generation of the running child, started now if there is none.
     pub fn start(&mut self, node: &Path) -> Result<u64, Outcome> {
         if self.child.is_none() {
-            let mut flags = self.key.compiler.flags();
-            if let Some(pages) = self.key.max_pages {
-                flags.push(format!("--wasm-max-mem-pages={pages}"));
-            }
-            self.child = Some(Child::spawn(node, &flags).map_err(|gone| Outcome::EngineFault(gone.0))?);
+            let child = Child::spawn(node, self.key.host, &self.key.flags);
+            self.child = Some(child.map_err(|gone| Outcome::EngineFault(gone.0))?);
             self.generation = GENERATIONS.fetch_add(1, Ordering::Relaxed);
         }
         Ok(self.generation)
@@ -142,7 +140,7 @@ impl Slot {
         patience: Duration,
     ) -> Result<Value, Outcome> {
         let Some(child) = self.child.as_mut().filter(|_| self.generation == generation) else {
-            return Err(Outcome::EngineFault("the V8 process this handle lived in is gone".into()));
+            return Err(Outcome::EngineFault("the Node process this handle lived in is gone".into()));
         };
         child.request(request, host, patience).map_err(|gone| {
             self.child = None;

@@ -1,0 +1,163 @@
+// What every host script of Concord's out-of-process engines shares, run before it in the same
+// Node.js child (crates/concord-node): the pipe to the Rust side, faults carried through Wasm
+// frames, V8's trap messages, the embedder's host calls, and the request loop.
+//
+// The pipe is JSON lines: one request on stdin, one answer on stdout. Reads and writes are
+// synchronous, so that in the middle of a Wasm call a host function can ask the Rust side to run
+// the embedder's callback and wait for its answer (`host_call`), serving the callback's kernel
+// requests (`kernel`) until then. Nothing else may write to stdout.
+'use strict';
+
+const fs = require('node:fs');
+
+// ---------------------------------------------------------------------------------------------
+// Wire: JSON lines over stdin and stdout.
+
+let pending = Buffer.alloc(0);
+
+function readLine() {
+  for (;;) {
+    const newline = pending.indexOf(10);
+    if (newline >= 0) {
+      const line = pending.subarray(0, newline).toString('utf8');
+      pending = pending.subarray(newline + 1);
+      return JSON.parse(line);
+    }
+    const chunk = Buffer.alloc(1 << 16);
+    let read;
+    try {
+      read = fs.readSync(0, chunk, 0, chunk.length, null);
+    } catch (error) {
+      if (error.code === 'EAGAIN') continue;
+      throw error;
+    }
+    if (read === 0) process.exit(0);
+    pending = Buffer.concat([pending, chunk.subarray(0, read)]);
+  }
+}
+
+function send(message) {
+  const bytes = Buffer.from(JSON.stringify(message) + '\n', 'utf8');
+  let written = 0;
+  while (written < bytes.length) {
+    try {
+      written += fs.writeSync(1, bytes, written, bytes.length - written);
+    } catch (error) {
+      if (error.code !== 'EAGAIN') throw error;
+    }
+  }
+}
+
+const base64 = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+const unbase64 = (text) => new Uint8Array(Buffer.from(text, 'base64'));
+
+// ---------------------------------------------------------------------------------------------
+// Faults: thrown by host functions, carried unchanged through the Wasm frames that called them.
+
+class HostFault extends Error {
+  // `fault` is the wire form of concord_engine::HostFault.
+  constructor(fault) {
+    super('host fault');
+    this.fault = fault;
+  }
+}
+
+const kernelFault = (refusal, reason, fn = '') => new HostFault({ kernel: { function: fn, refusal, reason } });
+const OUT_OF_MEMORY = () => new HostFault('out_of_memory');
+
+// Names the function a fault happened in, unless an inner one already did.
+function within(error, fn) {
+  if (error instanceof HostFault && error.fault.kernel && error.fault.kernel.function === '') {
+    error.fault.kernel.function = fn;
+  }
+  return error;
+}
+
+// V8's trap messages, matched here and nowhere else (an instantiation's trap carries the prefix
+// "WebAssembly.Instance(): "). V8 has one message for a call through a null table entry and for a
+// signature mismatch, and one for a float that is NaN and one out of range when truncated to an
+// integer, so it cannot say which of the two it was: each is classified as the one its words name.
+const TRAPS = [
+  ['unreachable', 'unreachable'],
+  ['memory access out of bounds', 'memory_out_of_bounds'],
+  ['operation does not support unaligned accesses', 'memory_out_of_bounds'],
+  ['data segment', 'memory_out_of_bounds'],
+  ['divide by zero', 'integer_division_by_zero'],
+  ['remainder by zero', 'integer_division_by_zero'],
+  ['divide result unrepresentable', 'integer_overflow'],
+  ['float unrepresentable in integer range', 'integer_overflow'],
+  ['table index is out of bounds', 'table_out_of_bounds'],
+  ['element segment', 'table_out_of_bounds'],
+  ['table access out of bounds', 'table_out_of_bounds'],
+  ['function signature mismatch', 'bad_signature'],
+  ['null function or function signature mismatch', 'bad_signature'],
+  ['dereferencing a null pointer', 'null_reference'],
+];
+
+// Why a call into Wasm stopped, as concord_engine::Stop on the wire; `null` when the error is none
+// of these. A trap from a worker thread arrives as a copy, an Error named RuntimeError.
+function wasmStop(error) {
+  if (error instanceof HostFault) return { host: error.fault };
+  if (error && error.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return { limit: 'deadline' };
+  if (error instanceof RangeError && /call stack size/.test(error.message)) return { trap: 'stack_overflow' };
+  if (error instanceof WebAssembly.RuntimeError || (error instanceof Error && error.name === 'RuntimeError')) {
+    const message = error.message.replace(/^WebAssembly\.Instance\(\): /, '');
+    const found = TRAPS.find(([words]) => message.startsWith(words));
+    return { trap: found ? found[1] : 'other' };
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The embedder's host functions run on the Rust side. While one runs, its kernel requests come
+// back here and are served by `serveKernel`, over the kernel of the instance that called it.
+
+// An i64 arrives from Wasm as a BigInt, an i32 as a number (host functions with floats never
+// reach the child: the Rust side refuses them).
+function toWire(value) {
+  return typeof value === 'bigint' ? { i64: String(value) } : { i32: value };
+}
+
+function fromWire(value) {
+  if ('i64' in value) return BigInt(value.i64);
+  if ('i32' in value) return value.i32;
+  throw new Error(`a host function returned ${JSON.stringify(value)}`);
+}
+
+function callHost(index, args, serveKernel) {
+  send({ host_call: { function: index, args: args.map(toWire) } });
+  for (;;) {
+    const message = readLine();
+    if (message.kernel) {
+      try {
+        send({ kernel_answer: { ok: serveKernel(message.kernel) } });
+      } catch (error) {
+        send({ kernel_answer: { fault: error instanceof HostFault ? error.fault : { user: String(error) } } });
+      }
+      continue;
+    }
+    const answer = message.host_answer;
+    if (answer.fault) throw new HostFault(answer.fault);
+    const results = answer.results.map(fromWire);
+    return results.length === 0 ? undefined : results.length === 1 ? results[0] : results;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The request loop: each request's handler by its `op`; a handler may be async. A handler that
+// throws is the host script failing, reported as `error` and the child kept.
+
+const describe = (error) => `${error && error.constructor ? error.constructor.name : 'error'}: ${error && error.message}`;
+
+async function serve(handlers) {
+  for (;;) {
+    const request = readLine();
+    let answer;
+    try {
+      answer = { ok: (await handlers[request.op](request)) ?? {} };
+    } catch (error) {
+      answer = { error: describe(error) };
+    }
+    send(answer);
+  }
+}
