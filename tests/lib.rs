@@ -65,7 +65,12 @@ pub fn is_extism(id: &str) -> bool {
     id == "extism"
 }
 
-/// V8 has no fuel: a configuration with a fuel budget is unsupported there.
+/// Extism's JavaScript host (the SDK on Node) brings its own kernel and limits too.
+pub fn is_extism_js(id: &str) -> bool {
+    id == "extism-js"
+}
+
+/// V8 and Extism's JavaScript host have no fuel: a configuration with a fuel budget is unsupported there.
 pub fn has_fuel(id: &str) -> bool {
-    !id.starts_with("v8-")
+    !id.starts_with("v8-") && id != "extism-js"
 }

@@ -147,9 +147,28 @@ function callHost(index, args, serveKernel) {
 // The request loop: each request's handler by its `op`; a handler may be async. A handler that
 // throws is the host script failing, reported as `error` and the child kept.
 
-const describe = (error) => `${error && error.constructor ? error.constructor.name : 'error'}: ${error && error.message}`;
+const describe = (error) => `${(error && (error.name || error.constructor?.name)) || 'error'}: ${error && error.message}`;
 
-async function serve(handlers) {
+// Modules compiled for crates/concord-node's `Compiled`, by handle. Every host script's other
+// handles (instances, stores) come from the same counter.
+const modules = new Map();
+let nextHandle = 1;
+
+const MODULE_HANDLERS = {
+  compile: (request) => {
+    try {
+      const handle = nextHandle++;
+      modules.set(handle, new WebAssembly.Module(unbase64(request.wasm)));
+      return { module: handle };
+    } catch (error) {
+      return { invalid: String(error.message) };
+    }
+  },
+  drop_module: (request) => void modules.delete(request.module),
+};
+
+async function serve(engineHandlers) {
+  const handlers = { ...MODULE_HANDLERS, ...engineHandlers };
   for (;;) {
     const request = readLine();
     let answer;

@@ -523,9 +523,7 @@ function serveKernel(plugin, request) {
 // ---------------------------------------------------------------------------------------------
 // Plugins.
 
-const modules = new Map();
 const plugins = new Map();
-let nextHandle = 1;
 
 function instantiatePlugin(request) {
   const module = modules.get(request.module);
@@ -760,15 +758,6 @@ function typedMemory(request) {
 const HANDLERS = {
   hello: () => ({ v8: process.versions.v8, node: process.versions.node }),
   echo: (request) => ({ bytes: request.bytes }),
-  compile: (request) => {
-    try {
-      const handle = nextHandle++;
-      modules.set(handle, new WebAssembly.Module(unbase64(request.wasm)));
-      return { module: handle };
-    } catch (error) {
-      return { invalid: String(error.message) };
-    }
-  },
   instantiate: instantiatePlugin,
   call: callPlugin,
   memory: (request) => ({ memory: memoryOf(plugins.get(request.instance)) }),
@@ -780,7 +769,6 @@ const HANDLERS = {
     const plugin = plugins.get(request.instance);
     return { bytes: plugin.memory ? base64(new Uint8Array(plugin.memory.buffer)) : null };
   },
-  drop_module: (request) => void modules.delete(request.module),
   drop_instance: (request) => void plugins.delete(request.instance),
   typed_store: () => ({ store: newStore() }),
   typed_compile: (request) => {

@@ -39,8 +39,17 @@ fn every_case_agrees_or_is_documented() {
             assert!(count.is_some_and(|c| c.cases >= 8), "{scenario} on {}: {count:?}", engine.id);
         }
     }
+    // An engine fault is the harness's or the engine's failure; only an engine's, documented with
+    // its evidence, may stand (Extism's JavaScript host lets some errors escape its promises).
+    let undocumented_faults: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome == "engine_fault" && r.verdict != Verdict::Documented)
+        .map(|r| format!("{}/{} on {}: {}", r.scenario, r.case, r.engine, r.detail))
+        .collect();
+    assert!(undocumented_faults.is_empty(), "engine faults:\n{}", undocumented_faults.join("\n"));
     for engine in &report.reliability {
-        assert_eq!((engine.hangs, engine.engine_faults), (0, 0), "{}: hangs and engine faults", engine.engine);
+        assert_eq!(engine.hangs, 0, "{}: hangs", engine.engine);
         // runaway/loop-deadline always stops on its deadline, so every engine has an overrun figure.
         let overrun = engine.worst_overrun_ms.expect("a deadline-stopped case is measured");
         assert!(overrun < 5_000.0, "{} ran {overrun} ms past its deadline", engine.engine);

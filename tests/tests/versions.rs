@@ -19,7 +19,8 @@ fn locked_version(package: &str) -> Vec<String> {
 fn engine_versions_match_the_lock_file() {
     for engine in engines() {
         let info = engine.info();
-        if info.engine == "v8" {
+        // The out-of-process engines come from npm, checked below against its lockfile.
+        if info.engine == "v8" || info.engine == "extism-js" {
             continue;
         }
         let locked = locked_version(&info.engine);
@@ -43,7 +44,8 @@ fn engine_ids_are_the_stable_ones() {
             "tinywasm",
             "extism",
             "v8-turbofan",
-            "v8-liftoff"
+            "v8-liftoff",
+            "extism-js"
         ]
     );
 }
@@ -64,4 +66,19 @@ fn the_v8_version_is_the_one_the_npm_lock_file_installs() {
             format!("{} (Node {})", concord_node::V8_VERSION, concord_node::NODE_VERSION)
         );
     }
+}
+
+/// Extism's JavaScript host is the SDK the npm lockfile pins, and the child loads that one.
+#[test]
+fn the_extism_js_version_is_the_one_the_npm_lock_file_installs() {
+    let lock = concord::guests::workspace_root().join("crates/concord-node/package-lock.json");
+    let lock: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(lock).expect("lockfile")).unwrap();
+    assert_eq!(lock["packages"]["node_modules/@extism/extism"]["version"], concord_extism_js::SDK_VERSION);
+    let (node, sdk) = concord_extism_js::versions().expect("the child answers");
+    assert_eq!((node.as_str(), sdk.as_str()), (concord_node::NODE_VERSION, concord_extism_js::SDK_VERSION));
+    let engine = engines().iter().find(|e| e.info().engine == "extism-js").expect("extism-js is built");
+    assert_eq!(
+        engine.info().version,
+        format!("{} (Node {})", concord_extism_js::SDK_VERSION, concord_node::NODE_VERSION)
+    );
 }

@@ -1,17 +1,17 @@
 //! The WASI preview1 subset on the native kernel: captured stdout, seeded randomness, exit codes,
-//! no file access, and bounds-checked pointers. Extism brings its own WASI (wasi-common); where it
-//! behaves differently the test says what it does instead.
+//! no file access, and bounds-checked pointers. Extism's hosts bring their own WASI (wasi-common in
+//! Rust, Node's in JavaScript); where they behave differently the test says what they do instead.
 
 use concord::engine::wasi::{ERRNO_BADF, GuestMemory, Wasi};
 use concord::engine::{GuestError, InstanceConfig, KernelFault, Outcome};
-use concord_tests::{engines, guest, is_extism, run_once};
+use concord_tests::{engines, guest, is_extism, is_extism_js, run_once};
 
 fn call(engine: &dyn concord::engine::Engine, export: &str) -> concord::engine::Call {
     run_once(engine, &guest("wasi"), export, b"", &InstanceConfig::default())
 }
 
 fn native() -> impl Iterator<Item = &'static std::sync::Arc<dyn concord::engine::Engine>> {
-    engines().iter().filter(|e| e.id() != "extism")
+    engines().iter().filter(|e| !is_extism(e.id()) && !is_extism_js(e.id()))
 }
 
 #[test]
@@ -38,8 +38,11 @@ fn randomness_is_seeded_and_the_same_on_every_native_engine() {
 #[test]
 fn proc_exit_is_a_guest_error_with_its_code() {
     for engine in engines() {
+        // Node's WASI leaves proc_exit by throwing an object that is no Error, which the SDK's
+        // worker hands back with neither message nor stack: the call fails, the code is lost.
+        let code = if is_extism_js(engine.id()) { 0 } else { 3 };
         match call(engine.as_ref(), "exit").outcome {
-            Outcome::GuestError(GuestError { code: 3, message }) if message.is_empty() => {}
+            Outcome::GuestError(GuestError { code: c, message }) if c == code && message.is_empty() => {}
             other => panic!("{}: expected exit code 3, got {other:?}", engine.id()),
         }
     }
@@ -58,6 +61,11 @@ fn the_host_file_system_is_out_of_reach() {
 fn a_bad_iovec_is_a_kernel_fault_not_a_host_crash() {
     for engine in engines() {
         let outcome = call(engine.as_ref(), "bad_iovec").outcome;
+        if is_extism_js(engine.id()) {
+            // Node's WASI answers the bad pointer with an errno, not a trap, and the guest goes on.
+            assert!(matches!(outcome, Outcome::Returned(_)), "{outcome}");
+            continue;
+        }
         assert_eq!(outcome.normalized(), Outcome::KernelFault(KernelFault::default()), "{}", engine.id());
         if !is_extism(engine.id()) {
             assert!(matches!(&outcome, Outcome::KernelFault(f) if f.function == "fd_write"), "{outcome}");

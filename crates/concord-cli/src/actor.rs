@@ -183,8 +183,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     .map(|payload| {
                         let mut step = StepReport::of(actor.step(payload.clone()));
                         // A documented divergence names what the kernel refused, which the
-                        // step's record (normalized, for comparing) no longer says.
-                        if matches!(step.full_outcome, Some(ref o) if !matches!(o, Outcome::Returned(_))) {
+                        // step's record (normalized, for comparing) no longer says; a step refused
+                        // because the actor ended is judged by the outcome that ended it.
+                        let failed = matches!(step.full_outcome, Some(ref o) if !matches!(o, Outcome::Returned(_)));
+                        if failed || step.outcome.kind == "rejected" {
                             step.full_outcome = actor.last_outcome().cloned().or(step.full_outcome);
                         }
                         step
@@ -223,7 +225,10 @@ fn judge(reports: &mut [EngineSteps], differing_steps: &[usize]) -> usize {
     for &step in differing_steps {
         let i = step - 1;
         let count = |s: &StepReport| reports.iter().filter(|r| r.steps.get(i) == Some(s)).count();
-        let Some(majority) = reports.iter().filter_map(|r| r.steps.get(i)).max_by_key(|s| count(s)) else { continue };
+        // The first engine of the most common step stands for it (`max_by_key` keeps the last of
+        // equals): its full outcome is what a documented divergence is matched against.
+        let majority = reports.iter().rev().filter_map(|r| r.steps.get(i)).max_by_key(|s| count(s));
+        let Some(majority) = majority else { continue };
         let majority = majority.clone();
         let mut diverged = false;
         for report in reports.iter_mut() {

@@ -4,7 +4,7 @@
 
 use crate::Host;
 use crate::wire::WireFault;
-use concord_engine::{HostFault, HostFunction, InstanceData, KernelAccess, Refusal, Val};
+use concord_engine::{HostFault, HostFunction, InstanceData, KernelAccess, Outcome, Refusal, Val, ValType};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -180,6 +180,19 @@ impl Drop for Child {
     fn drop(&mut self) {
         let _ = self.process.kill();
         let _ = self.process.wait();
+    }
+}
+
+/// Whether the pipe can carry `function`'s values: it carries host-call values as integers, and a
+/// float would arrive as its value, not its bits.
+pub fn carried(function: &HostFunction) -> Result<(), Outcome> {
+    let float = function.params.iter().chain(&function.results).any(|t| matches!(t, ValType::F32 | ValType::F64));
+    match float {
+        true => Err(Outcome::Unsupported(format!(
+            "floats are not yet passed to or from host functions out of process ({}::{})",
+            function.module, function.name
+        ))),
+        false => Ok(()),
     }
 }
 

@@ -8,6 +8,7 @@
 //! beside this crate, and installed with `npm ci` into `target/node-host` by `cargo xtask`.
 
 pub mod child;
+pub mod compiled;
 pub mod pool;
 pub mod wire;
 

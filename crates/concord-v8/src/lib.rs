@@ -17,11 +17,10 @@ use concord_engine::{
     InstantiateFailure, MemoryObservation, Module, Outcome, ValType, resolve_for, start_outcome,
 };
 use concord_node::child::{self, HostSide};
+use concord_node::compiled::Compiled;
 use concord_node::{Host, PATIENCE, base64, patience, pool, unbase64, wire};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use types::{Export, ModuleTypes};
 
@@ -121,23 +120,11 @@ impl Engine for V8Engine {
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         let types = ModuleTypes::parse(wasm)?;
-        let module = V8Module {
-            wasm: wasm.into(),
-            types,
-            compiler: self.compiler,
-            node: self.node.clone(),
-            compiled: Mutex::new(HashMap::new()),
-        };
+        let module =
+            V8Module { compiled: Compiled::new(wasm), types, compiler: self.compiler, node: self.node.clone() };
         // V8's own verdict, in the child without a limit, where every plugin is compiled first.
-        if module.node.is_ok() {
-            let lease = pool::lease(key(self.compiler, None));
-            module.compiled_in(&lease).map_err(|outcome| match outcome {
-                Outcome::EngineFault(why) => CompileError::EngineFault(why),
-                Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message }) => {
-                    CompileError::Invalid(message)
-                }
-                other => CompileError::Invalid(other.to_string()),
-            })?;
+        if let Ok(node) = &module.node {
+            module.compiled.check_in(node, &pool::lease(key(self.compiler, None)))?;
         }
         Ok(Box::new(module))
     }
@@ -169,33 +156,17 @@ impl Engine for V8Engine {
 }
 
 struct V8Module {
-    wasm: Arc<[u8]>,
+    compiled: Compiled,
     types: ModuleTypes,
     compiler: Compiler,
     node: Result<PathBuf, String>,
-    /// Its handle in each child it was compiled in, by that child's generation.
-    compiled: Mutex<HashMap<u64, (std::sync::Weak<pool::Cell>, u64)>>,
 }
 
 impl V8Module {
-    /// Its handle in the leased child, compiling it there first if need be, and that child's
-    /// generation.
+    /// Its handle in the leased child, and that child's generation.
     fn compiled_in(&self, lease: &pool::Lease) -> Result<(u64, u64), Outcome> {
-        let node = self.node.clone().map_err(Outcome::Unsupported)?;
-        let mut slot = lease.lock();
-        let generation = slot.start(&node)?;
-        let mut compiled = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, handle)) = compiled.get(&generation) {
-            return Ok((*handle, generation));
-        }
-        let request = json!({"op": "compile", "wasm": base64(&self.wasm)});
-        let answer = slot.request(generation, &request, None, PATIENCE)?;
-        if let Some(why) = answer["invalid"].as_str() {
-            return Err(Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message: why.to_string() }));
-        }
-        let handle = answer["module"].as_u64().ok_or_else(|| Outcome::EngineFault("no module handle".into()))?;
-        compiled.insert(generation, (lease.weak(), handle));
-        Ok((handle, generation))
+        let node = self.node.as_ref().map_err(|why| Outcome::Unsupported(why.clone()))?;
+        self.compiled.handle_in(node, lease)
     }
 
     /// What every import links to, or why the instance cannot be made.
@@ -222,20 +193,8 @@ impl V8Module {
             let user = config.host_functions.iter().find(|f| f.module == module && f.name == name);
             let mut link = json!({"module": module, "name": name});
             match user {
-                // The pipe carries host-call values as integers; a float would arrive as its value,
-                // not its bits.
-                Some(function)
-                    if function
-                        .params
-                        .iter()
-                        .chain(&function.results)
-                        .any(|t| matches!(t, ValType::F32 | ValType::F64)) =>
-                {
-                    return Err(Outcome::Unsupported(format!(
-                        "V8 does not yet pass floats to or from host functions ({module}::{name})"
-                    )));
-                }
                 Some(function) => {
+                    child::carried(function)?;
                     link["kind"] = "host".into();
                     link["function"] = host.len().into();
                     host.push(function.clone());
@@ -255,18 +214,6 @@ fn val_type(ty: ValType) -> wasmparser::ValType {
         ValType::I64 => wasmparser::ValType::I64,
         ValType::F32 => wasmparser::ValType::F32,
         ValType::F64 => wasmparser::ValType::F64,
-    }
-}
-
-impl Drop for V8Module {
-    fn drop(&mut self) {
-        let compiled = std::mem::take(self.compiled.get_mut().unwrap_or_else(|e| e.into_inner()));
-        for (generation, (cell, handle)) in compiled {
-            if let Some(cell) = cell.upgrade() {
-                let request = json!({"op": "drop_module", "module": handle});
-                let _ = pool::lock(&cell).request(generation, &request, None, PATIENCE);
-            }
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Every engine configuration this build includes, in a fixed order. Which backends are compiled
-//! in is chosen by cargo features (`wasmtime`, `wasmer`, `wasmi`, `tinywasm`, `extism`, `v8`).
+//! in is chosen by cargo features (`wasmtime`, `wasmer`, `wasmi`, `tinywasm`, `extism`, `v8`,
+//! `extism-js`).
 
 use anyhow::{Result, bail};
 use concord_engine::Engine;
@@ -13,7 +14,8 @@ use std::sync::Arc;
         feature = "wasmi",
         feature = "tinywasm",
         feature = "extism",
-        feature = "v8"
+        feature = "v8",
+        feature = "extism-js"
     )),
     allow(unused_mut)
 )]
@@ -43,6 +45,8 @@ pub fn all_engines() -> Vec<Arc<dyn Engine>> {
     for compiler in concord_v8::Compiler::ALL {
         engines.push(Arc::new(concord_v8::V8Engine::new(compiler)));
     }
+    #[cfg(feature = "extism-js")]
+    engines.push(Arc::new(concord_extism_js::ExtismJsEngine::default()));
     engines
 }
 

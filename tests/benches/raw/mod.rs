@@ -36,6 +36,9 @@ pub fn compile(id: &str, wasm: &[u8]) -> Option<Box<dyn RawModule>> {
         "extism" => Box::new(extism::Module::new(wasm)),
         "v8-turbofan" => Box::new(v8::Module::new(concord_v8::Compiler::Turbofan)),
         "v8-liftoff" => Box::new(v8::Module::new(concord_v8::Compiler::Liftoff)),
+        // Extism's JavaScript host speaks over the same pipe to a Node child: its baseline is that
+        // pipe alone too, so its ratio is the SDK's cost (its worker included) beyond the pipe.
+        "extism-js" => Box::new(v8::Module::new(concord_v8::Compiler::Turbofan)),
         _ => return None,
     })
 }

@@ -1,0 +1,62 @@
+//! A module compiled in the children that need it: its bytes, and its handle in each child it was
+//! compiled in, by that child's generation. A handle in a child that has died is never used again.
+
+use crate::pool::{self, Cell, Lease};
+use crate::{PATIENCE, base64};
+use concord_engine::{CompileError, InstantiateFailure, Outcome};
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, Weak};
+
+pub struct Compiled {
+    wasm: Arc<[u8]>,
+    handles: Mutex<HashMap<u64, (Weak<Cell>, u64)>>,
+}
+
+impl Compiled {
+    pub fn new(wasm: &[u8]) -> Self {
+        Compiled { wasm: wasm.into(), handles: Mutex::new(HashMap::new()) }
+    }
+
+    /// Its handle in the leased child, compiling it there first if need be, and that child's
+    /// generation. The host script answers `compile` with `module`, or `invalid` and the engine's
+    /// reason.
+    pub fn handle_in(&self, node: &Path, lease: &Lease) -> Result<(u64, u64), Outcome> {
+        let mut slot = lease.lock();
+        let generation = slot.start(node)?;
+        let mut handles = self.handles.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, handle)) = handles.get(&generation) {
+            return Ok((*handle, generation));
+        }
+        let request = json!({"op": "compile", "wasm": base64(&self.wasm)});
+        let answer = slot.request(generation, &request, None, PATIENCE)?;
+        if let Some(why) = answer["invalid"].as_str() {
+            return Err(Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message: why.to_string() }));
+        }
+        let handle = answer["module"].as_u64().ok_or_else(|| Outcome::EngineFault("no module handle".into()))?;
+        handles.insert(generation, (lease.weak(), handle));
+        Ok((handle, generation))
+    }
+
+    /// The engine's own verdict on the module, compiling it in the leased child.
+    pub fn check_in(&self, node: &Path, lease: &Lease) -> Result<(), CompileError> {
+        self.handle_in(node, lease).map(drop).map_err(|outcome| match outcome {
+            Outcome::EngineFault(why) => CompileError::EngineFault(why),
+            Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message }) => CompileError::Invalid(message),
+            other => CompileError::Invalid(other.to_string()),
+        })
+    }
+}
+
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        let handles = std::mem::take(self.handles.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for (generation, (cell, handle)) in handles {
+            if let Some(cell) = cell.upgrade() {
+                let request = json!({"op": "drop_module", "module": handle});
+                let _ = pool::lock(&cell).request(generation, &request, None, PATIENCE);
+            }
+        }
+    }
+}
