@@ -30,7 +30,11 @@ const loggerOf = (plugin) => ({
 // in, as that request's engine fault, and the child goes on.
 class Escaped extends Error {}
 let onEscape = null;
-process.on('uncaughtException', (error) => onEscape && onEscape(new Escaped(describe(revive(error)))));
+process.on('uncaughtException', (error) => {
+  const escaped = new Escaped(describe(revive(error)));
+  if (onEscape) onEscape(escaped);
+  else process.stderr.write(`an error escaped the SDK between requests: ${escaped.message}\n`);
+});
 
 // The call was stopped at its deadline (the SDK terminated the worker running it), but the SDK
 // will not say so: see loggerOf.

@@ -75,8 +75,9 @@ function within(error, fn) {
 
 // V8's trap messages, matched here and nowhere else (an instantiation's trap carries the prefix
 // "WebAssembly.Instance(): "). V8 has one message for a call through a null table entry and for a
-// signature mismatch, and one for a float that is NaN and one out of range when truncated to an
-// integer, so it cannot say which of the two it was: each is classified as the one its words name.
+// signature mismatch ("function signature mismatch" in V8 14.6, "null function or function
+// signature mismatch" before), and one for a float that is NaN and one out of range when truncated
+// to an integer, so it cannot say which of the two it was: each is the kind that names both.
 const TRAPS = [
   ['unreachable', 'unreachable'],
   ['memory access out of bounds', 'memory_out_of_bounds'],
@@ -85,12 +86,12 @@ const TRAPS = [
   ['divide by zero', 'integer_division_by_zero'],
   ['remainder by zero', 'integer_division_by_zero'],
   ['divide result unrepresentable', 'integer_overflow'],
-  ['float unrepresentable in integer range', 'integer_overflow'],
+  ['float unrepresentable in integer range', 'float_unrepresentable'],
   ['table index is out of bounds', 'table_out_of_bounds'],
   ['element segment', 'table_out_of_bounds'],
   ['table access out of bounds', 'table_out_of_bounds'],
-  ['function signature mismatch', 'bad_signature'],
-  ['null function or function signature mismatch', 'bad_signature'],
+  ['function signature mismatch', 'indirect_call_null_or_bad_signature'],
+  ['null function or function signature mismatch', 'indirect_call_null_or_bad_signature'],
   ['dereferencing a null pointer', 'null_reference'],
 ];
 

@@ -2,6 +2,7 @@
 //! kind of outcome (values, traps, memory refusals), planted typed-layer faults are found, shrunk
 //! and saved, and every saved module replays.
 
+use concord::divergence::Divergences;
 use concord::self_check::{Fault, Faulty, Layer, hunt_generated};
 use concord_fuzz::{Step, limits, run_module, run_seed, saved};
 use concord_tests::engines;
@@ -10,10 +11,19 @@ use std::sync::Arc;
 
 #[test]
 fn generated_modules_agree_on_every_engine_and_exercise_traps_and_refusals() {
+    let dir = concord::conformance_dir();
+    let divergences = Divergences::load(&dir.join("divergences.toml")).expect("divergences.toml parses");
     let mut kinds = BTreeSet::new();
     for seed in 0..64 {
         let run = run_seed(engines(), seed, &limits()).expect("the module generates");
-        assert!(run.differences.is_empty(), "seed {seed}: {:?}", run.differences);
+        // V8 names two causes in one trap kind where the others name one: documented, with evidence.
+        let case = format!("seed-{seed}");
+        let undocumented: Vec<_> = run
+            .differences
+            .iter()
+            .filter(|d| concord::generated::documented(&divergences, &case, d).is_none())
+            .collect();
+        assert!(undocumented.is_empty(), "seed {seed}: {undocumented:?}");
         assert!(run.observations.len() >= 7, "seed {seed}: every native configuration ran it");
         let (_, reference) = &run.observations[0];
         kinds.extend(reference.refused.iter().cloned());

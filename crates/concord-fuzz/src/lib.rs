@@ -93,11 +93,19 @@ pub fn memory_dump(engines: &[Arc<dyn Engine>], module: &GeneratedModule, differ
     ))
 }
 
-/// The engines that took part in a difference (the one that differed and one that did not), in
-/// `engines`' order: what shrinking and replaying it needs.
+/// The engines that took part in a difference, in `engines`' order: what shrinking and replaying
+/// it needs. Those that differed, and more of those that did not than differed (the one each
+/// difference names first), so that what most did stays what most do: two configurations of one
+/// engine that differ together would outvote a lone engine that did not.
 pub fn party(engines: &[Arc<dyn Engine>], differences: &[Difference]) -> Vec<Arc<dyn Engine>> {
-    let named = |id: &str| differences.iter().any(|d| d.engine == id || d.like == id);
-    engines.iter().filter(|e| named(e.id())).cloned().collect()
+    let differed = |id: &str| differences.iter().any(|d| d.engine == id);
+    let named_like = |id: &str| differences.iter().any(|d| d.like == id);
+    let differing = engines.iter().filter(|e| differed(e.id())).count();
+    let others = engines.iter().filter(|e| !differed(e.id()));
+    let (like, rest): (Vec<_>, Vec<_>) = others.partition(|e| named_like(e.id()));
+    let references: Vec<&Arc<dyn Engine>> = like.into_iter().chain(rest).take(differing + 1).collect();
+    let kept = |e: &Arc<dyn Engine>| differed(e.id()) || references.iter().any(|r| r.id() == e.id());
+    engines.iter().filter(|e| kept(e)).cloned().collect()
 }
 
 #[derive(Debug, Clone)]

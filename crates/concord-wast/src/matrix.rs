@@ -141,6 +141,26 @@ pub struct Disagreement {
     pub engines: BTreeMap<String, Observed>,
 }
 
+impl Disagreement {
+    /// What most engines observed (ties go to the first in the engines' order).
+    pub fn majority(&self) -> &Observed {
+        let support = |o: &Observed| self.engines.values().filter(|x| *x == o).count();
+        let mut best: Option<&Observed> = None;
+        for observed in self.engines.values() {
+            if best.is_none_or(|b| support(observed) > support(b)) {
+                best = Some(observed);
+            }
+        }
+        best.expect("a disagreement has engines")
+    }
+
+    /// The engines that observed something else than [`Self::majority`], and what.
+    pub fn odd_ones_out(&self) -> impl Iterator<Item = (&String, &Observed)> {
+        let majority = self.majority();
+        self.engines.iter().filter(move |(_, o)| *o != majority)
+    }
+}
+
 /// Every command on which two engines that both ran it observed different things.
 pub fn disagreements(runs: &[FileRun]) -> Vec<Disagreement> {
     let mut by_command: BTreeMap<(String, usize, String), BTreeMap<String, Observed>> = BTreeMap::new();

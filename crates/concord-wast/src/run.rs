@@ -287,7 +287,7 @@ fn matches(expected: &[Expected], values: &[Value]) -> bool {
 fn judge_trap(result: Result<Observed, Outcome>, trap: TrapKind, message: &str) -> Judged {
     match result {
         Err(Outcome::Unsupported(why)) => (Verdict::Unsupported, why, Observed::Nothing),
-        Err(Outcome::Trap(kind)) if kind == trap => {
+        Err(Outcome::Trap(kind)) if kind.covers(trap) => {
             (Verdict::Passed, String::new(), Observed::Outcome(Outcome::Trap(kind)))
         }
         Err(other) => {

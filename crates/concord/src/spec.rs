@@ -8,7 +8,7 @@ use crate::runner::Verdict;
 use anyhow::{Result, bail};
 use concord_engine::Engine;
 use concord_wast::suite::{self, MEMORY_FILES, suite_names};
-use concord_wast::{FileRun, Script, disagreements, run_everywhere};
+use concord_wast::{FileRun, Observed, Script, disagreements, run_everywhere};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -86,12 +86,11 @@ pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Diverg
         if failed.contains(&(disagreement.file.clone(), disagreement.line)) {
             continue;
         }
-        let mut observed: Vec<_> = disagreement.engines.values().collect();
-        observed.sort_by_key(|o| std::cmp::Reverse(disagreement.engines.values().filter(|x| x == o).count()));
-        let majority = observed[0];
-        for (engine, what) in disagreement.engines.iter().filter(|(_, o)| *o != majority) {
+        let majority = disagreement.majority();
+        for (engine, what) in disagreement.odd_ones_out() {
             let detail = format!("{}: {what}, where the others: {majority}", disagreement.directive);
-            results.push(entry(engine, &disagreement.file, disagreement.line, &detail, None, divergences));
+            let mechanism = difference(what, majority);
+            results.push(entry(engine, &disagreement.file, disagreement.line, &detail, mechanism, divergences));
         }
     }
     SpecRun { counts, results, elapsed }
@@ -132,6 +131,29 @@ fn line_of(case: &str) -> usize {
 
 /// What a failed trap assertion shows, as outcome classes: what the engine did and what the spec
 /// expected (`trap BadSignature`, `trap IndirectCallToNull`), for entries that name a mechanism.
+/// What an engine that differed from the others on a command did, and what they did, as outcome
+/// classes, where both are outcomes (a trap of another kind, say): a mechanism an entry can name.
+fn difference(did: &Observed, others: &Observed) -> Option<(String, String)> {
+    match (did, others) {
+        (Observed::Outcome(did), Observed::Outcome(others)) => Some((did.class(), others.class())),
+        _ => None,
+    }
+}
+
+/// The entry that explains `engine` observing `did` on a command where most engines observed
+/// `others`, by its mechanism, whatever the file: how `concord wast` labels such a difference.
+pub fn difference_explained_by<'d>(
+    divergences: &'d Divergences,
+    engine: &str,
+    did: &Observed,
+    others: &Observed,
+) -> Option<&'d Divergence> {
+    let (did, others) = difference(did, others)?;
+    divergences.entries.iter().find(|d| {
+        d.scenario == SCENARIO && d.others.is_some() && d.names_engine(engine) && d.explains_classes(&did, &others)
+    })
+}
+
 fn mechanism(script: &Script, failure: &concord_wast::CommandResult) -> Option<(String, String)> {
     let command = script.commands.iter().find(|c| c.line == failure.line)?;
     let concord_wast::script::CommandKind::AssertTrap { trap, .. } = command.kind else { return None };
@@ -172,21 +194,26 @@ pub fn explained_by<'d>(
     })
 }
 
-/// The entry that documents `engine` failing the assertion `case` (`wasm-v2/file.wast:line`),
-/// found by running that file on it now: how a spec entry's evidence is checked. `None` when the
-/// assertion passes or no entry documents the failure.
+/// The entry that documents `engine` on the assertion `case` (`wasm-v2/file.wast:line`), where it
+/// fails the assertion or differs from the other `engines`, found by running that file on them
+/// now: how a spec entry's evidence is checked. `None` when nothing there needs documenting, or no
+/// entry documents it.
 pub fn documenting<'d>(
-    engine: &dyn Engine,
+    engines: &[Arc<dyn Engine>],
+    engine: &str,
     case: &str,
     divergences: &'d Divergences,
 ) -> Result<Option<&'d Divergence>> {
-    let (file, line) = (file_of(case), line_of(case));
+    let file = file_of(case);
     let suite = file.split('/').next().unwrap_or_default();
     let Some(script) = scripts(suite)?.into_iter().find(|s| s.name == file) else { bail!("no spec file {file}") };
-    let config = concord_engine::InstanceConfig::default().with_deadline(concord_wast::matrix::DEADLINE);
-    let run = concord_wast::run_one(engine, &script, &config);
-    let failed = run.results.iter().find(|r| r.line == line && r.verdict == concord_wast::Verdict::Failed);
-    Ok(failed.and_then(|failure| documented_by(divergences, engine.id(), case, mechanism(&script, failure).as_ref())))
+    let spec = run(engines, std::slice::from_ref(&script), divergences);
+    let shown = spec.results.iter().find(|r| r.engine == engine && r.case == case && r.verdict == Verdict::Documented);
+    Ok(shown.and_then(|shown| {
+        divergences.entries.iter().find(|d| {
+            d.names_engine(engine) && d.applies_to_case(SCENARIO, case) && shown.note.as_ref() == Some(&d.reason)
+        })
+    }))
 }
 
 fn entry(
