@@ -76,7 +76,8 @@ pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Diverg
         let script = scripts.iter().find(|s| s.name == run.file);
         for failure in run.results.iter().filter(|r| r.verdict == concord_wast::Verdict::Failed) {
             let mechanism = script.and_then(|script| mechanism(script, failure));
-            results.push(entry(&run.engine, &run.file, failure.line, &failure.detail, mechanism, divergences));
+            let failed = Judged { detail: &failure.detail, mechanism, outcome: "failed" };
+            results.push(entry(&run.engine, &run.file, failure.line, failed, divergences));
         }
     }
     // Engines that differ from the others on a command none of them failed (an action whose
@@ -89,8 +90,9 @@ pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Diverg
         let majority = disagreement.majority();
         for (engine, what) in disagreement.odd_ones_out() {
             let detail = format!("{}: {what}, where the others: {majority}", disagreement.directive);
-            let mechanism = difference(what, majority);
-            results.push(entry(engine, &disagreement.file, disagreement.line, &detail, mechanism, divergences));
+            // An assertion the engine passed (or an action) on which it parts from the others.
+            let differs = Judged { detail: &detail, mechanism: difference(what, majority), outcome: "differs" };
+            results.push(entry(engine, &disagreement.file, disagreement.line, differs, divergences));
         }
     }
     SpecRun { counts, results, elapsed }
@@ -216,14 +218,16 @@ pub fn documenting<'d>(
     }))
 }
 
-fn entry(
-    engine: &str,
-    file: &str,
-    line: usize,
-    detail: &str,
+/// What was wrong with an engine on one command: its words, the mechanism an entry can name, and
+/// the result's outcome (`failed` the assertion, or `differs` from the other engines).
+struct Judged<'a> {
+    detail: &'a str,
     mechanism: Option<(String, String)>,
-    divergences: &Divergences,
-) -> ResultEntry {
+    outcome: &'static str,
+}
+
+fn entry(engine: &str, file: &str, line: usize, judged: Judged<'_>, divergences: &Divergences) -> ResultEntry {
+    let Judged { detail, mechanism, outcome } = judged;
     let case = case_of(file, line);
     let documented = documented_by(divergences, engine, &case, mechanism.as_ref());
     let (verdict, note) = match documented {
@@ -235,7 +239,7 @@ fn entry(
         case,
         engine: engine.to_string(),
         verdict,
-        outcome: "failed".into(),
+        outcome: outcome.into(),
         detail: detail.to_string(),
         output_sha256: None,
         output_hex: None,
