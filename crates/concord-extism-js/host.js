@@ -105,7 +105,10 @@ function serveKernel(context, plugin, request) {
 
 async function instantiate(request) {
   const module = modules.get(request.module);
-  const plugin = { sdk: null, module, input: new Uint8Array(0), config: request.config, onHang: null };
+  // What the SDK's functionExists would answer, read once from the module rather than asked of the
+  // worker on every call, where the question would race the timeout like a call.
+  const callable = new Set(WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name));
+  const plugin = { sdk: null, module, callable, input: new Uint8Array(0), config: request.config, onHang: null };
   const functions = {};
   for (const link of request.host_functions) {
     functions[link.module] ??= {};
@@ -180,10 +183,7 @@ async function call(request) {
   const plugin = plugins.get(request.instance);
   plugin.input = unbase64(request.input);
   try {
-    // What the SDK's functionExists answers, read from the module rather than asked of the
-    // worker, where the question would race the timeout like a call.
-    const exported = WebAssembly.Module.exports(plugin.module).find((e) => e.name === request.export);
-    if (!exported || exported.kind !== 'function') return { not_a_function: true };
+    if (!plugin.callable.has(request.export)) return { not_a_function: true };
     const output = await guarded(plugin.sdk.call(request.export, plugin.input), plugin);
     return { outcome: { returned: base64(output ? output.bytes() : new Uint8Array(0)) } };
   } catch (error) {

@@ -45,6 +45,5 @@ pub fn install() -> Result<()> {
     if !concord_node::node_path().exists() {
         bail!("npm ci finished but {} is missing", concord_node::node_path().display());
     }
-    let lock = concord_node::package_files()[1].1;
-    std::fs::write(dir.join(concord_node::INSTALLED), lock).context("recording the install")
+    concord_node::record_install().context("recording the install")
 }

@@ -181,12 +181,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 script
                     .iter()
                     .map(|payload| {
-                        let mut step = StepReport::of(actor.step(payload.clone()));
+                        let record = actor.step(payload.clone());
                         // A documented divergence names what the kernel refused, which the
                         // step's record (normalized, for comparing) no longer says; a step refused
                         // because the actor ended is judged by the outcome that ended it.
-                        let failed = matches!(step.full_outcome, Some(ref o) if !matches!(o, Outcome::Returned(_)));
-                        if failed || step.outcome.kind == "rejected" {
+                        let judged_by_last = matches!(record, StepRecord::Failed { .. } | StepRecord::Rejected { .. });
+                        let mut step = StepReport::of(record);
+                        if judged_by_last {
                             step.full_outcome = actor.last_outcome().cloned().or(step.full_outcome);
                         }
                         step

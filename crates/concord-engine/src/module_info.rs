@@ -1,7 +1,8 @@
 //! What a module declares, read without any engine: used to explain failures the same way on
 //! every engine (which import is missing) and to configure engines that need to know up front.
 
-use crate::outcome::CompileError;
+use crate::InstanceConfig;
+use crate::outcome::{CompileError, InstantiateFailure, Outcome};
 use wasmparser::{Parser, Payload, TypeRef};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,5 +55,22 @@ impl ModuleInfo {
 
     pub fn imports_module(&self, module: &str) -> bool {
         self.imports.iter().any(|i| i.module == module)
+    }
+
+    /// The first import a host that brings its own kernel and all of WASI preview 1 (Extism's
+    /// hosts) cannot link under `config`, as the outcome the other engines name it by: a kernel
+    /// function Concord's kernel does not have either, WASI when `config` leaves it out, a host
+    /// function `config` does not give, or anything but a function.
+    pub fn missing_import(&self, config: &InstanceConfig) -> Option<Outcome> {
+        let provided = |module: &str, name: &str| match module {
+            crate::kernel::ENV_MODULE => crate::resolve(module, name, &[]).is_some(),
+            crate::wasi::WASI_MODULE => !config.without_wasi,
+            _ => config.host_functions.iter().any(|f| f.module == module && f.name == name),
+        };
+        let missing = self.imports.iter().find(|i| !i.is_function || !provided(&i.module, &i.name))?;
+        Some(Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
+            module: missing.module.clone(),
+            name: missing.name.clone(),
+        }))
     }
 }

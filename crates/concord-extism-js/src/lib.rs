@@ -11,10 +11,11 @@
 
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFunction, InstanceConfig, InstanceData, InstantiateFailure,
-    MemoryObservation, Module, ModuleInfo, Outcome, resolve_for, start_outcome,
+    MemoryObservation, Module, ModuleInfo, Outcome, start_outcome,
 };
 use concord_node::child::{HostSide, carried};
 use concord_node::compiled::Compiled;
+use concord_node::held::Held;
 use concord_node::{Host, PATIENCE, base64, patience, pool, wire};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -84,14 +85,11 @@ impl ExtismJsModule {
     /// the child, or why the plugin cannot be made: an import nothing provides is named the way
     /// the other engines name it (the SDK says so only in words).
     fn host_functions(&self, config: &InstanceConfig) -> Result<(Vec<Value>, Vec<HostFunction>), Outcome> {
+        if let Some(missing) = self.info.missing_import(config) {
+            return Err(missing);
+        }
         let (mut links, mut functions) = (Vec::new(), Vec::new());
         for import in &self.info.imports {
-            if !import.is_function || resolve_for(config, &import.module, &import.name).is_none() {
-                return Err(Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
-                    module: import.module.clone(),
-                    name: import.name.clone(),
-                }));
-            }
             let user = config.host_functions.iter().find(|f| f.module == import.module && f.name == import.name);
             if let Some(function) = user {
                 carried(function)?;
@@ -134,9 +132,7 @@ impl Module for ExtismJsModule {
             });
         };
         Ok(Box::new(ExtismJsInstance {
-            lease,
-            generation,
-            handle,
+            held: Held::new(lease, generation, "instance", handle),
             host_functions,
             data,
             exports: self.info.exports.clone(),
@@ -146,20 +142,11 @@ impl Module for ExtismJsModule {
 }
 
 struct ExtismJsInstance {
-    lease: pool::Lease,
-    generation: u64,
-    handle: u64,
+    held: Held,
     host_functions: Vec<HostFunction>,
     data: InstanceData,
     exports: Vec<String>,
     patience: Duration,
-}
-
-impl Drop for ExtismJsInstance {
-    fn drop(&mut self) {
-        let request = json!({"op": "drop_instance", "instance": self.handle});
-        let _ = self.lease.lock().request(self.generation, &request, None, PATIENCE);
-    }
 }
 
 impl concord_engine::Instance for ExtismJsInstance {
@@ -167,13 +154,13 @@ impl concord_engine::Instance for ExtismJsInstance {
         if !self.exports.iter().any(|e| e == export) {
             return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() }));
         }
-        let request = json!({"op": "call", "instance": self.handle, "export": export, "input": base64(input)});
+        let request = json!({"op": "call", "export": export, "input": base64(input)});
         let host = HostSide { functions: &self.host_functions, data: &mut self.data };
-        let answer = match self.lease.lock().request(self.generation, &request, Some(host), self.patience) {
+        let answer = match self.held.request(request, Some(host), self.patience) {
             Ok(answer) => answer,
             Err(outcome) => return Call::from_outcome(outcome),
         };
-        // The SDK's own check: an export it would not call as a function.
+        // An export the SDK's functionExists would refuse: not a function.
         if answer["not_a_function"] == true {
             return Call::from_outcome(Outcome::BadExport(BadExport::Signature { name: export.into() }));
         }

@@ -128,20 +128,6 @@ impl ExtismModule {
         Ok(compiled)
     }
 
-    /// Extism reports a missing import only as text; name it from the module itself instead.
-    fn missing_import(&self, config: &InstanceConfig) -> Option<Outcome> {
-        let provided = |module: &str, name: &str| match module {
-            concord_engine::kernel::ENV_MODULE => concord_engine::resolve(module, name, &[]).is_some(),
-            WASI_MODULE => !config.without_wasi,
-            _ => config.host_functions.iter().any(|f| f.module == module && f.name == name),
-        };
-        let missing = self.info.imports.iter().find(|i| !i.is_function || !provided(&i.module, &i.name))?;
-        Some(Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
-            module: missing.module.clone(),
-            name: missing.name.clone(),
-        }))
-    }
-
     /// Why Extism could not make a plugin (or compile one) for `config`.
     fn instantiate_failure(&self, config: &InstanceConfig, error: extism::Error) -> Outcome {
         if let Some(trap) = error.downcast_ref::<wasmtime_extism::Trap>() {
@@ -150,7 +136,9 @@ impl ExtismModule {
                 limit => limit,
             };
         }
-        self.missing_import(config)
+        // Extism reports a missing import only as text; it is named from the module itself instead.
+        self.info
+            .missing_import(config)
             .unwrap_or_else(|| Outcome::InstantiateFailed(InstantiateFailure::Other { message: format!("{error:#}") }))
     }
 }

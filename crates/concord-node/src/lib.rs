@@ -9,6 +9,7 @@
 
 pub mod child;
 pub mod compiled;
+pub mod held;
 pub mod pool;
 pub mod wire;
 
@@ -84,15 +85,20 @@ pub fn node() -> Result<PathBuf, String> {
     }
 }
 
-/// Whether [`install_dir`] holds what the lockfile pins: the installer writes [`INSTALLED`] once
-/// `npm ci` has succeeded.
+/// Whether [`install_dir`] holds what the lockfile pins: [`record_install`] was called after the
+/// `npm ci` of this lockfile succeeded.
 pub fn installed() -> bool {
     let lock = std::fs::read_to_string(install_dir().join(INSTALLED));
     node_path().exists() && lock.is_ok_and(|text| text == PACKAGE_LOCK)
 }
 
+/// Records that `npm ci` of this lockfile succeeded in [`install_dir`].
+pub fn record_install() -> std::io::Result<()> {
+    std::fs::write(install_dir().join(INSTALLED), PACKAGE_LOCK)
+}
+
 /// The copy of the lockfile an install that succeeded leaves in [`install_dir`].
-pub const INSTALLED: &str = "installed-lock.json";
+const INSTALLED: &str = "installed-lock.json";
 
 const PACKAGE_LOCK: &str = include_str!("../package-lock.json");
 

@@ -18,6 +18,7 @@ use concord_engine::{
 };
 use concord_node::child::{self, HostSide};
 use concord_node::compiled::Compiled;
+use concord_node::held::Held;
 use concord_node::{Host, PATIENCE, base64, patience, pool, unbase64, wire};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -225,7 +226,6 @@ impl Module for V8Module {
         let (links, host_functions) = self.imports(config)?;
         let lease = pool::lease(key(self.compiler, config.memory_limit_pages()));
         let (module, generation) = self.compiled_in(&lease)?;
-        let mut slot = lease.lock();
         let request = json!({
             "op": "instantiate",
             "module": module,
@@ -236,13 +236,10 @@ impl Module for V8Module {
         });
         let mut data = InstanceData::default();
         let host = HostSide { functions: &host_functions, data: &mut data };
-        let answer = slot.request(generation, &request, Some(host), patience(config))?;
+        let answer = lease.lock().request(generation, &request, Some(host), patience(config))?;
         if let Some(handle) = answer["instance"].as_u64() {
-            drop(slot);
             return Ok(Box::new(V8Instance {
-                lease,
-                generation,
-                handle,
+                held: Held::new(lease, generation, "instance", handle),
                 host_functions,
                 data,
                 exports: self.types.exports.clone(),
@@ -266,9 +263,7 @@ fn instantiate_failure(answer: &Value) -> Outcome {
 }
 
 struct V8Instance {
-    lease: pool::Lease,
-    generation: u64,
-    handle: u64,
+    held: Held,
     host_functions: Vec<HostFunction>,
     data: InstanceData,
     exports: Vec<Export>,
@@ -278,14 +273,7 @@ struct V8Instance {
 impl V8Instance {
     fn request(&mut self, request: Value, serve_host: bool) -> Result<Value, Outcome> {
         let host = serve_host.then_some(HostSide { functions: &self.host_functions, data: &mut self.data });
-        self.lease.lock().request(self.generation, &request, host, self.patience)
-    }
-}
-
-impl Drop for V8Instance {
-    fn drop(&mut self) {
-        let request = json!({"op": "drop_instance", "instance": self.handle});
-        let _ = self.lease.lock().request(self.generation, &request, None, PATIENCE);
+        self.held.request(request, host, self.patience)
     }
 }
 
@@ -296,7 +284,7 @@ impl concord_engine::Instance for V8Instance {
             Some(_) => return Call::from_outcome(Outcome::BadExport(BadExport::Signature { name: export.into() })),
             None => return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() })),
         }
-        let request = json!({"op": "call", "instance": self.handle, "export": export, "input": base64(input)});
+        let request = json!({"op": "call", "export": export, "input": base64(input)});
         let answer = match self.request(request, true) {
             Ok(answer) => answer,
             Err(outcome) => return Call::from_outcome(outcome),
@@ -311,11 +299,11 @@ impl concord_engine::Instance for V8Instance {
 
     /// Asked apart from [`Self::memory`], which hashes the whole memory in the child.
     fn memory_pages(&mut self) -> Option<u64> {
-        self.request(json!({"op": "pages", "instance": self.handle}), false).ok()?["pages"].as_u64()
+        self.request(json!({"op": "pages"}), false).ok()?["pages"].as_u64()
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {
-        let answer = self.request(json!({"op": "memory", "instance": self.handle}), false).ok()?;
+        let answer = self.request(json!({"op": "memory"}), false).ok()?;
         let memory = answer.get("memory").filter(|m| !m.is_null())?;
         Some(MemoryObservation { pages: memory["pages"].as_u64()?, sha256: memory["sha256"].as_str()?.to_string() })
     }

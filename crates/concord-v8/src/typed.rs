@@ -7,15 +7,14 @@ use crate::wrapper::{Carried, GLOBAL_GETTER, carried_types, wrapper};
 use concord_engine::{
     BadExport, CompileError, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value, stop_outcome,
 };
+use concord_node::held::Held;
 use concord_node::{PATIENCE, base64, patience, pool, unbase64};
 use serde_json::{Value as Json, json};
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub struct V8Store {
-    lease: pool::Lease,
-    generation: u64,
-    handle: u64,
+    held: Held,
     instances: Vec<(u64, ModuleTypes)>,
     deadline_ms: Option<u64>,
     patience: Duration,
@@ -31,18 +30,15 @@ impl V8Store {
         };
         let handle = answer["store"].as_u64().ok_or_else(|| Outcome::EngineFault("no store handle".into()))?;
         Ok(V8Store {
-            lease,
-            generation,
-            handle,
+            held: Held::new(lease, generation, "store", handle),
             instances: Vec::new(),
             deadline_ms: config.cpu.deadline_ms(),
             patience: patience(config),
         })
     }
 
-    fn request(&self, mut request: Json) -> Result<Json, Outcome> {
-        request["store"] = self.handle.into();
-        self.lease.lock().request(self.generation, &request, None, self.patience)
+    fn request(&self, request: Json) -> Result<Json, Outcome> {
+        self.held.request(request, None, self.patience)
     }
 
     fn instance(&self, id: InstanceId) -> Result<&(u64, ModuleTypes), Outcome> {
@@ -51,12 +47,6 @@ impl V8Store {
 
     fn carried_all(types: &[wasmparser::ValType]) -> Result<Vec<Carried>, Outcome> {
         carried_types(types).ok_or_else(|| Outcome::Unsupported(format!("{types:?} values cannot cross into V8")))
-    }
-}
-
-impl Drop for V8Store {
-    fn drop(&mut self) {
-        let _ = self.request(json!({"op": "drop_store"}));
     }
 }
 
