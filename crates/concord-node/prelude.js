@@ -145,6 +145,33 @@ function callHost(index, args, serveKernel) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// WASI, for a host script that forwards it: Concord's WASI runs on the Rust side, and reads and
+// writes the guest's memory here, through views made at the moment of each access (a grow
+// detaches the old buffer).
+
+function callWasi(name, args, memory) {
+  const size = memory ? memory.buffer.byteLength : null;
+  send({ wasi_call: { name, args: args.map(toWire), memory_size: size } });
+  for (;;) {
+    const message = readLine();
+    const access = message.memory;
+    if (access) {
+      const bytes = new Uint8Array(memory.buffer);
+      if (access.op === 'read') {
+        send({ memory_answer: { bytes: base64(bytes.subarray(access.at, access.at + access.len)) } });
+      } else {
+        bytes.set(unbase64(access.bytes), access.at);
+        send({ memory_answer: {} });
+      }
+      continue;
+    }
+    const answer = message.wasi_answer;
+    if (answer.fault) throw new HostFault(answer.fault);
+    return answer.results.length === 0 ? undefined : fromWire(answer.results[0]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The request loop: each request's handler by its `op`; a handler may be async. A handler that
 // throws is the host script failing, reported as `error` and the child kept.
 

@@ -1,11 +1,13 @@
 // Concord's V8 host: a long-lived Node.js child that compiles, instantiates and calls Wasm for the
 // `concord-v8` backend, after crates/concord-node/prelude.js (the pipe, host calls, V8's traps).
 //
-// The plugin kernel (`extism:host/env`) and the WASI subset are written here a second time, after
-// crates/concord-engine/src/kernel and wasi, with the same bounds checks and the same refusals, so
-// a plugin sees the same host on V8 as on the native engines. Linear memory is read through views
-// made at the moment of each access, never kept across a call into Wasm (a grow detaches the old
-// buffer), and typed values are read with DataView, little-endian.
+// The plugin kernel (`extism:host/env`) is written here a second time, after
+// crates/concord-engine/src/kernel, with the same bounds checks and the same refusals, so a plugin
+// sees the same host on V8 as on the native engines. WASI is not: each call is forwarded to the
+// Rust side (prelude.js's `callWasi`), where Concord's one WASI runs over this instance's memory.
+// Linear memory is read through views made at the moment of each access, never kept across a call
+// into Wasm (a grow detaches the old buffer), and typed values are read with DataView,
+// little-endian.
 //
 // The typed-call layer (`typed_*`) runs modules for the spec testsuite and generated modules.
 // Floats and v128 never cross into JavaScript: the Rust side wraps each module so that its
@@ -184,9 +186,34 @@ class Kernel {
   beginCall(input) {
     this.arena.reset();
     this.input = input;
+    this.inputBlock = null;
     this.output = [0, 0];
     this.error = 0;
     this.logs = 0;
+  }
+
+  // Where the input is in kernel memory: a block holding a copy, made when first asked for.
+  inputOffset() {
+    if (this.inputBlock === null) this.inputBlock = this.arena.allocBytes(this.input);
+    return this.inputBlock;
+  }
+
+  inputSet(offset, len) {
+    this.input = offset === 0 && len === 0 ? new Uint8Array(0) : this.arena.read(offset, len).slice();
+    this.inputBlock = offset;
+  }
+
+  reset() {
+    this.arena.reset();
+    this.input = new Uint8Array(0);
+    this.inputBlock = null;
+    this.output = [0, 0];
+    this.error = 0;
+  }
+
+  // Whole 64 KiB pages, as Extism's kernel reports its memory.
+  memoryBytes() {
+    return Math.max(1, Math.ceil(this.arena.used / 65536)) * 65536;
   }
 
   outputBytes() {
@@ -293,6 +320,12 @@ const KERNEL = {
   input_length: (k) => BigInt(k.input.length),
   error_get: (k) => BigInt(k.error),
   http_headers: () => 0n,
+  input_offset: (k) => BigInt(k.inputOffset()),
+  output_offset: (k) => BigInt(k.output[0]),
+  output_length: (k) => BigInt(k.output[1]),
+  memory_bytes: (k) => BigInt(k.memoryBytes()),
+  input_set: (k, at, len) => k.inputSet(offsetOf(at), offsetOf(len)),
+  reset: (k) => k.reset(),
   input_load_u64: (k, at) => k.inputLoadU64(offsetOf(at)),
   load_u64: (k, at) => k.loadU64(offsetOf(at)),
   alloc: (k, len) => BigInt(k.arena.alloc(offsetOf(len))),
@@ -318,167 +351,6 @@ const KERNEL = {
     throw kernelFault('denied', 'http_request is not allowed by this host');
   },
   http_status_code: () => 0,
-};
-
-// ---------------------------------------------------------------------------------------------
-// WASI preview 1, the subset crates/concord-engine/src/wasi keeps: stdout and stderr captured,
-// no files, a clock that ticks a microsecond per reading, a seeded random stream.
-
-const ERRNO_SUCCESS = 0;
-const ERRNO_BADF = 8;
-const ERRNO_SPIPE = 70;
-const CAPTURE_LIMIT = 1024 * 1024;
-const CLOCK_START_NS = 1704067200000000000n;
-const DEFAULT_SEED = 0x0c0c0d0d5eed5eedn;
-const U64 = (value) => BigInt.asUintN(64, value);
-
-class Capture {
-  constructor() {
-    this.chunks = [];
-    this.kept = 0;
-  }
-
-  push(data) {
-    const room = Math.max(0, CAPTURE_LIMIT - this.kept);
-    const kept = data.subarray(0, Math.min(room, data.length)).slice();
-    this.chunks.push(kept);
-    this.kept += kept.length;
-  }
-
-  take() {
-    const bytes = Buffer.concat(this.chunks);
-    this.chunks = [];
-    this.kept = 0;
-    return bytes;
-  }
-}
-
-class Wasi {
-  constructor() {
-    this.stdout = new Capture();
-    this.stderr = new Capture();
-    this.rng = DEFAULT_SEED;
-    this.clock = CLOCK_START_NS;
-  }
-
-  nextRandom() {
-    this.rng = U64(this.rng + 0x9e3779b97f4a7c15n);
-    let z = this.rng;
-    z = U64((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
-    z = U64((z ^ (z >> 27n)) * 0x94d049bb133111ebn);
-    return z ^ (z >> 31n);
-  }
-}
-
-// A guest's linear memory for one WASI call: views made now, every access checked.
-class GuestMemory {
-  constructor(memory) {
-    this.bytes = memory ? new Uint8Array(memory.buffer) : null;
-  }
-
-  range(ptr, len) {
-    if (!this.bytes) throw kernelFault('outside-memory', 'WASI call from a module that exports no memory');
-    if (ptr + len > this.bytes.length) {
-      throw kernelFault('outside-memory', `guest pointer ${ptr}+${len} is outside linear memory (${this.bytes.length} bytes)`);
-    }
-    return ptr;
-  }
-
-  slice(ptr, len) {
-    const at = this.range(ptr, len);
-    return this.bytes.subarray(at, at + len);
-  }
-
-  write(ptr, data) {
-    this.bytes.set(data, this.range(ptr, data.length));
-  }
-
-  readU32(ptr) {
-    const at = this.range(ptr, 4);
-    return new DataView(this.bytes.buffer, at, 4).getUint32(0, true);
-  }
-
-  writeU32(ptr, value) {
-    const at = this.range(ptr, 4);
-    new DataView(this.bytes.buffer, at, 4).setUint32(0, value >>> 0, true);
-  }
-
-  writeU64(ptr, value) {
-    const at = this.range(ptr, 8);
-    new DataView(this.bytes.buffer, at, 8).setBigUint64(0, value, true);
-  }
-}
-
-const isStdio = (fd) => fd >= 0 && fd <= 2;
-const u32 = (value) => value >>> 0;
-
-const WASI = {
-  fd_write: (w, m, fd, iovs, iovsLen, nwritten) => {
-    const sink = fd === 1 ? w.stdout : fd === 2 ? w.stderr : null;
-    if (!sink) return ERRNO_BADF;
-    let written = 0;
-    for (let i = 0; i < u32(iovsLen); i++) {
-      const iov = u32(iovs) + i * 8;
-      if (iov > 0xffffffff) throw kernelFault('outside-memory', 'iovec array overflows the address space');
-      const ptr = m.readU32(iov);
-      const len = m.readU32(iov + 4);
-      sink.push(m.slice(ptr, len));
-      written = (written + len) >>> 0;
-    }
-    m.writeU32(u32(nwritten), written);
-    return ERRNO_SUCCESS;
-  },
-  fd_read: (w, m, fd, iovs, iovsLen, nread) => {
-    if (fd !== 0) return ERRNO_BADF;
-    m.writeU32(u32(nread), 0);
-    return ERRNO_SUCCESS;
-  },
-  fd_close: (w, m, fd) => (isStdio(fd) ? ERRNO_SUCCESS : ERRNO_BADF),
-  fd_seek: (w, m, fd) => (isStdio(fd) ? ERRNO_SPIPE : ERRNO_BADF),
-  fd_fdstat_get: (w, m, fd, buf) => {
-    if (!isStdio(fd)) return ERRNO_BADF;
-    const stat = new Uint8Array(24);
-    stat[0] = 2; // a character device
-    stat.fill(0xff, 8, 16);
-    m.write(u32(buf), stat);
-    return ERRNO_SUCCESS;
-  },
-  fd_filestat_get: (w, m, fd, buf) => {
-    if (!isStdio(fd)) return ERRNO_BADF;
-    const stat = new Uint8Array(64);
-    stat[16] = 2;
-    m.write(u32(buf), stat);
-    return ERRNO_SUCCESS;
-  },
-  fd_prestat_get: () => ERRNO_BADF,
-  fd_prestat_dir_name: () => ERRNO_BADF,
-  environ_sizes_get: (w, m, count, size) => {
-    m.writeU32(u32(count), 0);
-    m.writeU32(u32(size), 0);
-    return ERRNO_SUCCESS;
-  },
-  args_sizes_get: (w, m, count, size) => WASI.environ_sizes_get(w, m, count, size),
-  environ_get: () => ERRNO_SUCCESS,
-  args_get: () => ERRNO_SUCCESS,
-  clock_time_get: (w, m, id, precision, time) => {
-    w.clock += 1000n;
-    m.writeU64(u32(time), w.clock);
-    return ERRNO_SUCCESS;
-  },
-  random_get: (w, m, buf, len) => {
-    const target = m.slice(u32(buf), u32(len));
-    for (let at = 0; at < target.length; at += 8) {
-      const bytes = new Uint8Array(8);
-      new DataView(bytes.buffer).setBigUint64(0, w.nextRandom(), true);
-      target.set(bytes.subarray(0, Math.min(8, target.length - at)), at);
-    }
-    return ERRNO_SUCCESS;
-  },
-  sched_yield: () => ERRNO_SUCCESS,
-  proc_exit: (w, m, code) => {
-    throw new HostFault({ exit: code });
-  },
-  path_open: () => ERRNO_BADF,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -529,8 +401,9 @@ function instantiatePlugin(request) {
   const module = modules.get(request.module);
   const plugin = {
     kernel: new Kernel(request.memory_limit_bytes ?? null, request.config),
-    wasi: new Wasi(),
     memory: null,
+    // The guest runtime's initialisation, run before the first call (crate concord-engine's PluginAbi).
+    firstCall: request.first_call,
   };
   const imports = {};
   for (const link of request.imports) {
@@ -546,10 +419,9 @@ function instantiatePlugin(request) {
         }
       };
     } else if (link.kind === 'wasi') {
-      const body = WASI[name];
       table[name] = (...args) => {
         try {
-          return body(plugin.wasi, new GuestMemory(plugin.memory), ...args);
+          return callWasi(name, args, plugin.memory);
         } catch (error) {
           throw within(error, name);
         }
@@ -575,10 +447,9 @@ function instantiatePlugin(request) {
   plugin.instance = instance;
   plugin.deadline_ms = request.deadline_ms;
   plugin.memory = instance.exports.memory instanceof WebAssembly.Memory ? instance.exports.memory : null;
-  const initialize = instance.exports._initialize;
-  if (typeof initialize === 'function') {
+  for (const init of request.init) {
     try {
-      run(request.deadline_ms, initialize);
+      runInit(plugin, init);
     } catch (error) {
       return { start: classify(error) };
     }
@@ -588,21 +459,39 @@ function instantiatePlugin(request) {
   return { instance: handle };
 }
 
+// One of the guest's initialisation functions, with zeros for its arguments.
+function runInit(plugin, init) {
+  const fn = plugin.instance.exports[init.export];
+  run(plugin.deadline_ms, () => fn(...new Array(init.args).fill(0)));
+}
+
+// How a call that threw ends: a WASI exit is a return with its code, anything else a stop.
+function stopped(plugin, error) {
+  const stop = classify(error);
+  return stop.host && stop.host.exit !== undefined ? finish(plugin, stop.host.exit) : { stop };
+}
+
 // Extism's precedence: an error message wins over the return code, a code over the output.
 function callPlugin(request) {
   const plugin = plugins.get(request.instance);
   const fn = plugin.instance.exports[request.export];
   if (typeof fn !== 'function') return { outcome: { stop: { engine_fault: `no function ${request.export}` } } };
+  const inits = plugin.firstCall;
+  plugin.firstCall = [];
+  for (const init of inits) {
+    try {
+      runInit(plugin, init);
+    } catch (error) {
+      return { outcome: stopped(plugin, error) };
+    }
+  }
   plugin.kernel.beginCall(unbase64(request.input));
-  let outcome;
   try {
     const code = run(plugin.deadline_ms, fn);
-    outcome = finish(plugin, typeof code === 'number' ? code : 0);
+    return { outcome: finish(plugin, typeof code === 'number' ? code : 0) };
   } catch (error) {
-    const stop = classify(error);
-    outcome = stop.host && stop.host.exit !== undefined ? finish(plugin, stop.host.exit) : { stop };
+    return { outcome: stopped(plugin, error) };
   }
-  return { outcome, stdout: base64(plugin.wasi.stdout.take()), stderr: base64(plugin.wasi.stderr.take()) };
 }
 
 function finish(plugin, code) {

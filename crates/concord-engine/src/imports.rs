@@ -3,8 +3,7 @@
 
 use crate::host::{HostCallback, HostFault, HostFunction, Val, ValType};
 use crate::kernel::{ENV_MODULE, Kernel, KernelFn, LogLevel};
-use crate::wasi::ERRNO_BADF;
-use crate::wasi::{GuestMemory, WASI_MODULE, Wasi};
+use crate::wasi::{GuestMemory, LinearMemory, WASI_MODULE, Wasi, WasiFunction};
 use crate::{InstanceConfig, Refusal};
 
 /// The per-instance host state every linked function works on.
@@ -26,6 +25,7 @@ type NativeFn = fn(&mut HostState, Option<&mut GuestMemory>, &[Val]) -> Result<O
 enum Body {
     Kernel(KernelFn),
     Native(NativeFn),
+    Wasi(&'static WasiFunction),
     User(HostCallback),
 }
 
@@ -51,7 +51,7 @@ impl Import {
     pub fn kernel_fn(&self) -> Option<KernelFn> {
         match self.body {
             Body::Kernel(f) => Some(f),
-            Body::Native(_) | Body::User(_) => None,
+            Body::Native(_) | Body::Wasi(_) | Body::User(_) => None,
         }
     }
 
@@ -99,6 +99,12 @@ impl Import {
             }
             Body::Native(f) => {
                 if let (Some(value), Some(slot)) = (f(state, memory, args)?, results.first_mut()) {
+                    *slot = value;
+                }
+            }
+            Body::Wasi(f) => {
+                let memory = memory.map(|m| m as &mut dyn LinearMemory);
+                if let (Some(value), Some(slot)) = (f.call(&mut state.wasi, memory, args)?, results.first_mut()) {
                     *slot = value;
                 }
             }
@@ -153,8 +159,14 @@ pub fn resolve(module: &str, name: &str, user: &[HostFunction]) -> Option<Import
             (params, results, false, body)
         }
         WASI_MODULE => {
-            let (params, results, body) = wasi_function(name)?;
-            (params, results, true, body)
+            let f = crate::wasi::function(name)?;
+            return Some(Import {
+                name: name.to_string(),
+                params: f.params.to_vec(),
+                results: f.results.to_vec(),
+                needs_memory: true,
+                body: Body::Wasi(f),
+            });
         }
         _ => return None,
     };
@@ -169,10 +181,6 @@ pub fn resolve(module: &str, name: &str, user: &[HostFunction]) -> Option<Import
 
 type Entry = (&'static [ValType], &'static [ValType], NativeFn);
 
-fn i32_arg(args: &[Val], i: usize) -> Result<i32, HostFault> {
-    args.get(i).ok_or_else(|| HostFault::kernel(Refusal::BadArgument, "missing argument"))?.as_i32()
-}
-
 /// The kernel functions whose signatures no other function shares; the rest are [`KernelFn`]s.
 fn kernel_function(name: &str) -> Option<Entry> {
     use ValType::{I32, I64};
@@ -184,57 +192,11 @@ fn kernel_function(name: &str) -> Option<Entry> {
             Err(HostFault::kernel(Refusal::Denied, "http_request is not allowed by this host"))
         }),
         "http_status_code" => (&[], &[I32], |_, _, _| Ok(Some(Val::I32(0)))),
-        _ => return None,
-    };
-    Some(entry)
-}
-
-fn memory<'m, 'a>(memory: Option<&'m mut GuestMemory<'a>>) -> Result<&'m mut GuestMemory<'a>, HostFault> {
-    memory.ok_or_else(|| HostFault::kernel(Refusal::OutsideMemory, "WASI call from a module that exports no memory"))
-}
-
-fn errno(e: i32) -> Result<Option<Val>, HostFault> {
-    Ok(Some(Val::I32(e)))
-}
-
-fn wasi_function(name: &str) -> Option<Entry> {
-    use ValType::{I32, I64};
-    let entry: Entry = match name {
-        "fd_write" => (&[I32, I32, I32, I32], &[I32], |s, m, a| {
-            errno(s.wasi.fd_write(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?, ptr(a, 2)?, ptr(a, 3)?)?)
+        "reset" => (&[], &[], |s, _, _| {
+            s.kernel.reset();
+            Ok(None)
         }),
-        "fd_read" => {
-            (&[I32, I32, I32, I32], &[I32], |s, m, a| errno(s.wasi.fd_read(memory(m)?, i32_arg(a, 0)?, ptr(a, 3)?)?))
-        }
-        "fd_close" => (&[I32], &[I32], |s, _, a| errno(s.wasi.fd_close(i32_arg(a, 0)?))),
-        "fd_seek" => (&[I32, I64, I32, I32], &[I32], |s, _, a| errno(s.wasi.fd_seek(i32_arg(a, 0)?))),
-        "fd_fdstat_get" => {
-            (&[I32, I32], &[I32], |s, m, a| errno(s.wasi.fd_fdstat_get(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?)?))
-        }
-        "fd_filestat_get" => {
-            (&[I32, I32], &[I32], |s, m, a| errno(s.wasi.fd_filestat_get(memory(m)?, i32_arg(a, 0)?, ptr(a, 1)?)?))
-        }
-        // No preopened directories.
-        "fd_prestat_get" => (&[I32, I32], &[I32], |_, _, _| errno(ERRNO_BADF)),
-        "fd_prestat_dir_name" => (&[I32, I32, I32], &[I32], |_, _, _| errno(ERRNO_BADF)),
-        "environ_sizes_get" | "args_sizes_get" => {
-            (&[I32, I32], &[I32], |s, m, a| errno(s.wasi.sizes_get(memory(m)?, ptr(a, 0)?, ptr(a, 1)?)?))
-        }
-        // With zero counts there is nothing to write.
-        "environ_get" | "args_get" => (&[I32, I32], &[I32], |_, _, _| errno(crate::wasi::ERRNO_SUCCESS)),
-        "clock_time_get" => (&[I32, I64, I32], &[I32], |s, m, a| errno(s.wasi.clock_time_get(memory(m)?, ptr(a, 2)?)?)),
-        "random_get" => {
-            (&[I32, I32], &[I32], |s, m, a| errno(s.wasi.random_get(memory(m)?, ptr(a, 0)?, ptr(a, 1)?)?))
-        }
-        "sched_yield" => (&[], &[I32], |_, _, _| errno(crate::wasi::ERRNO_SUCCESS)),
-        "proc_exit" => (&[I32], &[], |_, _, a| Err(HostFault::Exit(i32_arg(a, 0)?))),
-        // No directory is preopened, so no directory fd is valid.
-        "path_open" => (&[I32, I32, I32, I32, I32, I64, I64, I32, I32], &[I32], |_, _, _| errno(ERRNO_BADF)),
         _ => return None,
     };
     Some(entry)
-}
-
-fn ptr(args: &[Val], i: usize) -> Result<u32, HostFault> {
-    i32_arg(args, i).map(|v| v as u32)
 }

@@ -14,6 +14,7 @@ pub mod kernel;
 mod metering;
 mod module_info;
 mod outcome;
+mod plugin_abi;
 mod typed;
 pub mod wasi;
 
@@ -26,10 +27,11 @@ pub use host::{HostCallback, HostFault, HostFunction, KernelAccess, USER_MODULE,
 pub use imports::{HostState, Import, resolve, resolve_for};
 pub use instance_data::InstanceData;
 pub use metering::{CompileVariant, MeteringVariants};
-pub use module_info::{ImportName, ModuleInfo};
+pub use module_info::{FuncSig, ImportName, ModuleInfo};
 pub use outcome::{
     BadExport, CompileError, GuestError, InstantiateFailure, KernelFault, LimitKind, Outcome, Refusal, TrapKind,
 };
+pub use plugin_abi::{ExportShape, InitCall, PluginAbi};
 pub use typed::{InstanceId, TypedStore, Value, limits_match, spectest};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -3,7 +3,8 @@
 
 use crate::InstanceConfig;
 use crate::outcome::{CompileError, InstantiateFailure, Outcome};
-use wasmparser::{Parser, Payload, TypeRef};
+use std::collections::BTreeMap;
+use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportName {
@@ -12,10 +13,19 @@ pub struct ImportName {
     pub is_function: bool,
 }
 
+/// An exported function's type, in the number and kinds of its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FuncSig {
+    pub params: Vec<wasmparser::ValType>,
+    pub results: Vec<wasmparser::ValType>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModuleInfo {
     pub imports: Vec<ImportName>,
     pub exports: Vec<String>,
+    /// The exported functions by name, with their types.
+    pub functions: BTreeMap<String, FuncSig>,
     /// Initial and maximum pages of the module's own (not imported) first memory.
     pub memory: Option<(u64, Option<u64>)>,
 }
@@ -23,11 +33,36 @@ pub struct ModuleInfo {
 impl ModuleInfo {
     pub fn parse(wasm: &[u8]) -> Result<Self, CompileError> {
         let mut info = ModuleInfo::default();
+        let invalid = |e: wasmparser::BinaryReaderError| CompileError::Invalid(e.to_string());
+        // Function types by type index, and each function's type index by function index.
+        let mut types: Vec<Option<FuncSig>> = Vec::new();
+        let mut function_types: Vec<u32> = Vec::new();
+        let mut exported = Vec::new();
         for payload in Parser::new(0).parse_all(wasm) {
             match payload.map_err(|e| CompileError::Invalid(e.to_string()))? {
+                Payload::TypeSection(section) => {
+                    for group in section {
+                        for ty in group.map_err(invalid)?.into_types() {
+                            types.push(match ty.composite_type.inner {
+                                wasmparser::CompositeInnerType::Func(f) => {
+                                    Some(FuncSig { params: f.params().to_vec(), results: f.results().to_vec() })
+                                }
+                                _ => None,
+                            });
+                        }
+                    }
+                }
+                Payload::FunctionSection(section) => {
+                    for ty in section {
+                        function_types.push(ty.map_err(invalid)?);
+                    }
+                }
                 Payload::ImportSection(section) => {
                     for import in section.into_imports() {
                         let import = import.map_err(|e| CompileError::Invalid(e.to_string()))?;
+                        if let TypeRef::Func(ty) = import.ty {
+                            function_types.push(ty);
+                        }
                         info.imports.push(ImportName {
                             module: import.module.to_string(),
                             name: import.name.to_string(),
@@ -45,9 +80,18 @@ impl ModuleInfo {
                     for export in section {
                         let export = export.map_err(|e| CompileError::Invalid(e.to_string()))?;
                         info.exports.push(export.name.to_string());
+                        if export.kind == ExternalKind::Func {
+                            exported.push((export.name.to_string(), export.index));
+                        }
                     }
                 }
                 _ => {}
+            }
+        }
+        for (name, index) in exported {
+            let sig = function_types.get(index as usize).and_then(|&ty| types.get(ty as usize).cloned().flatten());
+            if let Some(sig) = sig {
+                info.functions.insert(name, sig);
             }
         }
         Ok(info)

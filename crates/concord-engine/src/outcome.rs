@@ -108,6 +108,8 @@ pub enum Refusal {
     StoreFull,
     /// A guest pointer outside its own linear memory (WASI).
     OutsideMemory,
+    /// A guest pointer to a WASI value that is not aligned to its size.
+    Misaligned,
     /// Something the host does not allow (network access).
     Denied,
     /// An argument of the wrong type or count.
@@ -139,6 +141,7 @@ impl fmt::Display for Refusal {
             Refusal::NotUtf8 => "not-utf8",
             Refusal::StoreFull => "store-full",
             Refusal::OutsideMemory => "outside-memory",
+            Refusal::Misaligned => "misaligned",
             Refusal::Denied => "denied",
             Refusal::BadArgument => "bad-argument",
         })

@@ -120,7 +120,7 @@ impl Module for ExtismJsModule {
             "deadline_ms": config.cpu.deadline_ms(),
         });
         let mut data = InstanceData::default();
-        let host = HostSide { functions: &host_functions, data: &mut data };
+        let host = HostSide { functions: &host_functions, data: &mut data, wasi: None };
         let answer = lease.lock().request(generation, &request, Some(host), patience(config))?;
         let Some(handle) = answer["instance"].as_u64() else {
             return Err(match (answer.get("start"), answer["engine_fault"].as_str()) {
@@ -155,7 +155,7 @@ impl concord_engine::Instance for ExtismJsInstance {
             return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() }));
         }
         let request = json!({"op": "call", "export": export, "input": base64(input)});
-        let host = HostSide { functions: &self.host_functions, data: &mut self.data };
+        let host = HostSide { functions: &self.host_functions, data: &mut self.data, wasi: None };
         let answer = match self.held.request(request, Some(host), self.patience) {
             Ok(answer) => answer,
             Err(outcome) => return Call::from_outcome(outcome),

@@ -4,8 +4,10 @@
 
 use crate::Host;
 use crate::wire::WireFault;
+use concord_engine::wasi::{LinearMemory, Wasi};
 use concord_engine::{HostFault, HostFunction, InstanceData, KernelAccess, Outcome, Refusal, Val, ValType};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{ChildStdin, Command, Stdio};
@@ -27,10 +29,12 @@ pub struct Child {
 
 const STDERR_KEPT: usize = 4096;
 
-/// The embedder's functions for the instance a request runs on, and its per-instance data.
+/// The embedder's functions for the instance a request runs on, its per-instance data, and its
+/// WASI, which runs here for a host script that forwards WASI calls (V8's).
 pub struct HostSide<'a> {
     pub functions: &'a [HostFunction],
     pub data: &'a mut InstanceData,
+    pub wasi: Option<&'a mut Wasi>,
 }
 
 impl Child {
@@ -133,6 +137,12 @@ impl Child {
                 self.write(&json!({ "host_answer": answer }))?;
                 continue;
             }
+            if let Some(call) = message.get_mut("wasi_call").map(Value::take) {
+                let wasi = host.as_mut().and_then(|h| h.wasi.as_deref_mut());
+                let answer = self.serve_wasi_call(call, wasi, until)?;
+                self.write(&json!({ "wasi_answer": answer }))?;
+                continue;
+            }
             if let Some(ok) = message.get_mut("ok").map(Value::take) {
                 return Ok(ok);
             }
@@ -173,6 +183,70 @@ impl Child {
             )) }),
             Err(fault) => json!({ "fault": WireFault::from(fault) }),
         })
+    }
+}
+
+impl Child {
+    /// Runs a WASI call the guest made in the child, over its memory there.
+    fn serve_wasi_call(&mut self, call: Value, wasi: Option<&mut Wasi>, until: Instant) -> Result<Value, ChildGone> {
+        let Some(wasi) = wasi else {
+            return Ok(json!({ "fault": WireFault::User("no WASI on this request".into()) }));
+        };
+        let name = call["name"].as_str().unwrap_or_default().to_string();
+        let args: Vec<Val> =
+            call["args"].as_array().map(|a| a.iter().filter_map(from_wire).collect()).unwrap_or_default();
+        let size = call["memory_size"].as_u64();
+        let mut memory = RemoteMemory { child: self, size: size.unwrap_or(0), until, gone: None };
+        let result = wasi.call(&name, size.is_some().then_some(&mut memory as &mut dyn LinearMemory), &args);
+        if let Some(gone) = memory.gone {
+            return Err(gone);
+        }
+        Ok(match result {
+            Ok(value) => json!({ "results": value.iter().map(to_wire).collect::<Vec<_>>() }),
+            Err(fault) => json!({ "fault": WireFault::from(fault) }),
+        })
+    }
+}
+
+/// The linear memory of the instance whose WASI call is running, in the child: each read and
+/// write is a request, on a range already checked against its size.
+struct RemoteMemory<'a> {
+    child: &'a mut Child,
+    size: u64,
+    until: Instant,
+    gone: Option<ChildGone>,
+}
+
+impl RemoteMemory<'_> {
+    fn ask(&mut self, request: Value) -> Result<Value, HostFault> {
+        let answer = self.child.write(&json!({ "memory": request })).and_then(|()| self.child.read(self.until));
+        match answer {
+            Ok(mut answer) => Ok(answer.get_mut("memory_answer").map(Value::take).unwrap_or_default()),
+            Err(gone) => {
+                let fault = HostFault::User(gone.0.clone());
+                self.gone = Some(gone);
+                Err(fault)
+            }
+        }
+    }
+}
+
+impl LinearMemory for RemoteMemory<'_> {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read(&mut self, at: u32, len: u32) -> Result<Cow<'_, [u8]>, HostFault> {
+        let answer = self.ask(json!({"op": "read", "at": at, "len": len}))?;
+        let bytes = crate::unbase64(answer["bytes"].as_str().unwrap_or_default()).map_err(HostFault::User)?;
+        if bytes.len() != len as usize {
+            return Err(HostFault::User(format!("the child read {} bytes, not {len}", bytes.len())));
+        }
+        Ok(Cow::Owned(bytes))
+    }
+
+    fn write(&mut self, at: u32, bytes: &[u8]) -> Result<(), HostFault> {
+        self.ask(json!({"op": "write", "at": at, "bytes": crate::base64(bytes)})).map(drop)
     }
 }
 

@@ -9,9 +9,9 @@ mod typed;
 
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, CpuBudget, Engine, EngineInfo, Feature, HostFault, HostState, InstanceConfig,
-    InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, Stop, TrapKind, ValType, plugin_call,
-    resolve_for, start_outcome,
+    Call, CompileError, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostFault, HostState, InitCall,
+    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, Module, ModuleInfo, Outcome, PluginAbi, Stop,
+    TrapKind, ValType, plugin_call, resolve_for, start_outcome,
 };
 use std::cell::RefCell;
 use std::fmt;
@@ -48,7 +48,8 @@ impl Engine for TinywasmEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        Ok(Box::new(TinywasmModule { module: parse(wasm)? }))
+        let abi = PluginAbi::of(&ModuleInfo::parse(wasm)?);
+        Ok(Box::new(TinywasmModule { module: parse(wasm)?, abi }))
     }
 
     fn features(&self) -> &[Feature] {
@@ -92,6 +93,7 @@ fn store(config: &InstanceConfig) -> Store {
 
 struct TinywasmModule {
     module: tinywasm::Module,
+    abi: PluginAbi,
 }
 
 /// tinywasm needs an error type for host traps; this carries ours through it.
@@ -112,6 +114,9 @@ fn host_trap(fault: HostFault) -> tinywasm::Error {
 
 impl Module for TinywasmModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+        if let Some(refusal) = self.abi.refusal() {
+            return Err(refusal);
+        }
         let mut store = store(config);
         let host = Rc::new(RefCell::new(HostState::new(config)));
         let mut imports = Imports::new();
@@ -160,16 +165,14 @@ impl Module for TinywasmModule {
         let instance = ModuleInstance::instantiate_no_start(&mut store, &self.module, Some(imports))
             .map_err(|e| instantiate_failure(&e))?;
         let memory = instance.memory("memory").ok();
-        let mut instance = TinywasmInstance { store, instance, host, memory, budget: config.cpu };
+        let abi = self.abi.clone();
+        let mut instance =
+            TinywasmInstance { store, instance, host, memory, budget: config.cpu, abi, initialized: false };
         if let Some(start) = instance.instance.start_func(&instance.store).map_err(|e| instantiate_failure(&e))? {
             run(&mut instance.store, &start, &[], instance.budget).map_err(start_outcome)?;
         }
-        if instance.instance.extern_item("_initialize").is_ok() {
-            let init = instance
-                .instance
-                .func::<(), ()>(&instance.store, "_initialize")
-                .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
-            run(&mut instance.store, &init.func, &[], instance.budget).map_err(start_outcome)?;
+        for init in instance.abi.clone().at_instantiation() {
+            instance.run_init(init).map_err(start_outcome)?;
         }
         Ok(Box::new(instance))
     }
@@ -199,6 +202,24 @@ struct TinywasmInstance {
     host: Rc<RefCell<HostState>>,
     memory: Option<tinywasm::Memory>,
     budget: CpuBudget,
+    abi: PluginAbi,
+    /// Whether the guest's runtime has been initialised (before the first call).
+    initialized: bool,
+}
+
+impl TinywasmInstance {
+    /// Calls one of the guest's initialisation functions with zeros for its arguments.
+    fn run_init(&mut self, init: &InitCall) -> Result<(), Stop> {
+        let wrong = |e: tinywasm::Error| Stop::EngineFault(format!("{}: {e}", init.export));
+        let (func, args) = match init.args {
+            0 => (self.instance.func::<(), ()>(&self.store, init.export).map_err(wrong)?.func, vec![]),
+            _ => (
+                self.instance.func::<(i32, i32), ()>(&self.store, init.export).map_err(wrong)?.func,
+                vec![WasmValue::I32(0); 2],
+            ),
+        };
+        run(&mut self.store, &func, &args, self.budget).map(drop)
+    }
 }
 
 /// Calls `func` under the budget: without one, straight through; with fuel or a deadline, in fuel
@@ -228,13 +249,23 @@ fn run(store: &mut Store, func: &Function, params: &[WasmValue], budget: CpuBudg
 
 impl concord_engine::Instance for TinywasmInstance {
     fn call(&mut self, export: &str, input: &[u8]) -> Call {
-        if !matches!(self.instance.extern_item(export), Ok(tinywasm::ExternItem::Func(_))) {
-            return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() }));
-        }
-        let Ok(func) = self.instance.func::<(), i32>(&self.store, export) else {
-            return Call::from_outcome(Outcome::BadExport(BadExport::Signature { name: export.into() }));
+        let func = match self.abi.export(export) {
+            Ok(ExportShape::Code) => self.instance.func::<(), i32>(&self.store, export).map(|f| f.func),
+            Ok(ExportShape::Void) => self.instance.func::<(), ()>(&self.store, export).map(|f| f.func),
+            Err(outcome) => return Call::from_outcome(outcome),
         };
-        let func = func.func;
+        let func = match func {
+            Ok(func) => func,
+            Err(e) => return Call::from_outcome(Outcome::EngineFault(format!("{export}: {e}"))),
+        };
+        if !self.initialized {
+            self.initialized = true;
+            for init in self.abi.clone().at_first_call() {
+                if let Err(stop) = self.run_init(init) {
+                    return plugin_call(&mut self.host.borrow_mut(), Err(stop));
+                }
+            }
+        }
         self.host.borrow_mut().kernel.begin_call(input);
         let ended = run(&mut self.store, &func, &[], self.budget).map(|values| match values.first() {
             Some(WasmValue::I32(code)) => *code,

@@ -12,9 +12,10 @@ mod typed;
 mod types;
 mod wrapper;
 
+use concord_engine::wasi::Wasi;
 use concord_engine::{
-    BadExport, Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InstanceConfig, InstanceData,
-    InstantiateFailure, MemoryObservation, Module, Outcome, ValType, resolve_for, start_outcome,
+    Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InitCall, InstanceConfig, InstanceData,
+    InstantiateFailure, MemoryObservation, Module, ModuleInfo, Outcome, PluginAbi, ValType, resolve_for, start_outcome,
 };
 use concord_node::child::{self, HostSide};
 use concord_node::compiled::Compiled;
@@ -22,8 +23,9 @@ use concord_node::held::Held;
 use concord_node::{Host, PATIENCE, base64, patience, pool, unbase64, wire};
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
-use types::{Export, ModuleTypes};
+use types::ModuleTypes;
 
 /// The JavaScript host, run with `node --eval`.
 pub static HOST: Host = Host { name: "v8", script: include_str!("../host.js") };
@@ -121,8 +123,9 @@ impl Engine for V8Engine {
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         let types = ModuleTypes::parse(wasm)?;
+        let abi = Arc::new(PluginAbi::of(&ModuleInfo::parse(wasm)?));
         let module =
-            V8Module { compiled: Compiled::new(wasm), types, compiler: self.compiler, node: self.node.clone() };
+            V8Module { compiled: Compiled::new(wasm), types, abi, compiler: self.compiler, node: self.node.clone() };
         // V8's own verdict, in the child without a limit, where every plugin is compiled first.
         if let Ok(node) = &module.node {
             module.compiled.check_in(node, &pool::lease(key(self.compiler, None)))?;
@@ -159,6 +162,7 @@ impl Engine for V8Engine {
 struct V8Module {
     compiled: Compiled,
     types: ModuleTypes,
+    abi: Arc<PluginAbi>,
     compiler: Compiler,
     node: Result<PathBuf, String>,
 }
@@ -220,7 +224,7 @@ fn val_type(ty: ValType) -> wasmparser::ValType {
 
 impl Module for V8Module {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
-        if let Some(outcome) = unsupported(config) {
+        if let Some(outcome) = unsupported(config).or_else(|| self.abi.refusal()) {
             return Err(outcome);
         }
         let (links, host_functions) = self.imports(config)?;
@@ -233,21 +237,29 @@ impl Module for V8Module {
             "config": config.config,
             "memory_limit_bytes": config.memory_limit_bytes,
             "deadline_ms": config.cpu.deadline_ms(),
+            "init": init_calls(self.abi.at_instantiation()),
+            "first_call": init_calls(self.abi.at_first_call()),
         });
         let mut data = InstanceData::default();
-        let host = HostSide { functions: &host_functions, data: &mut data };
+        let mut wasi = Wasi::default();
+        let host = HostSide { functions: &host_functions, data: &mut data, wasi: Some(&mut wasi) };
         let answer = lease.lock().request(generation, &request, Some(host), patience(config))?;
         if let Some(handle) = answer["instance"].as_u64() {
             return Ok(Box::new(V8Instance {
                 held: Held::new(lease, generation, "instance", handle),
                 host_functions,
                 data,
-                exports: self.types.exports.clone(),
+                wasi,
+                abi: self.abi.clone(),
                 patience: patience(config),
             }));
         }
         Err(instantiate_failure(&answer))
     }
+}
+
+fn init_calls(calls: &[InitCall]) -> Value {
+    calls.iter().map(|c| json!({"export": c.export, "args": c.args})).collect()
 }
 
 /// Why host.js could not make an instance.
@@ -266,23 +278,26 @@ struct V8Instance {
     held: Held,
     host_functions: Vec<HostFunction>,
     data: InstanceData,
-    exports: Vec<Export>,
+    wasi: Wasi,
+    abi: Arc<PluginAbi>,
     patience: Duration,
 }
 
 impl V8Instance {
     fn request(&mut self, request: Value, serve_host: bool) -> Result<Value, Outcome> {
-        let host = serve_host.then_some(HostSide { functions: &self.host_functions, data: &mut self.data });
+        let host = serve_host.then_some(HostSide {
+            functions: &self.host_functions,
+            data: &mut self.data,
+            wasi: Some(&mut self.wasi),
+        });
         self.held.request(request, host, self.patience)
     }
 }
 
 impl concord_engine::Instance for V8Instance {
     fn call(&mut self, export: &str, input: &[u8]) -> Call {
-        match self.exports.iter().find(|e| e.name() == export) {
-            Some(Export::Func { ty, .. }) if ty.params().is_empty() && ty.results() == [wasmparser::ValType::I32] => {}
-            Some(_) => return Call::from_outcome(Outcome::BadExport(BadExport::Signature { name: export.into() })),
-            None => return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() })),
+        if let Err(outcome) = self.abi.export(export) {
+            return Call::from_outcome(outcome);
         }
         let request = json!({"op": "call", "export": export, "input": base64(input)});
         let answer = match self.request(request, true) {
@@ -293,8 +308,8 @@ impl concord_engine::Instance for V8Instance {
             Ok(outcome) => outcome.outcome(),
             Err(e) => Outcome::EngineFault(format!("an outcome of no known shape: {e}")),
         };
-        let captured = |name: &str| unbase64(answer[name].as_str().unwrap_or_default()).unwrap_or_default();
-        Call { outcome, stdout: captured("stdout"), stderr: captured("stderr") }
+        let (stdout, stderr) = (&mut self.wasi.stdout.bytes, &mut self.wasi.stderr.bytes);
+        Call { outcome, stdout: std::mem::take(stdout), stderr: std::mem::take(stderr) }
     }
 
     /// Asked apart from [`Self::memory`], which hashes the whole memory in the child.

@@ -8,9 +8,9 @@ mod typed;
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, Feature, HostFault, HostState,
-    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop,
-    TrapKind, ValType, WASM_PAGE, plugin_call, resolve_for, set_alarm, start_outcome,
+    Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostFault, HostState,
+    InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, ModuleInfo,
+    Outcome, PluginAbi, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, resolve_for, set_alarm, start_outcome,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -96,8 +96,9 @@ impl Engine for WasmerEngine {
     }
 
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
+        let abi = Arc::new(PluginAbi::of(&ModuleInfo::parse(wasm)?));
         let variants = MeteringVariants::compile(VariantCompiler(self.compiler), wasm, metering(config))?;
-        Ok(Box::new(WasmerModule { variants }))
+        Ok(Box::new(WasmerModule { variants, abi }))
     }
 
     fn features(&self) -> &[Feature] {
@@ -117,6 +118,7 @@ fn metering(config: &InstanceConfig) -> bool {
 
 struct WasmerModule {
     variants: MeteringVariants<VariantCompiler>,
+    abi: Arc<PluginAbi>,
 }
 
 struct CompiledModule {
@@ -143,6 +145,9 @@ struct Env {
 
 impl Module for WasmerModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+        if let Some(refusal) = self.abi.refusal() {
+            return Err(refusal);
+        }
         let compiled = self.variants.get(metering(config))?;
         let refused = Arc::new(AtomicBool::new(false));
         let mut engine = compiled.engine.clone();
@@ -218,13 +223,20 @@ impl Module for WasmerModule {
         if self::metering(config) && metering.is_none() {
             return Err(Outcome::EngineFault("the metering middleware left no points globals".into()));
         }
-        let mut instance =
-            WasmerInstance { store, env, instance, memory, cpu: config.cpu, metering, last_export: None };
-        if let Ok(init) = instance.instance.exports.get_function("_initialize") {
-            let init = init
-                .typed::<(), ()>(&instance.store)
-                .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
-            instance.run(|store| init.call(store)).map_err(start_outcome)?;
+        let abi = self.abi.clone();
+        let mut instance = WasmerInstance {
+            store,
+            env,
+            instance,
+            memory,
+            cpu: config.cpu,
+            metering,
+            last_export: None,
+            abi,
+            initialized: false,
+        };
+        for init in instance.abi.clone().at_instantiation() {
+            instance.run_init(init).map_err(start_outcome)?;
         }
         Ok(Box::new(instance))
     }
@@ -273,7 +285,10 @@ struct WasmerInstance {
     metering: Option<MeteringGlobals>,
     /// The export called last, looked up and type-checked once (most callers call one export
     /// over and over).
-    last_export: Option<(String, TypedFunction<(), i32>)>,
+    last_export: Option<(String, Export)>,
+    abi: Arc<PluginAbi>,
+    /// Whether the guest's runtime has been initialised (before the first call).
+    initialized: bool,
 }
 
 /// The two globals the metering middleware adds to every instance, found once: wasmer_middlewares'
@@ -320,21 +335,33 @@ impl WasmerInstance {
         })
     }
 
+    /// Calls one of the guest's initialisation functions with zeros for its arguments.
+    fn run_init(&mut self, init: &InitCall) -> Result<(), Stop> {
+        let func = self.instance.exports.get_function(init.export).expect("the ABI found it exported").clone();
+        let args = vec![Value::I32(0); init.args];
+        self.run(|store| func.call(store, &args).map(drop))
+    }
+
     fn select_export(&mut self, name: &str) -> Result<(), Outcome> {
         if self.last_export.as_ref().is_some_and(|(last, _)| last == name) {
             return Ok(());
         }
-        let func = self
-            .instance
-            .exports
-            .get_function(name)
-            .map_err(|_| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
-        let func = func
-            .typed::<(), i32>(&self.store)
-            .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))?;
+        let shape = self.abi.export(name)?;
+        let func = self.instance.exports.get_function(name).expect("the ABI found it exported");
+        let typed = |e: wasmer::RuntimeError| Outcome::EngineFault(format!("{name}: {e}"));
+        let func = match shape {
+            ExportShape::Code => Export::Code(func.typed(&self.store).map_err(typed)?),
+            ExportShape::Void => Export::Void(func.typed(&self.store).map_err(typed)?),
+        };
         self.last_export = Some((name.to_string(), func));
         Ok(())
     }
+}
+
+#[derive(Clone)]
+enum Export {
+    Code(TypedFunction<(), i32>),
+    Void(TypedFunction<(), ()>),
 }
 
 impl concord_engine::Instance for WasmerInstance {
@@ -342,9 +369,20 @@ impl concord_engine::Instance for WasmerInstance {
         if let Err(outcome) = self.select_export(export) {
             return Call::from_outcome(outcome);
         }
+        if !self.initialized {
+            self.initialized = true;
+            for init in self.abi.clone().at_first_call() {
+                if let Err(stop) = self.run_init(init) {
+                    return plugin_call(&mut self.env.as_mut(&mut self.store).host, Err(stop));
+                }
+            }
+        }
         let func = self.last_export.as_ref().expect("selected above").1.clone();
         self.env.as_mut(&mut self.store).host.kernel.begin_call(input);
-        let ended = self.run(|store| func.call(store));
+        let ended = match func {
+            Export::Code(func) => self.run(|store| func.call(store)),
+            Export::Void(func) => self.run(|store| func.call(store)).map(|()| 0),
+        };
         plugin_call(&mut self.env.as_mut(&mut self.store).host, ended)
     }
 

@@ -8,11 +8,12 @@ mod typed;
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, Feature, HostFault, HostState,
-    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop,
-    TrapKind, ValType, plugin_call, resolve_for, start_outcome,
+    Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostFault, HostState,
+    InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, ModuleInfo,
+    Outcome, PluginAbi, Stop, TrapKind, ValType, plugin_call, resolve_for, start_outcome,
 };
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 use wasmi::errors::{ErrorKind, HostError, InstantiationError, MemoryError, TableError};
 use wasmi::{
@@ -89,8 +90,9 @@ impl Engine for WasmiEngine {
     }
 
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
+        let abi = Arc::new(PluginAbi::of(&ModuleInfo::parse(wasm)?));
         let variants = MeteringVariants::compile(self.engines.clone(), wasm, metering(config.cpu))?;
-        Ok(Box::new(WasmiModule { variants }))
+        Ok(Box::new(WasmiModule { variants, abi }))
     }
 
     fn features(&self) -> &[Feature] {
@@ -113,6 +115,7 @@ impl Engine for WasmiEngine {
 
 struct WasmiModule {
     variants: MeteringVariants<Engines>,
+    abi: Arc<PluginAbi>,
 }
 
 struct StoreData {
@@ -135,6 +138,9 @@ impl HostError for Fault {}
 
 impl Module for WasmiModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+        if let Some(refusal) = self.abi.refusal() {
+            return Err(refusal);
+        }
         let budget = config.cpu;
         let module = self.variants.get(metering(budget))?;
         let engine = module.engine();
@@ -191,12 +197,11 @@ impl Module for WasmiModule {
         let instance = wasmi::Instance::new(&mut store, module, &imports).map_err(|e| instantiate_failure(&e))?;
         let memory = instance.get_memory(&store, "memory");
         store.data_mut().memory = memory;
-        let mut instance = WasmiInstance { store, instance, memory, budget, last_export: None };
-        if let Some(init) = instance.instance.get_func(&instance.store, "_initialize") {
-            let init = init
-                .typed::<(), ()>(&instance.store)
-                .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
-            instance.run(&init).map_err(start_outcome)?;
+        let abi = self.abi.clone();
+        let mut instance =
+            WasmiInstance { store, instance, memory, budget, last_export: None, abi, initialized: false };
+        for init in instance.abi.clone().at_instantiation() {
+            instance.run_init(init).map_err(start_outcome)?;
         }
         Ok(Box::new(instance))
     }
@@ -259,23 +264,36 @@ struct WasmiInstance {
     instance: wasmi::Instance,
     memory: Option<Memory>,
     budget: CpuBudget,
-    last_export: Option<(String, TypedFunc<(), i32>)>,
+    last_export: Option<(String, Export)>,
+    abi: Arc<PluginAbi>,
+    /// Whether the guest's runtime has been initialised (before the first call).
+    initialized: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Export {
+    Code(TypedFunc<(), i32>),
+    Void(TypedFunc<(), ()>),
 }
 
 impl WasmiInstance {
     /// Runs `func` under the budget: fuel, and for a deadline, fuel in slices with the clock read between them.
-    fn run<R: wasmi::WasmResults>(&mut self, func: &TypedFunc<(), R>) -> Result<R, Stop> {
+    fn run<P: wasmi::WasmParams, R: wasmi::WasmResults>(
+        &mut self,
+        func: &TypedFunc<P, R>,
+        params: P,
+    ) -> Result<R, Stop> {
         let Some(deadline) = self.budget.deadline else {
             if let Some(fuel) = self.budget.fuel {
                 self.store.set_fuel(fuel).expect("a budget runs on the metered engine");
             }
-            return func.call(&mut self.store, ()).map_err(|e| classify(&e));
+            return func.call(&mut self.store, params).map_err(|e| classify(&e));
         };
         let fuel = self.budget.fuel.unwrap_or(u64::MAX);
         let start = Instant::now();
         let mut granted = FUEL_SLICE.min(fuel);
         self.store.set_fuel(granted).expect("fuel is enabled");
-        let mut call = func.call_resumable(&mut self.store, ()).map_err(|e| classify(&e))?;
+        let mut call = func.call_resumable(&mut self.store, params).map_err(|e| classify(&e))?;
         loop {
             match call {
                 TypedResumableCall::Finished(results) => return Ok(results),
@@ -289,20 +307,30 @@ impl WasmiInstance {
         }
     }
 
+    /// Calls one of the guest's initialisation functions with zeros for its arguments.
+    fn run_init(&mut self, init: &InitCall) -> Result<(), Stop> {
+        let func = self.instance.get_func(&self.store, init.export).expect("the ABI found it exported");
+        let wrong = |e: wasmi::Error| Stop::EngineFault(format!("{}: {e}", init.export));
+        match init.args {
+            0 => self.run(&func.typed::<(), ()>(&self.store).map_err(wrong)?, ()),
+            _ => self.run(&func.typed::<(i32, i32), ()>(&self.store).map_err(wrong)?, (0, 0)),
+        }
+    }
+
     /// The export, looked up and type-checked once for a run of calls to it.
-    fn export(&mut self, name: &str) -> Result<TypedFunc<(), i32>, Outcome> {
+    fn export(&mut self, name: &str) -> Result<Export, Outcome> {
         if let Some((last, func)) = &self.last_export
             && last == name
         {
             return Ok(*func);
         }
-        let func = self
-            .instance
-            .get_func(&self.store, name)
-            .ok_or_else(|| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
-        let func = func
-            .typed::<(), i32>(&self.store)
-            .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))?;
+        let shape = self.abi.export(name)?;
+        let func = self.instance.get_func(&self.store, name).expect("the ABI found it exported");
+        let typed = |e: wasmi::Error| Outcome::EngineFault(format!("{name}: {e}"));
+        let func = match shape {
+            ExportShape::Code => Export::Code(func.typed(&self.store).map_err(typed)?),
+            ExportShape::Void => Export::Void(func.typed(&self.store).map_err(typed)?),
+        };
         self.last_export = Some((name.to_string(), func));
         Ok(func)
     }
@@ -314,8 +342,19 @@ impl concord_engine::Instance for WasmiInstance {
             Ok(func) => func,
             Err(outcome) => return Call::from_outcome(outcome),
         };
+        if !self.initialized {
+            self.initialized = true;
+            for init in self.abi.clone().at_first_call() {
+                if let Err(stop) = self.run_init(init) {
+                    return plugin_call(&mut self.store.data_mut().host, Err(stop));
+                }
+            }
+        }
         self.store.data_mut().host.kernel.begin_call(input);
-        let ended = self.run(&func);
+        let ended = match func {
+            Export::Code(func) => self.run(&func, ()),
+            Export::Void(func) => self.run(&func, ()).map(|()| 0),
+        };
         plugin_call(&mut self.store.data_mut().host, ended)
     }
 

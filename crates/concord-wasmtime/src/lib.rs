@@ -11,9 +11,9 @@ mod typed;
 use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    BadExport, Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, Feature, HostState, InstanceConfig,
-    InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, Stop, TrapKind, ValType,
-    WASM_PAGE, plugin_call, resolve_for, start_outcome,
+    Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostState, InitCall,
+    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, ModuleInfo, Outcome,
+    PluginAbi, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, resolve_for, start_outcome,
 };
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
@@ -139,8 +139,9 @@ impl Engine for WasmtimeEngine {
     }
 
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
+        let abi = Arc::new(PluginAbi::of(&ModuleInfo::parse(wasm)?));
         let variants = MeteringVariants::compile(self.engines.clone(), wasm, metering(config))?;
-        Ok(Box::new(WasmtimeModule { variants }))
+        Ok(Box::new(WasmtimeModule { variants, abi }))
     }
 
     fn features(&self) -> &[Feature] {
@@ -179,6 +180,7 @@ fn metering(config: &InstanceConfig) -> bool {
 
 struct WasmtimeModule {
     variants: MeteringVariants<Engines>,
+    abi: Arc<PluginAbi>,
 }
 
 struct LinkedModule {
@@ -266,6 +268,9 @@ impl LinkedModule {
 
 impl Module for WasmtimeModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
+        if let Some(refusal) = self.abi.refusal() {
+            return Err(refusal);
+        }
         let linked = self.variants.get(metering(config))?;
         let pre = linked.instance_pre(config)?;
         let data = StoreData {
@@ -283,13 +288,18 @@ impl Module for WasmtimeModule {
         };
         let memory = instance.get_memory(&mut store, "memory");
         store.data_mut().memory = memory;
-        if let Some(init) = instance.get_func(&mut store, "_initialize") {
-            let init = init
-                .typed::<(), ()>(&store)
-                .map_err(|_| Outcome::BadExport(BadExport::Signature { name: "_initialize".into() }))?;
-            init.call(&mut store, ()).map_err(|e| instantiate_failure(&store, e))?;
+        for init in self.abi.at_instantiation() {
+            run_init(&mut store, &instance, init).map_err(|e| instantiate_failure(&store, e))?;
         }
-        Ok(Box::new(WasmtimeInstance { store, instance, memory, cpu: config.cpu, last_export: None }))
+        Ok(Box::new(WasmtimeInstance {
+            store,
+            instance,
+            memory,
+            cpu: config.cpu,
+            last_export: None,
+            abi: self.abi.clone(),
+            initialized: false,
+        }))
     }
 }
 
@@ -332,6 +342,13 @@ pub fn link_kernel_function<T: KernelHost>(
     .map(|_| ())
 }
 
+/// Calls one of the guest's initialisation functions with zeros for its arguments.
+fn run_init<T>(store: &mut Store<T>, instance: &wasmtime::Instance, init: &InitCall) -> wasmtime::Result<()> {
+    let func = instance.get_func(&mut *store, init.export).ok_or_else(|| wasmtime::Error::msg("no such export"))?;
+    let mut results = vec![wasmtime::Val::I32(0); func.ty(&*store).results().len()];
+    func.call(store, &vec![wasmtime::Val::I32(0); init.args], &mut results)
+}
+
 fn instantiate_failure(store: &Store<StoreData>, error: wasmtime::Error) -> Outcome {
     if store.data().limiter.refused {
         return Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit);
@@ -363,7 +380,15 @@ struct WasmtimeInstance {
     cpu: CpuBudget,
     /// The export called last, looked up and type-checked once (most callers call one export
     /// over and over).
-    last_export: Option<(String, TypedFunc<(), i32>)>,
+    last_export: Option<(String, Export)>,
+    abi: Arc<PluginAbi>,
+    /// Whether the guest's runtime has been initialised (before the first call).
+    initialized: bool,
+}
+
+enum Export {
+    Code(TypedFunc<(), i32>),
+    Void(TypedFunc<(), ()>),
 }
 
 impl WasmtimeInstance {
@@ -373,14 +398,14 @@ impl WasmtimeInstance {
         if self.last_export.as_ref().is_some_and(|(last, _)| last == name) {
             return Ok(());
         }
-        let func = self
-            .instance
-            .get_func(&mut self.store, name)
-            .ok_or_else(|| Outcome::BadExport(BadExport::Missing { name: name.into() }))?;
-        let func = func
-            .typed::<(), i32>(&self.store)
-            .map_err(|_| Outcome::BadExport(BadExport::Signature { name: name.into() }))?;
-        self.last_export = Some((name.to_string(), func));
+        let shape = self.abi.export(name)?;
+        let func = self.instance.get_func(&mut self.store, name).expect("the ABI found it exported");
+        let typed = |e: wasmtime::Error| Outcome::EngineFault(format!("{name}: {e:#}"));
+        let export = match shape {
+            ExportShape::Code => Export::Code(func.typed(&self.store).map_err(typed)?),
+            ExportShape::Void => Export::Void(func.typed(&self.store).map_err(typed)?),
+        };
+        self.last_export = Some((name.to_string(), export));
         Ok(())
     }
 }
@@ -390,15 +415,25 @@ impl concord_engine::Instance for WasmtimeInstance {
         if let Err(outcome) = self.select_export(export) {
             return Call::from_outcome(outcome);
         }
-        let func = &self.last_export.as_ref().expect("selected above").1;
-        self.store.data_mut().host.kernel.begin_call(input);
         // Without a budget there is no fuel to count, and the deadline set at instantiation (~2^63
         // epochs away) cannot pass in any real run of calls, so only a budget is re-armed per call.
         if self.cpu != CpuBudget::default() {
             arm_budget(&mut self.store, self.cpu);
         }
-        let ended = func.call(&mut self.store, ()).map_err(|e| classify(&e));
-        plugin_call(&mut self.store.data_mut().host, ended)
+        if !self.initialized {
+            self.initialized = true;
+            for init in self.abi.at_first_call() {
+                if let Err(e) = run_init(&mut self.store, &self.instance, init) {
+                    return plugin_call(&mut self.store.data_mut().host, Err(classify(&e)));
+                }
+            }
+        }
+        self.store.data_mut().host.kernel.begin_call(input);
+        let ended = match &self.last_export.as_ref().expect("selected above").1 {
+            Export::Code(func) => func.call(&mut self.store, ()),
+            Export::Void(func) => func.call(&mut self.store, ()).map(|()| 0),
+        };
+        plugin_call(&mut self.store.data_mut().host, ended.map_err(|e| classify(&e)))
     }
 
     fn memory_pages(&mut self) -> Option<u64> {

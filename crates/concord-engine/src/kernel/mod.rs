@@ -34,6 +34,10 @@ pub enum LogLevel {
 pub struct Kernel {
     arena: Arena,
     input: Vec<u8>,
+    /// The block holding a copy of the input, made the first time a guest asks where the input
+    /// is (`input_offset`): Extism's kernel keeps the input in a block of its memory, and a guest
+    /// may read it there with `load_u8`/`load_u64`.
+    input_block: Option<u64>,
     output: (u64, u64),
     error: u64,
     config: BTreeMap<String, String>,
@@ -48,6 +52,7 @@ impl Kernel {
         Kernel {
             arena: Arena::new(memory_limit_bytes),
             input: Vec::new(),
+            input_block: None,
             output: (0, 0),
             error: 0,
             config,
@@ -61,9 +66,57 @@ impl Kernel {
         self.arena.reset();
         self.input.clear();
         self.input.extend_from_slice(input);
+        self.input_block = None;
         self.output = (0, 0);
         self.error = 0;
         self.logs.clear();
+    }
+
+    /// Where the input is in kernel memory (0 for an empty input, as Extism's empty block).
+    pub fn input_offset(&mut self) -> Result<u64, HostFault> {
+        if let Some(offset) = self.input_block {
+            return Ok(offset);
+        }
+        let offset = self.arena.alloc(self.input.len() as u64).map_err(|e| e.within("input_offset"))?;
+        if offset != 0 {
+            self.arena.write(offset, &self.input).map_err(|e| e.within("input_offset"))?;
+        }
+        self.input_block = Some(offset);
+        Ok(offset)
+    }
+
+    /// Makes `len` bytes at `offset` the input, as the host does before a call; a guest that calls
+    /// it gets the same, within a live block.
+    pub fn input_set(&mut self, offset: u64, len: u64) -> Result<(), HostFault> {
+        let bytes = match (offset, len) {
+            (0, 0) => Vec::new(),
+            _ => self.arena.read(offset, len).map_err(|e| e.within("input_set"))?.to_vec(),
+        };
+        self.input = bytes;
+        self.input_block = Some(offset);
+        Ok(())
+    }
+
+    pub fn output_offset(&self) -> u64 {
+        self.output.0
+    }
+
+    pub fn output_length(&self) -> u64 {
+        self.output.1
+    }
+
+    /// Frees every block and forgets the input, output and error, as Extism's `reset` does.
+    pub fn reset(&mut self) {
+        self.arena.reset();
+        self.input.clear();
+        self.input_block = None;
+        self.output = (0, 0);
+        self.error = 0;
+    }
+
+    /// The kernel memory's size in bytes, in whole 64 KiB pages as Extism's kernel reports it.
+    pub fn memory_bytes(&self) -> u64 {
+        self.arena.footprint().div_ceil(crate::WASM_PAGE).max(1) * crate::WASM_PAGE
     }
 
     /// The bytes the guest passed to `output_set` this call. A bad output range is reported, not trusted.

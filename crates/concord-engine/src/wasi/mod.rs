@@ -1,24 +1,34 @@
-//! A deterministic WASI preview1 subset: enough for plugins built for wasm32-wasip1 or with
-//! TinyGo/C toolchains. stdout/stderr are captured (bounded), randomness is seeded, the clock is
-//! virtual, and there is no file system: nothing a guest does here reaches the host.
+//! WASI preview1, all 46 functions, deterministic: stdout and stderr captured (bounded), randomness
+//! seeded, a virtual clock (a sleep returns at once and moves the clock on), and no file system
+//! unless one is given. Its answers are Extism's WASI's (wasi-common in wasmtime), read from its
+//! source: the same errno for the same call, the same checks in the same order, a trap where it
+//! traps. Written once: every engine without a WASI of its own runs this one, V8 included (its
+//! host script forwards each call here).
 
+mod errno;
+mod fd;
+mod functions;
 mod memory;
+mod poll;
 
-pub use memory::GuestMemory;
+pub use errno::Errno;
+pub use functions::{WasiFunction, function, names};
+pub use memory::{Guest, GuestMemory, LinearMemory};
 
-use crate::host::HostFault;
+use fd::FdTable;
 
 pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
 
-pub const ERRNO_SUCCESS: i32 = 0;
-pub const ERRNO_BADF: i32 = 8;
-pub const ERRNO_SPIPE: i32 = 70;
+pub const ERRNO_SUCCESS: i32 = errno::SUCCESS as i32;
+pub const ERRNO_BADF: i32 = errno::BADF as i32;
+pub const ERRNO_NOTDIR: i32 = errno::NOTDIR as i32;
 
-const FILETYPE_CHARACTER_DEVICE: u8 = 2;
 /// Captured bytes per stream; the rest is counted, not kept, so a guest cannot exhaust the host.
 const CAPTURE_LIMIT: usize = 1024 * 1024;
-/// 2024-01-01T00:00:00Z: a fixed start for the virtual clock.
+/// 2024-01-01T00:00:00Z: where the virtual real-time clock starts.
 const CLOCK_START_NS: u64 = 1_704_067_200_000_000_000;
+/// How far the virtual clock moves on each reading, so that two readings always differ.
+const CLOCK_TICK_NS: u64 = 1_000;
 const DEFAULT_SEED: u64 = 0x0c0c_0d0d_5eed_5eed;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -36,12 +46,17 @@ impl Capture {
     }
 }
 
+/// One instance's WASI: what lasts from call to call (descriptors, clock, random stream).
 #[derive(Debug)]
 pub struct Wasi {
     pub stdout: Capture,
     pub stderr: Capture,
+    fds: FdTable,
     rng: u64,
-    clock_ns: u64,
+    /// Nanoseconds since the instance was made: the monotonic clock.
+    elapsed_ns: u64,
+    args: Vec<String>,
+    env: Vec<String>,
 }
 
 impl Default for Wasi {
@@ -52,95 +67,35 @@ impl Default for Wasi {
 
 impl Wasi {
     pub fn with_seed(seed: u64) -> Self {
-        Wasi { stdout: Capture::default(), stderr: Capture::default(), rng: seed, clock_ns: CLOCK_START_NS }
+        Wasi {
+            stdout: Capture::default(),
+            stderr: Capture::default(),
+            fds: FdTable::default(),
+            rng: seed,
+            elapsed_ns: 0,
+            args: Vec::new(),
+            env: Vec::new(),
+        }
     }
 
-    fn is_stdio(fd: i32) -> bool {
-        (0..=2).contains(&fd)
-    }
-
-    pub fn fd_write(
+    /// Runs the WASI function `name` as the guest called it. `None` memory is a module that
+    /// exports none, which wasmtime's WASI refuses on every call.
+    pub fn call(
         &mut self,
-        mem: &mut GuestMemory,
-        fd: i32,
-        iovs: u32,
-        iovs_len: u32,
-        nwritten: u32,
-    ) -> Result<i32, HostFault> {
-        let sink = match fd {
-            1 => &mut self.stdout,
-            2 => &mut self.stderr,
-            _ => return Ok(ERRNO_BADF),
-        };
-        let mut written: u32 = 0;
-        for i in 0..iovs_len {
-            let iov = iovs.checked_add(i.checked_mul(8).ok_or_else(too_many)?).ok_or_else(too_many)?;
-            let (ptr, len) = (mem.read_u32(iov)?, mem.read_u32(iov + 4)?);
-            sink.push(mem.slice(ptr, len)?);
-            written = written.wrapping_add(len);
-        }
-        mem.write_u32(nwritten, written)?;
-        Ok(ERRNO_SUCCESS)
+        name: &str,
+        memory: Option<&mut dyn LinearMemory>,
+        args: &[crate::Val],
+    ) -> Result<Option<crate::Val>, crate::HostFault> {
+        let function = function(name).ok_or_else(|| crate::HostFault::User(format!("no WASI function {name}")))?;
+        function.call(self, memory, args)
     }
 
-    /// stdin is empty; nothing else is open.
-    pub fn fd_read(&mut self, mem: &mut GuestMemory, fd: i32, nread: u32) -> Result<i32, HostFault> {
-        if fd != 0 {
-            return Ok(ERRNO_BADF);
-        }
-        mem.write_u32(nread, 0)?;
-        Ok(ERRNO_SUCCESS)
-    }
-
-    pub fn fd_close(&mut self, fd: i32) -> i32 {
-        if Self::is_stdio(fd) { ERRNO_SUCCESS } else { ERRNO_BADF }
-    }
-
-    pub fn fd_seek(&mut self, fd: i32) -> i32 {
-        if Self::is_stdio(fd) { ERRNO_SPIPE } else { ERRNO_BADF }
-    }
-
-    pub fn fd_fdstat_get(&mut self, mem: &mut GuestMemory, fd: i32, buf: u32) -> Result<i32, HostFault> {
-        if !Self::is_stdio(fd) {
-            return Ok(ERRNO_BADF);
-        }
-        let mut stat = [0u8; 24];
-        stat[0] = FILETYPE_CHARACTER_DEVICE;
-        stat[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
-        mem.write(buf, &stat)?;
-        Ok(ERRNO_SUCCESS)
-    }
-
-    pub fn fd_filestat_get(&mut self, mem: &mut GuestMemory, fd: i32, buf: u32) -> Result<i32, HostFault> {
-        if !Self::is_stdio(fd) {
-            return Ok(ERRNO_BADF);
-        }
-        let mut stat = [0u8; 64];
-        stat[16] = FILETYPE_CHARACTER_DEVICE;
-        mem.write(buf, &stat)?;
-        Ok(ERRNO_SUCCESS)
-    }
-
-    /// Two zero counts: no arguments, no environment.
-    pub fn sizes_get(&mut self, mem: &mut GuestMemory, count: u32, size: u32) -> Result<i32, HostFault> {
-        mem.write_u32(count, 0)?;
-        mem.write_u32(size, 0)?;
-        Ok(ERRNO_SUCCESS)
-    }
-
-    pub fn clock_time_get(&mut self, mem: &mut GuestMemory, time: u32) -> Result<i32, HostFault> {
-        self.clock_ns += 1_000;
-        mem.write(time, &self.clock_ns.to_le_bytes())?;
-        Ok(ERRNO_SUCCESS)
-    }
-
-    pub fn random_get(&mut self, mem: &mut GuestMemory, buf: u32, len: u32) -> Result<i32, HostFault> {
-        let target = mem.slice_mut(buf, len)?;
-        for chunk in target.chunks_mut(8) {
+    /// Fills `buf` from the seeded stream, as `random_get` does.
+    pub fn fill_random(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
             let bytes = self.next_random().to_le_bytes();
             chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
-        Ok(ERRNO_SUCCESS)
     }
 
     /// splitmix64: deterministic, so two engines see the same "random" bytes.
@@ -151,8 +106,14 @@ impl Wasi {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
-}
 
-fn too_many() -> HostFault {
-    HostFault::kernel(crate::Refusal::OutsideMemory, "iovec array overflows the address space")
+    fn tick(&mut self) -> u64 {
+        self.elapsed_ns = self.elapsed_ns.saturating_add(CLOCK_TICK_NS);
+        self.elapsed_ns
+    }
+
+    /// Moves the virtual clock on to `deadline` (monotonic nanoseconds), if it is later.
+    fn sleep_until(&mut self, deadline: u64) {
+        self.elapsed_ns = self.elapsed_ns.max(deadline);
+    }
 }

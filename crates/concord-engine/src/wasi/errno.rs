@@ -1,0 +1,69 @@
+//! WASI preview1's error numbers that Concord's WASI answers with, and how an argument becomes one.
+//! The conversions are wiggle's (wasmtime's WASI, which Extism runs): a value too wide for its
+//! type is `OVERFLOW`, an unknown enum case or flag bit `INVAL`, checked before the function runs.
+
+use crate::host::HostFault;
+
+pub type Errno = u16;
+
+pub const SUCCESS: Errno = 0;
+pub const BADF: Errno = 8;
+pub const INVAL: Errno = 28;
+pub const NOTDIR: Errno = 54;
+pub const NOTSUP: Errno = 58;
+pub const OVERFLOW: Errno = 61;
+
+/// Why a WASI function did not succeed: an errno the guest sees, or a fault that stops the call.
+#[derive(Debug)]
+pub enum Fail {
+    Errno(Errno),
+    Fault(HostFault),
+}
+
+impl From<HostFault> for Fail {
+    fn from(fault: HostFault) -> Self {
+        Fail::Fault(fault)
+    }
+}
+
+pub type WasiResult<T = ()> = Result<T, Fail>;
+
+pub fn errno<T>(errno: Errno) -> WasiResult<T> {
+    Err(Fail::Errno(errno))
+}
+
+/// An enum of `cases` cases carried in a `u8` (advice, whence, signal).
+pub fn enum_u8(value: i32, cases: u8) -> WasiResult<u8> {
+    let value = u8::try_from(value).map_err(|_| Fail::Errno(OVERFLOW))?;
+    if value >= cases { errno(INVAL) } else { Ok(value) }
+}
+
+/// An enum of `cases` cases carried in a `u32` (clock ids).
+pub fn enum_u32(value: i32, cases: u32) -> WasiResult<u32> {
+    let value = u32::try_from(value).map_err(|_| Fail::Errno(OVERFLOW))?;
+    if value >= cases { errno(INVAL) } else { Ok(value) }
+}
+
+/// Flags of `bits` bits carried in a `u8`, `u16` or `u32` (`width` bits).
+pub fn flags(value: i32, width: u32, bits: u32) -> WasiResult<u32> {
+    let fits = match width {
+        32 => value >= 0,
+        width => (0..1i64 << width).contains(&(value as i64)),
+    };
+    if !fits {
+        return errno(OVERFLOW);
+    }
+    let value = value as u32;
+    if value >> bits != 0 { errno(INVAL) } else { Ok(value) }
+}
+
+/// Rights: 30 flag bits in a `u64`.
+pub fn rights(value: i64) -> WasiResult<u64> {
+    let value = u64::try_from(value).map_err(|_| Fail::Errno(OVERFLOW))?;
+    if value >> 30 != 0 { errno(INVAL) } else { Ok(value) }
+}
+
+/// A plain `u16` (`siflags`, which has no flags defined).
+pub fn plain_u16(value: i32) -> WasiResult<u16> {
+    u16::try_from(value).map_err(|_| Fail::Errno(OVERFLOW))
+}

@@ -1,0 +1,611 @@
+//! The 46 functions of `wasi_snapshot_preview1`, each as wasi-common 43 (Extism 1.30's WASI)
+//! answers it in a sandbox whose descriptors are three pipes: arguments converted first (an
+//! unknown enum case or flag is `INVAL`, a value too wide `OVERFLOW`), then the descriptor looked
+//! up, then guest memory read, then the result written through its pointer. A pipe cannot seek,
+//! sync its flags, be advised or truncated (`BADF`); a socket call on one is `BADF` too.
+
+use super::errno::{self, BADF, Fail, INVAL, NOTDIR, NOTSUP, SUCCESS, WasiResult, enum_u8, enum_u32, flags};
+use super::fd::{Entry, Stream};
+use super::memory::{Guest, LinearMemory};
+use super::{CLOCK_START_NS, Wasi};
+use crate::Refusal;
+use crate::host::{HostFault, Val, ValType};
+
+type Body = fn(&mut Wasi, &mut Guest, &Args) -> WasiResult;
+
+/// One WASI function: its Wasm signature and its body.
+pub struct WasiFunction {
+    pub name: &'static str,
+    pub params: &'static [ValType],
+    pub results: &'static [ValType],
+    body: Body,
+}
+
+impl WasiFunction {
+    pub fn call(
+        &self,
+        wasi: &mut Wasi,
+        memory: Option<&mut dyn LinearMemory>,
+        args: &[Val],
+    ) -> Result<Option<Val>, HostFault> {
+        let memory = memory.ok_or_else(|| {
+            HostFault::kernel(Refusal::OutsideMemory, "WASI call from a module that exports no memory")
+        })?;
+        let args = Args(args);
+        match (self.body)(wasi, &mut Guest::new(memory), &args) {
+            Ok(()) => Ok(Some(Val::I32(SUCCESS as i32))),
+            Err(Fail::Errno(errno)) => Ok(Some(Val::I32(errno as i32))),
+            Err(Fail::Fault(fault)) => Err(fault),
+        }
+    }
+}
+
+pub fn function(name: &str) -> Option<&'static WasiFunction> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// Every function's name, in the specification's order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    FUNCTIONS.iter().map(|f| f.name)
+}
+
+struct Args<'a>(&'a [Val]);
+
+impl Args<'_> {
+    fn i32(&self, i: usize) -> Result<i32, HostFault> {
+        self.0.get(i).ok_or_else(|| HostFault::kernel(Refusal::BadArgument, "missing argument"))?.as_i32()
+    }
+
+    fn u32(&self, i: usize) -> Result<u32, HostFault> {
+        self.i32(i).map(|v| v as u32)
+    }
+
+    fn i64(&self, i: usize) -> Result<i64, HostFault> {
+        match self.0.get(i) {
+            Some(Val::I64(v)) => Ok(*v),
+            other => Err(HostFault::kernel(Refusal::BadArgument, format!("expected an i64 argument, got {other:?}"))),
+        }
+    }
+}
+
+const I: ValType = ValType::I32;
+const L: ValType = ValType::I64;
+
+macro_rules! functions {
+    ($($name:ident ( $($param:ident),* ) $(-> $result:ident)?;)*) => {
+        const FUNCTIONS: &[WasiFunction] = &[$(WasiFunction {
+            name: stringify!($name),
+            params: &[$($param),*],
+            results: &[$($result)?],
+            body: $name,
+        }),*];
+    };
+}
+
+functions! {
+    args_get(I, I) -> I;
+    args_sizes_get(I, I) -> I;
+    environ_get(I, I) -> I;
+    environ_sizes_get(I, I) -> I;
+    clock_res_get(I, I) -> I;
+    clock_time_get(I, L, I) -> I;
+    fd_advise(I, L, L, I) -> I;
+    fd_allocate(I, L, L) -> I;
+    fd_close(I) -> I;
+    fd_datasync(I) -> I;
+    fd_fdstat_get(I, I) -> I;
+    fd_fdstat_set_flags(I, I) -> I;
+    fd_fdstat_set_rights(I, L, L) -> I;
+    fd_filestat_get(I, I) -> I;
+    fd_filestat_set_size(I, L) -> I;
+    fd_filestat_set_times(I, L, L, I) -> I;
+    fd_pread(I, I, I, L, I) -> I;
+    fd_prestat_get(I, I) -> I;
+    fd_prestat_dir_name(I, I, I) -> I;
+    fd_pwrite(I, I, I, L, I) -> I;
+    fd_read(I, I, I, I) -> I;
+    fd_readdir(I, I, I, L, I) -> I;
+    fd_renumber(I, I) -> I;
+    fd_seek(I, L, I, I) -> I;
+    fd_sync(I) -> I;
+    fd_tell(I, I) -> I;
+    fd_write(I, I, I, I) -> I;
+    path_create_directory(I, I, I) -> I;
+    path_filestat_get(I, I, I, I, I) -> I;
+    path_filestat_set_times(I, I, I, I, L, L, I) -> I;
+    path_link(I, I, I, I, I, I, I) -> I;
+    path_open(I, I, I, I, I, L, L, I, I) -> I;
+    path_readlink(I, I, I, I, I, I) -> I;
+    path_remove_directory(I, I, I) -> I;
+    path_rename(I, I, I, I, I, I) -> I;
+    path_symlink(I, I, I, I, I) -> I;
+    path_unlink_file(I, I, I) -> I;
+    poll_oneoff(I, I, I, I) -> I;
+    proc_exit(I);
+    proc_raise(I) -> I;
+    sched_yield() -> I;
+    random_get(I, I) -> I;
+    sock_accept(I, I, I) -> I;
+    sock_recv(I, I, I, I, I, I) -> I;
+    sock_send(I, I, I, I, I) -> I;
+    sock_shutdown(I, I) -> I;
+}
+
+// Flag widths and counts, from the specification's typenames.
+const FDFLAGS: (u32, u32) = (16, 5);
+const FSTFLAGS: (u32, u32) = (16, 4);
+const LOOKUPFLAGS: (u32, u32) = (32, 1);
+const OFLAGS: (u32, u32) = (16, 4);
+const RIFLAGS: (u32, u32) = (16, 2);
+const SDFLAGS: (u32, u32) = (8, 2);
+const ADVICE_CASES: u8 = 6;
+const WHENCE_CASES: u8 = 3;
+const SIGNAL_CASES: u8 = 31;
+const CLOCK_CASES: u32 = 4;
+const WHENCE_SET: u8 = 0;
+
+const CLOCK_REALTIME: u32 = 0;
+const CLOCK_MONOTONIC: u32 = 1;
+
+const RIGHT_FD_READ: u64 = 1 << 1;
+const RIGHT_FD_WRITE: u64 = 1 << 6;
+const FDFLAG_APPEND: u16 = 1;
+/// Pipes report `unknown`: wasi-common maps its `Pipe` file type so.
+const FILETYPE_UNKNOWN: u8 = 0;
+
+fn flag(value: i32, (width, bits): (u32, u32)) -> WasiResult<u32> {
+    flags(value, width, bits)
+}
+
+fn fd(args: &Args, i: usize) -> Result<u32, HostFault> {
+    args.u32(i)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments and environment.
+
+fn args_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let strings = w.args.clone();
+    write_strings(g, &strings, a.u32(0)?, a.u32(1)?)
+}
+
+fn environ_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let strings = w.env.clone();
+    write_strings(g, &strings, a.u32(0)?, a.u32(1)?)
+}
+
+/// Each string NUL-terminated into `buffer`, its address into `heads`, one after the other.
+fn write_strings(g: &mut Guest, strings: &[String], heads: u32, buffer: u32) -> WasiResult {
+    let mut cursor = 0u32;
+    for (i, string) in strings.iter().enumerate() {
+        let at = Guest::field(buffer, cursor)?;
+        g.write_bytes(at, string.as_bytes())?;
+        g.write_u8(Guest::field(at, string.len() as u32)?, 0)?;
+        g.write_u32(Guest::element(heads, i as u32, 4)?, at)?;
+        cursor += string.len() as u32 + 1;
+    }
+    Ok(())
+}
+
+fn args_sizes_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    sizes(g, &w.args.clone(), a)
+}
+
+fn environ_sizes_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    sizes(g, &w.env.clone(), a)
+}
+
+fn sizes(g: &mut Guest, strings: &[String], a: &Args) -> WasiResult {
+    let size: usize = strings.iter().map(|s| s.len() + 1).sum();
+    g.write_u32(a.u32(0)?, strings.len() as u32)?;
+    g.write_u32(a.u32(1)?, size as u32)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clocks, scheduling, randomness, the process.
+
+fn clock_res_get(_: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    match enum_u32(a.i32(0)?, CLOCK_CASES)? {
+        CLOCK_REALTIME | CLOCK_MONOTONIC => Ok(g.write_u64(a.u32(1)?, 1)?),
+        _ => errno::errno(BADF),
+    }
+}
+
+fn clock_time_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let now = match enum_u32(a.i32(0)?, CLOCK_CASES)? {
+        CLOCK_REALTIME => CLOCK_START_NS.saturating_add(w.tick()),
+        CLOCK_MONOTONIC => w.tick(),
+        _ => return errno::errno(BADF),
+    };
+    Ok(g.write_u64(a.u32(2)?, now)?)
+}
+
+fn poll_oneoff(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let count = super::poll::poll_oneoff(w, g, a.u32(0)?, a.u32(1)?, a.u32(2)?)?;
+    Ok(g.write_u32(a.u32(3)?, count)?)
+}
+
+fn proc_exit(_: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    let status = a.u32(0)?;
+    // wasmtime's WASI refuses statuses outside 0..126 instead of exiting with them.
+    Err(Fail::Fault(match status < 126 {
+        true => HostFault::Exit(status as i32),
+        false => HostFault::kernel(Refusal::BadArgument, "exit with invalid exit status outside of [0..126)"),
+    }))
+}
+
+fn proc_raise(_: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    enum_u8(a.i32(0)?, SIGNAL_CASES)?;
+    Err(Fail::Fault(HostFault::kernel(Refusal::Denied, "proc_raise unsupported")))
+}
+
+fn sched_yield(_: &mut Wasi, _: &mut Guest, _: &Args) -> WasiResult {
+    Ok(())
+}
+
+fn random_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let (buf, len) = (a.u32(0)?, a.u32(1)?);
+    g.check(buf, len)?;
+    let mut bytes = vec![0; len as usize];
+    w.fill_random(&mut bytes);
+    Ok(g.write_bytes(buf, &bytes)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Descriptors.
+
+fn fd_advise(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    enum_u8(a.i32(3)?, ADVICE_CASES)?;
+    w.fds.file(fd(a, 0)?)?;
+    errno::errno(BADF)
+}
+
+fn fd_allocate(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.file(fd(a, 0)?)?;
+    errno::errno(NOTSUP)
+}
+
+fn fd_close(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.close(fd(a, 0)?)
+}
+
+/// Syncing a pipe succeeds: there is nothing to sync.
+fn fd_datasync(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.file(fd(a, 0)?).map(drop)
+}
+
+fn fd_sync(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    fd_datasync(w, g, a)
+}
+
+fn fd_fdstat_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let (flags, rights) = match w.fds.file(fd(a, 0)?)? {
+        Entry::Pipe(Stream::Stdin) => (0, RIGHT_FD_READ),
+        Entry::Pipe(Stream::Stdout | Stream::Stderr) => (FDFLAG_APPEND, RIGHT_FD_WRITE),
+    };
+    let buf = a.u32(1)?;
+    g.write_u8(buf, FILETYPE_UNKNOWN)?;
+    g.write_u16(Guest::field(buf, 2)?, flags)?;
+    g.write_u64(Guest::field(buf, 8)?, rights)?;
+    g.write_u64(Guest::field(buf, 16)?, 0)?;
+    Ok(())
+}
+
+fn fd_fdstat_set_flags(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    flag(a.i32(1)?, FDFLAGS)?;
+    w.fds.file(fd(a, 0)?)?;
+    errno::errno(BADF)
+}
+
+fn fd_fdstat_set_rights(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    errno::rights(a.i64(1)?)?;
+    errno::rights(a.i64(2)?)?;
+    w.fds.file(fd(a, 0)?)?;
+    errno::errno(NOTSUP)
+}
+
+/// A pipe's filestat is all zeros (its file type `unknown` is 0 too).
+fn fd_filestat_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.file(fd(a, 0)?)?;
+    write_filestat(g, a.u32(1)?)
+}
+
+fn write_filestat(g: &mut Guest, buf: u32) -> WasiResult {
+    for (offset, wide) in
+        [(0, true), (8, true), (16, false), (24, true), (32, true), (40, true), (48, true), (56, true)]
+    {
+        let at = Guest::field(buf, offset)?;
+        match wide {
+            true => g.write_u64(at, 0)?,
+            false => g.write_u8(at, FILETYPE_UNKNOWN)?,
+        }
+    }
+    Ok(())
+}
+
+fn fd_filestat_set_size(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.file(fd(a, 0)?)?;
+    errno::errno(BADF)
+}
+
+fn fd_filestat_set_times(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    times(a.i32(3)?)?;
+    w.fds.file(fd(a, 0)?)?;
+    errno::errno(BADF)
+}
+
+/// `fstflags`: setting a time and setting it to now at once is `INVAL`.
+fn times(fst_flags: i32) -> WasiResult {
+    let bits = flag(fst_flags, FSTFLAGS)?;
+    if bits & 0b11 == 0b11 || bits & 0b1100 == 0b1100 { errno::errno(INVAL) } else { Ok(()) }
+}
+
+fn fd_prestat_get(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.dir(fd(a, 0)?)
+}
+
+/// wasi-common answers a descriptor that is no preopened directory with `NOTDIR` here.
+fn fd_prestat_dir_name(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.dir(fd(a, 0)?).map_err(|_| Fail::Errno(NOTDIR))
+}
+
+/// The `(buf, len)` of each iovec of an array, read in order.
+fn iovecs(g: &mut Guest, array: u32, count: u32) -> WasiResult<Vec<(u32, u32)>> {
+    (0..count)
+        .map(|i| {
+            let iov = Guest::element(array, i, 8)?;
+            Ok((g.read_u32(iov)?, g.read_u32(Guest::field(iov, 4)?)?))
+        })
+        .collect()
+}
+
+/// What a read checks of its iovecs: each record, then the first buffer that is not empty, the one
+/// it reads into. `None` when every buffer is empty.
+fn read_target(g: &mut Guest, array: u32, count: u32) -> WasiResult<Option<(u32, u32)>> {
+    let target = iovecs(g, array, count)?.into_iter().find(|(_, len)| *len > 0);
+    if let Some((buf, len)) = target {
+        g.check(buf, len)?;
+    }
+    Ok(target)
+}
+
+fn readable(w: &Wasi, fd: u32) -> WasiResult<Entry> {
+    let entry = w.fds.file(fd)?;
+    if !entry.readable() {
+        return errno::errno(BADF);
+    }
+    Ok(entry.clone())
+}
+
+fn writable(w: &Wasi, fd: u32) -> WasiResult<Entry> {
+    let entry = w.fds.file(fd)?;
+    if !entry.writable() {
+        return errno::errno(BADF);
+    }
+    Ok(entry.clone())
+}
+
+/// stdin is empty: every read returns 0 bytes.
+fn fd_read(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    readable(w, fd(a, 0)?)?;
+    read_target(g, a.u32(1)?, a.u32(2)?)?;
+    Ok(g.write_u32(a.u32(3)?, 0)?)
+}
+
+/// A pipe cannot read at an offset, but a read into nothing succeeds before it is asked to.
+fn fd_pread(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    readable(w, fd(a, 0)?)?;
+    match read_target(g, a.u32(1)?, a.u32(2)?)? {
+        None => Ok(g.write_u32(a.u32(4)?, 0)?),
+        Some(_) => errno::errno(BADF),
+    }
+}
+
+fn fd_write(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let entry = writable(w, fd(a, 0)?)?;
+    let buffers = iovecs(g, a.u32(1)?, a.u32(2)?)?;
+    for &(buf, len) in &buffers {
+        g.check(buf, len)?;
+    }
+    let sink = match entry {
+        Entry::Pipe(Stream::Stderr) => &mut w.stderr,
+        _ => &mut w.stdout,
+    };
+    let mut written = 0u64;
+    for (buf, len) in buffers {
+        sink.push(&g.bytes(buf, len)?);
+        written += len as u64;
+    }
+    let written = u32::try_from(written).map_err(|_| Fail::Errno(errno::OVERFLOW))?;
+    Ok(g.write_u32(a.u32(3)?, written)?)
+}
+
+/// A pipe cannot write at an offset; its buffers are checked first all the same.
+fn fd_pwrite(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    writable(w, fd(a, 0)?)?;
+    for (buf, len) in iovecs(g, a.u32(1)?, a.u32(2)?)? {
+        g.check(buf, len)?;
+    }
+    errno::errno(BADF)
+}
+
+fn fd_readdir(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.dir(fd(a, 0)?)
+}
+
+fn fd_renumber(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.renumber(fd(a, 0)?, fd(a, 1)?)
+}
+
+fn fd_seek(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    let whence = enum_u8(a.i32(2)?, WHENCE_CASES)?;
+    if whence == WHENCE_SET && a.i64(1)? < 0 {
+        return errno::errno(INVAL);
+    }
+    w.fds.file(fd(a, 0)?)?;
+    errno::errno(BADF)
+}
+
+fn fd_tell(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.file(fd(a, 0)?)?;
+    errno::errno(BADF)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths: relative to a directory descriptor, of which there is none.
+
+fn path_create_directory(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.dir(fd(a, 0)?)
+}
+
+fn path_filestat_get(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    flag(a.i32(1)?, LOOKUPFLAGS)?;
+    w.fds.dir(fd(a, 0)?)
+}
+
+fn path_filestat_set_times(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    flag(a.i32(1)?, LOOKUPFLAGS)?;
+    times(a.i32(6)?)?;
+    w.fds.dir(fd(a, 0)?)
+}
+
+fn path_link(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    flag(a.i32(1)?, LOOKUPFLAGS)?;
+    w.fds.dir(fd(a, 0)?)?;
+    w.fds.dir(fd(a, 4)?)
+}
+
+fn path_open(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    flag(a.i32(1)?, LOOKUPFLAGS)?;
+    flag(a.i32(4)?, OFLAGS)?;
+    errno::rights(a.i64(5)?)?;
+    errno::rights(a.i64(6)?)?;
+    flag(a.i32(7)?, FDFLAGS)?;
+    // Opening relative to a file is `NOTDIR`; relative to nothing, `BADF`.
+    if w.fds.contains(fd(a, 0)?) {
+        return errno::errno(NOTDIR);
+    }
+    w.fds.dir(fd(a, 0)?)
+}
+
+fn path_readlink(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.dir(fd(a, 0)?)
+}
+
+fn path_remove_directory(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.dir(fd(a, 0)?)
+}
+
+fn path_rename(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.dir(fd(a, 0)?)?;
+    w.fds.dir(fd(a, 3)?)
+}
+
+fn path_symlink(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.dir(fd(a, 2)?)
+}
+
+fn path_unlink_file(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    w.fds.dir(fd(a, 0)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sockets: no descriptor is one, and a pipe answers every socket call with `BADF`.
+
+fn sock_accept(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    flag(a.i32(1)?, FDFLAGS)?;
+    w.fds.file(fd(a, 0)?)?;
+    errno::errno(BADF)
+}
+
+fn sock_recv(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    flag(a.i32(3)?, RIFLAGS)?;
+    w.fds.file(fd(a, 0)?)?;
+    read_target(g, a.u32(1)?, a.u32(2)?)?;
+    errno::errno(BADF)
+}
+
+fn sock_send(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    errno::plain_u16(a.i32(3)?)?;
+    w.fds.file(fd(a, 0)?)?;
+    for (buf, len) in iovecs(g, a.u32(1)?, a.u32(2)?)? {
+        g.check(buf, len)?;
+    }
+    errno::errno(BADF)
+}
+
+fn sock_shutdown(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+    flag(a.i32(1)?, SDFLAGS)?;
+    w.fds.file(fd(a, 0)?)?;
+    errno::errno(BADF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wasi::GuestMemory;
+
+    /// Calls `name` on `wasi` over 64 KiB of memory: the errno, or the fault.
+    fn call(wasi: &mut Wasi, memory: &mut [u8], name: &str, args: &[Val]) -> Result<i32, HostFault> {
+        let result = wasi.call(name, Some(&mut GuestMemory::new(memory)), args)?;
+        Ok(match result {
+            Some(Val::I32(errno)) => errno,
+            other => panic!("{name} answered {other:?}"),
+        })
+    }
+
+    #[test]
+    fn pipes_answer_as_wasi_common_does() {
+        let (mut wasi, mut memory) = (Wasi::default(), vec![0u8; 65536]);
+        let i = Val::I32;
+        // Seeking or telling a pipe is BADF, as is opening a path relative to one a file: NOTDIR.
+        assert_eq!(call(&mut wasi, &mut memory, "fd_seek", &[i(1), Val::I64(0), i(1), i(0)]), Ok(8));
+        assert_eq!(call(&mut wasi, &mut memory, "fd_seek", &[i(1), Val::I64(-1), i(0), i(0)]), Ok(28));
+        assert_eq!(call(&mut wasi, &mut memory, "fd_seek", &[i(1), Val::I64(0), i(256), i(0)]), Ok(61));
+        let open = |fd| [i(fd), i(0), i(0), i(0), i(0), Val::I64(0), Val::I64(0), i(0), i(0)];
+        assert_eq!(call(&mut wasi, &mut memory, "path_open", &open(1)), Ok(54));
+        assert_eq!(call(&mut wasi, &mut memory, "path_open", &open(3)), Ok(8));
+        // stdout's fdstat: an unknown file type, append, the right to write.
+        assert_eq!(call(&mut wasi, &mut memory, "fd_fdstat_get", &[i(1), i(64)]), Ok(0));
+        assert_eq!(memory[64..72], [0, 0, 1, 0, 0, 0, 0, 0]);
+        assert_eq!(u64::from_le_bytes(memory[72..80].try_into().unwrap()), 1 << 6);
+        // A misaligned result pointer is a fault, not an errno.
+        assert!(call(&mut wasi, &mut memory, "fd_fdstat_get", &[i(1), i(68)]).is_err());
+        // Closed stdout: BADF from then on.
+        assert_eq!(call(&mut wasi, &mut memory, "fd_close", &[i(1)]), Ok(0));
+        assert_eq!(call(&mut wasi, &mut memory, "fd_write", &[i(1), i(0), i(0), i(8)]), Ok(8));
+    }
+
+    #[test]
+    fn a_sleep_moves_the_virtual_clock_and_returns_at_once() {
+        let (mut wasi, mut memory) = (Wasi::default(), vec![0u8; 65536]);
+        let i = Val::I32;
+        // One relative clock subscription at 0: userdata 7, monotonic, 5 s.
+        memory[0] = 7;
+        memory[16] = 1;
+        memory[24..32].copy_from_slice(&5_000_000_000u64.to_le_bytes());
+        assert_eq!(call(&mut wasi, &mut memory, "poll_oneoff", &[i(0), i(64), i(1), i(128)]), Ok(0));
+        assert_eq!((memory[64], memory[128]), (7, 1));
+        assert_eq!(call(&mut wasi, &mut memory, "clock_time_get", &[i(1), Val::I64(0), i(256)]), Ok(0));
+        let now = u64::from_le_bytes(memory[256..264].try_into().unwrap());
+        assert!(now > 5_000_000_000 && now < 5_000_100_000, "{now}");
+        assert_eq!(call(&mut wasi, &mut memory, "poll_oneoff", &[i(0), i(64), i(0), i(128)]), Ok(28));
+    }
+
+    #[test]
+    fn an_exit_status_of_126_or_more_is_refused() {
+        let (mut wasi, mut memory) = (Wasi::default(), vec![0u8; 16]);
+        assert_eq!(call(&mut wasi, &mut memory, "proc_exit", &[Val::I32(3)]), Err(HostFault::Exit(3)));
+        assert!(matches!(call(&mut wasi, &mut memory, "proc_exit", &[Val::I32(126)]), Err(HostFault::Kernel(_))));
+    }
+
+    #[test]
+    fn there_are_46_functions_each_once() {
+        let mut names: Vec<_> = names().collect();
+        assert_eq!(names.len(), 46);
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 46);
+    }
+}

@@ -1,0 +1,62 @@
+//! The plugin ABI's shape rules on every configuration, with Extism's Rust host as the reference:
+//! exports of type `() -> ()`, a GHC-style runtime started once (`_initialize`, then
+//! `hs_init(0, 0)`), a WASI command's `_start` ending in `proc_exit(0)`, an exit status WASI does not
+//! allow, and a module that is both a command and a reactor. Each case is asserted as a value and
+//! as Extism's own answer, so a change on either side fails here.
+
+use concord::engine::{GuestError, InstanceConfig, InstantiateFailure, KernelFault, Outcome};
+use concord_tests::{engines, guest, is_extism, is_extism_js};
+
+/// The outcomes of `exports` called one after the other on one instance of `guest`.
+fn calls(engine: &dyn concord::engine::Engine, guest_name: &str, exports: &[&str]) -> Vec<Outcome> {
+    let module = engine.compile(&guest(guest_name)).expect("compiles");
+    match module.instantiate(&InstanceConfig::default()) {
+        Ok(mut instance) => exports.iter().map(|export| instance.call(export, b"").outcome.normalized()).collect(),
+        Err(outcome) => vec![outcome.normalized(); exports.len()],
+    }
+}
+
+/// Every configuration but Extism's JavaScript host (whose SDK has rules of its own, printed),
+/// against the expected outcomes and against Extism's Rust host.
+fn check(guest_name: &str, exports: &[&str], expected: &[Outcome]) {
+    let reference = engines().iter().find(|e| is_extism(e.id())).expect("Extism's host is built");
+    assert_eq!(calls(reference.as_ref(), guest_name, exports), expected, "extism, {guest_name}");
+    for engine in engines() {
+        let got = calls(engine.as_ref(), guest_name, exports);
+        if is_extism_js(engine.id()) {
+            eprintln!("extism-js, {guest_name} {exports:?}: {got:?}");
+            continue;
+        }
+        assert_eq!(got, expected, "{}, {guest_name} {exports:?}", engine.id());
+    }
+}
+
+#[test]
+fn a_ghc_runtime_starts_once_before_the_first_call_and_void_exports_return() {
+    check(
+        "ghc_runtime",
+        &["trace", "trace"],
+        &[Outcome::Returned(b"IHR".to_vec()), Outcome::Returned(b"IHRR".to_vec())],
+    );
+}
+
+#[test]
+fn a_void_export_fails_through_the_kernel_with_code_zero() {
+    check("ghc_runtime", &["fail"], &[Outcome::GuestError(GuestError { code: 0, message: "!".into() })]);
+}
+
+#[test]
+fn a_wasi_commands_start_that_exits_with_zero_returns_its_output() {
+    check("wasi_command", &["_start"], &[Outcome::Returned(b"4".to_vec())]);
+}
+
+#[test]
+fn an_exit_status_of_126_or_more_is_refused_not_an_exit() {
+    check("wasi_command", &["exit_126"], &[Outcome::KernelFault(KernelFault::default())]);
+}
+
+#[test]
+fn a_module_that_is_both_a_command_and_a_reactor_is_refused() {
+    let refused = Outcome::InstantiateFailed(InstantiateFailure::Other { message: String::new() });
+    check("command_and_reactor", &["run"], &[refused]);
+}
