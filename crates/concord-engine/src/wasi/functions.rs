@@ -7,7 +7,7 @@
 use super::errno::{self, BADF, Fail, INVAL, NOTDIR, NOTSUP, SUCCESS, WasiResult, enum_u8, enum_u32, flags};
 use super::fd::{Entry, Stream};
 use super::memory::{Guest, LinearMemory};
-use super::{CLOCK_START_NS, Wasi};
+use super::{CLOCK_CASES, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_START_NS, Wasi};
 use crate::Refusal;
 use crate::host::{HostFault, Val, ValType};
 
@@ -141,11 +141,7 @@ const SDFLAGS: (u32, u32) = (8, 2);
 const ADVICE_CASES: u8 = 6;
 const WHENCE_CASES: u8 = 3;
 const SIGNAL_CASES: u8 = 31;
-const CLOCK_CASES: u32 = 4;
 const WHENCE_SET: u8 = 0;
-
-const CLOCK_REALTIME: u32 = 0;
-const CLOCK_MONOTONIC: u32 = 1;
 
 const RIGHT_FD_READ: u64 = 1 << 1;
 const RIGHT_FD_WRITE: u64 = 1 << 6;

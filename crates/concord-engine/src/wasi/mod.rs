@@ -31,6 +31,11 @@ const CLOCK_START_NS: u64 = 1_704_067_200_000_000_000;
 const CLOCK_TICK_NS: u64 = 1_000;
 const DEFAULT_SEED: u64 = 0x0c0c_0d0d_5eed_5eed;
 
+// Clock ids: real time, monotonic, and the process and thread CPU clocks (which none serves).
+const CLOCK_REALTIME: u32 = 0;
+const CLOCK_MONOTONIC: u32 = 1;
+const CLOCK_CASES: u32 = 4;
+
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Capture {
     pub bytes: Vec<u8>,

@@ -4,17 +4,15 @@
 //! Where wasi-common waits, the virtual clock moves on to the earliest deadline instead, so a
 //! plugin that sleeps returns at once, with the same answer on every engine.
 
-use super::Wasi;
 use super::errno::{BADF, Fail, INVAL, NOTSUP, OVERFLOW, WasiResult, enum_u32, errno, flags};
 use super::memory::Guest;
+use super::{CLOCK_CASES, CLOCK_MONOTONIC, CLOCK_REALTIME, Wasi};
 
 const SUBSCRIPTION_SIZE: u32 = 48;
 const EVENT_SIZE: u32 = 32;
 const EVENTTYPE_CLOCK: u8 = 0;
 const EVENTTYPE_CASES: u8 = 3;
 const SUBCLOCK_ABSTIME: u32 = 1;
-const CLOCK_REALTIME: u32 = 0;
-const CLOCK_MONOTONIC: u32 = 1;
 
 enum Kind {
     Clock { id: u32, timeout: u64, absolute: bool },
@@ -35,7 +33,7 @@ fn read(g: &mut Guest, at: u32) -> WasiResult<Subscription> {
     }
     let payload = Guest::field(at, 16)?;
     let kind = if tag == EVENTTYPE_CLOCK {
-        let id = enum_u32(g.read_u32(payload)? as i32, 4).map_err(|_| Fail::Errno(INVAL))?;
+        let id = enum_u32(g.read_u32(payload)? as i32, CLOCK_CASES).map_err(|_| Fail::Errno(INVAL))?;
         let timeout = g.read_u64(Guest::field(payload, 8)?)?;
         let _precision = g.read_u64(Guest::field(payload, 16)?)?;
         let bits = flags(g.read_u16(Guest::field(payload, 24)?)? as i32, 16, 1)?;
