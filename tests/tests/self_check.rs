@@ -1,6 +1,6 @@
 //! The suite catches each planted fault: an output byte flipped, one page granted past the limit,
 //! growth refused one page early, a state key dropped, the CPU budget ignored, the kernel's `length`
-//! one byte short, a typed call's i64 results with their low bit flipped (caught by the spec suite),
+//! one byte short, WASI's `fd_write` one byte short, a typed call's i64 results with their low bit flipped (caught by the spec suite),
 //! a typed store granted a page past its limit and an `i64.rem_s` wrong for negative divisors
 //! (caught by generated modules).
 
@@ -21,6 +21,17 @@ fn every_planted_fault_is_caught() {
         let (case, note) = caught.unwrap_or_else(|| panic!("{} went unnoticed", fault.name()));
         println!("{:18} caught by {case}: {note}", fault.name());
     }
+}
+
+/// The WASI scenario alone catches an `fd_write` that reports one byte fewer than it wrote: it
+/// compares every count WASI writes back, where the other guests never write through WASI.
+#[test]
+fn the_wasi_scenario_catches_a_planted_wasi_fault() {
+    let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
+    let caught = hunt(inner, Fault::WasiWriteShort, 0x5e1f, 64, Some("wasi"), &Divergences::default());
+    let (case, note) = caught.expect("the wasi scenario catches a short fd_write");
+    assert_eq!(case.scenario, "wasi");
+    println!("caught by {}: {note}\n{:?}", case.id(), case.origin);
 }
 
 /// The kernel scenario alone catches a kernel that answers `length` one byte short: it compares

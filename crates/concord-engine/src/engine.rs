@@ -14,6 +14,18 @@ pub struct EngineInfo {
     pub compiler: String,
 }
 
+/// Whose WASI preview1 implementation a configuration links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WasiHost {
+    /// Concord's own (crate `concord-engine`), which answers as wasi-common does.
+    Concord,
+    /// wasmtime's wasi-common, inside Extism's Rust host: the reference.
+    WasiCommon,
+    /// Node's `node:wasi`, inside Extism's JavaScript host.
+    Node,
+}
+
 /// One engine configuration. Compile once, instantiate many.
 pub trait Engine: Send + Sync {
     fn info(&self) -> &EngineInfo;
@@ -41,6 +53,11 @@ pub trait Engine: Send + Sync {
     /// Whether the engine runs in another process: its memory is not this process's to measure.
     fn out_of_process(&self) -> bool {
         false
+    }
+
+    /// Whose WASI a plugin meets on this configuration.
+    fn wasi_host(&self) -> WasiHost {
+        WasiHost::Concord
     }
 
     /// A store for the typed-call layer, under `config`'s limits. A configuration that only calls

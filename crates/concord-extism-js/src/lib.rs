@@ -60,6 +60,10 @@ impl Engine for ExtismJsEngine {
         &self.info
     }
 
+    fn wasi_host(&self) -> concord_engine::WasiHost {
+        concord_engine::WasiHost::Node
+    }
+
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         let module =
             ExtismJsModule { info: ModuleInfo::parse(wasm)?, compiled: Compiled::new(wasm), node: self.node.clone() };

@@ -39,6 +39,10 @@ impl Engine for ExtismEngine {
         &self.info
     }
 
+    fn wasi_host(&self) -> concord_engine::WasiHost {
+        concord_engine::WasiHost::WasiCommon
+    }
+
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         self.compile_for(wasm, &InstanceConfig::default())
     }

@@ -66,6 +66,10 @@ pub struct Case {
     pub expect_pages: Option<u64>,
     /// Engines whose documented behaviour differs, each held to its own model.
     pub documented: Vec<EngineModel>,
+    /// The WASI implementations whose answers this case compares (the `wasi` scenario's: Concord's
+    /// and wasi-common, which it answers as); a configuration linking another is not judged by
+    /// it. Empty: every configuration is.
+    pub wasi_hosts: Vec<concord_engine::WasiHost>,
     /// The scenario input the case was generated from: enough to save it and replay it.
     pub origin: Option<serde_json::Value>,
 }
@@ -84,6 +88,7 @@ impl Default for Case {
             expect: None,
             expect_pages: None,
             documented: Vec::new(),
+            wasi_hosts: Vec::new(),
             origin: None,
         }
     }

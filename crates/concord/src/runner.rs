@@ -120,6 +120,15 @@ impl Runner {
     /// on a worker thread under the watchdog. A panic is the engine's fault; a worker that
     /// overruns is abandoned and reported as hung, and the run goes on.
     pub fn observe(&mut self, engine: &Arc<dyn Engine>, case: &Case) -> Observation {
+        if !case.wasi_hosts.is_empty() && !case.wasi_hosts.contains(&engine.wasi_host()) {
+            let why = format!(
+                "{} links {:?} WASI, and this case compares the answers of {:?}",
+                engine.id(),
+                engine.wasi_host(),
+                case.wasi_hosts
+            );
+            return Observation::fault(Outcome::Unsupported(why));
+        }
         let module = match self.module(engine, &case.module) {
             Ok(module) => module,
             Err(outcome) => return Observation::fault(outcome),

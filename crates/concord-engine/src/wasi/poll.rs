@@ -36,7 +36,7 @@ fn read(g: &mut Guest, at: u32) -> WasiResult<Subscription> {
         let id = enum_u32(g.read_u32(payload)? as i32, CLOCK_CASES).map_err(|_| Fail::Errno(INVAL))?;
         let timeout = g.read_u64(Guest::field(payload, 8)?)?;
         let _precision = g.read_u64(Guest::field(payload, 16)?)?;
-        let bits = flags(g.read_u16(Guest::field(payload, 24)?)? as i32, 16, 1)?;
+        let bits = flags(g.read_u16(Guest::field(payload, 24)?)? as i32, 16, 1).map_err(|_| Fail::Errno(INVAL))?;
         Kind::Clock { id, timeout, absolute: bits & SUBCLOCK_ABSTIME != 0 }
     } else {
         Kind::Descriptor { fd: g.read_u32(payload)? }

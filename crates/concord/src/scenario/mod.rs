@@ -11,6 +11,7 @@ pub mod patterns;
 pub mod runaway;
 pub mod state;
 pub mod stream;
+pub mod wasi;
 
 use crate::case::Case;
 use anyhow::{Context, Result, anyhow};
@@ -76,6 +77,7 @@ pub fn all() -> Vec<Box<dyn Scenario>> {
         typed::<patterns::Patterns>(),
         typed::<runaway::Runaway>(),
         typed::<kernel::Kernel>(),
+        typed::<wasi::Wasi>(),
     ]
 }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod rem_s;
+mod write_short;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -25,6 +26,8 @@ pub enum Fault {
     IgnoreCpuBudget,
     /// The kernel's `length` answers one byte short for every live block.
     KernelLengthShort,
+    /// WASI's `fd_write` tells the guest it wrote one byte fewer than it did.
+    WasiWriteShort,
     /// Flips the low bit of every i64 a typed call returns (the typed-call layer).
     FlipI64LowBit,
     /// Grants typed stores one page past the memory limit (plugin calls keep it): only modules
@@ -35,13 +38,14 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const ALL: [Fault; 9] = [
+    pub const ALL: [Fault; 10] = [
         Fault::FlipOutputByte,
         Fault::OnePageTooMany,
         Fault::DenyGrowthEarly,
         Fault::DropStateKey,
         Fault::IgnoreCpuBudget,
         Fault::KernelLengthShort,
+        Fault::WasiWriteShort,
         Fault::FlipI64LowBit,
         Fault::TypedOnePageTooMany,
         Fault::RemSNegativeDivisor,
@@ -55,6 +59,7 @@ impl Fault {
             Fault::DropStateKey => "drop-state-key",
             Fault::IgnoreCpuBudget => "ignore-cpu-budget",
             Fault::KernelLengthShort => "kernel-length-short",
+            Fault::WasiWriteShort => "wasi-write-short",
             Fault::FlipI64LowBit => "flip-i64-low-bit",
             Fault::TypedOnePageTooMany => "typed-one-page-too-many",
             Fault::RemSNegativeDivisor => "rem-s-negative-divisor",
@@ -84,6 +89,7 @@ impl Fault {
             // An embedder's function under a kernel function's name shadows the kernel's.
             Fault::KernelLengthShort => config.host_functions.push(length_one_short()),
             Fault::FlipOutputByte
+            | Fault::WasiWriteShort
             | Fault::DropStateKey
             | Fault::FlipI64LowBit
             | Fault::TypedOnePageTooMany
@@ -157,7 +163,15 @@ impl Engine for Faulty {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        Ok(Box::new(FaultyModule { inner: self.inner.compile(wasm)?, fault: self.fault }))
+        let wasm = match self.fault {
+            Fault::WasiWriteShort => write_short::rewrite(wasm),
+            _ => std::borrow::Cow::Borrowed(wasm),
+        };
+        Ok(Box::new(FaultyModule { inner: self.inner.compile(&wasm)?, fault: self.fault }))
+    }
+
+    fn wasi_host(&self) -> concord_engine::WasiHost {
+        self.inner.wasi_host()
     }
 
     fn features(&self) -> &[Feature] {

@@ -1,0 +1,280 @@
+//! WASI itself, differentially: generated sequences of WASI calls (`wasi_ops` guest) run on
+//! Concord's WASI under ten configurations and on wasi-common inside Extism's Rust host (the
+//! reference: its WASI is wasmtime's), and every answer is compared: each call's errno and the
+//! bytes it wrote. Extism's JavaScript host links Node's WASI, which answers as itself (an errno
+//! where wasi-common traps on a bad argument, other errnos for pipes, an exit code lost, its
+//! process ended by some calls): it is reported unsupported here, not judged against wasi-common. Arguments are drawn by what each
+//! parameter is (a descriptor, a result pointer, an iovec array, flags, an enum case), from good
+//! values and the edges around them: closed and unknown descriptors, misaligned and out-of-bounds
+//! pointers, unknown flag bits, values too wide for their type.
+//!
+//! Two things are kept out, because the real hosts would not survive them or could not repeat
+//! them: a sleep is at most 2 ms (wasi-common really sleeps), and the answers of the
+//! clocks and of `random_get` are compared by errno only (the guest blanks what they wrote).
+
+use super::Model;
+use crate::case::{Case, ModuleSource};
+use concord_engine::{InstanceConfig, WasiHost};
+use proptest::prelude::*;
+use proptest::sample::select;
+use serde::{Deserialize, Serialize};
+
+pub struct Wasi;
+
+/// The guest's memory layout (`guests/wat/wasi_ops.wat`).
+const IOVECS: i64 = 0x1000;
+const SUBSCRIPTIONS: i64 = 0x1800;
+const WINDOW: i64 = 0x2000;
+const TEXT: i64 = 0x3000;
+const PAGE_END: i64 = 0x10000;
+const POKE: u64 = 100;
+const MAX_SUBSCRIPTIONS: u8 = 4;
+const MAX_IOVECS: u8 = 3;
+
+/// Each function of preview1, in the guest's order, with what its parameters are:
+/// `f` descriptor, `p` result pointer, `v` iovec array, `n` iovec count, `l` length, `g` flags,
+/// `e` enum case, `w` 64-bit value, `a` path, `b` buffer, `s` subscriptions, `c` their count,
+/// `x` exit status.
+const FUNCTIONS: [(&str, &str); 46] = [
+    ("args_get", "pp"),
+    ("args_sizes_get", "pp"),
+    ("environ_get", "pp"),
+    ("environ_sizes_get", "pp"),
+    ("clock_res_get", "ep"),
+    ("clock_time_get", "ewp"),
+    ("fd_advise", "fwwe"),
+    ("fd_allocate", "fww"),
+    ("fd_close", "f"),
+    ("fd_datasync", "f"),
+    ("fd_fdstat_get", "fp"),
+    ("fd_fdstat_set_flags", "fg"),
+    ("fd_fdstat_set_rights", "fww"),
+    ("fd_filestat_get", "fp"),
+    ("fd_filestat_set_size", "fw"),
+    ("fd_filestat_set_times", "fwwg"),
+    ("fd_pread", "fvnwp"),
+    ("fd_prestat_get", "fp"),
+    ("fd_prestat_dir_name", "fbl"),
+    ("fd_pwrite", "fvnwp"),
+    ("fd_read", "fvnp"),
+    ("fd_readdir", "fblwp"),
+    ("fd_renumber", "ff"),
+    ("fd_seek", "fwep"),
+    ("fd_sync", "f"),
+    ("fd_tell", "fp"),
+    ("fd_write", "fvnp"),
+    ("path_create_directory", "fal"),
+    ("path_filestat_get", "fgalp"),
+    ("path_filestat_set_times", "fgalwwg"),
+    ("path_link", "fgalfal"),
+    ("path_open", "fgalgwwgp"),
+    ("path_readlink", "falblp"),
+    ("path_remove_directory", "fal"),
+    ("path_rename", "falfal"),
+    ("path_symlink", "alfal"),
+    ("path_unlink_file", "fal"),
+    ("poll_oneoff", "spcp"),
+    ("proc_exit", "x"),
+    ("proc_raise", "e"),
+    ("sched_yield", ""),
+    ("random_get", "bl"),
+    ("sock_accept", "fgp"),
+    ("sock_recv", "fvngpp"),
+    ("sock_send", "fvngp"),
+    ("sock_shutdown", "fg"),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    Clock {
+        id: i64,
+        timeout_ns: u64,
+        flags: u16,
+    },
+    FdRead(i64),
+    FdWrite(i64),
+    /// A tag that names no event type.
+    Unknown(u8),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// The iovec record at `index` of the array at 0x1000: `len` bytes at `buf`.
+    Iovec { index: u8, buf: i64, len: i64 },
+    /// The subscription record at `index` of the array at 0x1800.
+    Subscribe { index: u8, userdata: u8, event: Event },
+    /// WASI function `function` called with `args`.
+    Call { function: String, args: Vec<i64> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Input {
+    pub ops: Vec<Op>,
+}
+
+fn poke(at: i64, value: u64) -> [u64; 12] {
+    let mut op = [0u64; 12];
+    op[0] = POKE;
+    op[1] = at as u64;
+    op[2] = value;
+    op
+}
+
+impl Op {
+    /// The guest's ops for this one: twelve u64s each.
+    fn encode(&self) -> Vec<[u64; 12]> {
+        match self {
+            Op::Iovec { index, buf, len } => {
+                vec![poke(IOVECS + 8 * *index as i64, (*buf as u32 as u64) | (*len as u32 as u64) << 32)]
+            }
+            Op::Subscribe { index, userdata, event } => {
+                let at = SUBSCRIPTIONS + 48 * *index as i64;
+                let (tag, payload, timeout, flags) = match event {
+                    Event::Clock { id, timeout_ns, flags } => (0, *id as u32 as u64, *timeout_ns, *flags as u64),
+                    Event::FdRead(fd) => (1, *fd as u32 as u64, 0, 0),
+                    Event::FdWrite(fd) => (2, *fd as u32 as u64, 0, 0),
+                    Event::Unknown(tag) => (*tag as u64, 0, 0, 0),
+                };
+                vec![
+                    poke(at, *userdata as u64),
+                    poke(at + 8, tag),
+                    poke(at + 16, payload),
+                    poke(at + 24, timeout),
+                    poke(at + 32, 0),
+                    poke(at + 40, flags),
+                ]
+            }
+            Op::Call { function, args } => {
+                let index = FUNCTIONS.iter().position(|(name, _)| name == function).unwrap_or(usize::MAX);
+                let mut op = [0u64; 12];
+                op[0] = index as u64;
+                for (slot, arg) in op[1..].iter_mut().zip(args) {
+                    *slot = *arg as u64;
+                }
+                vec![op]
+            }
+        }
+    }
+}
+
+impl Input {
+    pub fn encode(&self) -> Vec<u8> {
+        self.ops.iter().flat_map(Op::encode).flatten().flat_map(u64::to_le_bytes).collect()
+    }
+}
+
+impl Model for Wasi {
+    const NAME: &'static str = "wasi";
+    type Input = Input;
+
+    fn inputs() -> BoxedStrategy<Input> {
+        proptest::collection::vec(op(), 1..12).prop_map(|ops| Input { ops }).boxed()
+    }
+
+    fn case(input: &Input) -> Case {
+        let calls = input.ops.iter().filter(|op| matches!(op, Op::Call { .. })).count();
+        Case {
+            name: format!("{calls}-calls"),
+            module: ModuleSource::Guest("wasi_ops".into()),
+            export: "run".into(),
+            input: input.encode(),
+            config: InstanceConfig::default(),
+            calls: 1,
+            // Node's WASI (Extism's JavaScript host) answers as itself, not as wasi-common.
+            wasi_hosts: vec![WasiHost::Concord, WasiHost::WasiCommon],
+            ..Case::default()
+        }
+    }
+}
+
+/// Mostly good values, so that a sequence gets past its first calls (a trap ends it), and the
+/// edges one time in eight.
+fn weighted(good: &'static [i64], edges: &'static [i64]) -> BoxedStrategy<i64> {
+    prop_oneof![7 => select(good), 1 => select(edges)].boxed()
+}
+
+/// A value for a parameter of kind `role`.
+fn arg(role: char) -> BoxedStrategy<i64> {
+    const W: i64 = WINDOW;
+    match role {
+        'f' => weighted(&[0, 1, 1, 2, 3, 4], &[-1, 0x7fff_ffff, 1024]),
+        'p' => weighted(
+            &[W, W + 8, W + 16, W + 32, W + 48, W + 64],
+            &[W + 1, W + 2, W + 4, W + 6, PAGE_END - 4, PAGE_END, 0xffff_fff0],
+        ),
+        'v' => weighted(&[IOVECS, IOVECS + 8, IOVECS + 16], &[IOVECS + 2, IOVECS + 4, PAGE_END - 4, 0xffff_fffc]),
+        'n' => weighted(&[0, 1, 2, 3], &[4, 0x1000_0000, -1]),
+        'l' => weighted(&[0, 1, 5, 11, 96], &[64, 0x1_0000, -1]),
+        'g' => weighted(&[0, 1, 2, 3, 4, 8, 16], &[5, 12, 31, 32, 0xffff, 0x1_0000, -1]),
+        'e' => weighted(&[0, 1, 2, 3], &[4, 5, 6, 30, 31, 255, 256, -1]),
+        'w' => weighted(&[0, 1, 5], &[-1, 1 << 32, 0x3fff_ffff, 1 << 30, i64::MIN]),
+        'a' => weighted(&[TEXT, TEXT + 12, TEXT + 24], &[PAGE_END - 1, PAGE_END]),
+        'b' => weighted(&[W, W + 16, TEXT], &[PAGE_END - 1, PAGE_END]),
+        's' => weighted(&[SUBSCRIPTIONS], &[SUBSCRIPTIONS + 4, SUBSCRIPTIONS + 8]),
+        'c' => weighted(&[0, 1, 1, 2, 3], &[MAX_SUBSCRIPTIONS as i64]),
+        'x' => weighted(&[0, 1, 3, 125], &[126, 255, -1]),
+        other => unreachable!("no parameter kind {other}"),
+    }
+}
+
+/// What language runtimes call at start-up and in ordinary use (libc's stdio and preopen scan,
+/// Go's and GHC's clocks and sleeps), drawn more often than the rest; `proc_exit`, which ends a
+/// sequence, among the rest.
+const COMMON: [&str; 16] = [
+    "args_get",
+    "args_sizes_get",
+    "environ_get",
+    "environ_sizes_get",
+    "clock_time_get",
+    "fd_close",
+    "fd_fdstat_get",
+    "fd_filestat_get",
+    "fd_prestat_get",
+    "fd_prestat_dir_name",
+    "fd_read",
+    "fd_seek",
+    "fd_write",
+    "path_open",
+    "poll_oneoff",
+    "random_get",
+];
+
+fn call() -> impl Strategy<Value = Op> {
+    let of =
+        |names: &[&str]| -> Vec<_> { FUNCTIONS.iter().filter(|(name, _)| names.contains(name)).copied().collect() };
+    // Writing and reading stdio, what every plugin that prints does, most of all.
+    let (stdio, common) = (of(&["fd_write", "fd_read"]), of(&COMMON));
+    prop_oneof![1 => select(stdio), 2 => select(common), 1 => select(&FUNCTIONS[..])].prop_flat_map(|(name, roles)| {
+        let args: Vec<_> = roles.chars().map(arg).collect();
+        args.prop_map(move |args| Op::Call { function: name.to_string(), args })
+    })
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    let fd = || prop_oneof![select(&[0i64, 1, 2, 3][..]), Just(-1i64)];
+    prop_oneof![
+        // An absolute deadline only at the clock's start, and relative ones far apart: the real
+        // hosts' clocks run on while the virtual one does not, so closer deadlines could race.
+        6 => (arg('e'), select(&[0u64, 0, 2_000_000][..]), select(&[0u16, 0, 1, 2][..]))
+            .prop_map(|(id, timeout_ns, flags)| {
+                let timeout_ns = if flags == 1 { 0 } else { timeout_ns };
+                Event::Clock { id, timeout_ns, flags }
+            }),
+        2 => fd().prop_map(Event::FdRead),
+        1 => fd().prop_map(Event::FdWrite),
+        1 => select(&[3u8, 255][..]).prop_map(Event::Unknown),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let buf = weighted(&[WINDOW, WINDOW + 8, TEXT], &[PAGE_END - 8, PAGE_END, 0xffff_ff00]);
+    let len = weighted(&[0, 1, 4, 11, 96], &[0x1_0000, -1]);
+    prop_oneof![
+        6 => call(),
+        2 => (0..MAX_IOVECS, buf, len).prop_map(|(index, buf, len)| Op::Iovec { index, buf, len }),
+        1 => (0..MAX_SUBSCRIPTIONS, any::<u8>(), event())
+            .prop_map(|(index, userdata, event)| Op::Subscribe { index, userdata, event }),
+    ]
+}
