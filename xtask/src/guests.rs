@@ -3,34 +3,40 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TARGET: &str = "wasm32-unknown-unknown";
+/// Rust's WASI toolchain: `std` over wasi-libc and WASI preview1.
+const WASI_TARGET: &str = "wasm32-wasip1";
+
+/// The guest workspaces and the target each is built for.
+const WORKSPACES: [(&str, &str); 2] = [("guests", TARGET), ("guests/wasip1", WASI_TARGET)];
 
 /// Builds every guest into the guest folder and returns it.
 pub fn build() -> Result<PathBuf> {
     let root = concord::guests::workspace_root();
     let out = concord::guests::guest_dir();
     std::fs::create_dir_all(&out)?;
-    ensure_target()?;
-
     let build_dir = root.join("target").join("guests-build");
-    let status = Command::new(cargo())
-        .args(["build", "--release", "--target", TARGET, "--manifest-path"])
-        .arg(root.join("guests").join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&build_dir)
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS")
-        .status()
-        .context("running cargo to build the guests")?;
-    if !status.success() {
-        bail!("building the Rust guests failed ({status})");
-    }
     let mut built = Vec::new();
-    for entry in std::fs::read_dir(build_dir.join(TARGET).join("release"))? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "wasm") {
-            let name = path.file_name().expect("a file").to_owned();
-            std::fs::copy(&path, out.join(&name))?;
-            built.push(name.to_string_lossy().into_owned());
+    for (workspace, target) in WORKSPACES {
+        ensure_target(target)?;
+        let status = Command::new(cargo())
+            .args(["build", "--release", "--target", target, "--manifest-path"])
+            .arg(root.join(workspace).join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&build_dir)
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("RUSTFLAGS")
+            .status()
+            .with_context(|| format!("running cargo to build the guests in {workspace}"))?;
+        if !status.success() {
+            bail!("building the Rust guests in {workspace} failed ({status})");
+        }
+        for entry in std::fs::read_dir(build_dir.join(target).join("release"))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "wasm") {
+                let name = path.file_name().expect("a file").to_owned();
+                std::fs::copy(&path, out.join(&name))?;
+                built.push(name.to_string_lossy().into_owned());
+            }
         }
     }
     for entry in std::fs::read_dir(root.join("guests").join("wat"))? {
@@ -56,20 +62,20 @@ pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
-/// Installs the wasm32 target with rustup when the toolchain lacks it.
-fn ensure_target() -> Result<()> {
+/// Installs `target` with rustup when the toolchain lacks it.
+fn ensure_target(target: &str) -> Result<()> {
     let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().context("running rustc")?;
     let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
-    if sysroot.join("lib").join("rustlib").join(TARGET).exists() {
+    if sysroot.join("lib").join("rustlib").join(target).exists() {
         return Ok(());
     }
-    eprintln!("installing the {TARGET} target with rustup");
+    eprintln!("installing the {target} target with rustup");
     let status = Command::new("rustup")
-        .args(["target", "add", TARGET])
+        .args(["target", "add", target])
         .status()
-        .context("running rustup: install it, or add the wasm32-unknown-unknown target another way")?;
+        .with_context(|| format!("running rustup: install it, or add the {target} target another way"))?;
     if !status.success() {
-        bail!("`rustup target add {TARGET}` failed ({status})");
+        bail!("`rustup target add {target}` failed ({status})");
     }
     Ok(())
 }

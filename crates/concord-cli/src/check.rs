@@ -19,7 +19,7 @@ pub struct Args {
     /// The plugin: a .wasm file, or an Extism manifest (.json) naming one, whose memory.max_pages,
     /// timeout_ms and config apply (the flags below override them).
     plugin: PathBuf,
-    /// The export to call (plugin ABI: `() -> i32`).
+    /// The export to call (plugin ABI: no parameters, and an i32 return code or no result).
     #[arg(long)]
     export: String,
     /// A file whose bytes are the input.

@@ -1,0 +1,67 @@
+//! Plugins built by other toolchains than the ones Concord's own guests use, run as a user's
+//! would be: each call's outcome on every configuration equals what Extism's own host gives, and
+//! what the plugin reports is checked as a value too. `std_probe` is Rust's standard library on
+//! wasm32-wasip1: wasi-libc's start-up, stdio, clocks, sleep, randomness, environment and files.
+
+use concord::engine::{GuestError, InstanceConfig, Outcome};
+use concord_tests::{engines, guest, is_extism, is_extism_js};
+use serde_json::json;
+
+/// The outcome of `export` with `input` on one instance of `name`, on every configuration, and
+/// Extism's Rust host's, which every other must equal (Extism's JavaScript host, whose WASI is
+/// Node's, printed instead).
+fn on_every_configuration(name: &str, export: &str, input: &str) -> Outcome {
+    let wasm = guest(name);
+    let run = |engine: &dyn concord::engine::Engine| {
+        concord_tests::run_once(engine, &wasm, export, input.as_bytes(), &InstanceConfig::default())
+    };
+    let reference = engines().iter().find(|e| is_extism(e.id())).expect("Extism's host is built");
+    let expected = run(reference.as_ref()).outcome;
+    for engine in engines() {
+        let call = run(engine.as_ref());
+        if is_extism_js(engine.id()) {
+            eprintln!("extism-js, {name} {export}: {}", call.outcome);
+            continue;
+        }
+        assert_eq!(call.outcome, expected, "{} on {name} {export}", engine.id());
+    }
+    expected
+}
+
+fn json_output(outcome: &Outcome) -> serde_json::Value {
+    serde_json::from_slice(outcome.output().unwrap_or_else(|| panic!("returned: {outcome}"))).expect("JSON")
+}
+
+#[test]
+fn rust_std_on_wasip1_sees_the_same_wasi_everywhere() {
+    let facts = json_output(&on_every_configuration("std_probe", "probe", "hi"));
+    // No arguments, no environment, an empty stdin, no preopened directory: no file reachable.
+    assert_eq!(
+        facts,
+        json!({
+            "input": "hi", "after_2020": true, "monotonic": true, "args": 0, "env": 0, "stdin": 0,
+            "read_file": facts["read_file"], "write_file": facts["write_file"], "read_dir": facts["read_dir"],
+            "cwd": facts["cwd"], "map": 1,
+        })
+    );
+    for key in ["read_file", "write_file", "read_dir"] {
+        assert!(facts[key].is_string(), "{key}: {}", facts[key]);
+    }
+}
+
+#[test]
+fn rust_std_prints_sleeps_and_fails_as_on_extism() {
+    assert_eq!(on_every_configuration("std_probe", "print", "hello"), Outcome::Returned(b"hello".to_vec()));
+    assert_eq!(json_output(&on_every_configuration("std_probe", "sleep", "2")), json!({"slept_at_least": true}));
+    let failed = on_every_configuration("std_probe", "fail", "x");
+    assert_eq!(failed, Outcome::GuestError(GuestError { code: 7, message: "failed on x".into() }));
+}
+
+#[test]
+fn concords_wasi_captures_what_rust_std_prints() {
+    let wasm = guest("std_probe");
+    for engine in engines().iter().filter(|e| e.wasi_host() == concord::engine::WasiHost::Concord) {
+        let call = concord_tests::run_once(engine.as_ref(), &wasm, "print", b"hello", &InstanceConfig::default());
+        assert_eq!((call.stdout.as_slice(), call.stderr.as_slice()), (&b"hello\n"[..], &b"to stderr: 5\n"[..]));
+    }
+}
