@@ -2,6 +2,10 @@
 //! would be: each call's outcome on every configuration equals what Extism's own host gives, and
 //! what the plugin reports is checked as a value too. `std_probe` is Rust's standard library on
 //! wasm32-wasip1: wasi-libc's start-up, stdio, clocks, sleep, randomness, environment and files.
+//! `c_probe` is C through clang and wasi-libc (`zig cc`) as a WASI reactor whose constructors
+//! run from `_initialize`; `zig_probe` is Zig's own standard library calling WASI directly. The
+//! C and Zig guests need Zig, which `cargo xtask guests` installs from PyPI; where it could not,
+//! their tests say so and the command that installs it, and pass.
 
 use concord::engine::{GuestError, InstanceConfig, Outcome};
 use concord_tests::{engines, guest, is_extism, is_extism_js};
@@ -64,4 +68,45 @@ fn concords_wasi_captures_what_rust_std_prints() {
         let call = concord_tests::run_once(engine.as_ref(), &wasm, "print", b"hello", &InstanceConfig::default());
         assert_eq!((call.stdout.as_slice(), call.stderr.as_slice()), (&b"hello\n"[..], &b"to stderr: 5\n"[..]));
     }
+}
+
+/// Whether the guests Zig builds are here; if not, says why and how to get them.
+fn built_by_zig(name: &str) -> bool {
+    let zig = concord::guests::workspace_root().join("target/toolchains/zig/ziglang/zig");
+    if !zig.exists() {
+        eprintln!("skipped: {name} needs Zig, which is not installed; install it with `cargo xtask zig`");
+        return false;
+    }
+    true
+}
+
+#[test]
+fn c_with_wasi_libc_runs_its_constructors_once_and_sees_the_same_wasi_everywhere() {
+    if !built_by_zig("c_probe") {
+        return;
+    }
+    let facts = json_output(&on_every_configuration("c_probe", "probe", "hi"));
+    let open_errno = facts["open_errno"].clone();
+    assert_eq!(
+        facts,
+        json!({"input": "hi", "constructed": 1, "after_2020": 1, "slept": 1, "environ": 0, "open_errno": open_errno, "heap": 1})
+    );
+    assert_ne!(open_errno, json!(0), "a file is reachable without a preopened directory");
+    let failed = on_every_configuration("c_probe", "fail", "");
+    assert_eq!(failed, Outcome::GuestError(GuestError { code: 3, message: "c_probe failed".into() }));
+}
+
+#[test]
+fn zig_calling_wasi_directly_sees_the_same_wasi_everywhere() {
+    if !built_by_zig("zig_probe") {
+        return;
+    }
+    let facts = json_output(&on_every_configuration("zig_probe", "probe", "hi"));
+    assert_eq!(
+        facts,
+        json!({"input": "hi", "after_2020": true, "poll": 0, "events": 1, "userdata": 42, "slept": true,
+               "random": 0, "argc": 0, "write": 0, "written": 10, "heap": true})
+    );
+    let failed = on_every_configuration("zig_probe", "fail", "");
+    assert_eq!(failed, Outcome::GuestError(GuestError { code: 5, message: "zig_probe failed".into() }));
 }

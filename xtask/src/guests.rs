@@ -48,9 +48,52 @@ pub fn build() -> Result<PathBuf> {
             built.push(name);
         }
     }
+    match crate::zig::ensure() {
+        Ok(zig) => built.extend(build_with_zig(&zig, &root, &out)?),
+        Err(why) => eprintln!(
+            "warning: the C and Zig guests are skipped, Zig is not installed ({why:#}); install it with `{}`",
+            crate::zig::INSTALL_COMMAND
+        ),
+    }
     built.sort();
     eprintln!("guests in {}: {}", display(&out), built.join(", "));
     Ok(out)
+}
+
+/// Every `guests/c/*.c` (clang and wasi-libc through `zig cc`, a WASI reactor) and every
+/// `guests/zig/*.zig` (Zig's own standard library, no entry point, its exports kept).
+fn build_with_zig(zig: &Path, root: &Path, out: &Path) -> Result<Vec<String>> {
+    let mut built = Vec::new();
+    for (folder, extension) in [("c", "c"), ("zig", "zig")] {
+        for entry in std::fs::read_dir(root.join("guests").join(folder))? {
+            let path = entry?.path();
+            if path.extension().is_none_or(|e| e != extension) {
+                continue;
+            }
+            let name = format!("{}.wasm", path.file_stem().expect("a file").to_string_lossy());
+            let target = out.join(&name);
+            let mut command = Command::new(zig);
+            match extension {
+                "c" => {
+                    command.args(["cc", "--target=wasm32-wasi", "-mexec-model=reactor", "-O2", "-s", "-o"]).arg(&target)
+                }
+                _ => command
+                    .args(["build-exe", "-target", "wasm32-wasi", "-fno-entry", "-rdynamic", "-O", "ReleaseSmall"])
+                    .arg(format!("-femit-bin={}", target.display())),
+            };
+            let status = command
+                .arg(&path)
+                .env("ZIG_GLOBAL_CACHE_DIR", crate::zig::cache_dir())
+                .env("ZIG_LOCAL_CACHE_DIR", crate::zig::cache_dir())
+                .status()
+                .with_context(|| format!("running {}", zig.display()))?;
+            if !status.success() {
+                bail!("building {} with Zig failed ({status})", path.display());
+            }
+            built.push(name);
+        }
+    }
+    Ok(built)
 }
 
 fn display(path: &Path) -> String {

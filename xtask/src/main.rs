@@ -6,6 +6,7 @@ mod fuzz;
 mod guests;
 mod node;
 mod test;
+mod zig;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -19,10 +20,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build every guest in guests/ (Rust actors and WAT) into target/guests/.
+    /// Build every guest in guests/ (Rust, WAT, C and Zig) into target/guests/.
     Guests,
     /// Install Node.js and the npm packages for V8 and Extism's JavaScript host (npm ci into target/node-host).
     Node,
+    /// Install Zig from PyPI into target/toolchains/zig (for the C and Zig guests).
+    Zig,
     /// Build the guests, run every conformance case on every engine, print the matrix and write
     /// target/conformance/report.json. Exits 1 on an undocumented divergence.
     Conformance(conformance::Args),
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Guests => guests::build().map(|_| ExitCode::SUCCESS),
         Command::Node => node::install().map(|_| ExitCode::SUCCESS),
+        Command::Zig => zig::install().map(|_| ExitCode::SUCCESS),
         Command::Conformance(args) => conformance::run(args),
         Command::Test { cargo_args } => test::run(&cargo_args),
         Command::Bench(args) => bench::run(args),
