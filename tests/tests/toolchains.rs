@@ -5,7 +5,8 @@
 //! `c_probe` is C through clang and wasi-libc (`zig cc`) as a WASI reactor whose constructors
 //! run from `_initialize`; `zig_probe` is Zig's own standard library calling WASI directly. The
 //! C and Zig guests need Zig, which `cargo xtask guests` installs from PyPI; where it could not,
-//! their tests say so and the command that installs it, and pass.
+//! their tests say so and the command that installs it, and pass. `as_probe` is AssemblyScript,
+//! its runtime (collector, strings, maps) started by the module's start function, no WASI.
 
 use concord::engine::{GuestError, InstanceConfig, Outcome};
 use concord_tests::{engines, guest, is_extism, is_extism_js};
@@ -109,4 +110,21 @@ fn zig_calling_wasi_directly_sees_the_same_wasi_everywhere() {
     );
     let failed = on_every_configuration("zig_probe", "fail", "");
     assert_eq!(failed, Outcome::GuestError(GuestError { code: 5, message: "zig_probe failed".into() }));
+}
+
+#[test]
+fn assemblyscript_with_its_own_runtime_answers_as_on_extism() {
+    let compiler =
+        concord::guests::workspace_root().join("target/toolchains/assemblyscript/node_modules/assemblyscript");
+    if !compiler.exists() {
+        eprintln!("skipped: as_probe needs the AssemblyScript compiler; install it with `cargo xtask assemblyscript`");
+        return;
+    }
+    let facts = json_output(&on_every_configuration("as_probe", "probe", "b a b"));
+    assert_eq!(
+        facts,
+        json!({"greeting": "as_probe", "calls": 1, "words": {"a": 1, "b": 2}, "sqrt2": std::f64::consts::SQRT_2})
+    );
+    let failed = on_every_configuration("as_probe", "fail", "");
+    assert_eq!(failed, Outcome::GuestError(GuestError { code: 9, message: "as_probe failed".into() }));
 }

@@ -55,6 +55,13 @@ pub fn build() -> Result<PathBuf> {
             crate::zig::INSTALL_COMMAND
         ),
     }
+    match crate::assemblyscript::build(&out) {
+        Ok(names) => built.extend(names),
+        Err(why) => eprintln!(
+            "warning: the AssemblyScript guests are skipped ({why:#}); install the compiler with `{}`",
+            crate::assemblyscript::INSTALL_COMMAND
+        ),
+    }
     built.sort();
     eprintln!("guests in {}: {}", display(&out), built.join(", "));
     Ok(out)

@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: the project's automation, one module per command.
 
+mod assemblyscript;
 mod bench;
 mod conformance;
 mod fuzz;
@@ -20,12 +21,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build every guest in guests/ (Rust, WAT, C and Zig) into target/guests/.
+    /// Build every guest in guests/ (Rust, WAT, C, Zig and AssemblyScript) into target/guests/.
     Guests,
     /// Install Node.js and the npm packages for V8 and Extism's JavaScript host (npm ci into target/node-host).
     Node,
     /// Install Zig from PyPI into target/toolchains/zig (for the C and Zig guests).
     Zig,
+    /// Install the AssemblyScript compiler from npm into target/toolchains/assemblyscript.
+    Assemblyscript,
     /// Build the guests, run every conformance case on every engine, print the matrix and write
     /// target/conformance/report.json. Exits 1 on an undocumented divergence.
     Conformance(conformance::Args),
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Guests => guests::build().map(|_| ExitCode::SUCCESS),
         Command::Node => node::install().map(|_| ExitCode::SUCCESS),
         Command::Zig => zig::install().map(|_| ExitCode::SUCCESS),
+        Command::Assemblyscript => assemblyscript::install().map(|_| ExitCode::SUCCESS),
         Command::Conformance(args) => conformance::run(args),
         Command::Test { cargo_args } => test::run(&cargo_args),
         Command::Bench(args) => bench::run(args),
