@@ -61,13 +61,14 @@ fn instances_on_many_threads_give_the_models_answers() {
 fn bystander_interruptions(engine: &dyn concord::engine::Engine) -> (usize, usize) {
     let config = InstanceConfig::default().with_deadline(Duration::from_millis(300));
     let module: Arc<dyn Module> = Arc::from(engine.compile(&wat(SPIN_AND_WORK)).unwrap());
-    let spinning = AtomicBool::new(true);
+    let (spinning, ready) = (AtomicBool::new(true), AtomicBool::new(false));
     let module_for_bystander = module.clone();
-    let (spinning, config) = (&spinning, &config);
+    let (spinning, ready, config) = (&spinning, &ready, &config);
     std::thread::scope(|scope| {
         let work = calibrated_work(module.as_ref());
         let bystander = scope.spawn(move || {
             let mut instance = module_for_bystander.instantiate(config).unwrap();
+            ready.store(true, Ordering::Relaxed);
             let (mut interrupted, mut calls) = (0, 0);
             while spinning.load(Ordering::Relaxed) {
                 calls += 1;
@@ -79,7 +80,13 @@ fn bystander_interruptions(engine: &dyn concord::engine::Engine) -> (usize, usiz
             }
             (interrupted, calls)
         });
-        let outcome = module.instantiate(config).unwrap().call("spin", b"").outcome;
+        // The spinner starts once the bystander can call: a slow instantiation (a worker thread,
+        // a Node child) must not end the spin before the bystander made a call.
+        let mut spinner = module.instantiate(config).unwrap();
+        while !ready.load(Ordering::Relaxed) {
+            std::thread::yield_now();
+        }
+        let outcome = spinner.call("spin", b"").outcome;
         spinning.store(false, Ordering::Relaxed);
         assert_eq!(outcome, Outcome::LimitHit(LimitKind::Deadline), "{}", engine.id());
         bystander.join().unwrap()
@@ -93,7 +100,7 @@ fn a_deadline_hit_does_not_interrupt_a_bystander() {
             continue;
         }
         let (interrupted, calls) = bystander_interruptions(engine.as_ref());
-        assert!(calls > 0);
+        assert!(calls > 0, "{}: the bystander made no call", engine.id());
         assert_eq!(interrupted, 0, "{}: another plugin's deadline stopped the bystander", engine.id());
     }
 }

@@ -1,6 +1,7 @@
 //! The plugin ABI's shape rules on every configuration, with Extism's Rust host as the reference:
 //! exports of type `() -> ()`, a GHC-style runtime started once (`_initialize`, then
-//! `hs_init(0, 0)`), a WASI command's `_start` ending in `proc_exit(0)`, an exit status WASI does not
+//! `hs_init(0, 0)`), a WASI command's `_start` ending in `proc_exit(0)` and the fresh instance the
+//! call after it gets, an exit status WASI does not
 //! allow, and a module that is both a command and a reactor. Each case is asserted as a value and
 //! as Extism's own answer, so a change on either side fails here.
 
@@ -47,7 +48,18 @@ fn a_void_export_fails_through_the_kernel_with_code_zero() {
 
 #[test]
 fn a_wasi_commands_start_that_exits_with_zero_returns_its_output() {
-    check("wasi_command", &["_start"], &[Outcome::Returned(b"4".to_vec())]);
+    check("wasi_command", &["_start"], &[Outcome::Returned(b"1".to_vec())]);
+}
+
+#[test]
+fn the_call_after_start_gets_a_fresh_instance() {
+    let once = Outcome::Returned(b"1".to_vec());
+    check("wasi_command", &["_start", "_start"], &[once.clone(), once.clone()]);
+    check(
+        "wasi_command",
+        &["runs", "_start", "runs"],
+        &[Outcome::Returned(b"0".to_vec()), once, Outcome::Returned(b"0".to_vec())],
+    );
 }
 
 #[test]

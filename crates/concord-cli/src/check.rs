@@ -56,6 +56,11 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Say first what the plugin needs of its host: its imports by who serves them (kernel, WASI,
+    /// host functions, nobody), its callable exports and what starts its runtime (always in the
+    /// JSON, as `plugin`).
+    #[arg(long)]
+    explain: bool,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -65,6 +70,8 @@ fn parse_key_value(text: &str) -> Result<(String, String), String> {
 
 #[derive(Serialize)]
 struct CheckReport {
+    /// What the plugin needs of its host, from the module alone.
+    plugin: crate::needs::Needs,
     /// Every engine did the same.
     agree: bool,
     /// Engines that differ from the others in a way `conformance/divergences.toml` does not explain.
@@ -216,6 +223,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         })
         .collect();
     let report = CheckReport {
+        plugin: crate::needs::Needs::of(&info, &config),
         agree: engines.iter().all(|e| e.verdict == Verdict::Agree),
         undocumented: engines.iter().filter(|e| e.verdict == Verdict::Diverge).count(),
         engines,
@@ -223,6 +231,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
+        if args.explain || !report.plugin.missing.is_empty() || report.plugin.refused.is_some() {
+            report.plugin.print();
+        }
         print_table(&report);
     }
     Ok(if report.undocumented == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })

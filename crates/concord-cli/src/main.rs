@@ -5,6 +5,7 @@
 mod actor;
 mod check;
 mod manifest;
+mod needs;
 mod wast;
 
 use clap::{Parser, Subcommand};

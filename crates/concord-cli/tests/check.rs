@@ -225,3 +225,28 @@ fn wasi_off_leaves_a_wasi_plugin_unlinked_everywhere() {
         assert!(off["outcome"]["detail"].as_str().unwrap().contains("wasi_snapshot_preview1::"), "{off}");
     }
 }
+
+#[test]
+fn explain_says_what_the_plugin_needs_and_who_serves_it() {
+    let output = concord(&["check", &guest("std_probe"), "--export", "probe", "--engine", "wasmi", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let plugin = json(&output)["plugin"].clone();
+    let names = |key: &str| {
+        plugin[key].as_array().expect(key).iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert!(names("kernel").contains(&"output_set".to_string()), "{plugin}");
+    assert!(names("wasi").contains(&"poll_oneoff".to_string()), "{plugin}");
+    assert!(names("missing").is_empty() && names("host_functions").is_empty(), "{plugin}");
+    assert!(names("callable").contains(&"probe () -> i32".to_string()), "{plugin}");
+
+    // A plugin with an import nobody serves: the table is preceded by what it needs.
+    let output = concord(&["check", &guest("unknown_import"), "--export", "run", "--engine", "wasmi"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("served by nobody here: env::launch_missiles"), "{text}");
+
+    // A reactor that is also a command: refused before any call, and said so.
+    let output =
+        concord(&["check", &guest("command_and_reactor"), "--export", "run", "--engine", "wasmi", "--explain"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("refused by the host") && text.contains("both a command"), "{text}");
+}

@@ -7,6 +7,7 @@ mod alarm;
 mod config;
 mod engine;
 mod features;
+mod fresh_after_start;
 mod host;
 mod imports;
 mod instance_data;
@@ -23,11 +24,12 @@ pub use alarm::{AlarmGuard, set_alarm};
 pub use config::{CpuBudget, InstanceConfig, WASM_PAGE};
 pub use engine::{Call, Engine, EngineInfo, Instance, MemoryObservation, Module, WasiHost};
 pub use features::{Feature, Support, support};
+pub use fresh_after_start::plugin_module;
 pub use host::{HostCallback, HostFault, HostFunction, KernelAccess, USER_MODULE, Val, ValType};
 pub use imports::{HostState, Import, resolve, resolve_for};
 pub use instance_data::InstanceData;
 pub use metering::{CompileVariant, MeteringVariants};
-pub use module_info::{FuncSig, ImportName, ModuleInfo};
+pub use module_info::{FuncSig, ImportName, ModuleInfo, Provider};
 pub use outcome::{
     BadExport, CompileError, GuestError, InstantiateFailure, KernelFault, LimitKind, Outcome, Refusal, TrapKind,
 };

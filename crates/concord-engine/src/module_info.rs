@@ -30,7 +30,45 @@ pub struct ModuleInfo {
     pub memory: Option<(u64, Option<u64>)>,
 }
 
+/// Who serves an import of a plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provider {
+    /// The plugin kernel, `extism:host/env` (Extism's, or Concord's in its place).
+    Kernel,
+    /// WASI preview1.
+    Wasi,
+    /// A host function the embedder gives.
+    HostFunction,
+    /// Nobody: the plugin cannot instantiate under this configuration.
+    Missing,
+}
+
 impl ModuleInfo {
+    /// Each import and who serves it under `config`.
+    pub fn providers(&self, config: &InstanceConfig) -> Vec<(&ImportName, Provider)> {
+        self.imports
+            .iter()
+            .map(|import| {
+                let given = config.host_functions.iter().any(|f| f.module == import.module && f.name == import.name);
+                let provider = match import.module.as_str() {
+                    _ if !import.is_function => Provider::Missing,
+                    _ if given => Provider::HostFunction,
+                    crate::kernel::ENV_MODULE if crate::resolve(&import.module, &import.name, &[]).is_some() => {
+                        Provider::Kernel
+                    }
+                    crate::wasi::WASI_MODULE
+                        if !config.without_wasi && crate::wasi::function(&import.name).is_some() =>
+                    {
+                        Provider::Wasi
+                    }
+                    _ => Provider::Missing,
+                };
+                (import, provider)
+            })
+            .collect()
+    }
+
     pub fn parse(wasm: &[u8]) -> Result<Self, CompileError> {
         let mut info = ModuleInfo::default();
         let invalid = |e: wasmparser::BinaryReaderError| CompileError::Invalid(e.to_string());

@@ -17,7 +17,7 @@ pub enum Outcome {
     KernelFault(KernelFault),
     LimitHit(LimitKind),
     InstantiateFailed(InstantiateFailure),
-    /// The export is missing or does not have the plugin ABI's `() -> i32` shape.
+    /// The export is missing or does not have the plugin ABI's shape (`() -> i32` or `() -> ()`).
     BadExport(BadExport),
     /// The engine cannot run this module or honour this configuration at all.
     Unsupported(String),
@@ -312,7 +312,7 @@ impl fmt::Display for Outcome {
             Outcome::InstantiateFailed(reason) => write!(f, "instantiate failed: {reason}"),
             Outcome::BadExport(BadExport::Missing { name }) => write!(f, "no export `{name}`"),
             Outcome::BadExport(BadExport::Signature { name }) => {
-                write!(f, "export `{name}` is not a plugin function (`() -> i32`)")
+                write!(f, "export `{name}` is not a plugin function (no parameters, and an i32 or no result)")
             }
             Outcome::Unsupported(why) => write!(f, "unsupported: {why}"),
             Outcome::EngineFault(why) => write!(f, "engine fault: {why}"),

@@ -11,7 +11,7 @@ use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     Call, CompileError, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostFault, HostState, InitCall,
     InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, Module, ModuleInfo, Outcome, PluginAbi, Stop,
-    TrapKind, ValType, plugin_call, resolve_for, start_outcome,
+    TrapKind, ValType, plugin_call, plugin_module, resolve_for, start_outcome,
 };
 use std::cell::RefCell;
 use std::fmt;
@@ -49,7 +49,7 @@ impl Engine for TinywasmEngine {
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         let abi = PluginAbi::of(&ModuleInfo::parse(wasm)?);
-        Ok(Box::new(TinywasmModule { module: parse(wasm)?, abi }))
+        Ok(plugin_module(TinywasmModule { module: parse(wasm)?, abi: abi.clone() }, &abi))
     }
 
     fn features(&self) -> &[Feature] {

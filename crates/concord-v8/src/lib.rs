@@ -15,7 +15,8 @@ mod wrapper;
 use concord_engine::wasi::Wasi;
 use concord_engine::{
     Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InitCall, InstanceConfig, InstanceData,
-    InstantiateFailure, MemoryObservation, Module, ModuleInfo, Outcome, PluginAbi, ValType, resolve_for, start_outcome,
+    InstantiateFailure, MemoryObservation, Module, ModuleInfo, Outcome, PluginAbi, ValType, plugin_module, resolve_for,
+    start_outcome,
 };
 use concord_node::child::{self, HostSide};
 use concord_node::compiled::Compiled;
@@ -130,7 +131,8 @@ impl Engine for V8Engine {
         if let Ok(node) = &module.node {
             module.compiled.check_in(node, &pool::lease(key(self.compiler, None)))?;
         }
-        Ok(Box::new(module))
+        let abi = module.abi.clone();
+        Ok(plugin_module(module, &abi))
     }
 
     fn features(&self) -> &[Feature] {

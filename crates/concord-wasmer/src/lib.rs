@@ -10,7 +10,8 @@ use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostFault, HostState,
     InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, ModuleInfo,
-    Outcome, PluginAbi, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, resolve_for, set_alarm, start_outcome,
+    Outcome, PluginAbi, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, set_alarm,
+    start_outcome,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -98,7 +99,7 @@ impl Engine for WasmerEngine {
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
         let abi = Arc::new(PluginAbi::of(&ModuleInfo::parse(wasm)?));
         let variants = MeteringVariants::compile(VariantCompiler(self.compiler), wasm, metering(config))?;
-        Ok(Box::new(WasmerModule { variants, abi }))
+        Ok(plugin_module(WasmerModule { variants, abi: abi.clone() }, &abi))
     }
 
     fn features(&self) -> &[Feature] {
