@@ -3,7 +3,8 @@
 //! the cargo registry (Extism's kernel module, `plugin.rs`, and wasi-common's witx), not from
 //! Concord, so a function Extism gains or Concord loses fails here; and a module importing every
 //! one of them, with the signatures Concord links, instantiates and runs on every configuration,
-//! Extism's hosts included (which checks those signatures against the real ones).
+//! Extism's hosts included (which checks those signatures against the real ones), and V8's, whose
+//! kernel is written again in JavaScript and refuses to link a function it lacks.
 
 use concord::engine::kernel::ENV_MODULE;
 use concord::engine::wasi::{WASI_MODULE, names};
