@@ -4,8 +4,9 @@
 //! wasm32-wasip1: wasi-libc's start-up, stdio, clocks, sleep, randomness, environment and files.
 //! `c_probe` is C through clang and wasi-libc (`zig cc`) as a WASI reactor whose constructors
 //! run from `_initialize`; `zig_probe` is Zig's own standard library calling WASI directly. The
-//! C and Zig guests need Zig, which `cargo xtask guests` installs from PyPI; where it could not,
-//! their tests say so and the command that installs it, and pass. `as_probe` is AssemblyScript,
+//! C and Zig guests need Zig, which `cargo xtask guests` installs from PyPI with pip, and the
+//! AssemblyScript guest its compiler, installed from npm; on a machine without pip or npm their
+//! tests say so and the command that installs it, and pass. `as_probe` is AssemblyScript,
 //! its runtime (collector, strings, maps) started by the module's start function, no WASI.
 
 use concord::engine::{GuestError, InstanceConfig, Outcome};
@@ -71,14 +72,19 @@ fn concords_wasi_captures_what_rust_std_prints() {
     }
 }
 
-/// Whether the guests Zig builds are here; if not, says why and how to get them.
-fn built_by_zig(name: &str) -> bool {
-    let zig = concord::guests::workspace_root().join("target/toolchains/zig/ziglang/zig");
-    if !zig.exists() {
-        eprintln!("skipped: {name} needs Zig, which is not installed; install it with `cargo xtask zig`");
-        return false;
+/// Whether this machine can install what builds `name` (`program` with `args` answers); if not,
+/// says so and how to get it. Where it can, the guest must be there: an install that failed is a
+/// failure, not a skip.
+fn installable(name: &str, program: &str, args: &[&str], command: &str) -> bool {
+    let available = std::process::Command::new(program).args(args).output().is_ok_and(|o| o.status.success());
+    if !available {
+        eprintln!("skipped: {name} needs `{program}`, which is not installed here; then run `{command}`");
     }
-    true
+    available
+}
+
+fn built_by_zig(name: &str) -> bool {
+    installable(name, "python3", &["-m", "pip", "--version"], "cargo xtask zig")
 }
 
 #[test]

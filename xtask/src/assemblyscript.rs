@@ -9,6 +9,8 @@ use std::process::Command;
 
 pub const INSTALL_COMMAND: &str = "cargo xtask assemblyscript";
 const LOCKFILE: &str = "package-lock.json";
+/// Written after a finished install, holding the lockfile it was made from.
+const INSTALLED: &str = "installed-lock.json";
 
 fn sources() -> PathBuf {
     concord::guests::workspace_root().join("guests").join("assemblyscript")
@@ -30,7 +32,7 @@ fn node() -> PathBuf {
 /// The compiler, installed now if it is missing or its lockfile changed.
 pub fn ensure() -> Result<PathBuf> {
     let pinned = std::fs::read_to_string(sources().join(LOCKFILE))?;
-    let installed = std::fs::read_to_string(install_dir().join(LOCKFILE)).unwrap_or_default();
+    let installed = std::fs::read_to_string(install_dir().join(INSTALLED)).unwrap_or_default();
     if !compiler().exists() || installed != pinned {
         install()?;
     }
@@ -41,7 +43,9 @@ pub fn ensure() -> Result<PathBuf> {
 pub fn install() -> Result<()> {
     let dir = install_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::copy(sources().join("package.json"), dir.join("package.json"))?;
+    for file in ["package.json", LOCKFILE] {
+        std::fs::copy(sources().join(file), dir.join(file))?;
+    }
     eprintln!("installing the AssemblyScript compiler into {} with npm ci", dir.display());
     let status = Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
@@ -52,7 +56,7 @@ pub fn install() -> Result<()> {
         bail!("`npm ci` in {} failed ({status})", dir.display());
     }
     // Written last: only a finished install carries the lockfile it was made from.
-    std::fs::copy(sources().join(LOCKFILE), dir.join(LOCKFILE))?;
+    std::fs::copy(sources().join(LOCKFILE), dir.join(INSTALLED))?;
     Ok(())
 }
 
