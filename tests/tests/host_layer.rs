@@ -140,11 +140,12 @@ fn every_function_of_wasi_preview1_is_linked() {
 fn importing_everything() -> Vec<u8> {
     let mut imports = String::new();
     let env: BTreeSet<String> = extism_kernel().into_iter().map(|(name, ..)| name).chain(extism_builtins()).collect();
-    let functions = env
-        .iter()
-        .map(|name| (ENV_MODULE, name.as_str()))
-        .chain(wasi_preview1().into_iter().map(|name| (WASI_MODULE, &*Box::leak(name.into_boxed_str()))));
-    for (i, (module, name)) in functions.enumerate() {
+    let functions: Vec<(&str, String)> = env
+        .into_iter()
+        .map(|name| (ENV_MODULE, name))
+        .chain(wasi_preview1().into_iter().map(|name| (WASI_MODULE, name)))
+        .collect();
+    for (i, (module, name)) in functions.iter().enumerate() {
         let import = resolve(module, name, &[]).expect("linked");
         let types = |kind: &str, types: &[ValType]| {
             types.iter().map(|t| format!(" ({kind} {})", format!("{t:?}").to_lowercase())).collect::<String>()

@@ -23,24 +23,25 @@ fn every_planted_fault_is_caught() {
     }
 }
 
+/// What `scenario` alone shrinks `fault` to, planted in wasmtime-cranelift; it must catch it.
+fn caught_by(scenario: &str, fault: Fault) {
+    let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
+    let caught = hunt(inner, fault, 0x5e1f, 64, Some(scenario), &Divergences::default());
+    let (case, note) = caught.unwrap_or_else(|| panic!("the {scenario} scenario misses {}", fault.name()));
+    assert_eq!(case.scenario, scenario);
+    println!("caught by {}: {note}\n{:?}", case.id(), case.origin);
+}
+
 /// The WASI scenario alone catches an `fd_write` that reports one byte fewer than it wrote: it
 /// compares every count WASI writes back, where the other guests never write through WASI.
 #[test]
 fn the_wasi_scenario_catches_a_planted_wasi_fault() {
-    let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
-    let caught = hunt(inner, Fault::WasiWriteShort, 0x5e1f, 64, Some("wasi"), &Divergences::default());
-    let (case, note) = caught.expect("the wasi scenario catches a short fd_write");
-    assert_eq!(case.scenario, "wasi");
-    println!("caught by {}: {note}\n{:?}", case.id(), case.origin);
+    caught_by("wasi", Fault::WasiWriteShort);
 }
 
 /// The kernel scenario alone catches a kernel that answers `length` one byte short: it compares
 /// every kernel answer, not only what a guest makes of them.
 #[test]
 fn the_kernel_scenario_catches_a_planted_kernel_fault() {
-    let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
-    let caught = hunt(inner, Fault::KernelLengthShort, 0x5e1f, 64, Some("kernel"), &Divergences::default());
-    let (case, note) = caught.expect("the kernel scenario catches a short length");
-    assert_eq!(case.scenario, "kernel");
-    println!("caught by {}: {note}\n{:?}", case.id(), case.origin);
+    caught_by("kernel", Fault::KernelLengthShort);
 }

@@ -3,7 +3,7 @@
 //! first use (again when the lockfile changes), and run with the Node that `cargo xtask node`
 //! installs (or the machine's).
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -47,14 +47,7 @@ pub fn install() -> Result<()> {
         std::fs::copy(sources().join(file), dir.join(file))?;
     }
     eprintln!("installing the AssemblyScript compiler into {} with npm ci", dir.display());
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&dir)
-        .status()
-        .context("running npm: install Node.js and npm")?;
-    if !status.success() {
-        bail!("`npm ci` in {} failed ({status})", dir.display());
-    }
+    crate::node::npm_ci(&dir)?;
     // Written last: only a finished install carries the lockfile it was made from.
     std::fs::copy(sources().join(LOCKFILE), dir.join(INSTALLED))?;
     Ok(())
@@ -66,25 +59,18 @@ pub fn build(out: &Path) -> Result<Vec<String>> {
     crate::node::ensure()?;
     let compiler = ensure()?;
     let mut built = Vec::new();
-    for entry in std::fs::read_dir(sources())? {
-        let path = entry?.path();
-        if path.extension().is_none_or(|e| e != "ts") {
-            continue;
-        }
+    for path in crate::guests::sources(&sources(), "ts")? {
+        let name = crate::guests::wasm_name(&path);
         let stem = path.file_stem().expect("a file").to_string_lossy().into_owned();
-        let name = format!("{stem}.wasm");
-        let status = Command::new(node())
+        let mut command = Command::new(node());
+        command
             .arg(&compiler)
             .arg(path.file_name().expect("a file"))
             .arg("--outFile")
             .arg(out.join(&name))
             .args(["--optimize", "--use", &format!("abort={stem}/abort")])
-            .current_dir(sources())
-            .status()
-            .with_context(|| format!("running the AssemblyScript compiler on {}", path.display()))?;
-        if !status.success() {
-            bail!("compiling {} failed ({status})", path.display());
-        }
+            .current_dir(sources());
+        crate::guests::succeed(&mut command, &format!("compiling {} with AssemblyScript", path.display()))?;
         built.push(name);
     }
     Ok(built)

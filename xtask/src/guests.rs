@@ -39,14 +39,11 @@ pub fn build() -> Result<PathBuf> {
             }
         }
     }
-    for entry in std::fs::read_dir(root.join("guests").join("wat"))? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "wat") {
-            let wasm = wat::parse_file(&path).with_context(|| format!("assembling {}", path.display()))?;
-            let name = format!("{}.wasm", path.file_stem().expect("a file").to_string_lossy());
-            std::fs::write(out.join(&name), wasm)?;
-            built.push(name);
-        }
+    for path in sources(&root.join("guests").join("wat"), "wat")? {
+        let wasm = wat::parse_file(&path).with_context(|| format!("assembling {}", path.display()))?;
+        let name = wasm_name(&path);
+        std::fs::write(out.join(&name), wasm)?;
+        built.push(name);
     }
     match crate::zig::ensure() {
         Ok(zig) => built.extend(build_with_zig(&zig, &root, &out)?),
@@ -72,12 +69,8 @@ pub fn build() -> Result<PathBuf> {
 fn build_with_zig(zig: &Path, root: &Path, out: &Path) -> Result<Vec<String>> {
     let mut built = Vec::new();
     for (folder, extension) in [("c", "c"), ("zig", "zig")] {
-        for entry in std::fs::read_dir(root.join("guests").join(folder))? {
-            let path = entry?.path();
-            if path.extension().is_none_or(|e| e != extension) {
-                continue;
-            }
-            let name = format!("{}.wasm", path.file_stem().expect("a file").to_string_lossy());
+        for path in sources(&root.join("guests").join(folder), extension)? {
+            let name = wasm_name(&path);
             let target = out.join(&name);
             let mut command = Command::new(zig);
             match extension {
@@ -88,19 +81,42 @@ fn build_with_zig(zig: &Path, root: &Path, out: &Path) -> Result<Vec<String>> {
                     .args(["build-exe", "-target", "wasm32-wasi", "-fno-entry", "-rdynamic", "-O", "ReleaseSmall"])
                     .arg(format!("-femit-bin={}", target.display())),
             };
-            let status = command
+            command
                 .arg(&path)
                 .env("ZIG_GLOBAL_CACHE_DIR", crate::zig::cache_dir())
-                .env("ZIG_LOCAL_CACHE_DIR", crate::zig::cache_dir())
-                .status()
-                .with_context(|| format!("running {}", zig.display()))?;
-            if !status.success() {
-                bail!("building {} with Zig failed ({status})", path.display());
-            }
+                .env("ZIG_LOCAL_CACHE_DIR", crate::zig::cache_dir());
+            succeed(&mut command, &format!("building {} with Zig", path.display()))?;
             built.push(name);
         }
     }
     Ok(built)
+}
+
+/// The files in `dir` that end in `.extension`, in name order.
+pub fn sources(dir: &Path, extension: &str) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == extension) {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// `NAME.wasm` for the source `NAME.ext`.
+pub fn wasm_name(source: &Path) -> String {
+    format!("{}.wasm", source.file_stem().expect("a file").to_string_lossy())
+}
+
+/// Runs `command`; `what` names it when it cannot start or fails.
+pub fn succeed(command: &mut Command, what: &str) -> Result<()> {
+    let status = command.status().with_context(|| format!("{what}: the program could not start"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
 }
 
 fn display(path: &Path) -> String {

@@ -3,6 +3,7 @@
 //! `npm ci` into target/node-host on first use, the way the guests' wasm32 target is installed.
 
 use anyhow::{Context, Result, bail};
+use std::path::Path;
 use std::process::Command;
 
 /// Installs Node and the packages unless what the lockfile pins is already there. Where npm
@@ -34,16 +35,22 @@ pub fn install() -> Result<()> {
         concord_node::NODE_VERSION,
         dir.display()
     );
+    npm_ci(&dir)?;
+    if !concord_node::node_path().exists() {
+        bail!("npm ci finished but {} is missing", concord_node::node_path().display());
+    }
+    concord_node::record_install().context("recording the install")
+}
+
+/// `npm ci` in `dir`, which holds a package.json and its lockfile.
+pub fn npm_ci(dir: &Path) -> Result<()> {
     let status = Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .status()
         .context("running npm: install Node.js and npm")?;
     if !status.success() {
         bail!("`npm ci` in {} failed ({status})", dir.display());
     }
-    if !concord_node::node_path().exists() {
-        bail!("npm ci finished but {} is missing", concord_node::node_path().display());
-    }
-    concord_node::record_install().context("recording the install")
+    Ok(())
 }

@@ -139,17 +139,10 @@ impl ModuleInfo {
         self.imports.iter().any(|i| i.module == module)
     }
 
-    /// The first import a host that brings its own kernel and all of WASI preview 1 (Extism's
-    /// hosts) cannot link under `config`, as the outcome the other engines name it by: a kernel
-    /// function Concord's kernel does not have either, WASI when `config` leaves it out, a host
-    /// function `config` does not give, or anything but a function.
+    /// The first import nobody serves under `config` ([`ModuleInfo::providers`]), as the outcome
+    /// engines name it by: what Extism's hosts, which link their own kernel and WASI, report too.
     pub fn missing_import(&self, config: &InstanceConfig) -> Option<Outcome> {
-        let provided = |module: &str, name: &str| match module {
-            crate::kernel::ENV_MODULE => crate::resolve(module, name, &[]).is_some(),
-            crate::wasi::WASI_MODULE => !config.without_wasi,
-            _ => config.host_functions.iter().any(|f| f.module == module && f.name == name),
-        };
-        let missing = self.imports.iter().find(|i| !i.is_function || !provided(&i.module, &i.name))?;
+        let (missing, _) = self.providers(config).into_iter().find(|(_, provider)| *provider == Provider::Missing)?;
         Some(Outcome::InstantiateFailed(InstantiateFailure::MissingImport {
             module: missing.module.clone(),
             name: missing.name.clone(),

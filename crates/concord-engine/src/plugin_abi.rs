@@ -5,7 +5,9 @@
 //! runtime, and when. Read once from the module, so every backend applies the same rules.
 
 use crate::module_info::{FuncSig, ModuleInfo};
+use crate::outcome::CompileError;
 use crate::outcome::{BadExport, InstantiateFailure, Outcome};
+use std::collections::BTreeMap;
 use wasmparser::ValType;
 
 /// How a callable export ends.
@@ -34,7 +36,8 @@ pub struct PluginAbi {
     refusal: Option<Outcome>,
     at_instantiation: Vec<InitCall>,
     at_first_call: Vec<InitCall>,
-    shapes: Vec<(String, Option<ExportShape>)>,
+    /// Every export by name, with its shape when the ABI can call it.
+    shapes: BTreeMap<String, Option<ExportShape>>,
 }
 
 fn void(sig: &FuncSig) -> bool {
@@ -46,6 +49,11 @@ fn refused(message: &str) -> Option<Outcome> {
 }
 
 impl PluginAbi {
+    /// The rules for the module `wasm`, read without an engine.
+    pub fn parse(wasm: &[u8]) -> Result<Self, CompileError> {
+        Ok(PluginAbi::of(&ModuleInfo::parse(wasm)?))
+    }
+
     pub fn of(info: &ModuleInfo) -> Self {
         let exported = |name: &str| info.exports.iter().any(|e| e == name);
         let function = |name: &str| info.functions.get(name);
@@ -118,9 +126,9 @@ impl PluginAbi {
     /// How `name` is called, or why it cannot be: Extism calls any function with no parameters
     /// and no result or one i32.
     pub fn export(&self, name: &str) -> Result<ExportShape, Outcome> {
-        match self.shapes.iter().find(|(export, _)| export == name) {
-            Some((_, Some(shape))) => Ok(*shape),
-            Some((_, None)) => Err(Outcome::BadExport(BadExport::Signature { name: name.into() })),
+        match self.shapes.get(name) {
+            Some(Some(shape)) => Ok(*shape),
+            Some(None) => Err(Outcome::BadExport(BadExport::Signature { name: name.into() })),
             None => Err(Outcome::BadExport(BadExport::Missing { name: name.into() })),
         }
     }

@@ -10,8 +10,8 @@ mod typed;
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     Call, CompileError, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostFault, HostState, InitCall,
-    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, Module, ModuleInfo, Outcome, PluginAbi, Stop,
-    TrapKind, ValType, plugin_call, plugin_module, resolve_for, start_outcome,
+    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, PluginAbi, Stop, TrapKind,
+    ValType, plugin_call, plugin_module, resolve_for, start_outcome,
 };
 use std::cell::RefCell;
 use std::fmt;
@@ -48,7 +48,7 @@ impl Engine for TinywasmEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
-        let abi = PluginAbi::of(&ModuleInfo::parse(wasm)?);
+        let abi = PluginAbi::parse(wasm)?;
         Ok(plugin_module(TinywasmModule { module: parse(wasm)?, abi: abi.clone() }, &abi))
     }
 

@@ -15,7 +15,7 @@ mod wrapper;
 use concord_engine::wasi::Wasi;
 use concord_engine::{
     Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InitCall, InstanceConfig, InstanceData,
-    InstantiateFailure, MemoryObservation, Module, ModuleInfo, Outcome, PluginAbi, ValType, plugin_module, resolve_for,
+    InstantiateFailure, MemoryObservation, Module, Outcome, PluginAbi, ValType, plugin_module, resolve_for,
     start_outcome,
 };
 use concord_node::child::{self, HostSide};
@@ -124,7 +124,7 @@ impl Engine for V8Engine {
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         let types = ModuleTypes::parse(wasm)?;
-        let abi = Arc::new(PluginAbi::of(&ModuleInfo::parse(wasm)?));
+        let abi = Arc::new(PluginAbi::parse(wasm)?);
         let module =
             V8Module { compiled: Compiled::new(wasm), types, abi, compiler: self.compiler, node: self.node.clone() };
         // V8's own verdict, in the child without a limit, where every plugin is compiled first.

@@ -9,9 +9,8 @@ use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostFault, HostState,
-    InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, ModuleInfo,
-    Outcome, PluginAbi, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, set_alarm,
-    start_outcome,
+    InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome,
+    PluginAbi, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, set_alarm, start_outcome,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -97,7 +96,7 @@ impl Engine for WasmerEngine {
     }
 
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
-        let abi = Arc::new(PluginAbi::of(&ModuleInfo::parse(wasm)?));
+        let abi = Arc::new(PluginAbi::parse(wasm)?);
         let variants = MeteringVariants::compile(VariantCompiler(self.compiler), wasm, metering(config))?;
         Ok(plugin_module(WasmerModule { variants, abi: abi.clone() }, &abi))
     }

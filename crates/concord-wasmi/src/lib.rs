@@ -9,8 +9,8 @@ use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostFault, HostState,
-    InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, ModuleInfo,
-    Outcome, PluginAbi, Stop, TrapKind, ValType, plugin_call, plugin_module, resolve_for, start_outcome,
+    InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome,
+    PluginAbi, Stop, TrapKind, ValType, plugin_call, plugin_module, resolve_for, start_outcome,
 };
 use std::fmt;
 use std::sync::Arc;
@@ -90,7 +90,7 @@ impl Engine for WasmiEngine {
     }
 
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
-        let abi = Arc::new(PluginAbi::of(&ModuleInfo::parse(wasm)?));
+        let abi = Arc::new(PluginAbi::parse(wasm)?);
         let variants = MeteringVariants::compile(self.engines.clone(), wasm, metering(config.cpu))?;
         Ok(plugin_module(WasmiModule { variants, abi: abi.clone() }, &abi))
     }

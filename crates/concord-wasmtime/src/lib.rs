@@ -12,8 +12,8 @@ use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostState, InitCall,
-    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, ModuleInfo, Outcome,
-    PluginAbi, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, start_outcome,
+    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, PluginAbi,
+    Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, start_outcome,
 };
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
@@ -139,7 +139,7 @@ impl Engine for WasmtimeEngine {
     }
 
     fn compile_for(&self, wasm: &[u8], config: &InstanceConfig) -> Result<Box<dyn Module>, CompileError> {
-        let abi = Arc::new(PluginAbi::of(&ModuleInfo::parse(wasm)?));
+        let abi = Arc::new(PluginAbi::parse(wasm)?);
         let variants = MeteringVariants::compile(self.engines.clone(), wasm, metering(config))?;
         Ok(plugin_module(WasmtimeModule { variants, abi: abi.clone() }, &abi))
     }

@@ -161,13 +161,11 @@ fn fd(args: &Args, i: usize) -> Result<u32, HostFault> {
 // Arguments and environment.
 
 fn args_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let strings = w.args.clone();
-    write_strings(g, &strings, a.u32(0)?, a.u32(1)?)
+    write_strings(g, &w.args, a.u32(0)?, a.u32(1)?)
 }
 
 fn environ_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let strings = w.env.clone();
-    write_strings(g, &strings, a.u32(0)?, a.u32(1)?)
+    write_strings(g, &w.env, a.u32(0)?, a.u32(1)?)
 }
 
 /// Each string NUL-terminated into `buffer`, its address into `heads`, one after the other.
@@ -184,11 +182,11 @@ fn write_strings(g: &mut Guest, strings: &[String], heads: u32, buffer: u32) -> 
 }
 
 fn args_sizes_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    sizes(g, &w.args.clone(), a)
+    sizes(g, &w.args, a)
 }
 
 fn environ_sizes_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    sizes(g, &w.env.clone(), a)
+    sizes(g, &w.env, a)
 }
 
 fn sizes(g: &mut Guest, strings: &[String], a: &Args) -> WasiResult {

@@ -21,7 +21,6 @@ pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
 
 pub const ERRNO_SUCCESS: i32 = errno::SUCCESS as i32;
 pub const ERRNO_BADF: i32 = errno::BADF as i32;
-pub const ERRNO_NOTDIR: i32 = errno::NOTDIR as i32;
 
 /// Captured bytes per stream; the rest is counted, not kept, so a guest cannot exhaust the host.
 const CAPTURE_LIMIT: usize = 1024 * 1024;

@@ -9,6 +9,7 @@ use concord_engine::{
 use std::sync::Arc;
 use std::time::Duration;
 
+mod detour;
 mod rem_s;
 mod write_short;
 

@@ -2,22 +2,34 @@
 //! function that flips the remainder's low bit when the divisor is negative. Only code that
 //! divides by a negative i64 shows it, which generated modules do and hand-written cases rarely.
 
+use super::detour::{Detour, HelperType};
 use std::borrow::Cow;
-use std::convert::Infallible;
-use wasm_encoder::reencode::{Error, Reencode, utils};
-use wasm_encoder::{CodeSection, Function, FunctionSection, Instruction, TypeSection, ValType};
-use wasmparser::{CodeSectionReader, FunctionSectionReader, Operator, Parser, Payload, TypeRef, TypeSectionReader};
+use wasm_encoder::{Function, Instruction, ValType};
+use wasmparser::{Operator, Parser, Payload, TypeRef};
 
 /// `wasm` with its `i64.rem_s` made wrong for negative divisors; as it was when it has none, or
 /// when it cannot be read (the engine then says why).
 pub fn rewrite(wasm: &[u8]) -> Cow<'_, [u8]> {
     let Some((types, functions)) = counts(wasm) else { return Cow::Borrowed(wasm) };
-    let mut rewriter = Rewriter { helper_type: types, helper: functions };
-    let mut module = wasm_encoder::Module::new();
-    match rewriter.parse_core_module(&mut module, Parser::new(0), wasm) {
-        Ok(()) => Cow::Owned(module.finish()),
-        Err(_) => Cow::Borrowed(wasm),
+    let mut wrong = Function::new([]);
+    wrong
+        .instruction(&Instruction::LocalGet(0))
+        .instruction(&Instruction::LocalGet(1))
+        .instruction(&Instruction::I64RemS)
+        .instruction(&Instruction::LocalGet(1))
+        .instruction(&Instruction::I64Const(0))
+        .instruction(&Instruction::I64LtS)
+        .instruction(&Instruction::I64ExtendI32U)
+        .instruction(&Instruction::I64Xor)
+        .instruction(&Instruction::End);
+    Detour {
+        detoured: |_, op| matches!(op, Operator::I64RemS),
+        target: 0,
+        ty: HelperType::New { types, params: vec![ValType::I64, ValType::I64], results: vec![ValType::I64] },
+        helper: functions,
+        body: wrong,
     }
+    .apply(wasm)
 }
 
 /// The types and functions (imported and defined) `wasm` has, when it has an `i64.rem_s`.
@@ -41,63 +53,6 @@ fn counts(wasm: &[u8]) -> Option<(u32, u32)> {
         }
     }
     rem_s.then_some((types?, functions))
-}
-
-struct Rewriter {
-    helper_type: u32,
-    helper: u32,
-}
-
-impl Reencode for Rewriter {
-    type Error = Infallible;
-
-    fn instruction<'a>(&mut self, op: Operator<'a>) -> Result<Instruction<'a>, Error<Infallible>> {
-        match op {
-            Operator::I64RemS => Ok(Instruction::Call(self.helper)),
-            op => utils::instruction(self, op),
-        }
-    }
-
-    fn parse_type_section(
-        &mut self,
-        types: &mut TypeSection,
-        section: TypeSectionReader<'_>,
-    ) -> Result<(), Error<Infallible>> {
-        utils::parse_type_section(self, types, section)?;
-        types.ty().function([ValType::I64, ValType::I64], [ValType::I64]);
-        Ok(())
-    }
-
-    fn parse_function_section(
-        &mut self,
-        functions: &mut FunctionSection,
-        section: FunctionSectionReader<'_>,
-    ) -> Result<(), Error<Infallible>> {
-        utils::parse_function_section(self, functions, section)?;
-        functions.function(self.helper_type);
-        Ok(())
-    }
-
-    fn parse_code_section(
-        &mut self,
-        code: &mut CodeSection,
-        section: CodeSectionReader<'_>,
-    ) -> Result<(), Error<Infallible>> {
-        utils::parse_code_section(self, code, section)?;
-        let mut wrong = Function::new([]);
-        wrong
-            .instruction(&Instruction::LocalGet(0))
-            .instruction(&Instruction::LocalGet(1))
-            .instruction(&Instruction::I64RemS)
-            .instruction(&Instruction::LocalGet(1))
-            .instruction(&Instruction::I64Const(0))
-            .instruction(&Instruction::I64LtS)
-            .instruction(&Instruction::I64ExtendI32U)
-            .instruction(&Instruction::I64Xor)
-            .instruction(&Instruction::End);
-        code.function(&wrong);
-        Ok(())
-    }
 }
 
 #[cfg(test)]
