@@ -8,13 +8,16 @@
 ;;     operand's low 32 bits). It reports the errno (proc_exit: 0) and the 96 bytes of the result
 ;;     window at 0x2000, which is filled with 0xEE before each call. For clock_res_get,
 ;;     clock_time_get and random_get the window is reported as zeros: the real hosts' clocks and
-;;     randomness differ from run to run.
+;;     randomness differ from run to run; after fd_filestat_get and path_filestat_get the three
+;;     times of the filestat are zeroed, for the same reason, and after fd_readdir the padding of
+;;     each dirent (unspecified; wasi-common leaves its own struct's there).
 ;;   opcode 100: store the u64 operand 1 at the address in operand 0 (the set-up of iovecs and
 ;;     subscriptions).
 ;; Output: what the calls reported, one u64 for the errno and twelve for the window each.
 ;;
 ;; Memory: iovecs from 0x1000, subscriptions from 0x1800, the result window at 0x2000, text at
-;; 0x3000, the report from 0x8000. A trap in a WASI call ends the run: that is its outcome.
+;; 0x3000 (a table of paths from 0x3100, which the input's first pokes write), the report from
+;; 0x8000. A trap in a WASI call ends the run: that is its outcome.
 (module
   (import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
@@ -236,6 +239,46 @@
       (local.set $i (i32.add (local.get $i) (i32.const 8)))
       (br_if $fill (i32.lt_u (local.get $i) (i32.const 96)))))
 
+  ;; A filestat's three times (at +40) zeroed: the host's clocks move them (a read sets the
+  ;; access time), so they are compared by errno only, like the clocks.
+  (func $hide_times (param $id i32) (param $op i64)
+    (local $at i32)
+    (if (i32.eq (local.get $id) (i32.const 13)) (then (local.set $at (call $narrow (local.get $op) (i32.const 1)))))
+    (if (i32.eq (local.get $id) (i32.const 28)) (then (local.set $at (call $narrow (local.get $op) (i32.const 4)))))
+    (if (local.get $at)
+      (then
+        (i64.store (i32.add (local.get $at) (i32.const 40)) (i64.const 0))
+        (i64.store (i32.add (local.get $at) (i32.const 48)) (i64.const 0))
+        (i64.store (i32.add (local.get $at) (i32.const 56)) (i64.const 0)))))
+
+  ;; The three padding bytes of each dirent that fd_readdir wrote (after d_type, at +21) zeroed:
+  ;; WASI leaves them unspecified, and wasi-common copies whatever its struct held there.
+  (func $hide_dirent_padding (param $id i32) (param $op i64)
+    (local $at i32) (local $end i32) (local $i i32) (local $memory_end i32)
+    (if (i32.ne (local.get $id) (i32.const 21)) (then (return)))
+    (local.set $at (call $narrow (local.get $op) (i32.const 1)))
+    (local.set $end (call $narrow (local.get $op) (i32.const 2)))
+    ;; wasi-common checks only the bytes it writes, so the buffer may claim more than memory holds.
+    (local.set $memory_end (i32.shl (memory.size) (i32.const 16)))
+    (if (i32.ge_u (local.get $at) (local.get $memory_end)) (then (return)))
+    (if (i32.gt_u (local.get $end) (i32.sub (local.get $memory_end) (local.get $at)))
+      (then (local.set $end (i32.sub (local.get $memory_end) (local.get $at)))))
+    (local.set $end (i32.add (local.get $at) (local.get $end)))
+    (block $done
+      (loop $entry
+        (local.set $i (i32.const 21))
+        (loop $pad
+          (if (i32.lt_u (i32.add (local.get $at) (local.get $i)) (local.get $end))
+            (then (i32.store8 (i32.add (local.get $at) (local.get $i)) (i32.const 0))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $pad (i32.lt_u (local.get $i) (i32.const 24))))
+        ;; The next entry, while a whole header and its name fit before the end.
+        (br_if $done (i32.gt_u (i32.add (local.get $at) (i32.const 24)) (local.get $end)))
+        (br_if $done (i32.gt_u (i32.load (i32.add (local.get $at) (i32.const 16)))
+          (i32.sub (local.get $end) (i32.add (local.get $at) (i32.const 24)))))
+        (local.set $at (i32.add (i32.add (local.get $at) (i32.const 24)) (i32.load (i32.add (local.get $at) (i32.const 16)))))
+        (br_if $entry (i32.lt_u (local.get $at) (local.get $end))))))
+
   ;; The window, or zeros for the calls whose answers are the host's own clock or randomness.
   (func $emit_window (param $id i32)
     (local $i i32) (local $hidden i32)
@@ -247,7 +290,7 @@
       (br_if $copy (i32.lt_u (local.get $i) (i32.const 96)))))
 
   (func (export "run") (result i32)
-    (local $op i64) (local $end i64) (local $opcode i64) (local $block i64) (local $at i32) (local $len i32)
+    (local $op i64) (local $end i64) (local $opcode i64) (local $block i64) (local $at i32) (local $len i32) (local $errno i32)
     (local.set $end (call $input_length))
     (block $done
       (loop $next
@@ -257,7 +300,12 @@
           (then (i64.store (call $narrow (local.get $op) (i32.const 0)) (call $wide (local.get $op) (i32.const 1))))
           (else
             (call $fill_window)
-            (call $emit (i64.extend_i32_u (call $call (i32.wrap_i64 (local.get $opcode)) (local.get $op))))
+            (local.set $errno (call $call (i32.wrap_i64 (local.get $opcode)) (local.get $op)))
+            (call $emit (i64.extend_i32_u (local.get $errno)))
+            (if (i32.eqz (local.get $errno))
+              (then
+                (call $hide_times (i32.wrap_i64 (local.get $opcode)) (local.get $op))
+                (call $hide_dirent_padding (i32.wrap_i64 (local.get $opcode)) (local.get $op))))
             (call $emit_window (i32.wrap_i64 (local.get $opcode)))))
         (local.set $op (i64.add (local.get $op) (i64.const 96)))
         (br $next)))

@@ -4,7 +4,7 @@
 //! is reported unsupported by the scenario, not judged by it.
 
 use concord::divergence::Divergences;
-use concord::engine::WasiHost;
+use concord::engine::{Outcome, WasiHost};
 use concord::runner::{Runner, Verdict};
 use concord::scenario;
 use concord_tests::engines;
@@ -34,4 +34,62 @@ fn concords_wasi_answers_as_wasi_common_on_every_sequence() {
         calls += case.origin.as_ref().map_or(0, |o| o["ops"].as_array().map_or(0, Vec::len));
     }
     assert!(calls > 200, "{calls} ops in 64 sequences");
+}
+
+/// One sequence written by hand, so that what the generated ones rely on is shown to happen: the
+/// fixture is preopened at fd 3, a file below it opens and reads, a directory lists, a symlink
+/// resolves, a way out is refused; Extism's Rust host (the reference, reading the disk) answers
+/// so, and every configuration on Concord's snapshot answers the same bytes.
+#[test]
+fn a_preopened_directory_reads_as_on_extisms_host() {
+    const W: i64 = 0x2000;
+    const IOVECS: i64 = 0x1000;
+    // The fixture's path table: 16-byte slots from 0x3100, in `fixture::PATHS`' order.
+    let path = |index: i64, len: i64| [0x3100 + 16 * index, len];
+    let call = |function: &str, args: Vec<i64>| serde_json::json!({"call": {"function": function, "args": args}});
+    let (hello, link, escape) = (path(0, 9), path(3, 4), path(9, 6));
+    const RIGHT_FD_READ: i64 = 1 << 1;
+    let input = serde_json::json!({
+        "preopen": true,
+        "ops": [
+            call("fd_prestat_get", vec![3, W]),
+            call("path_open", vec![3, 0, hello[0], hello[1], 0, RIGHT_FD_READ, 0, 0, W]),
+            {"iovec": {"index": 0, "buf": W + 16, "len": 64}},
+            call("fd_read", vec![4, IOVECS, 1, W]),
+            call("fd_readdir", vec![3, W, 88, 0, W + 88]),
+            call("path_filestat_get", vec![3, 1, link[0], link[1], W]),
+            call("path_open", vec![3, 1, escape[0], escape[1], 0, RIGHT_FD_READ, 0, 0, W]),
+        ]
+    });
+    let case = scenario::find("wasi").expect("the wasi scenario").replay(&input).expect("a wasi input");
+    assert!(case.name.ends_with("-preopened"), "the fixture could not be preopened: {}", case.name);
+    let result = Runner::new(engines().to_vec()).run(&case, &Divergences::default());
+
+    let reference = result.engines.iter().find(|e| e.engine == "extism").expect("Extism's Rust host runs");
+    let Outcome::Returned(report) = &reference.observation.outcome else {
+        panic!("Extism's Rust host: {:?}", reference.observation.outcome)
+    };
+    let calls: Vec<(u64, &[u8])> = report
+        .chunks(104)
+        .map(|call| (u64::from_le_bytes(call[..8].try_into().expect("8 bytes")), &call[8..]))
+        .collect();
+    const ERRNO_PERM: u64 = 63;
+    let errnos: Vec<u64> = calls.iter().map(|(errno, _)| *errno).collect();
+    assert_eq!(errnos, [0, 0, 0, 0, 0, ERRNO_PERM], "fd_prestat_get .. path_open(escape)");
+    assert_eq!(&calls[0].1[..8], [0, 0xee, 0xee, 0xee, 8, 0, 0, 0], "a directory prestat, a name of 8 bytes");
+    assert_eq!(&calls[1].1[..4], 4u32.to_le_bytes(), "hello.txt opens at fd 4");
+    assert_eq!(&calls[2].1[..4], 23u32.to_le_bytes(), "23 bytes read");
+    assert_eq!(&calls[2].1[16..39], b"hello, preopened world\n");
+    assert_eq!(&calls[3].1[88..92], 88u32.to_le_bytes(), "the listing fills the buffer");
+    assert_eq!(&calls[3].1[24..25], b".", "the listing starts with `.`");
+    assert_eq!(calls[4].1[16], 4, "`link` resolves to a regular file");
+    assert_eq!(&calls[4].1[32..40], 23u64.to_le_bytes(), "of 23 bytes");
+
+    for engine in &result.engines {
+        if engines().iter().find(|e| e.id() == engine.engine).expect("an engine of the run").wasi_host()
+            != WasiHost::Node
+        {
+            assert_eq!(engine.observation.outcome, reference.observation.outcome, "{}", engine.engine);
+        }
+    }
 }

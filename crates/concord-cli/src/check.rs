@@ -1,6 +1,7 @@
 use crate::manifest;
 use anyhow::{Context, Result, bail};
 use concord::divergence::Divergences;
+use concord::engine::wasi::Preopen;
 use concord::engine::{CompileError, InstanceConfig, InstantiateFailure, ModuleInfo, Outcome, sha256_hex};
 use concord::report::detail;
 use concord::runner::{Observation, Verdict, consensus};
@@ -47,6 +48,11 @@ pub struct Args {
     /// through the plugin instance's own kernel.
     #[arg(long)]
     host_module: Option<PathBuf>,
+    /// A host directory offered to the plugin read-only, `HOST` or `HOST::GUEST` (the path the
+    /// plugin opens it by, HOST if not given), as an Extism manifest's `allowed_paths` with `ro:`
+    /// offers it (repeatable). It is read into memory once, so every engine sees the same files.
+    #[arg(long = "dir", value_parser = parse_dir)]
+    dirs: Vec<(PathBuf, String)>,
     /// Plugin config, KEY=VALUE (repeatable).
     #[arg(long = "config", value_parser = parse_key_value)]
     config: Vec<(String, String)>,
@@ -66,6 +72,14 @@ pub struct Args {
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
     let (key, value) = text.split_once('=').ok_or_else(|| format!("`{text}` is not KEY=VALUE"))?;
     Ok((key.to_string(), value.to_string()))
+}
+
+fn parse_dir(text: &str) -> Result<(PathBuf, String), String> {
+    match text.split_once("::") {
+        Some(("", _)) | Some((_, "")) => Err(format!("`{text}` is not HOST::GUEST")),
+        Some((host, guest)) => Ok((PathBuf::from(host), guest.to_string())),
+        None => Ok((PathBuf::from(text), text.to_string())),
+    }
 }
 
 #[derive(Serialize)]
@@ -119,9 +133,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let bytes = std::fs::read(&args.plugin).with_context(|| format!("reading {}", args.plugin.display()))?;
     let shipped = match manifest::is_manifest(&bytes) {
         true => manifest::load(&args.plugin, &bytes)?,
-        false => {
-            manifest::Shipped { wasm: bytes, memory_limit_bytes: None, timeout_ms: None, config: Default::default() }
-        }
+        false => manifest::Shipped {
+            wasm: bytes,
+            memory_limit_bytes: None,
+            timeout_ms: None,
+            config: Default::default(),
+            dirs: Vec::new(),
+        },
     };
     let wasm = shipped.wasm;
     // Bytes no engine could even decode are bad input, not a result every engine agrees on.
@@ -145,6 +163,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     config.config = shipped.config;
     config.without_wasi = args.wasi == "off";
     config.config.extend(args.config.iter().cloned());
+    for (host, guest) in shipped.dirs.iter().chain(&args.dirs) {
+        let preopen = Preopen::read(host, guest)
+            .with_context(|| format!("offering {} to the plugin as {guest}", host.display()))?;
+        config.preopens.push(preopen);
+    }
     if let Some(path) = &args.host_module {
         config.host_functions = host_functions(path, &info)?;
     }
@@ -171,7 +194,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let parts = |i: usize| {
         let observations: Vec<Observation> = runs.iter().map(|(_, r)| at(r, i)).collect();
         let consensus = consensus(observations.iter());
-        observations.iter().any(|o| consensus.as_ref().is_some_and(|c| !o.agrees_with(c)))
+        observations.iter().any(|o| {
+            !matches!(o.outcome, Outcome::Unsupported(_)) && consensus.as_ref().is_some_and(|c| !o.agrees_with(c))
+        })
     };
     let judged = (0..made).find(|&i| parts(i)).unwrap_or(made - 1);
     let observations: Vec<Observation> = runs.iter().map(|(_, r)| at(r, judged)).collect();
@@ -181,8 +206,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .iter()
         .zip(&observations)
         .map(|((id, run), observation)| {
-            let (verdict, note) = match &consensus {
-                Some(others) if !observation.agrees_with(others) => {
+            let (verdict, note) = match (&observation.outcome, &consensus) {
+                // An engine that cannot offer what the check asks (a read-only directory, say) says
+                // so; it is neither a witness nor judged.
+                (Outcome::Unsupported(why), _) => (Verdict::Unsupported, Some(why.clone())),
+                (_, Some(others)) if !observation.agrees_with(others) => {
                     match divergences.explain(id, &run.outcome, &others.outcome) {
                         Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
                         None => {
@@ -224,7 +252,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .collect();
     let report = CheckReport {
         plugin: crate::needs::Needs::of(&info, &config),
-        agree: engines.iter().all(|e| e.verdict == Verdict::Agree),
+        agree: engines.iter().all(|e| matches!(e.verdict, Verdict::Agree | Verdict::Unsupported)),
         undocumented: engines.iter().filter(|e| e.verdict == Verdict::Diverge).count(),
         engines,
     };
@@ -276,10 +304,16 @@ fn print_table(report: &CheckReport) {
     println!();
     let count = report.engines.len();
     for engine in report.engines.iter().filter(|e| e.verdict != Verdict::Agree) {
-        let label = if engine.verdict == Verdict::Documented { "documented" } else { "DIFFERS" };
+        let label = match engine.verdict {
+            Verdict::Documented => "documented",
+            Verdict::Unsupported => "unsupported",
+            _ => "DIFFERS",
+        };
         println!("{label:<10}  {:<id_width$}  {}", engine.id, engine.note.as_deref().unwrap_or_default());
     }
+    let unsupported = report.engines.iter().filter(|e| e.verdict == Verdict::Unsupported).count();
     match (report.agree, report.undocumented) {
+        (true, _) if unsupported > 0 => println!("the {} engines that can run it agree", count - unsupported),
         (true, _) => println!("all {count} engines agree"),
         (false, 0) => println!("the {count} engines agree but for the documented differences above"),
         (false, n) => println!("engines DISAGREE: {n} of {count} differ in ways no documented divergence explains"),

@@ -1,13 +1,14 @@
 //! Extism manifests, read with Extism's own `extism-manifest` crate: `concord check manifest.json`
-//! checks the module a manifest names under the memory limit, timeout and config it sets, the
-//! configuration an embedder ships. What Concord cannot give a plugin (files, HTTP, several linked
-//! modules, a module fetched from a URL) is refused with the reason, never silently dropped.
+//! checks the module a manifest names under the memory limit, timeout, config and read-only
+//! directories it sets, the configuration an embedder ships. What Concord cannot give a plugin (a
+//! writable directory, HTTP, several linked modules, a module fetched from a URL) is refused with
+//! the reason, never silently dropped.
 
 use anyhow::{Context, Result, bail};
 use concord::engine::{WASM_PAGE, sha256_hex};
 use extism_manifest::{Manifest, Wasm, WasmMetadata};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What a manifest ships: the module and the settings Concord applies to it.
 #[derive(Debug)]
@@ -16,6 +17,8 @@ pub struct Shipped {
     pub memory_limit_bytes: Option<u64>,
     pub timeout_ms: Option<u64>,
     pub config: BTreeMap<String, String>,
+    /// Host directories offered read-only, with the paths the plugin opens them by.
+    pub dirs: Vec<(PathBuf, String)>,
 }
 
 /// Whether `bytes` look like a JSON document rather than a module.
@@ -27,11 +30,16 @@ pub fn load(path: &Path, text: &[u8]) -> Result<Shipped> {
     let shown = path.display();
     let manifest: Manifest =
         serde_json::from_slice(text).with_context(|| format!("{shown} is not an Extism manifest"))?;
-    if manifest.allowed_paths.as_ref().is_some_and(|paths| !paths.is_empty()) {
-        bail!(
-            "{shown}: allowed_paths maps host directories into the plugin, and Concord's WASI gives plugins no \
-             files, so this configuration cannot be checked as shipped (remove allowed_paths to check the rest)"
-        );
+    let mut dirs = Vec::new();
+    for (host, guest) in manifest.allowed_paths.iter().flatten() {
+        let Some(read_only) = host.strip_prefix("ro:") else {
+            bail!(
+                "{shown}: allowed_paths offers {host} writable, and Concord offers directories only read-only \
+                 (a snapshot read once, so that every engine sees the same files): write it \"ro:{host}\" to \
+                 check the plugin with it read-only"
+            );
+        };
+        dirs.push((PathBuf::from(read_only), guest.to_string_lossy().into_owned()));
     }
     if manifest.allowed_hosts.as_ref().is_some_and(|hosts| !hosts.is_empty()) {
         bail!(
@@ -49,6 +57,7 @@ pub fn load(path: &Path, text: &[u8]) -> Result<Shipped> {
         memory_limit_bytes: manifest.memory.max_pages.map(|pages| u64::from(pages) * WASM_PAGE),
         timeout_ms: manifest.timeout_ms,
         config: manifest.config,
+        dirs,
     })
 }
 

@@ -175,7 +175,7 @@ fn a_manifest_gives_the_same_outcomes_as_the_equivalent_flags() {
 fn a_manifest_concord_cannot_honour_is_refused_with_the_reason() {
     let wasm = guest("runaway");
     let cases = [
-        (format!(r#"{{"wasm": [{{"path": "{wasm}"}}], "allowed_paths": {{"/tmp": "/data"}}}}"#), "allowed_paths"),
+        (format!(r#"{{"wasm": [{{"path": "{wasm}"}}], "allowed_paths": {{"/tmp": "/data"}}}}"#), "read-only"),
         (format!(r#"{{"wasm": [{{"path": "{wasm}"}}], "allowed_hosts": ["example.com"]}}"#), "allowed_hosts"),
         (r#"{"wasm": [{"url": "https://example.com/plugin.wasm"}]}"#.to_string(), "fetches nothing"),
         (format!(r#"{{"wasm": [{{"path": "{wasm}", "hash": "00"}}]}}"#), "sha256"),
@@ -249,4 +249,77 @@ fn explain_says_what_the_plugin_needs_and_who_serves_it() {
         concord(&["check", &guest("command_and_reactor"), "--export", "run", "--engine", "wasmi", "--explain"]);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("refused by the host") && text.contains("both a command"), "{text}");
+}
+
+/// `--dir` offers a host directory read-only, as a manifest's `ro:` allowed path does: a plugin
+/// that reads a file from its first preopen (fd 3) gets its bytes on every engine that can offer
+/// one, Extism's Rust host reading the disk and the rest a snapshot; Extism's JavaScript host,
+/// which has no read-only directories, says so. A writable allowed path is refused.
+#[test]
+fn a_plugin_reads_a_directory_offered_read_only() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "wasi_snapshot_preview1" "path_open"
+            (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+          (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+          (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+          (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "note.txt")
+          (func (export "run") (result i32)
+            (local $read i32) (local $block i64) (local $i i32)
+            ;; note.txt below fd 3, with the read right; the new descriptor at 32.
+            (if (call $path_open (i32.const 3) (i32.const 0) (i32.const 16) (i32.const 8) (i32.const 0)
+                  (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 32))
+              (then unreachable))
+            (i32.store (i32.const 64) (i32.const 256))
+            (i32.store (i32.const 68) (i32.const 1024))
+            (if (call $fd_read (i32.load (i32.const 32)) (i32.const 64) (i32.const 1) (i32.const 80))
+              (then unreachable))
+            (local.set $read (i32.load (i32.const 80)))
+            (local.set $block (call $alloc (i64.extend_i32_u (local.get $read))))
+            (block $done
+              (loop $copy
+                (br_if $done (i32.ge_u (local.get $i) (local.get $read)))
+                (call $store_u8 (i64.add (local.get $block) (i64.extend_i32_u (local.get $i)))
+                  (i32.load8_u (i32.add (i32.const 256) (local.get $i))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $copy)))
+            (call $output_set (local.get $block) (i64.extend_i32_u (local.get $read)))
+            (i32.const 0)))"#,
+    )
+    .unwrap();
+    let plugin = scratch("reads-note.wasm", &wasm);
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("offered-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("note.txt"), "read through a preopen\n").unwrap();
+    let dir = dir.to_string_lossy().into_owned();
+    let expected = concord::engine::sha256_hex(b"read through a preopen\n");
+
+    let by_flag = concord(&["check", &plugin, "--export", "run", "--dir", &format!("{dir}::/data"), "--json"]);
+    assert_eq!(by_flag.status.code(), Some(0), "{}", String::from_utf8_lossy(&by_flag.stderr));
+    let report = json(&by_flag);
+    for engine in report["engines"].as_array().unwrap() {
+        match engine["id"].as_str().unwrap() {
+            "extism-js" => assert_eq!(engine["outcome"]["kind"], "unsupported", "{engine}"),
+            _ => assert_eq!(engine["output_sha256"], expected.as_str(), "{engine}"),
+        }
+    }
+    // Without it, fd 3 is no descriptor: the plugin traps everywhere.
+    let without = json(&concord(&["check", &plugin, "--export", "run", "--json"]));
+    assert!(without["engines"].as_array().unwrap().iter().all(|e| e["outcome"]["kind"] == "trap"), "{without}");
+
+    let manifest = |host: &str| {
+        let text = format!(r#"{{"wasm": [{{"path": "{plugin}"}}], "allowed_paths": {{"{host}": "/data"}}}}"#);
+        scratch("reads-note.json", text.as_bytes())
+    };
+    let by_manifest = json(&concord(&["check", &manifest(&format!("ro:{dir}")), "--export", "run", "--json"]));
+    assert_eq!(outcomes(&by_manifest), outcomes(&report));
+    let writable = concord(&["check", &manifest(&dir), "--export", "run"]);
+    assert_eq!(writable.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&writable.stderr).contains("read-only"));
+    let missing = concord(&["check", &plugin, "--export", "run", "--dir", "/no/such/dir"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/no/such/dir"));
 }

@@ -18,6 +18,8 @@ pub struct InstanceConfig {
     /// WASI preview 1 left unlinked, as an embedder who turns it off has it: a plugin that
     /// imports it does not instantiate.
     pub without_wasi: bool,
+    /// Directories offered read-only to WASI from fd 3 on, as Extism's `allowed_paths` with `ro:`.
+    pub preopens: Vec<crate::wasi::Preopen>,
 }
 
 /// A call stops when either budget runs out. Engines that have no fuel or no clock of their own
@@ -63,6 +65,11 @@ impl InstanceConfig {
         self
     }
 
+    pub fn with_preopen(mut self, preopen: crate::wasi::Preopen) -> Self {
+        self.preopens.push(preopen);
+        self
+    }
+
     pub fn memory_limit_pages(&self) -> Option<u64> {
         self.memory_limit_bytes.map(|bytes| bytes / WASM_PAGE)
     }
@@ -74,6 +81,7 @@ impl std::fmt::Debug for InstanceConfig {
             .field("memory_limit_bytes", &self.memory_limit_bytes)
             .field("cpu", &self.cpu)
             .field("config", &self.config)
+            .field("preopens", &self.preopens.iter().map(|p| (&p.host_path, &p.guest_path)).collect::<Vec<_>>())
             .field(
                 "host_functions",
                 &self.host_functions.iter().map(|h| format!("{}::{}", h.module, h.name)).collect::<Vec<_>>(),

@@ -15,7 +15,10 @@ pub struct HostState {
 
 impl HostState {
     pub fn new(config: &InstanceConfig) -> Self {
-        HostState { kernel: Kernel::new(config.memory_limit_bytes, config.config.clone()), wasi: Wasi::default() }
+        HostState {
+            kernel: Kernel::new(config.memory_limit_bytes, config.config.clone()),
+            wasi: Wasi::with_preopens(&config.preopens),
+        }
     }
 }
 

@@ -111,6 +111,10 @@ impl Module for ExtismJsModule {
         if config.cpu.fuel.is_some() {
             return Err(Outcome::Unsupported("Extism's JavaScript host has no fuel metering".into()));
         }
+        if !config.preopens.is_empty() {
+            // Its `createPlugin` throws "Readonly dirs are not supported" for an `ro:` path.
+            return Err(Outcome::Unsupported("Extism's JavaScript host offers no read-only directory".into()));
+        }
         let (links, host_functions) = self.host_functions(config)?;
         let lease = pool::lease(key());
         let (module, generation) = self.compiled.handle_in(node, &lease)?;

@@ -75,6 +75,7 @@ struct VariantKey {
     config: BTreeMap<String, String>,
     host_functions: Vec<(String, String, usize)>,
     without_wasi: bool,
+    preopens: Vec<(std::path::PathBuf, String)>,
 }
 
 impl VariantKey {
@@ -91,6 +92,7 @@ impl VariantKey {
                 .map(|f| (f.module.clone(), f.name.clone(), Arc::as_ptr(&f.callback) as *const () as usize))
                 .collect(),
             without_wasi: config.without_wasi,
+            preopens: config.preopens.iter().map(|p| (p.host_path.clone(), p.guest_path.clone())).collect(),
         }
     }
 }
@@ -119,6 +121,10 @@ impl ExtismModule {
         }
         if let Some(ms) = key.timeout_ms {
             manifest = manifest.with_timeout(std::time::Duration::from_millis(ms));
+        }
+        // `ro:` makes Extism wrap the directory in its read-only `ReadOnlyDir`.
+        for (host, guest) in &key.preopens {
+            manifest = manifest.with_allowed_path(format!("ro:{}", host.display()), guest);
         }
         let mut builder = PluginBuilder::new(manifest)
             .with_cache_disabled()

@@ -243,7 +243,7 @@ impl Module for V8Module {
             "first_call": init_calls(self.abi.at_first_call()),
         });
         let mut data = InstanceData::default();
-        let mut wasi = Wasi::default();
+        let mut wasi = Wasi::with_preopens(&config.preopens);
         let host = HostSide { functions: &host_functions, data: &mut data, wasi: Some(&mut wasi) };
         let answer = lease.lock().request(generation, &request, Some(host), patience(config))?;
         if let Some(handle) = answer["instance"].as_u64() {

@@ -300,8 +300,8 @@ fn verdict(
     consensus: Option<&Observation>,
     divergences: &Divergences,
 ) -> (Verdict, Option<String>) {
-    if matches!(observation.outcome, Outcome::Unsupported(_)) {
-        return (Verdict::Unsupported, None);
+    if let Outcome::Unsupported(why) = &observation.outcome {
+        return (Verdict::Unsupported, Some(why.clone()));
     }
     let others = consensus.map(|c| &c.outcome);
     let violation = model_violation(case, observation);

@@ -4,9 +4,16 @@
 //! up, then guest memory read, then the result written through its pointer. A pipe cannot seek,
 //! sync its flags, be advised or truncated (`BADF`); a socket call on one is `BADF` too.
 
-use super::errno::{self, BADF, Fail, INVAL, NOTDIR, NOTSUP, SUCCESS, WasiResult, enum_u8, enum_u32, flags};
-use super::fd::{Entry, Stream};
+use super::errno::{
+    self, BADF, Fail, INVAL, NAMETOOLONG, NOTDIR, NOTSUP, SUCCESS, WasiResult, enum_u8, enum_u32, flags,
+};
+use super::fd::{Entry, OpenFile, Stream};
 use super::memory::{Guest, LinearMemory};
+use super::paths::{
+    fd_readdir, path_create_directory, path_filestat_get, path_filestat_set_times, path_link, path_open, path_readlink,
+    path_remove_directory, path_rename, path_symlink, path_unlink_file,
+};
+use super::snapshot::{FILETYPE_DIRECTORY, FILETYPE_REGULAR, Stat};
 use super::{CLOCK_CASES, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_START_NS, Wasi};
 use crate::Refusal;
 use crate::host::{HostFault, Val, ValType};
@@ -49,18 +56,18 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     FUNCTIONS.iter().map(|f| f.name)
 }
 
-struct Args<'a>(&'a [Val]);
+pub(super) struct Args<'a>(&'a [Val]);
 
 impl Args<'_> {
-    fn i32(&self, i: usize) -> Result<i32, HostFault> {
+    pub(super) fn i32(&self, i: usize) -> Result<i32, HostFault> {
         self.0.get(i).ok_or_else(|| HostFault::kernel(Refusal::BadArgument, "missing argument"))?.as_i32()
     }
 
-    fn u32(&self, i: usize) -> Result<u32, HostFault> {
+    pub(super) fn u32(&self, i: usize) -> Result<u32, HostFault> {
         self.i32(i).map(|v| v as u32)
     }
 
-    fn i64(&self, i: usize) -> Result<i64, HostFault> {
+    pub(super) fn i64(&self, i: usize) -> Result<i64, HostFault> {
         match self.0.get(i) {
             Some(Val::I64(v)) => Ok(*v),
             other => Err(HostFault::kernel(Refusal::BadArgument, format!("expected an i64 argument, got {other:?}"))),
@@ -132,28 +139,45 @@ functions! {
 }
 
 // Flag widths and counts, from the specification's typenames.
-const FDFLAGS: (u32, u32) = (16, 5);
+pub(super) const FDFLAGS: (u32, u32) = (16, 5);
 const FSTFLAGS: (u32, u32) = (16, 4);
-const LOOKUPFLAGS: (u32, u32) = (32, 1);
-const OFLAGS: (u32, u32) = (16, 4);
+pub(super) const LOOKUPFLAGS: (u32, u32) = (32, 1);
+pub(super) const OFLAGS: (u32, u32) = (16, 4);
 const RIFLAGS: (u32, u32) = (16, 2);
 const SDFLAGS: (u32, u32) = (8, 2);
 const ADVICE_CASES: u8 = 6;
 const WHENCE_CASES: u8 = 3;
 const SIGNAL_CASES: u8 = 31;
 const WHENCE_SET: u8 = 0;
+const WHENCE_CUR: u8 = 1;
 
-const RIGHT_FD_READ: u64 = 1 << 1;
-const RIGHT_FD_WRITE: u64 = 1 << 6;
-const FDFLAG_APPEND: u16 = 1;
+pub(super) const RIGHT_FD_READ: u64 = 1 << 1;
+pub(super) const RIGHT_FD_WRITE: u64 = 1 << 6;
+pub(super) const FDFLAG_APPEND: u16 = 1;
+pub(super) const FDFLAG_NONBLOCK: u16 = 4;
+/// DSYNC, RSYNC and SYNC, which wasi-common refuses to set.
+pub(super) const FDFLAGS_SYNC: u16 = 2 | 8 | 16;
+/// What wasi-common reports a directory may do and pass on, whatever it really allows.
+const DIRECTORY_RIGHTS: u64 = bits(&[9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 23, 24, 25, 26]);
+const DIRECTORY_INHERITING_RIGHTS: u64 = DIRECTORY_RIGHTS | bits(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 21, 22, 23, 27]);
+
+const fn bits(positions: &[u32]) -> u64 {
+    let mut value = 0;
+    let mut i = 0;
+    while i < positions.len() {
+        value |= 1 << positions[i];
+        i += 1;
+    }
+    value
+}
 /// Pipes report `unknown`: wasi-common maps its `Pipe` file type so.
 const FILETYPE_UNKNOWN: u8 = 0;
 
-fn flag(value: i32, (width, bits): (u32, u32)) -> Result<u32, HostFault> {
+pub(super) fn flag(value: i32, (width, bits): (u32, u32)) -> Result<u32, HostFault> {
     flags(value, width, bits)
 }
 
-fn fd(args: &Args, i: usize) -> Result<u32, HostFault> {
+pub(super) fn fd(args: &Args, i: usize) -> Result<u32, HostFault> {
     args.u32(i)
 }
 
@@ -247,12 +271,17 @@ fn random_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Descriptors.
+// Descriptors: the three pipes, and the files and directories of a preopened snapshot, which
+// answer as the host's file system answers wasi-common for a file opened read-only.
 
 fn fd_advise(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     enum_u8(a.i32(3)?, ADVICE_CASES)?;
-    w.fds.file(fd(a, 0)?)?;
-    errno::errno(BADF)
+    match w.fds.file(fd(a, 0)?)? {
+        // posix_fadvise refuses only a negative length.
+        Entry::File(_) if a.i64(2)? < 0 => errno::errno(INVAL),
+        Entry::File(_) => Ok(()),
+        _ => errno::errno(BADF),
+    }
 }
 
 fn fd_allocate(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
@@ -264,7 +293,7 @@ fn fd_close(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     w.fds.close(fd(a, 0)?)
 }
 
-/// Syncing a pipe succeeds: there is nothing to sync.
+/// Syncing a pipe or a file succeeds: there is nothing to sync.
 fn fd_datasync(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     w.fds.file(fd(a, 0)?).map(drop)
 }
@@ -274,74 +303,115 @@ fn fd_sync(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
 }
 
 fn fd_fdstat_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let (flags, rights) = match w.fds.file(fd(a, 0)?)? {
-        Entry::Pipe(Stream::Stdin) => (0, RIGHT_FD_READ),
-        Entry::Pipe(Stream::Stdout | Stream::Stderr) => (FDFLAG_APPEND, RIGHT_FD_WRITE),
+    let fd = fd(a, 0)?;
+    let (filetype, flags, base, inheriting) = match w.fds.entry(fd) {
+        Some(Entry::Pipe(Stream::Stdin)) => (FILETYPE_UNKNOWN, 0, RIGHT_FD_READ, 0),
+        Some(Entry::Pipe(Stream::Stdout | Stream::Stderr)) => (FILETYPE_UNKNOWN, FDFLAG_APPEND, RIGHT_FD_WRITE, 0),
+        Some(Entry::File(file)) => (FILETYPE_REGULAR, file.flags, if file.read { RIGHT_FD_READ } else { 0 }, 0),
+        Some(Entry::Dir(_)) => (FILETYPE_DIRECTORY, 0, DIRECTORY_RIGHTS, DIRECTORY_INHERITING_RIGHTS),
+        None => return errno::errno(BADF),
     };
     let buf = a.u32(1)?;
-    g.write_u8(buf, FILETYPE_UNKNOWN)?;
+    g.write_u8(buf, filetype)?;
     g.write_u16(Guest::field(buf, 2)?, flags)?;
-    g.write_u64(Guest::field(buf, 8)?, rights)?;
-    g.write_u64(Guest::field(buf, 16)?, 0)?;
+    g.write_u64(Guest::field(buf, 8)?, base)?;
+    g.write_u64(Guest::field(buf, 16)?, inheriting)?;
     Ok(())
 }
 
 fn fd_fdstat_set_flags(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    flag(a.i32(1)?, FDFLAGS)?;
-    w.fds.file(fd(a, 0)?)?;
-    errno::errno(BADF)
+    let flags = flag(a.i32(1)?, FDFLAGS)? as u16;
+    match w.fds.file_mut(fd(a, 0)?)? {
+        Entry::File(_) if flags & FDFLAGS_SYNC != 0 => errno::errno(INVAL),
+        Entry::File(file) => {
+            file.flags = flags & (FDFLAG_APPEND | FDFLAG_NONBLOCK);
+            Ok(())
+        }
+        _ => errno::errno(BADF),
+    }
 }
 
 fn fd_fdstat_set_rights(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     errno::rights(a.i64(1)?)?;
     errno::rights(a.i64(2)?)?;
-    w.fds.file(fd(a, 0)?)?;
+    if !w.fds.contains(fd(a, 0)?) {
+        return errno::errno(BADF);
+    }
     errno::errno(NOTSUP)
 }
 
-/// A pipe's filestat is all zeros (its file type `unknown` is 0 too).
+/// A pipe's filestat is all zeros (its file type `unknown` is 0 too); a file's or directory's is
+/// the host's as the snapshot kept it.
 fn fd_filestat_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.file(fd(a, 0)?)?;
-    write_filestat(g, a.u32(1)?)
+    let stat = match w.fds.entry(fd(a, 0)?) {
+        Some(Entry::Pipe(_)) => Stat::default(),
+        Some(Entry::File(file)) => file.snapshot.node(file.node).stat,
+        Some(Entry::Dir(dir)) => dir.snapshot.node(dir.node).stat,
+        None => return errno::errno(BADF),
+    };
+    write_filestat(g, a.u32(1)?, &stat)
 }
 
-fn write_filestat(g: &mut Guest, buf: u32) -> WasiResult {
-    for (offset, wide) in
-        [(0, true), (8, true), (16, false), (24, true), (32, true), (40, true), (48, true), (56, true)]
-    {
-        let at = Guest::field(buf, offset)?;
-        match wide {
-            true => g.write_u64(at, 0)?,
-            false => g.write_u8(at, FILETYPE_UNKNOWN)?,
-        }
+pub(super) fn write_filestat(g: &mut Guest, buf: u32, stat: &Stat) -> WasiResult {
+    let fields = [
+        (0, stat.dev),
+        (8, stat.ino),
+        (24, stat.nlink),
+        (32, stat.size),
+        (40, stat.atim),
+        (48, stat.mtim),
+        (56, stat.ctim),
+    ];
+    g.write_u64(buf, stat.dev)?;
+    g.write_u64(Guest::field(buf, 8)?, stat.ino)?;
+    g.write_u8(Guest::field(buf, 16)?, stat.filetype)?;
+    for (offset, value) in &fields[2..] {
+        g.write_u64(Guest::field(buf, *offset)?, *value)?;
     }
     Ok(())
 }
 
+/// A pipe cannot be truncated (`BADF`); a file opened read-only cannot either (`INVAL`, as
+/// ftruncate answers).
 fn fd_filestat_set_size(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.file(fd(a, 0)?)?;
-    errno::errno(BADF)
+    match w.fds.file(fd(a, 0)?)? {
+        Entry::File(_) => errno::errno(INVAL),
+        _ => errno::errno(BADF),
+    }
 }
 
+/// A preopened snapshot is read-only through and through (see `paths`).
 fn fd_filestat_set_times(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     times(a.i32(3)?)?;
-    w.fds.file(fd(a, 0)?)?;
-    errno::errno(BADF)
+    match w.fds.entry(fd(a, 0)?) {
+        Some(Entry::File(_) | Entry::Dir(_)) => errno::errno(NOTSUP),
+        _ => errno::errno(BADF),
+    }
 }
 
 /// `fstflags`: setting a time and setting it to now at once is `INVAL`.
-fn times(fst_flags: i32) -> WasiResult {
+pub(super) fn times(fst_flags: i32) -> WasiResult {
     let bits = flag(fst_flags, FSTFLAGS)?;
     if bits & 0b11 == 0b11 || bits & 0b1100 == 0b1100 { errno::errno(INVAL) } else { Ok(()) }
 }
 
-fn fd_prestat_get(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.dir(fd(a, 0)?)
+/// A preopened directory's name length; another directory is `NOTSUP`, anything else `BADF`.
+fn fd_prestat_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let name = w.fds.dir(fd(a, 0)?)?.preopen.clone().ok_or(Fail::Errno(NOTSUP))?;
+    let buf = a.u32(1)?;
+    g.write_u8(buf, 0)?;
+    g.write_u32(Guest::field(buf, 4)?, name.len() as u32)?;
+    Ok(())
 }
 
-/// wasi-common answers a descriptor that is no preopened directory with `NOTDIR` here.
-fn fd_prestat_dir_name(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.dir(fd(a, 0)?).map_err(|_| Fail::Errno(NOTDIR))
+/// wasi-common answers a descriptor that is no directory with `NOTDIR` here.
+fn fd_prestat_dir_name(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let dir = w.fds.dir(fd(a, 0)?).map_err(|_| Fail::Errno(NOTDIR))?;
+    let name = dir.preopen.clone().ok_or(Fail::Errno(NOTSUP))?;
+    if name.len() > a.u32(2)? as usize {
+        return errno::errno(NAMETOOLONG);
+    }
+    Ok(g.write_bytes(a.u32(1)?, name.as_bytes())?)
 }
 
 /// The `(buf, len)` of each iovec of an array, read in order.
@@ -355,7 +425,7 @@ fn iovecs(g: &mut Guest, array: u32, count: u32) -> WasiResult<Vec<(u32, u32)>> 
 }
 
 /// What a read checks of its iovecs: each record, then the first buffer that is not empty, the one
-/// it reads into. `None` when every buffer is empty.
+/// it reads into (wasi-common fills only that one). `None` when every buffer is empty.
 fn read_target(g: &mut Guest, array: u32, count: u32) -> WasiResult<Option<(u32, u32)>> {
     let target = iovecs(g, array, count)?.into_iter().find(|(_, len)| *len > 0);
     if let Some((buf, len)) = target {
@@ -380,20 +450,47 @@ fn writable(w: &Wasi, fd: u32) -> WasiResult<Entry> {
     Ok(entry.clone())
 }
 
-/// stdin is empty: every read returns 0 bytes.
+/// The bytes of `file` from `offset` that fit in `len`.
+fn file_bytes(file: &OpenFile, offset: u64, len: u32) -> &[u8] {
+    let bytes = file.bytes();
+    let start = offset.min(bytes.len() as u64) as usize;
+    &bytes[start..(start + len as usize).min(bytes.len())]
+}
+
+/// stdin is empty: every read returns 0 bytes. A file reads from its position and moves it on.
 fn fd_read(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    readable(w, fd(a, 0)?)?;
-    read_target(g, a.u32(1)?, a.u32(2)?)?;
-    Ok(g.write_u32(a.u32(3)?, 0)?)
+    let fd = fd(a, 0)?;
+    let entry = readable(w, fd)?;
+    let target = read_target(g, a.u32(1)?, a.u32(2)?)?;
+    let read = match (entry, target) {
+        (Entry::File(file), Some((buf, len))) => {
+            let bytes = file_bytes(&file, file.position, len);
+            g.write_bytes(buf, bytes)?;
+            let read = bytes.len() as u32;
+            if let Ok(Entry::File(open)) = w.fds.file_mut(fd) {
+                open.position += read as u64;
+            }
+            read
+        }
+        _ => 0,
+    };
+    Ok(g.write_u32(a.u32(3)?, read)?)
 }
 
 /// A pipe cannot read at an offset, but a read into nothing succeeds before it is asked to.
 fn fd_pread(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    readable(w, fd(a, 0)?)?;
-    match read_target(g, a.u32(1)?, a.u32(2)?)? {
-        None => Ok(g.write_u32(a.u32(4)?, 0)?),
-        Some(_) => errno::errno(BADF),
-    }
+    let entry = readable(w, fd(a, 0)?)?;
+    let read = match (entry, read_target(g, a.u32(1)?, a.u32(2)?)?) {
+        (_, None) => 0,
+        (Entry::File(_), Some(_)) if a.i64(3)? < 0 => return errno::errno(INVAL),
+        (Entry::File(file), Some((buf, len))) => {
+            let bytes = file_bytes(&file, a.i64(3)? as u64, len);
+            g.write_bytes(buf, bytes)?;
+            bytes.len() as u32
+        }
+        (_, Some(_)) => return errno::errno(BADF),
+    };
+    Ok(g.write_u32(a.u32(4)?, read)?)
 }
 
 fn fd_write(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
@@ -424,84 +521,32 @@ fn fd_pwrite(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
     errno::errno(BADF)
 }
 
-fn fd_readdir(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.dir(fd(a, 0)?)
-}
-
 fn fd_renumber(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     w.fds.renumber(fd(a, 0)?, fd(a, 1)?)
 }
 
-fn fd_seek(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
+/// A pipe cannot seek (`BADF`); a file's position moves anywhere from 0 on, past its end too.
+fn fd_seek(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
     let whence = enum_u8(a.i32(2)?, WHENCE_CASES)?;
-    if whence == WHENCE_SET && a.i64(1)? < 0 {
+    let offset = a.i64(1)?;
+    if whence == WHENCE_SET && offset < 0 {
         return errno::errno(INVAL);
     }
-    w.fds.file(fd(a, 0)?)?;
-    errno::errno(BADF)
+    let Entry::File(file) = w.fds.file_mut(fd(a, 0)?)? else { return errno::errno(BADF) };
+    let from = match whence {
+        WHENCE_SET => 0,
+        WHENCE_CUR => file.position as i64,
+        _ => file.bytes().len() as i64,
+    };
+    let position = from.checked_add(offset).filter(|p| *p >= 0).ok_or(Fail::Errno(INVAL))?;
+    file.position = position as u64;
+    Ok(g.write_u64(a.u32(3)?, position as u64)?)
 }
 
-fn fd_tell(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.file(fd(a, 0)?)?;
-    errno::errno(BADF)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Paths: relative to a directory descriptor, of which there is none.
-
-fn path_create_directory(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.dir(fd(a, 0)?)
-}
-
-fn path_filestat_get(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    flag(a.i32(1)?, LOOKUPFLAGS)?;
-    w.fds.dir(fd(a, 0)?)
-}
-
-fn path_filestat_set_times(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    flag(a.i32(1)?, LOOKUPFLAGS)?;
-    times(a.i32(6)?)?;
-    w.fds.dir(fd(a, 0)?)
-}
-
-fn path_link(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    flag(a.i32(1)?, LOOKUPFLAGS)?;
-    w.fds.dir(fd(a, 0)?)?;
-    w.fds.dir(fd(a, 4)?)
-}
-
-fn path_open(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    flag(a.i32(1)?, LOOKUPFLAGS)?;
-    flag(a.i32(4)?, OFLAGS)?;
-    errno::rights(a.i64(5)?)?;
-    errno::rights(a.i64(6)?)?;
-    flag(a.i32(7)?, FDFLAGS)?;
-    // Opening relative to a file is `NOTDIR`; relative to nothing, `BADF`.
-    if w.fds.contains(fd(a, 0)?) {
-        return errno::errno(NOTDIR);
-    }
-    w.fds.dir(fd(a, 0)?)
-}
-
-fn path_readlink(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.dir(fd(a, 0)?)
-}
-
-fn path_remove_directory(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.dir(fd(a, 0)?)
-}
-
-fn path_rename(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.dir(fd(a, 0)?)?;
-    w.fds.dir(fd(a, 3)?)
-}
-
-fn path_symlink(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.dir(fd(a, 2)?)
-}
-
-fn path_unlink_file(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    w.fds.dir(fd(a, 0)?)
+fn fd_tell(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let Entry::File(file) = w.fds.file(fd(a, 0)?)? else { return errno::errno(BADF) };
+    let position = file.position;
+    Ok(g.write_u64(a.u32(1)?, position)?)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 //! WASI preview1, all 46 functions, deterministic: stdout and stderr captured (bounded), randomness
 //! seeded, a virtual clock (a sleep returns at once and moves the clock on), and no file system
-//! unless one is given. Its answers are Extism's WASI's (wasi-common in wasmtime), read from its
+//! but the read-only snapshots of the directories it is given. Its answers are Extism's WASI's (wasi-common in wasmtime), read from its
 //! source: the same errno for the same call, the same checks in the same order, a trap where it
 //! traps. Written once: every engine without a WASI of its own runs this one, V8 included (its
 //! host script forwards each call here).
@@ -9,11 +9,14 @@ mod errno;
 mod fd;
 mod functions;
 mod memory;
+mod paths;
 mod poll;
+mod snapshot;
 
 pub use errno::Errno;
 pub use functions::{WasiFunction, function, names};
 pub use memory::{Guest, GuestMemory, LinearMemory};
+pub use snapshot::{Preopen, Snapshot};
 
 use fd::FdTable;
 
@@ -71,10 +74,19 @@ impl Default for Wasi {
 
 impl Wasi {
     pub fn with_seed(seed: u64) -> Self {
+        Wasi::new(seed, &[])
+    }
+
+    /// A WASI whose descriptors from 3 on are `preopens`, in order.
+    pub fn with_preopens(preopens: &[Preopen]) -> Self {
+        Wasi::new(DEFAULT_SEED, preopens)
+    }
+
+    fn new(seed: u64, preopens: &[Preopen]) -> Self {
         Wasi {
             stdout: Capture::default(),
             stderr: Capture::default(),
-            fds: FdTable::default(),
+            fds: FdTable::new(preopens),
             rng: seed,
             elapsed_ns: 0,
             args: Vec::new(),

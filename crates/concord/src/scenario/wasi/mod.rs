@@ -8,9 +8,16 @@
 //! values and the edges around them: closed and unknown descriptors, misaligned and out-of-bounds
 //! pointers, unknown flag bits, values too wide for their type.
 //!
-//! Two things are kept out, because the real hosts would not survive them or could not repeat
-//! them: a sleep is at most 2 ms (wasi-common really sleeps), and the answers of the
-//! clocks and of `random_get` are compared by errno only (the guest blanks what they wrote).
+//! Three sequences in four run with a directory preopened read-only at fd 3 (`fixture`), which
+//! Extism's Rust host reads from the disk and Concord's WASI from a snapshot; paths are drawn
+//! from a table of its entries and of the ways out of it.
+//!
+//! Some things are kept out, because the real hosts would not survive them or could not repeat
+//! them: a sleep is at most 2 ms (wasi-common really sleeps); the answers of the clocks and of
+//! `random_get`, and a filestat's times, are compared by errno only (the guest blanks them); and
+//! no call may change the fixture through the holes in Extism's read-only directory (`confine`).
+
+mod fixture;
 
 use super::Model;
 use crate::case::{Case, ModuleSource};
@@ -26,6 +33,7 @@ const IOVECS: i64 = 0x1000;
 const SUBSCRIPTIONS: i64 = 0x1800;
 const WINDOW: i64 = 0x2000;
 const TEXT: i64 = 0x3000;
+const PATH_TABLE: i64 = 0x3100;
 const PAGE_END: i64 = 0x10000;
 const POKE: u64 = 100;
 const MAX_SUBSCRIPTIONS: u8 = 4;
@@ -34,7 +42,8 @@ const MAX_IOVECS: u8 = 3;
 /// Each function of preview1, in the guest's order, with what its parameters are:
 /// `f` descriptor, `p` result pointer, `v` iovec array, `n` iovec count, `l` length, `g` flags,
 /// `e` enum case, `w` 64-bit value, `a` path, `b` buffer, `s` subscriptions, `c` their count,
-/// `x` exit status.
+/// `x` exit status, `d` a directory descriptor (mostly the fixture's), `F` a descriptor a change is
+/// asked of (never one opened below the fixture).
 const FUNCTIONS: [(&str, &str); 46] = [
     ("args_get", "pp"),
     ("args_sizes_get", "pp"),
@@ -51,28 +60,28 @@ const FUNCTIONS: [(&str, &str); 46] = [
     ("fd_fdstat_set_rights", "fww"),
     ("fd_filestat_get", "fp"),
     ("fd_filestat_set_size", "fw"),
-    ("fd_filestat_set_times", "fwwg"),
+    ("fd_filestat_set_times", "Fwwg"),
     ("fd_pread", "fvnwp"),
     ("fd_prestat_get", "fp"),
     ("fd_prestat_dir_name", "fbl"),
     ("fd_pwrite", "fvnwp"),
     ("fd_read", "fvnp"),
-    ("fd_readdir", "fblwp"),
+    ("fd_readdir", "dblwp"),
     ("fd_renumber", "ff"),
     ("fd_seek", "fwep"),
     ("fd_sync", "f"),
     ("fd_tell", "fp"),
     ("fd_write", "fvnp"),
-    ("path_create_directory", "fal"),
-    ("path_filestat_get", "fgalp"),
-    ("path_filestat_set_times", "fgalwwg"),
-    ("path_link", "fgalfal"),
-    ("path_open", "fgalgwwgp"),
-    ("path_readlink", "falblp"),
-    ("path_remove_directory", "fal"),
-    ("path_rename", "falfal"),
-    ("path_symlink", "alfal"),
-    ("path_unlink_file", "fal"),
+    ("path_create_directory", "Fal"),
+    ("path_filestat_get", "dgalp"),
+    ("path_filestat_set_times", "Fgalwwg"),
+    ("path_link", "FgalFal"),
+    ("path_open", "dgalgwwgp"),
+    ("path_readlink", "dalblp"),
+    ("path_remove_directory", "Fal"),
+    ("path_rename", "FalFal"),
+    ("path_symlink", "alFal"),
+    ("path_unlink_file", "Fal"),
     ("poll_oneoff", "spcp"),
     ("proc_exit", "x"),
     ("proc_raise", "e"),
@@ -112,6 +121,9 @@ pub enum Op {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Input {
     pub ops: Vec<Op>,
+    /// Whether the fixture is preopened at fd 3.
+    #[serde(default)]
+    pub preopen: bool,
 }
 
 fn poke(at: i64, value: u64) -> [u64; 12] {
@@ -160,8 +172,15 @@ impl Op {
 }
 
 impl Input {
+    /// The path table first, then the ops.
     pub fn encode(&self) -> Vec<u8> {
-        self.ops.iter().flat_map(Op::encode).flatten().flat_map(u64::to_le_bytes).collect()
+        let table = fixture::PATHS.iter().enumerate().flat_map(|(i, path)| {
+            let mut slot = [0u8; fixture::PATH_SLOT];
+            slot[..path.len()].copy_from_slice(path);
+            let at = PATH_TABLE + (i * fixture::PATH_SLOT) as i64;
+            [0, 8].map(|half| poke(at + half as i64, u64::from_le_bytes(slot[half..half + 8].try_into().expect("8"))))
+        });
+        table.chain(self.ops.iter().flat_map(Op::encode)).flatten().flat_map(u64::to_le_bytes).collect()
     }
 }
 
@@ -170,17 +189,24 @@ impl Model for Wasi {
     type Input = Input;
 
     fn inputs() -> BoxedStrategy<Input> {
-        proptest::collection::vec(op(), 1..12).prop_map(|ops| Input { ops }).boxed()
+        (proptest::collection::vec(op(), 1..12), prop_oneof![1 => Just(false), 3 => Just(true)])
+            .prop_map(|(ops, preopen)| Input { ops, preopen })
+            .boxed()
     }
 
     fn case(input: &Input) -> Case {
         let calls = input.ops.iter().filter(|op| matches!(op, Op::Call { .. })).count();
+        let (name, config) = match input.preopen.then(fixture::preopen) {
+            Some(Ok(preopen)) => (format!("{calls}-calls-preopened"), InstanceConfig::default().with_preopen(preopen)),
+            Some(Err(why)) => (format!("{calls}-calls ({why})"), InstanceConfig::default()),
+            None => (format!("{calls}-calls"), InstanceConfig::default()),
+        };
         Case {
-            name: format!("{calls}-calls"),
+            name,
             module: ModuleSource::Guest("wasi_ops".into()),
             export: "run".into(),
             input: input.encode(),
-            config: InstanceConfig::default(),
+            config,
             calls: 1,
             // Node's WASI (Extism's JavaScript host) answers as itself, not as wasi-common.
             wasi_hosts: vec![WasiHost::Concord, WasiHost::WasiCommon],
@@ -199,7 +225,9 @@ fn weighted(good: &'static [i64], edges: &'static [i64]) -> BoxedStrategy<i64> {
 fn arg(role: char) -> BoxedStrategy<i64> {
     const W: i64 = WINDOW;
     match role {
-        'f' => weighted(&[0, 1, 1, 2, 3, 4], &[-1, 0x7fff_ffff, 1024]),
+        'f' => weighted(&[0, 1, 1, 2, 3, 4, 5], &[-1, 0x7fff_ffff, 1024]),
+        'F' => weighted(&[0, 1, 2, 3, 3], &[-1, 1024]),
+        'd' => weighted(&[3, 3, 3, 4, 5], &[-1, 0, 1024]),
         'p' => weighted(
             &[W, W + 8, W + 16, W + 32, W + 48, W + 64],
             &[W + 1, W + 2, W + 4, W + 6, PAGE_END - 4, PAGE_END, 0xffff_fff0],
@@ -219,10 +247,10 @@ fn arg(role: char) -> BoxedStrategy<i64> {
     }
 }
 
-/// What language runtimes call at start-up and in ordinary use (libc's stdio and preopen scan,
-/// Go's and GHC's clocks and sleeps), drawn more often than the rest; `proc_exit`, which ends a
-/// sequence, among the rest.
-const COMMON: [&str; 16] = [
+/// What language runtimes call at start-up and in ordinary use (libc's stdio, preopen scan, stat
+/// and opendir, Go's and GHC's clocks and sleeps), drawn more often than the rest; `proc_exit`,
+/// which ends a sequence, among the rest.
+const COMMON: [&str; 18] = [
     "args_get",
     "args_sizes_get",
     "environ_get",
@@ -234,8 +262,10 @@ const COMMON: [&str; 16] = [
     "fd_prestat_get",
     "fd_prestat_dir_name",
     "fd_read",
+    "fd_readdir",
     "fd_seek",
     "fd_write",
+    "path_filestat_get",
     "path_open",
     "poll_oneoff",
     "random_get",
@@ -247,9 +277,60 @@ fn call() -> impl Strategy<Value = Op> {
     // Writing and reading stdio, what every plugin that prints does, most of all.
     let (stdio, common) = (of(&["fd_write", "fd_read"]), of(&COMMON));
     prop_oneof![1 => select(stdio), 2 => select(common), 1 => select(&FUNCTIONS[..])].prop_flat_map(|(name, roles)| {
-        let args: Vec<_> = roles.chars().map(arg).collect();
-        args.prop_map(move |args| Op::Call { function: name.to_string(), args })
+        args(roles).prop_map(move |mut args| {
+            confine(name, &mut args);
+            Op::Call { function: name.to_string(), args }
+        })
     })
+}
+
+/// The arguments for `roles`; a path and its length (`al`) are drawn together, mostly from the
+/// fixture's table.
+fn args(roles: &str) -> BoxedStrategy<Vec<i64>> {
+    let roles: Vec<char> = roles.chars().collect();
+    let mut parts: Vec<BoxedStrategy<Vec<i64>>> = Vec::new();
+    let mut i = 0;
+    while i < roles.len() {
+        if roles[i] == 'a' && roles.get(i + 1) == Some(&'l') {
+            let table = (0..fixture::PATHS.len())
+                .prop_map(|i| vec![PATH_TABLE + (i * fixture::PATH_SLOT) as i64, fixture::PATHS[i].len() as i64]);
+            let edges = (arg('a'), arg('l')).prop_map(|(ptr, len)| vec![ptr, len]);
+            parts.push(prop_oneof![7 => table, 1 => edges].boxed());
+            i += 2;
+        } else {
+            parts.push(arg(roles[i]).prop_map(|value| vec![value]).boxed());
+            i += 1;
+        }
+    }
+    parts.prop_map(|parts| parts.concat()).boxed()
+}
+
+/// Keeps a call from changing the fixture through the holes in Extism's read-only directory,
+/// which Concord's snapshot refuses (see `concord_engine::wasi` paths): `path_open` creates no file
+/// and asks the write right only of fd 3, and a descriptor opened below the fixture is never
+/// moved onto 0..=3, where the calls that change things (`F`) are aimed. Also keeps what the guest
+/// reads back legible.
+fn confine(function: &str, args: &mut [i64]) {
+    const CREAT: i64 = 1;
+    const RIGHT_FD_WRITE: i64 = 1 << 6;
+    match function {
+        "path_open" => {
+            args[4] &= !CREAT;
+            if args[0] != 3 {
+                args[5] &= !RIGHT_FD_WRITE;
+            }
+        }
+        // The guest blanks each dirent's padding by walking the names' lengths, which a count
+        // written over the listing would hide.
+        "fd_readdir" => {
+            let (buf, len, used) = (args[1] as u32 as u64, args[2] as u32 as u64, args[4] as u32 as u64);
+            if used < buf.saturating_add(len) && used + 4 > buf {
+                args[4] = args[1] - 8;
+            }
+        }
+        "fd_renumber" if !(0..=3).contains(&args[0]) && (0..=3).contains(&args[1]) => args[1] += 4,
+        _ => {}
+    }
 }
 
 fn event() -> impl Strategy<Value = Event> {
