@@ -59,6 +59,11 @@ fn a_preopened_directory_reads_as_on_extisms_host() {
             call("fd_readdir", vec![3, W, 88, 0, W + 88]),
             call("path_filestat_get", vec![3, 1, link[0], link[1], W]),
             call("path_open", vec![3, 1, escape[0], escape[1], 0, RIGHT_FD_READ, 0, 0, W]),
+            // hello.txt, read to its end, polled for reading and writing beside a clock.
+            {"subscribe": {"index": 0, "userdata": 7, "event": {"fd_read": 4}}},
+            {"subscribe": {"index": 1, "userdata": 8, "event": {"fd_write": 4}}},
+            {"subscribe": {"index": 2, "userdata": 9, "event": {"clock": {"id": 1, "timeout_ns": 0, "flags": 0}}}},
+            call("poll_oneoff", vec![0x1800, W, 3, W + 88]),
         ]
     });
     let case = scenario::find("wasi").expect("the wasi scenario").replay(&input).expect("a wasi input");
@@ -75,7 +80,7 @@ fn a_preopened_directory_reads_as_on_extisms_host() {
         .collect();
     const ERRNO_PERM: u64 = 63;
     let errnos: Vec<u64> = calls.iter().map(|(errno, _)| *errno).collect();
-    assert_eq!(errnos, [0, 0, 0, 0, 0, ERRNO_PERM], "fd_prestat_get .. path_open(escape)");
+    assert_eq!(errnos, [0, 0, 0, 0, 0, ERRNO_PERM, 0], "fd_prestat_get .. poll_oneoff");
     assert_eq!(&calls[0].1[..8], [0, 0xee, 0xee, 0xee, 8, 0, 0, 0], "a directory prestat, a name of 8 bytes");
     assert_eq!(&calls[1].1[..4], 4u32.to_le_bytes(), "hello.txt opens at fd 4");
     assert_eq!(&calls[2].1[..4], 23u32.to_le_bytes(), "23 bytes read");
@@ -84,6 +89,12 @@ fn a_preopened_directory_reads_as_on_extisms_host() {
     assert_eq!(&calls[3].1[24..25], b".", "the listing starts with `.`");
     assert_eq!(calls[4].1[16], 4, "`link` resolves to a regular file");
     assert_eq!(&calls[4].1[32..40], 23u64.to_le_bytes(), "of 23 bytes");
+    let poll = calls[6].1;
+    // The count is written last, over the third event's flags.
+    assert_eq!(&poll[88..92], 3u32.to_le_bytes(), "three events");
+    assert_eq!((poll[0], poll[10]), (9, 0), "the clock first, due at once");
+    assert_eq!((poll[32], poll[42], poll[48]), (7, 1, 1), "readable: at its end, one byte is promised");
+    assert_eq!((poll[64], poll[74], poll[80]), (8, 2, 0), "writable");
 
     for engine in &result.engines {
         if engines().iter().find(|e| e.id() == engine.engine).expect("an engine of the run").wasi_host()

@@ -334,7 +334,8 @@ fn confine(function: &str, args: &mut [i64]) {
 }
 
 fn event() -> impl Strategy<Value = Event> {
-    let fd = || prop_oneof![select(&[0i64, 1, 2, 3][..]), Just(-1i64)];
+    // Stdio's pipes, the fixture's directory, the files opened below it, none.
+    let fd = || prop_oneof![select(&[0i64, 1, 2, 3, 4, 4, 5][..]), Just(-1i64)];
     prop_oneof![
         // An absolute deadline only at the clock's start, and relative ones far apart: the real
         // hosts' clocks run on while the virtual one does not, so closer deadlines could race.
