@@ -43,6 +43,10 @@ pub struct ActorSpec {
     pub namespace: Option<String>,
     #[serde(skip)]
     pub cpu: CpuBudget,
+    /// Run without the policy's memory limit, as an engine that enforces none would: what a
+    /// conformance tool compares such an engine with. Never read from a spec.
+    #[serde(skip)]
+    pub without_memory_limit: bool,
 }
 
 impl ActorSpec {
@@ -63,7 +67,11 @@ impl ActorSpec {
 
     /// The engine configuration the limit policy gives this actor.
     pub fn instance_config(&self) -> Result<InstanceConfig, ActorError> {
-        let mut config = InstanceConfig::default().with_memory_limit(memory_limit_bytes(&self.config)?);
+        let limit = memory_limit_bytes(&self.config)?;
+        let mut config = match self.without_memory_limit {
+            true => InstanceConfig::default(),
+            false => InstanceConfig::default().with_memory_limit(limit),
+        };
         config.cpu = self.cpu;
         config.host_functions = host_functions();
         Ok(config)

@@ -5,8 +5,9 @@
 use anyhow::{Context, Result, bail};
 use concord::divergence::Divergences;
 use concord::engine::{ModuleInfo, Outcome};
+use concord::mechanism::{NoReplay, Seen};
 use concord::report::detail;
-use concord::runner::Verdict;
+use concord::runner::{Observation, Verdict};
 use concord_actor::{Actor, ActorSpec, Mode, Payload, Sends, State, StatePolicy, StepRecord};
 use serde::Serialize;
 use serde_json::Value;
@@ -237,11 +238,13 @@ fn judge(reports: &mut [EngineSteps], differing_steps: &[usize]) -> usize {
             if *own == majority {
                 continue;
             }
-            let documented = own
-                .full_outcome
-                .as_ref()
-                .zip(majority.full_outcome.as_ref())
-                .and_then(|(own_outcome, others)| divergences.explain(&report.id, own_outcome, others));
+            let documented =
+                own.full_outcome.as_ref().zip(majority.full_outcome.as_ref()).and_then(|(own_outcome, others)| {
+                    let (own, others) =
+                        (Observation::new(own_outcome.clone(), None), Observation::new(others.clone(), None));
+                    let seen = Seen { observation: &own, others: Some(&others) };
+                    divergences.explain(&report.id, &seen, &mut NoReplay)
+                });
             match documented {
                 Some(entry) => (own.verdict, own.note) = (Some(Verdict::Documented), Some(entry.reason.clone())),
                 None => {

@@ -2,7 +2,8 @@ use crate::manifest;
 use anyhow::{Context, Result, bail};
 use concord::divergence::Divergences;
 use concord::engine::wasi::Preopen;
-use concord::engine::{CompileError, InstanceConfig, InstantiateFailure, ModuleInfo, Outcome, sha256_hex};
+use concord::engine::{CompileError, Engine, InstanceConfig, InstantiateFailure, ModuleInfo, Outcome, sha256_hex};
+use concord::mechanism::{Replay, Seen};
 use concord::report::detail;
 use concord::runner::{Observation, Verdict, consensus};
 use concord::timed::{TimedRun, timed_calls};
@@ -10,6 +11,7 @@ use concord_host_module::HostModule;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A plugin that runs longer than this without `--timeout-ms` is stopped, so a check never hangs.
@@ -202,6 +204,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let observations: Vec<Observation> = runs.iter().map(|(_, r)| at(r, judged)).collect();
     let consensus = consensus(observations.iter());
     let divergences = Divergences::builtin();
+    // The first engine that did what the others did runs the plugin again where a mechanism asks
+    // what it would do under another configuration.
+    let reference = engines
+        .iter()
+        .zip(&observations)
+        .find(|(_, o)| consensus.as_ref().is_some_and(|c| o.agrees_with(c)))
+        .map(|(engine, _)| engine.clone());
     let engines: Vec<EngineReport> = runs
         .iter()
         .zip(&observations)
@@ -211,7 +220,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 // so; it is neither a witness nor judged.
                 (Outcome::Unsupported(why), _) => (Verdict::Unsupported, Some(why.clone())),
                 (_, Some(others)) if !observation.agrees_with(others) => {
-                    match divergences.explain(id, &run.outcome, &others.outcome) {
+                    let seen = Seen { observation, others: Some(others) };
+                    let mut replay = PluginReplay {
+                        reference: reference.as_ref(),
+                        wasm: &wasm,
+                        export: &args.export,
+                        input: &input,
+                        config: &config,
+                        calls,
+                        judged,
+                    };
+                    match divergences.explain(id, &seen, &mut replay) {
                         Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
                         None => {
                             let call = if calls > 1 { format!("call {}: ", judged + 1) } else { String::new() };
@@ -265,6 +284,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
         print_table(&report);
     }
     Ok(if report.undocumented == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The plugin called again on the reference engine, for a mechanism to confirm an observation.
+struct PluginReplay<'a> {
+    reference: Option<&'a Arc<dyn Engine>>,
+    wasm: &'a [u8],
+    export: &'a str,
+    input: &'a [u8],
+    config: &'a InstanceConfig,
+    calls: usize,
+    /// The call the engines are judged on.
+    judged: usize,
+}
+
+impl Replay for PluginReplay<'_> {
+    fn replay(&mut self, change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
+        let mut config = self.config.clone();
+        change(&mut config);
+        let run = timed_calls(self.reference?.as_ref(), self.wasm, self.export, self.input, &config, self.calls);
+        Some(match run.calls.get(self.judged) {
+            Some((outcome, pages)) => Observation::new(outcome.clone(), *pages),
+            None => Observation::new(run.outcome, run.memory_pages),
+        })
+    }
 }
 
 /// The engines' reason when every one of them refused the module as invalid.

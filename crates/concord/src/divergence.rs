@@ -1,6 +1,7 @@
 //! `conformance/divergences.toml`: engine differences that are known, explained and accepted.
 //! A divergence that is not listed fails the run; a listed one that no longer shows is stale.
 
+use crate::mechanism::{Mechanism, Replay, Seen};
 use anyhow::{Context, Result};
 use concord_engine::Outcome;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,10 @@ pub struct Divergence {
     /// difference on any module with the same cause, an embedder's own plugin included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub others: Option<String>,
+    /// The mechanism that produces the difference, as code: an entry that names one explains an
+    /// observation only where the mechanism's rule confirms it (see [`crate::mechanism`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<Mechanism>,
     pub reason: String,
     /// A saved case that shows it (a path under `conformance/`), replayed by every run, where the
     /// entry covers generated cases that a run may not draw.
@@ -115,22 +120,34 @@ impl Divergences {
         toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
     }
 
+    /// The entry that explains what `engine` did in this case: one in scope whose mechanism, if
+    /// it names one, confirms the observation.
     pub fn find(
         &self,
         engine: &str,
         scenario: &str,
         case: &str,
-        outcome: &Outcome,
-        others: Option<&Outcome>,
+        seen: &Seen,
+        replay: &mut dyn Replay,
     ) -> Option<&Divergence> {
-        self.entries.iter().find(|d| d.covers(engine, scenario, case, outcome, others))
+        let (outcome, others) = (&seen.observation.outcome, seen.others.map(|o| &o.outcome));
+        self.entries.iter().find(|d| {
+            d.covers(engine, scenario, case, outcome, others) && d.mechanism.is_none_or(|m| m.holds(seen, replay))
+        })
     }
 
-    /// The entry that explains `engine` showing `outcome` where the others showed `others`, for
-    /// any module (an embedder's own plugin): only entries that say what the others did describe
-    /// a mechanism rather than one scenario's cases.
-    pub fn explain(&self, engine: &str, outcome: &Outcome, others: &Outcome) -> Option<&Divergence> {
-        self.entries.iter().find(|d| d.names_engine(engine) && d.others.is_some() && d.explains(outcome, Some(others)))
+    /// The entry that explains what `engine` did with any module (an embedder's own plugin): a
+    /// mechanism applies wherever its rule confirms the observation; an entry without one, only
+    /// where it says what the others did.
+    pub fn explain(&self, engine: &str, seen: &Seen, replay: &mut dyn Replay) -> Option<&Divergence> {
+        let (outcome, others) = (&seen.observation.outcome, seen.others.map(|o| &o.outcome));
+        self.entries.iter().find(|d| {
+            d.names_engine(engine)
+                && match d.mechanism {
+                    Some(mechanism) => d.explains(outcome, others) && mechanism.holds(seen, replay),
+                    None => d.others.is_some() && d.explains(outcome, others),
+                }
+        })
     }
 
     /// The registry this build was made with, for tools run away from the repository.

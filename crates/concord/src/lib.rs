@@ -6,6 +6,7 @@ pub mod case;
 pub mod divergence;
 pub mod generated;
 pub mod guests;
+pub mod mechanism;
 pub mod performance;
 pub mod registry;
 pub mod regression;

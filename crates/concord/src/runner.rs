@@ -3,6 +3,7 @@
 
 use crate::case::{ActorScript, Case, Expected, ModuleSource};
 use crate::divergence::Divergences;
+use crate::mechanism::{Replay, Seen};
 use concord_actor::{Actor, StepRecord};
 use concord_engine::{CompileError, CpuBudget, Engine, InstanceConfig, Module, Outcome};
 use serde::{Deserialize, Serialize};
@@ -165,14 +166,53 @@ impl Runner {
         // Engines with a documented model of their own are expected to differ from the rest.
         let modelled = |engine: &str| case.documented.iter().any(|m| m.engine == engine);
         let consensus = consensus(observations.iter().filter(|(e, _)| !modelled(e)).map(|(_, o)| o));
-        let engines = observations
-            .into_iter()
-            .map(|(engine, observation)| {
-                let (verdict, note) = verdict(case, &engine, &observation, consensus.as_ref(), divergences);
-                EngineResult { engine, observation, verdict, note }
-            })
-            .collect();
-        CaseResult { case: case.clone(), engines }
+        // The first configuration that did what the others did runs the case again where a
+        // mechanism asks what it would do under another configuration.
+        let reference = observations
+            .iter()
+            .zip(&engines)
+            .find(|((id, o), _)| !modelled(id) && consensus.as_ref().is_some_and(|c| o.agrees_with(c)))
+            .map(|(_, engine)| engine.clone());
+        let mut results = Vec::new();
+        for (engine, observation) in observations {
+            let mut replay = CaseReplay { runner: self, reference: reference.clone(), case };
+            let (verdict, note) = verdict(case, &engine, &observation, consensus.as_ref(), divergences, &mut replay);
+            results.push(EngineResult { engine, observation, verdict, note });
+        }
+        CaseResult { case: case.clone(), engines: results }
+    }
+}
+
+/// A case run again on the reference configuration, for a mechanism to confirm an observation.
+struct CaseReplay<'r> {
+    runner: &'r mut Runner,
+    reference: Option<Arc<dyn Engine>>,
+    case: &'r Case,
+}
+
+impl Replay for CaseReplay<'_> {
+    fn replay(&mut self, change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
+        let reference = self.reference.clone()?;
+        let mut case = self.case.clone();
+        match &mut case.actor {
+            // An actor's limit is its config's `memory_limit_mb`.
+            Some(script) => {
+                let limit = concord_actor::memory_limit_bytes(&script.spec.config).ok();
+                let mut config = InstanceConfig { memory_limit_bytes: limit, ..InstanceConfig::default() };
+                change(&mut config);
+                match config.memory_limit_bytes {
+                    None => script.spec.without_memory_limit = true,
+                    Some(bytes) => {
+                        script
+                            .spec
+                            .config
+                            .insert(concord_actor::MEMORY_LIMIT_KEY.into(), bytes.div_ceil(1 << 20).into());
+                    }
+                }
+            }
+            None => change(&mut case.config),
+        }
+        Some(self.runner.observe(&reference, &case))
     }
 }
 
@@ -299,11 +339,12 @@ fn verdict(
     observation: &Observation,
     consensus: Option<&Observation>,
     divergences: &Divergences,
+    replay: &mut dyn Replay,
 ) -> (Verdict, Option<String>) {
     if let Outcome::Unsupported(why) = &observation.outcome {
         return (Verdict::Unsupported, Some(why.clone()));
     }
-    let others = consensus.map(|c| &c.outcome);
+    let seen = Seen { observation, others: consensus };
     let violation = model_violation(case, observation);
     if let Some(model) = case.documented.iter().find(|m| m.engine == engine) {
         return match model.expect.check(&observation.outcome) {
@@ -312,7 +353,7 @@ fn verdict(
                 (Verdict::Diverge, Some(note))
             }
             Ok(()) if violation.is_none() => (Verdict::Agree, None),
-            Ok(()) => match divergences.find(engine, &case.scenario, &case.name, &observation.outcome, others) {
+            Ok(()) => match divergences.find(engine, &case.scenario, &case.name, &seen, replay) {
                 Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
                 None => {
                     let note =
@@ -329,7 +370,7 @@ fn verdict(
     });
     match differs {
         None => (Verdict::Agree, None),
-        Some(why) => match divergences.find(engine, &case.scenario, &case.name, &observation.outcome, others) {
+        Some(why) => match divergences.find(engine, &case.scenario, &case.name, &seen, replay) {
             Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
             None => (Verdict::Diverge, Some(why)),
         },

@@ -156,6 +156,13 @@ impl Faulty {
         let info = EngineInfo { id: format!("{}+{}", inner.id(), fault.name()), ..inner.info().clone() };
         Faulty { inner, fault, info }
     }
+
+    /// `inner` with `fault` planted under its own id, so that the entries documenting that
+    /// configuration stay in force and must not explain the fault away.
+    pub fn keeping_id(inner: Arc<dyn Engine>, fault: Fault) -> Self {
+        let info = inner.info().clone();
+        Faulty { inner, fault, info }
+    }
 }
 
 impl Engine for Faulty {
