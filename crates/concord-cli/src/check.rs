@@ -204,13 +204,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let observations: Vec<Observation> = runs.iter().map(|(_, r)| at(r, judged)).collect();
     let consensus = consensus(observations.iter());
     let divergences = Divergences::builtin();
-    // The first engine that did what the others did runs the plugin again where a mechanism asks
-    // what it would do under another configuration.
-    let reference = engines
+    // The engines that did what the others did run the plugin again where a mechanism asks what
+    // one would do under another configuration.
+    let references: Vec<Arc<dyn Engine>> = engines
         .iter()
         .zip(&observations)
-        .find(|(_, o)| consensus.as_ref().is_some_and(|c| o.agrees_with(c)))
-        .map(|(engine, _)| engine.clone());
+        .filter(|(_, o)| consensus.as_ref().is_some_and(|c| o.agrees_with(c)))
+        .map(|(engine, _)| engine.clone())
+        .collect();
     let engines: Vec<EngineReport> = runs
         .iter()
         .zip(&observations)
@@ -222,7 +223,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 (_, Some(others)) if !observation.agrees_with(others) => {
                     let seen = Seen { observation, others: Some(others) };
                     let mut replay = PluginReplay {
-                        reference: reference.as_ref(),
+                        references: &references,
                         wasm: &wasm,
                         export: &args.export,
                         input: &input,
@@ -288,7 +289,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 /// The plugin called again on the reference engine, for a mechanism to confirm an observation.
 struct PluginReplay<'a> {
-    reference: Option<&'a Arc<dyn Engine>>,
+    references: &'a [Arc<dyn Engine>],
     wasm: &'a [u8],
     export: &'a str,
     input: &'a [u8],
@@ -302,7 +303,8 @@ impl Replay for PluginReplay<'_> {
     fn replay(&mut self, change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
         let mut config = self.config.clone();
         change(&mut config);
-        let run = timed_calls(self.reference?.as_ref(), self.wasm, self.export, self.input, &config, self.calls);
+        let reference = self.references.iter().find(|engine| engine.honours(&config))?;
+        let run = timed_calls(reference.as_ref(), self.wasm, self.export, self.input, &config, self.calls);
         Some(match run.calls.get(self.judged) {
             Some((outcome, pages)) => Observation::new(outcome.clone(), *pages),
             None => Observation::new(run.outcome, run.memory_pages),

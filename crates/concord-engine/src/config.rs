@@ -10,6 +10,11 @@ pub const WASM_PAGE: u64 = 64 * 1024;
 pub struct InstanceConfig {
     /// Maximum linear memory in bytes (`None`: the engine's default). Also caps the kernel arena.
     pub memory_limit_bytes: Option<u64>,
+    /// What a grow past that limit does; only a configuration that [`honours`] a rule other than
+    /// the standard one is asked to follow it.
+    ///
+    /// [`honours`]: crate::Engine::honours
+    pub memory_limit_rule: MemoryLimitRule,
     pub cpu: CpuBudget,
     /// Plugin config, read by the guest through `config_get`.
     pub config: BTreeMap<String, String>,
@@ -20,6 +25,17 @@ pub struct InstanceConfig {
     pub without_wasi: bool,
     /// Directories offered read-only to WASI from fd 3 on, as Extism's `allowed_paths` with `ro:`.
     pub preopens: Vec<crate::wasi::Preopen>,
+}
+
+/// What a `memory.grow` past the memory limit does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MemoryLimitRule {
+    /// It fails: `memory.grow` returns -1 and the guest goes on, as the spec has it.
+    #[default]
+    GrowFails,
+    /// It ends the call (`limit_hit: memory`), as Extism's memory limiter does: a rule a reference
+    /// configuration follows to confirm that mechanism, observation by observation.
+    EndsTheCall,
 }
 
 /// A call stops when either budget runs out. Engines that have no fuel or no clock of their own

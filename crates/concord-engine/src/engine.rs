@@ -55,6 +55,12 @@ pub trait Engine: Send + Sync {
         false
     }
 
+    /// Whether this configuration can run an instance as `config` asks. Every one follows the
+    /// standard memory-limit rule; a reference that can follow another says so.
+    fn honours(&self, config: &InstanceConfig) -> bool {
+        config.memory_limit_rule == crate::MemoryLimitRule::GrowFails
+    }
+
     /// Whose WASI a plugin meets on this configuration.
     fn wasi_host(&self) -> WasiHost {
         WasiHost::Concord

@@ -12,8 +12,8 @@ use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostState, InitCall,
-    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, PluginAbi,
-    Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, start_outcome,
+    InstanceConfig, InstantiateFailure, LimitKind, MemoryLimitRule, MemoryObservation, MeteringVariants, Module,
+    Outcome, PluginAbi, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, start_outcome,
 };
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
@@ -142,6 +142,11 @@ impl Engine for WasmtimeEngine {
         let abi = Arc::new(PluginAbi::parse(wasm)?);
         let variants = MeteringVariants::compile(self.engines.clone(), wasm, metering(config))?;
         Ok(plugin_module(WasmtimeModule { variants, abi: abi.clone() }, &abi))
+    }
+
+    /// Its plugin instances follow either memory-limit rule (its limiter sees every grow).
+    fn honours(&self, _config: &InstanceConfig) -> bool {
+        true
     }
 
     fn features(&self) -> &[Feature] {
@@ -275,7 +280,11 @@ impl Module for WasmtimeModule {
         let pre = linked.instance_pre(config)?;
         let data = StoreData {
             host: HostState::new(config),
-            limiter: MemoryLimiter { max_bytes: config.memory_limit_bytes.map(|b| b as usize), refused: false },
+            limiter: MemoryLimiter {
+                max_bytes: config.memory_limit_bytes.map(|b| b as usize),
+                refused: false,
+                ends_the_call: config.memory_limit_rule == MemoryLimitRule::EndsTheCall,
+            },
             memory: None,
         };
         let mut store = Store::new(linked.module.engine(), data);
@@ -450,6 +459,9 @@ impl concord_engine::Instance for WasmtimeInstance {
 fn classify(error: &wasmtime::Error) -> Stop {
     if let Some(fault) = error.downcast_ref::<concord_engine::HostFault>() {
         return Stop::Host(fault.clone());
+    }
+    if error.downcast_ref::<limiter::MemoryLimitEnded>().is_some() {
+        return Stop::Limit(LimitKind::Memory);
     }
     let Some(trap) = error.downcast_ref::<wasmtime::Trap>() else {
         return Stop::EngineFault(format!("{error:#}"));

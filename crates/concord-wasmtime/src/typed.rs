@@ -25,7 +25,8 @@ pub(crate) struct WasmtimeStore {
 
 impl WasmtimeStore {
     pub(crate) fn new(engine: &wasmtime::Engine, config: &InstanceConfig) -> Result<Self, Outcome> {
-        let limiter = MemoryLimiter { max_bytes: config.memory_limit_bytes.map(|b| b as usize), refused: false };
+        let limiter =
+            MemoryLimiter { max_bytes: config.memory_limit_bytes.map(|b| b as usize), ..MemoryLimiter::default() };
         let mut store = Store::new(engine, TypedData { limiter });
         store.limiter(|data| &mut data.limiter);
         store.epoch_deadline_trap();

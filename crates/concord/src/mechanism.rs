@@ -6,7 +6,7 @@
 //! not enforced", however many entries name that engine.
 
 use crate::runner::Observation;
-use concord_engine::{InstanceConfig, Outcome};
+use concord_engine::{InstanceConfig, InstantiateFailure, LimitKind, MemoryLimitRule, Outcome};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -15,13 +15,18 @@ pub enum Mechanism {
     /// The engine does not bound linear memory by the configured limit: it did exactly what a
     /// reference configuration does with no memory limit, bit for bit.
     MemoryLimitNotEnforced,
+    /// A grow past the memory limit ends the call (`limit_hit: memory`), as Extism's limiter
+    /// does, where the spec fails the grow and lets the guest go on: holds when a reference
+    /// configuration that follows that rule stops the call at the memory limit too (or, for a
+    /// memory over the limit from the start, refuses to instantiate it).
+    MemoryLimitEndsTheCall,
     /// One trap kind names two causes: the engine trapped with a kind that covers the kind the
     /// others trapped with (V8's "function signature mismatch" for a null entry, say).
     OneTrapForTwoCauses,
 }
 
-/// Runs the case again on a reference configuration (one that agrees with the others), with a
-/// changed instance configuration.
+/// Runs the case again on a reference configuration (the first that agrees with the others and
+/// can follow the changed configuration), with a changed instance configuration.
 pub trait Replay {
     /// The reference's observation with `change` applied to the case's configuration; `None`
     /// where no reference could run it.
@@ -39,6 +44,7 @@ impl Mechanism {
     pub fn name(self) -> &'static str {
         match self {
             Mechanism::MemoryLimitNotEnforced => "memory-limit-not-enforced",
+            Mechanism::MemoryLimitEndsTheCall => "memory-limit-ends-the-call",
             Mechanism::OneTrapForTwoCauses => "one-trap-for-two-causes",
         }
     }
@@ -49,6 +55,16 @@ impl Mechanism {
         match self {
             Mechanism::MemoryLimitNotEnforced => {
                 replay.replay(&lift_memory_limit).is_some_and(|unlimited| same_bits(seen.observation, &unlimited))
+            }
+            Mechanism::MemoryLimitEndsTheCall => {
+                let ends = |config: &mut InstanceConfig| config.memory_limit_rule = MemoryLimitRule::EndsTheCall;
+                let stopped = |outcome: &Outcome| matches!(outcome, Outcome::LimitHit(LimitKind::Memory));
+                // A memory over the limit from the start fails instantiation there, and the first
+                // call where the plugin is instantiated lazily (Extism makes it at the first call).
+                let refused = |outcome: &Outcome| {
+                    stopped(outcome) || matches!(outcome, Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit))
+                };
+                stopped(outcome) && replay.replay(&ends).is_some_and(|reference| refused(&reference.outcome))
             }
             Mechanism::OneTrapForTwoCauses => match (outcome, seen.others.map(|o| &o.outcome)) {
                 (Outcome::Trap(kind), Some(Outcome::Trap(expected))) => kind != expected && kind.covers(*expected),

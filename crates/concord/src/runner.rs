@@ -5,7 +5,7 @@ use crate::case::{ActorScript, Case, Expected, ModuleSource};
 use crate::divergence::Divergences;
 use crate::mechanism::{Replay, Seen};
 use concord_actor::{Actor, StepRecord};
-use concord_engine::{CompileError, CpuBudget, Engine, InstanceConfig, Module, Outcome};
+use concord_engine::{CompileError, CpuBudget, Engine, InstanceConfig, MemoryLimitRule, Module, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -166,16 +166,17 @@ impl Runner {
         // Engines with a documented model of their own are expected to differ from the rest.
         let modelled = |engine: &str| case.documented.iter().any(|m| m.engine == engine);
         let consensus = consensus(observations.iter().filter(|(e, _)| !modelled(e)).map(|(_, o)| o));
-        // The first configuration that did what the others did runs the case again where a
-        // mechanism asks what it would do under another configuration.
-        let reference = observations
+        // The configurations that did what the others did run the case again where a mechanism
+        // asks what one would do under another configuration.
+        let references: Vec<Arc<dyn Engine>> = observations
             .iter()
             .zip(&engines)
-            .find(|((id, o), _)| !modelled(id) && consensus.as_ref().is_some_and(|c| o.agrees_with(c)))
-            .map(|(_, engine)| engine.clone());
+            .filter(|((id, o), _)| !modelled(id) && consensus.as_ref().is_some_and(|c| o.agrees_with(c)))
+            .map(|(_, engine)| engine.clone())
+            .collect();
         let mut results = Vec::new();
         for (engine, observation) in observations {
-            let mut replay = CaseReplay { runner: self, reference: reference.clone(), case };
+            let mut replay = CaseReplay { runner: self, references: &references, case };
             let (verdict, note) = verdict(case, &engine, &observation, consensus.as_ref(), divergences, &mut replay);
             results.push(EngineResult { engine, observation, verdict, note });
         }
@@ -186,13 +187,12 @@ impl Runner {
 /// A case run again on the reference configuration, for a mechanism to confirm an observation.
 struct CaseReplay<'r> {
     runner: &'r mut Runner,
-    reference: Option<Arc<dyn Engine>>,
+    references: &'r [Arc<dyn Engine>],
     case: &'r Case,
 }
 
 impl Replay for CaseReplay<'_> {
     fn replay(&mut self, change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
-        let reference = self.reference.clone()?;
         let mut case = self.case.clone();
         match &mut case.actor {
             // An actor's limit is its config's `memory_limit_mb`.
@@ -200,6 +200,10 @@ impl Replay for CaseReplay<'_> {
                 let limit = concord_actor::memory_limit_bytes(&script.spec.config).ok();
                 let mut config = InstanceConfig { memory_limit_bytes: limit, ..InstanceConfig::default() };
                 change(&mut config);
+                // An actor's instances are the policy's to configure, under the standard rule.
+                if config.memory_limit_rule != MemoryLimitRule::GrowFails {
+                    return None;
+                }
                 match config.memory_limit_bytes {
                     None => script.spec.without_memory_limit = true,
                     Some(bytes) => {
@@ -212,6 +216,7 @@ impl Replay for CaseReplay<'_> {
             }
             None => change(&mut case.config),
         }
+        let reference = self.references.iter().find(|engine| engine.honours(&case.config))?.clone();
         Some(self.runner.observe(&reference, &case))
     }
 }

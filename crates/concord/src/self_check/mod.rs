@@ -182,6 +182,10 @@ impl Engine for Faulty {
         self.inner.wasi_host()
     }
 
+    fn honours(&self, config: &InstanceConfig) -> bool {
+        self.inner.honours(config)
+    }
+
     fn features(&self) -> &[Feature] {
         self.inner.features()
     }
