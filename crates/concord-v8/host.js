@@ -41,6 +41,7 @@ const ADDRESS_SPACE = 2 ** 32;
 const FIRST_OFFSET = 8;
 const ALIGN = 8;
 const GUARD = 8;
+const PAGE = 65536;
 
 // A guest's i64 offset as a number; offsets past 2^53 lie in no block, so precision there is moot.
 const offsetOf = (value) => Number(BigInt.asUintN(64, value));
@@ -60,7 +61,12 @@ class Arena {
 
   alloc(len) {
     if (len === 0) return 0;
-    for (const start of this.starts) {
+    // Extism's kernel reuses a freed block only when a new one would not fit the memory it
+    // already has (its pages, here also the limit): a block freed and the block made next
+    // start at different offsets.
+    const room = Math.min(Math.max(1, Math.ceil(this.used / PAGE)) * PAGE, this.limit ?? ADDRESS_SPACE);
+    const fits = this.used + Math.ceil(len / ALIGN) * ALIGN + GUARD <= room;
+    for (const start of fits ? [] : this.starts) {
       const block = this.blocks.get(start);
       if (!block.live && block.capacity >= len) {
         block.live = true;
@@ -126,9 +132,10 @@ class Arena {
     return block && block.live ? block.len : 0;
   }
 
+  // Extism's length_unsafe reads the length a block's header holds, which freeing zeroes.
   lengthUnchecked(offset) {
     const block = this.blocks.get(offset);
-    return block ? block.len : 0;
+    return block && block.live ? block.len : 0;
   }
 
   // The start of `offset..offset+len` if it lies inside one live block.

@@ -16,13 +16,19 @@
 ;; larger delta is cut to those 3 bits): offsets are the kernels' own, so a higher fixed offset
 ;; could be a block in one kernel and not in the other.
 ;;
-;; output_set and error_set end the run: the output is then what the op set, or the error.
+;; output_set and error_set end the run: the output is then what the op set, or the error. An
+;; output_set outside a live block is made, then undone (output_set(0, 0)), and the run goes on: a
+;; host that takes the range unchecked would return whatever memory it covers. Loads
+;; outside a live block and input loads past the input are made, but their values not reported.
+;; So every answer a guest is shown is one every kernel must agree on, and a host that checks
+;; less differs only where a checking kernel refuses.
 ;;
 ;; Two kinds of call are never made, because Extism's host cannot survive them: a store outside a
 ;; live block (Extism's kernel does not check it, so it can overwrite the kernel's own bookkeeping,
 ;; and the host then reads an output exabytes long and aborts the process) and an output_set at an
-;; offset of 4 GiB or more (the host reads it from outside its memory). Such a store reports 0 and
-;; is skipped; such an output_set is skipped and the run goes on.
+;; offset of 4 GiB or more outside a live block (the host reads it from outside its memory; the
+;; JavaScript SDK's own blocks lie at 2^48 and up, so one inside a block is made). Such a store
+;; reports 0 and is skipped; such an output_set is skipped and the run goes on.
 (module
   (import "extism:host/env" "input_length" (func $input_length (result i64)))
   (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
@@ -89,6 +95,18 @@
     (i64.store (global.get $next) (local.get $value))
     (global.set $next (i32.add (global.get $next) (i32.const 8))))
 
+  ;; Reports a value read from a kernel only where every kernel must agree on it (inside a live
+  ;; block, inside the input); elsewhere a host that does not check reads whatever its memory
+  ;; holds, so the guest reports that it read nothing it may compare (all ones).
+  (func $report_if (param $checked i32) (param $value i64)
+    (call $report (select (local.get $value) (i64.const -1) (local.get $checked))))
+
+  ;; Whether $width bytes at input offset $at lie inside the input.
+  (func $in_input (param $at i64) (param $width i64) (result i32)
+    (i32.and
+      (i64.le_u (local.get $at) (call $input_length))
+      (i64.le_u (local.get $width) (i64.sub (call $input_length) (local.get $at)))))
+
   ;; Keeps an offset in a slot and reports whether it is non-zero.
   (func $keep (param $slot i64) (param $offset i64)
     (i64.store (call $slot_addr (local.get $slot)) (local.get $offset))
@@ -115,9 +133,11 @@
       (br $done))
       (call $report (call $length_unsafe (call $address (local.get $a))))
       (br $done))
-      (call $report (i64.extend_i32_u (call $load_u8 (call $address (local.get $a)))))
+      (call $report_if (call $inside (local.get $a) (i64.const 1))
+        (i64.extend_i32_u (call $load_u8 (call $address (local.get $a)))))
       (br $done))
-      (call $report (call $load_u64 (call $address (local.get $a))))
+      (call $report_if (call $inside (local.get $a) (i64.const 8))
+        (call $load_u64 (call $address (local.get $a))))
       (br $done))
       (if (call $inside (local.get $a) (i64.const 1))
         (then (call $store_u8 (call $address (local.get $a)) (i32.wrap_i64 (local.get $b)))))
@@ -129,9 +149,11 @@
       (br $done))
       (call $report (call $input_length))
       (br $done))
-      (call $report (i64.extend_i32_u (call $input_load_u8 (local.get $a))))
+      (call $report_if (call $in_input (local.get $a) (i64.const 1))
+        (i64.extend_i32_u (call $input_load_u8 (local.get $a))))
       (br $done))
-      (call $report (call $input_load_u64 (local.get $a)))
+      (call $report_if (call $in_input (local.get $a) (i64.const 8))
+        (call $input_load_u64 (local.get $a)))
       (br $done))
       (call $log_trace (call $address (local.get $a)))
       (br $done))
@@ -149,8 +171,13 @@
       (br $done))
       (call $var_set (call $address (local.get $a)) (call $address (local.get $b)))
       (br $done))
-      (br_if $done (i64.ge_u (call $address (local.get $a)) (i64.const 0x100000000)))
+      (br_if $done (i32.and (i64.ge_u (call $address (local.get $a)) (i64.const 0x100000000))
+                            (i32.eqz (call $inside (local.get $a) (local.get $b)))))
       (call $output_set (call $address (local.get $a)) (local.get $b))
+      (if (i32.eqz (call $inside (local.get $a) (local.get $b)))
+        (then
+          (call $output_set (i64.const 0) (i64.const 0))
+          (br $done)))
       (return (i32.const 0)))
       (call $error_set (call $address (local.get $a)))
       (return (i32.const 1)))

@@ -6,7 +6,7 @@ use crate::protocol::{ActorContext, Payload, RuntimeConfig, Sends, State};
 use crate::state::StatePolicy;
 use crate::validate::validate_payload;
 use base64::Engine as _;
-use concord_engine::{CpuBudget, Instance, InstanceConfig, Module, Outcome};
+use concord_engine::{CpuBudget, Instance, InstanceConfig, KernelRules, MemoryLimitRule, Module, Outcome};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -47,6 +47,14 @@ pub struct ActorSpec {
     /// conformance tool compares such an engine with. Never read from a spec.
     #[serde(skip)]
     pub without_memory_limit: bool,
+    /// What a grow past the limit does, for a reference that follows another host's rule (see
+    /// [`MemoryLimitRule`]). Never read from a spec.
+    #[serde(skip)]
+    pub memory_limit_rule: MemoryLimitRule,
+    /// Whose rules the kernel follows, for a reference that follows another host's (see
+    /// [`KernelRules`]). Never read from a spec.
+    #[serde(skip)]
+    pub kernel_rules: KernelRules,
 }
 
 impl ActorSpec {
@@ -73,6 +81,8 @@ impl ActorSpec {
             false => InstanceConfig::default().with_memory_limit(limit),
         };
         config.cpu = self.cpu;
+        config.memory_limit_rule = self.memory_limit_rule;
+        config.kernel_rules = self.kernel_rules;
         config.host_functions = host_functions();
         Ok(config)
     }

@@ -4,8 +4,8 @@
 
 use anyhow::{Context, Result, bail};
 use concord::divergence::Divergences;
-use concord::engine::{ModuleInfo, Outcome};
-use concord::mechanism::{NoReplay, Seen};
+use concord::engine::{InstanceConfig, ModuleInfo, Outcome};
+use concord::mechanism::{Replay, Seen};
 use concord::report::detail;
 use concord::runner::{Observation, Verdict};
 use concord_actor::{Actor, ActorSpec, Mode, Payload, Sends, State, StatePolicy, StepRecord};
@@ -179,21 +179,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let steps = match engine.compile_for(&wasm, &spec.instance_config().unwrap_or_default()) {
             Ok(module) => {
                 let mut actor = Actor::new(Arc::from(module), spec.clone()).with_state(initial.clone());
-                script
-                    .iter()
-                    .map(|payload| {
-                        let record = actor.step(payload.clone());
-                        // A documented divergence names what the kernel refused, which the
-                        // step's record (normalized, for comparing) no longer says; a step refused
-                        // because the actor ended is judged by the outcome that ended it.
-                        let judged_by_last = matches!(record, StepRecord::Failed { .. } | StepRecord::Rejected { .. });
-                        let mut step = StepReport::of(record);
-                        if judged_by_last {
-                            step.full_outcome = actor.last_outcome().cloned().or(step.full_outcome);
-                        }
-                        step
-                    })
-                    .collect()
+                script.iter().map(|payload| step(&mut actor, payload)).collect()
             }
             Err(error) => {
                 let failed =
@@ -208,7 +194,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .filter(|&i| reports.windows(2).any(|pair| pair[0].steps.get(i) != pair[1].steps.get(i)))
         .map(|i| i + 1)
         .collect();
-    let undocumented = judge(&mut reports, &differing_steps);
+    let run = ActorRun { wasm: &wasm, spec: &spec, initial: &initial, script: &script, engines: &engines };
+    let undocumented = judge(&mut reports, &differing_steps, &run);
     let report = ActorReport { agree: differing_steps.is_empty(), differing_steps, undocumented, engines: reports };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -218,10 +205,77 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(if report.undocumented == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// One step of `actor`, as reported.
+fn step(actor: &mut Actor, payload: &Payload) -> StepReport {
+    let record = actor.step(payload.clone());
+    // A documented divergence names what the kernel refused, which the step's record (normalized,
+    // for comparing) no longer says; a step refused because the actor ended is judged by the
+    // outcome that ended it.
+    let judged_by_last = matches!(record, StepRecord::Failed { .. } | StepRecord::Rejected { .. });
+    let mut step = StepReport::of(record);
+    if judged_by_last {
+        step.full_outcome = actor.last_outcome().cloned().or(step.full_outcome);
+    }
+    step
+}
+
+/// What a mechanism is shown of a step: its full outcome, and for a step that returned, all it
+/// returned (outputs, messages sent, state), so that a mechanism confirms the step bit for bit.
+fn observed(step: &StepReport) -> Option<Observation> {
+    let outcome = match step.full_outcome.as_ref()? {
+        Outcome::Returned(_) => {
+            Outcome::Returned(serde_json::to_vec(&(&step.outputs, &step.sent, &step.state)).unwrap_or_default())
+        }
+        other => other.clone(),
+    };
+    Some(Observation::new(outcome, None))
+}
+
+/// The actor run again up to one step on a reference engine, with its configuration changed, for
+/// a mechanism to confirm what an engine did at that step.
+struct ActorRun<'a> {
+    wasm: &'a [u8],
+    spec: &'a ActorSpec,
+    initial: &'a State,
+    script: &'a [Payload],
+    engines: &'a [Arc<dyn concord::engine::Engine>],
+}
+
+struct StepReplay<'a> {
+    run: &'a ActorRun<'a>,
+    step: usize,
+    references: Vec<Arc<dyn concord::engine::Engine>>,
+}
+
+impl Replay for StepReplay<'_> {
+    fn replay(&mut self, change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
+        let mut config = self.run.spec.instance_config().ok()?;
+        change(&mut config);
+        let mut spec = self.run.spec.clone();
+        spec.memory_limit_rule = config.memory_limit_rule;
+        spec.kernel_rules = config.kernel_rules;
+        match config.memory_limit_bytes {
+            None => spec.without_memory_limit = true,
+            Some(bytes) => {
+                spec.config.insert(concord_actor::MEMORY_LIMIT_KEY.into(), bytes.div_ceil(1 << 20).into());
+            }
+        }
+        let followed = spec.instance_config().ok()?;
+        let reference = self.references.iter().find(|engine| engine.honours(&followed))?;
+        let module = reference.compile_for(self.run.wasm, &followed).ok()?;
+        let mut actor = Actor::new(Arc::from(module), spec).with_state(self.run.initial.clone());
+        let mut last = None;
+        for payload in self.run.script.get(..=self.step)? {
+            last = Some(step(&mut actor, payload));
+        }
+        observed(&last?)
+    }
+}
+
 /// At each differing step, labels every engine that did something else than most: `documented`
 /// where `conformance/divergences.toml` explains it by its mechanism, else `diverge`. Returns how
 /// many steps hold an undocumented difference.
-fn judge(reports: &mut [EngineSteps], differing_steps: &[usize]) -> usize {
+fn judge(reports: &mut [EngineSteps], differing_steps: &[usize], run: &ActorRun) -> usize {
     let divergences = Divergences::builtin();
     let mut undocumented = 0;
     for &step in differing_steps {
@@ -232,19 +286,22 @@ fn judge(reports: &mut [EngineSteps], differing_steps: &[usize]) -> usize {
         let majority = reports.iter().rev().filter_map(|r| r.steps.get(i)).max_by_key(|s| count(s));
         let Some(majority) = majority else { continue };
         let majority = majority.clone();
+        let references: Vec<_> = reports
+            .iter()
+            .filter(|r| r.steps.get(i) == Some(&majority))
+            .filter_map(|r| run.engines.iter().find(|e| e.id() == r.id).cloned())
+            .collect();
         let mut diverged = false;
         for report in reports.iter_mut() {
             let Some(own) = report.steps.get_mut(i) else { continue };
             if *own == majority {
                 continue;
             }
-            let documented =
-                own.full_outcome.as_ref().zip(majority.full_outcome.as_ref()).and_then(|(own_outcome, others)| {
-                    let (own, others) =
-                        (Observation::new(own_outcome.clone(), None), Observation::new(others.clone(), None));
-                    let seen = Seen { observation: &own, others: Some(&others) };
-                    divergences.explain(&report.id, &seen, &mut NoReplay)
-                });
+            let mut replay = StepReplay { run, step: i, references: references.clone() };
+            let documented = observed(own).zip(observed(&majority)).and_then(|(own, others)| {
+                let seen = Seen { observation: &own, others: Some(&others) };
+                divergences.explain(&report.id, &seen, &mut replay)
+            });
             match documented {
                 Some(entry) => (own.verdict, own.note) = (Some(Verdict::Documented), Some(entry.reason.clone())),
                 None => {

@@ -6,6 +6,7 @@ use concord::engine::{CompileError, Engine, InstanceConfig, InstantiateFailure, 
 use concord::mechanism::{Replay, Seen};
 use concord::report::detail;
 use concord::runner::{Observation, Verdict, consensus};
+use concord::self_check::{Fault, Faulty};
 use concord::timed::{TimedRun, timed_calls};
 use concord_host_module::HostModule;
 use serde::Serialize;
@@ -61,6 +62,11 @@ pub struct Args {
     /// Only this engine configuration (repeatable); all of them by default.
     #[arg(long = "engine")]
     engines: Vec<String>,
+    /// Plant a self-check fault in one configuration, FAULT=ENGINE (`flip-output-byte=extism-js`),
+    /// under that configuration's own id: to see that a documented engine's other faults are still
+    /// caught. For testing Concord itself.
+    #[arg(long, value_parser = parse_plant)]
+    plant: Option<(Fault, String)>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -69,6 +75,15 @@ pub struct Args {
     /// JSON, as `plugin`).
     #[arg(long)]
     explain: bool,
+}
+
+fn parse_plant(text: &str) -> Result<(Fault, String), String> {
+    let (name, engine) = text.split_once('=').ok_or_else(|| format!("`{text}` is not FAULT=ENGINE"))?;
+    let fault = Fault::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {
+        let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+        format!("no fault named {name}; the faults are {}", names.join(", "))
+    })?;
+    Ok((fault, engine.to_string()))
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -155,7 +170,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (None, Some(text)) => text.as_bytes().to_vec(),
         (None, None) => Vec::new(),
     };
-    let engines = concord::select(&args.engines)?;
+    let mut engines = concord::select(&args.engines)?;
+    if let Some((fault, id)) = &args.plant {
+        let Some(at) = engines.iter().position(|e| e.id() == id) else { bail!("--plant: no engine {id} in this run") };
+        engines[at] = Arc::new(Faulty::keeping_id(engines[at].clone(), *fault));
+    }
     if engines.is_empty() {
         bail!("this build has no engines");
     }

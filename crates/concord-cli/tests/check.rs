@@ -52,6 +52,38 @@ fn each_hosts_memory_limit_semantics_is_labelled_documented() {
     }
 }
 
+/// The same plugin with one output byte flipped on extism-js, planted under its own id: its
+/// unenforced limit no longer explains what it returned, so the run exits 1 with extism-js the
+/// one that diverges, and Extism's limiter still documented.
+#[test]
+fn a_flipped_byte_beside_a_documented_limit_exits_one() {
+    let input = scratch("grow-past-limit-planted.bin", &100i32.to_le_bytes());
+    let output = concord(&[
+        "check",
+        &guest("grow"),
+        "--export",
+        "grow",
+        "--input",
+        &input,
+        "--memory-limit-mb",
+        "1",
+        "--plant",
+        "flip-output-byte=extism-js",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stdout));
+    let report = json(&output);
+    assert_eq!(report["undocumented"], 1);
+    for engine in report["engines"].as_array().unwrap() {
+        let expected = match engine["id"].as_str().unwrap() {
+            "extism-js" => "diverge",
+            "extism" => "documented",
+            _ => "agree",
+        };
+        assert_eq!(engine["verdict"], expected, "{engine}");
+    }
+}
+
 /// A difference no mechanism confirms exits 1: tinywasm 0.10 returns `f32.floor` of a
 /// signalling NaN unquieted (documented for the spec testsuite, assertion by assertion, not as a
 /// mechanism that follows a plugin).

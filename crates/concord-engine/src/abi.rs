@@ -1,9 +1,9 @@
 //! How a plugin call ends, decided once for every backend that runs the native kernel.
 
-use crate::Call;
 use crate::host::HostFault;
 use crate::imports::HostState;
 use crate::outcome::{GuestError, InstantiateFailure, LimitKind, Outcome, TrapKind};
+use crate::{Call, KernelRules};
 use std::mem::take;
 
 /// Why an export did not return normally, as a backend classifies its engine's error.
@@ -41,7 +41,9 @@ fn plugin_outcome(state: &HostState, ended: Result<i32, Stop>) -> Outcome {
         Some(Err(fault)) => return fault_outcome(fault),
         None => {}
     }
-    if code != 0 {
+    // Extism's hosts return the output of a call that set no error: the Rust one called for its
+    // error code, the JavaScript one always.
+    if code != 0 && state.kernel.rules() == KernelRules::Checked {
         return Outcome::GuestError(GuestError { code, message: String::new() });
     }
     match state.kernel.output() {

@@ -15,6 +15,11 @@ pub struct InstanceConfig {
     ///
     /// [`honours`]: crate::Engine::honours
     pub memory_limit_rule: MemoryLimitRule,
+    /// Whose rules the native kernel follows; like `memory_limit_rule`, only for a configuration
+    /// that [`honours`] them.
+    ///
+    /// [`honours`]: crate::Engine::honours
+    pub kernel_rules: KernelRules,
     pub cpu: CpuBudget,
     /// Plugin config, read by the guest through `config_get`.
     pub config: BTreeMap<String, String>,
@@ -33,9 +38,32 @@ pub enum MemoryLimitRule {
     /// It fails: `memory.grow` returns -1 and the guest goes on, as the spec has it.
     #[default]
     GrowFails,
-    /// It ends the call (`limit_hit: memory`), as Extism's memory limiter does: a rule a reference
-    /// configuration follows to confirm that mechanism, observation by observation.
-    EndsTheCall,
+    /// Extism's memory limiter (extism 1.30, `src/current_plugin.rs`): the limit bounds the bytes
+    /// grown after instantiation (the initial memory is free), a grow past it or to the memory's
+    /// own declared maximum ends the call (`limit_hit: memory`). A rule a reference configuration
+    /// follows to confirm that mechanism, observation by observation.
+    ExtismLimiter,
+}
+
+/// Whose rules the native kernel follows where hosts differ on what a guest may pass it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KernelRules {
+    /// Concord's: every offset and range is checked against the live blocks and the input.
+    #[default]
+    Checked,
+    /// Extism's Rust host (extism 1.30, its kernel `extism-runtime.wasm` and `src/pdk.rs`), as
+    /// Concord calls it (`call_get_error_code`): a load or input load is not checked (it reads
+    /// what the kernel's memory holds; here 0, which a guest that reports loads never shows), an
+    /// output range is taken unchecked, an `error_set` at no live block is ignored, a log message
+    /// is dropped unread with no subscriber (its block freed if it is one), and a non-zero return
+    /// with no error set is a success. A rule a reference configuration follows to confirm that
+    /// mechanism, observation by observation.
+    Extism,
+    /// Extism's JavaScript host (`@extism/extism`), as far as it is modelled yet: a load in a
+    /// freed block or in no block is not refused (it reads 0, or the SDK's own block 0), and a
+    /// non-zero return with no error set is a success (the SDK never reads the return code).
+    /// Everything else is checked as Concord checks it.
+    ExtismJs,
 }
 
 /// A call stops when either budget runs out. Engines that have no fuel or no clock of their own

@@ -56,9 +56,10 @@ pub trait Engine: Send + Sync {
     }
 
     /// Whether this configuration can run an instance as `config` asks. Every one follows the
-    /// standard memory-limit rule; a reference that can follow another says so.
+    /// standard memory-limit and kernel rules; a reference that can follow others says so.
     fn honours(&self, config: &InstanceConfig) -> bool {
         config.memory_limit_rule == crate::MemoryLimitRule::GrowFails
+            && config.kernel_rules == crate::KernelRules::Checked
     }
 
     /// Whose WASI a plugin meets on this configuration.

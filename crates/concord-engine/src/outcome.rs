@@ -58,6 +58,29 @@ pub enum TrapKind {
 }
 
 impl TrapKind {
+    pub const ALL: [TrapKind; 14] = [
+        TrapKind::Unreachable,
+        TrapKind::MemoryOutOfBounds,
+        TrapKind::TableOutOfBounds,
+        TrapKind::IndirectCallToNull,
+        TrapKind::BadSignature,
+        TrapKind::IntegerOverflow,
+        TrapKind::IntegerDivisionByZero,
+        TrapKind::BadConversionToInteger,
+        TrapKind::StackOverflow,
+        TrapKind::NullReference,
+        TrapKind::HostFunction,
+        TrapKind::IndirectCallNullOrBadSignature,
+        TrapKind::FloatUnrepresentable,
+        TrapKind::Other,
+    ];
+
+    /// The trap an outcome class names (`trap BadSignature`), as [`Outcome::class`] writes it.
+    pub fn of_class(class: &str) -> Option<TrapKind> {
+        let name = class.strip_prefix("trap ")?;
+        TrapKind::ALL.into_iter().find(|kind| format!("{kind:?}") == name)
+    }
+
     /// Whether a trap of this kind is one of `expected`: the same kind, or a kind that names two
     /// causes at once, `expected` among them. The spec testsuite's assertions are judged so;
     /// engines are still compared with each other kind for kind.

@@ -12,8 +12,8 @@ use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostState, InitCall,
-    InstanceConfig, InstantiateFailure, LimitKind, MemoryLimitRule, MemoryObservation, MeteringVariants, Module,
-    Outcome, PluginAbi, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, start_outcome,
+    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, PluginAbi,
+    Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, start_outcome,
 };
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
@@ -280,11 +280,7 @@ impl Module for WasmtimeModule {
         let pre = linked.instance_pre(config)?;
         let data = StoreData {
             host: HostState::new(config),
-            limiter: MemoryLimiter {
-                max_bytes: config.memory_limit_bytes.map(|b| b as usize),
-                refused: false,
-                ends_the_call: config.memory_limit_rule == MemoryLimitRule::EndsTheCall,
-            },
+            limiter: MemoryLimiter::new(config.memory_limit_bytes.map(|b| b as usize), config.memory_limit_rule),
             memory: None,
         };
         let mut store = Store::new(linked.module.engine(), data);
@@ -295,6 +291,7 @@ impl Module for WasmtimeModule {
             Ok(instance) => instance,
             Err(error) => return Err(instantiate_failure(&store, error)),
         };
+        store.data_mut().limiter.instantiated();
         let memory = instance.get_memory(&mut store, "memory");
         store.data_mut().memory = memory;
         for init in self.abi.at_instantiation() {

@@ -4,8 +4,8 @@
 use crate::limiter::MemoryLimiter;
 use crate::{arm_budget_of, classify};
 use concord_engine::{
-    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value,
-    limits_match, spectest, stop_outcome,
+    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, MemoryLimitRule, Outcome,
+    TypedStore, Value, limits_match, spectest, stop_outcome,
 };
 use wasmtime::{
     Extern, ExternRef, ExternType, FuncType, Global, GlobalType, Linker, Memory, MemoryType, Module, Mutability, Ref,
@@ -25,8 +25,7 @@ pub(crate) struct WasmtimeStore {
 
 impl WasmtimeStore {
     pub(crate) fn new(engine: &wasmtime::Engine, config: &InstanceConfig) -> Result<Self, Outcome> {
-        let limiter =
-            MemoryLimiter { max_bytes: config.memory_limit_bytes.map(|b| b as usize), ..MemoryLimiter::default() };
+        let limiter = MemoryLimiter::new(config.memory_limit_bytes.map(|b| b as usize), MemoryLimitRule::GrowFails);
         let mut store = Store::new(engine, TypedData { limiter });
         store.limiter(|data| &mut data.limiter);
         store.epoch_deadline_trap();

@@ -69,8 +69,17 @@ impl Divergence {
 
     /// Whether the entry explains an engine whose outcome was of class `did` where `others` (the
     /// other engines, or the spec) expected class `expected`.
+    /// An entry that names a mechanism explains them only where the mechanism holds on them.
     pub fn explains_classes(&self, did: &str, expected: &str) -> bool {
-        self.names_outcome(did) && self.others.as_deref().is_none_or(|p| glob_matches(p, expected))
+        self.names_outcome(did)
+            && self.others.as_deref().is_none_or(|p| glob_matches(p, expected))
+            && self.mechanism.is_none_or(|m| m.holds_on_classes(did, expected))
+    }
+
+    /// Whether the entry says how an engine differs (what the others did, or a mechanism), so
+    /// that it can explain a difference on any module, not only in the cases it names.
+    pub fn names_a_cause(&self) -> bool {
+        self.others.is_some() || self.mechanism.is_some()
     }
 
     /// Whether the entry is about engine configuration `id` (`engine` may use `*`: `wasmer-*`).
@@ -136,17 +145,14 @@ impl Divergences {
         })
     }
 
-    /// The entry that explains what `engine` did with any module (an embedder's own plugin): a
-    /// mechanism applies wherever its rule confirms the observation; an entry without one, only
-    /// where it says what the others did.
+    /// The entry that explains what `engine` did with any module (an embedder's own plugin): only
+    /// one that names a mechanism, where its rule confirms the observation. An entry that matches
+    /// by outcome classes alone would explain any fault of those classes on any plugin.
     pub fn explain(&self, engine: &str, seen: &Seen, replay: &mut dyn Replay) -> Option<&Divergence> {
         let (outcome, others) = (&seen.observation.outcome, seen.others.map(|o| &o.outcome));
         self.entries.iter().find(|d| {
             d.names_engine(engine)
-                && match d.mechanism {
-                    Some(mechanism) => d.explains(outcome, others) && mechanism.holds(seen, replay),
-                    None => d.others.is_some() && d.explains(outcome, others),
-                }
+                && d.mechanism.is_some_and(|mechanism| d.explains(outcome, others) && mechanism.holds(seen, replay))
         })
     }
 

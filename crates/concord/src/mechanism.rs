@@ -6,7 +6,7 @@
 //! not enforced", however many entries name that engine.
 
 use crate::runner::Observation;
-use concord_engine::{InstanceConfig, InstantiateFailure, LimitKind, MemoryLimitRule, Outcome};
+use concord_engine::{InstanceConfig, InstantiateFailure, KernelRules, LimitKind, MemoryLimitRule, Outcome, TrapKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -15,11 +15,23 @@ pub enum Mechanism {
     /// The engine does not bound linear memory by the configured limit: it did exactly what a
     /// reference configuration does with no memory limit, bit for bit.
     MemoryLimitNotEnforced,
-    /// A grow past the memory limit ends the call (`limit_hit: memory`), as Extism's limiter
-    /// does, where the spec fails the grow and lets the guest go on: holds when a reference
-    /// configuration that follows that rule stops the call at the memory limit too (or, for a
-    /// memory over the limit from the start, refuses to instantiate it).
-    MemoryLimitEndsTheCall,
+    /// Extism's memory limiter, where the spec fails a grow and lets the guest go on: the limit
+    /// counts only growth after instantiation, and a grow past it, or to the memory's own declared
+    /// maximum, ends the call (`limit_hit: memory`). Holds when a reference configuration that
+    /// follows that rule does exactly the same, bit for bit (a memory over the limit from the
+    /// start fails the reference's instantiation, and Extism's first call, which instantiates).
+    ExtismMemoryLimiter,
+    /// Extism's Rust host checks less of what a guest passes its kernel than Concord's kernel does
+    /// (see [`KernelRules::Extism`]): holds when a reference configuration whose kernel follows
+    /// those rules gives exactly the same answers, bit for bit.
+    ExtismKernelRules,
+    /// Extism's JavaScript host checks less of what a guest passes its kernel (see
+    /// [`KernelRules::ExtismJs`], modelled so far for loads and return codes): holds when a
+    /// reference whose kernel follows those rules gives exactly the same answers, bit for bit.
+    ExtismJsKernelRules,
+    /// The host reports a plugin's error by its message alone and never reads the export's return
+    /// code: holds when the engine failed with exactly the others' message and code 0 (unknown).
+    ErrorCodeUnread,
     /// One trap kind names two causes: the engine trapped with a kind that covers the kind the
     /// others trapped with (V8's "function signature mismatch" for a null entry, say).
     OneTrapForTwoCauses,
@@ -44,7 +56,10 @@ impl Mechanism {
     pub fn name(self) -> &'static str {
         match self {
             Mechanism::MemoryLimitNotEnforced => "memory-limit-not-enforced",
-            Mechanism::MemoryLimitEndsTheCall => "memory-limit-ends-the-call",
+            Mechanism::ExtismMemoryLimiter => "extism-memory-limiter",
+            Mechanism::ExtismKernelRules => "extism-kernel-rules",
+            Mechanism::ExtismJsKernelRules => "extism-js-kernel-rules",
+            Mechanism::ErrorCodeUnread => "error-code-unread",
             Mechanism::OneTrapForTwoCauses => "one-trap-for-two-causes",
         }
     }
@@ -56,22 +71,56 @@ impl Mechanism {
             Mechanism::MemoryLimitNotEnforced => {
                 replay.replay(&lift_memory_limit).is_some_and(|unlimited| same_bits(seen.observation, &unlimited))
             }
-            Mechanism::MemoryLimitEndsTheCall => {
-                let ends = |config: &mut InstanceConfig| config.memory_limit_rule = MemoryLimitRule::EndsTheCall;
-                let stopped = |outcome: &Outcome| matches!(outcome, Outcome::LimitHit(LimitKind::Memory));
-                // A memory over the limit from the start fails instantiation there, and the first
-                // call where the plugin is instantiated lazily (Extism makes it at the first call).
-                let refused = |outcome: &Outcome| {
-                    stopped(outcome) || matches!(outcome, Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit))
-                };
-                stopped(outcome) && replay.replay(&ends).is_some_and(|reference| refused(&reference.outcome))
+            Mechanism::ExtismMemoryLimiter => {
+                let extism = |config: &mut InstanceConfig| config.memory_limit_rule = MemoryLimitRule::ExtismLimiter;
+                let refused_at_start =
+                    |outcome: &Outcome| matches!(outcome, Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit));
+                replay.replay(&extism).is_some_and(|reference| {
+                    same_bits(seen.observation, &reference)
+                        || (matches!(outcome, Outcome::LimitHit(LimitKind::Memory))
+                            && refused_at_start(&reference.outcome))
+                })
             }
+            Mechanism::ExtismKernelRules => following(KernelRules::Extism, seen, replay),
+            Mechanism::ExtismJsKernelRules => following(KernelRules::ExtismJs, seen, replay),
+            Mechanism::ErrorCodeUnread => match (outcome, seen.others.map(|o| &o.outcome)) {
+                (Outcome::GuestError(own), Some(Outcome::GuestError(others))) => {
+                    own.code == 0 && others.code != 0 && own.message == others.message
+                }
+                _ => false,
+            },
             Mechanism::OneTrapForTwoCauses => match (outcome, seen.others.map(|o| &o.outcome)) {
                 (Outcome::Trap(kind), Some(Outcome::Trap(expected))) => kind != expected && kind.covers(*expected),
                 _ => false,
             },
         }
     }
+}
+
+impl Mechanism {
+    /// Whether this mechanism produced an engine's outcome of class `did` where the others (or
+    /// the spec) gave class `expected`, for the tools that see outcomes as classes only (the spec
+    /// testsuite, generated modules, `concord wast`). A mechanism that needs to run the case
+    /// again never holds there.
+    pub fn holds_on_classes(self, did: &str, expected: &str) -> bool {
+        match self {
+            Mechanism::OneTrapForTwoCauses => match (TrapKind::of_class(did), TrapKind::of_class(expected)) {
+                (Some(kind), Some(expected)) => kind != expected && kind.covers(expected),
+                _ => false,
+            },
+            Mechanism::MemoryLimitNotEnforced
+            | Mechanism::ExtismMemoryLimiter
+            | Mechanism::ExtismKernelRules
+            | Mechanism::ExtismJsKernelRules
+            | Mechanism::ErrorCodeUnread => false,
+        }
+    }
+}
+
+/// Whether a reference whose kernel follows `rules` gives exactly what was seen.
+fn following(rules: KernelRules, seen: &Seen, replay: &mut dyn Replay) -> bool {
+    let follow = move |config: &mut InstanceConfig| config.kernel_rules = rules;
+    replay.replay(&follow).is_some_and(|reference| same_bits(seen.observation, &reference))
 }
 
 /// The configuration with no memory limit.

@@ -16,6 +16,9 @@ pub struct Report {
     pub scenarios: Vec<ScenarioCount>,
     /// Documented divergences that did not show in this run although their cases ran.
     pub stale: Vec<Divergence>,
+    /// The documented observations, grouped by the mechanism their entry names.
+    #[serde(default)]
+    pub mechanisms: Vec<MechanismCount>,
     /// Per engine: outcomes, caught faults, hangs, worst overrun past a deadline.
     #[serde(default)]
     pub reliability: Vec<EngineReliability>,
@@ -54,6 +57,19 @@ pub struct ResultEntry {
     /// Which limit stopped the case, if one did (typed, for the reliability section).
     #[serde(default)]
     pub limit: Option<LimitKind>,
+}
+
+/// Documented observations that one mechanism explains.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MechanismCount {
+    /// The mechanism's name; for an entry that names none, `by case` (it names the case it
+    /// documents) or `by outcome class` (it explains any observation of its classes: a hole a new
+    /// fault can hide behind).
+    pub mechanism: String,
+    pub observations: usize,
+    pub engines: Vec<String>,
+    /// One of them: `scenario/case on engine`.
+    pub example: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,7 +259,19 @@ impl Report {
         let stale = divergences.entries.iter().filter(|d| ran(d) && !shown(d)).cloned().collect();
         let reliability = engines.iter().map(|e| reliability(&e.id, &results)).collect();
         let scenarios = scenario_counts(&engines, &results);
-        Report { engines, results, summary, scenarios, stale, reliability, performance: None, benchmarks: None, spec }
+        let mechanisms = mechanism_counts(&results, divergences);
+        Report {
+            engines,
+            results,
+            summary,
+            scenarios,
+            stale,
+            mechanisms,
+            reliability,
+            performance: None,
+            benchmarks: None,
+            spec,
+        }
     }
 
     /// This report with a scenario's results added (the spec's and the generated modules' failures)
@@ -345,6 +373,44 @@ impl Report {
     pub fn has_divergence(&self) -> bool {
         self.summary.diverge > 0
     }
+}
+
+/// Documented results by the mechanism of the entry that documented them (found by its reason,
+/// which with the engine and case names one entry), most observations first.
+fn mechanism_counts(results: &[ResultEntry], divergences: &Divergences) -> Vec<MechanismCount> {
+    let mut counts: Vec<MechanismCount> = Vec::new();
+    for r in results.iter().filter(|r| r.verdict == Verdict::Documented) {
+        let entry = divergences.entries.iter().find(|d| {
+            r.note.as_deref() == Some(d.reason.as_str())
+                && d.names_engine(&r.engine)
+                && d.applies_to_case(&r.scenario, &r.case)
+        });
+        let mechanism = match entry {
+            Some(Divergence { mechanism: Some(m), .. }) => m.name(),
+            Some(d) if !d.case.contains('*') => "by case",
+            _ => "by outcome class",
+        };
+        let at = match counts.iter().position(|c| c.mechanism == mechanism) {
+            Some(at) => at,
+            None => {
+                let example = format!("{}/{} on {}", r.scenario, r.case, r.engine);
+                counts.push(MechanismCount {
+                    mechanism: mechanism.into(),
+                    observations: 0,
+                    engines: Vec::new(),
+                    example,
+                });
+                counts.len() - 1
+            }
+        };
+        let count = &mut counts[at];
+        count.observations += 1;
+        if !count.engines.contains(&r.engine) {
+            count.engines.push(r.engine.clone());
+        }
+    }
+    counts.sort_by(|a, b| b.observations.cmp(&a.observations).then_with(|| a.mechanism.cmp(&b.mechanism)));
+    counts
 }
 
 fn reliability(engine: &str, results: &[ResultEntry]) -> EngineReliability {

@@ -192,6 +192,15 @@ pub fn markdown(report: &Report) -> String {
         }
     }
 
+    if !report.mechanisms.is_empty() {
+        let _ = writeln!(md, "\n## Documented, by mechanism\n");
+        let _ = writeln!(md, "| mechanism | observations | engines | for example |");
+        let _ = writeln!(md, "|---|---:|---|---|");
+        for m in &report.mechanisms {
+            let engines = m.engines.join(", ");
+            let _ = writeln!(md, "| {} | {} | {engines} | `{}` |", m.mechanism, m.observations, m.example);
+        }
+    }
     let documented: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Agree).collect();
     if !documented.is_empty() {
         let _ = writeln!(md, "\n## Differences\n");

@@ -5,7 +5,7 @@ use crate::case::{ActorScript, Case, Expected, ModuleSource};
 use crate::divergence::Divergences;
 use crate::mechanism::{Replay, Seen};
 use concord_actor::{Actor, StepRecord};
-use concord_engine::{CompileError, CpuBudget, Engine, InstanceConfig, MemoryLimitRule, Module, Outcome};
+use concord_engine::{CompileError, CpuBudget, Engine, InstanceConfig, Module, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -161,8 +161,24 @@ impl Runner {
 
     /// Runs `case` on every engine and gives each a verdict.
     pub fn run(&mut self, case: &Case, divergences: &Divergences) -> CaseResult {
+        let observations = self.observe_all(case);
+        self.judge(case, observations, divergences)
+    }
+
+    /// What every engine does with `case`, by engine id, in the runner's order.
+    pub fn observe_all(&mut self, case: &Case) -> Vec<(String, Observation)> {
         let engines = self.engines.clone();
-        let observations: Vec<_> = engines.iter().map(|e| (e.id().to_string(), self.observe(e, case))).collect();
+        engines.iter().map(|e| (e.id().to_string(), self.observe(e, case))).collect()
+    }
+
+    /// Gives each of `observations` (one per engine, in the runner's order) its verdict.
+    pub fn judge(
+        &mut self,
+        case: &Case,
+        observations: Vec<(String, Observation)>,
+        divergences: &Divergences,
+    ) -> CaseResult {
+        let engines = self.engines.clone();
         // Engines with a documented model of their own are expected to differ from the rest.
         let modelled = |engine: &str| case.documented.iter().any(|m| m.engine == engine);
         let consensus = consensus(observations.iter().filter(|(e, _)| !modelled(e)).map(|(_, o)| o));
@@ -200,10 +216,8 @@ impl Replay for CaseReplay<'_> {
                 let limit = concord_actor::memory_limit_bytes(&script.spec.config).ok();
                 let mut config = InstanceConfig { memory_limit_bytes: limit, ..InstanceConfig::default() };
                 change(&mut config);
-                // An actor's instances are the policy's to configure, under the standard rule.
-                if config.memory_limit_rule != MemoryLimitRule::GrowFails {
-                    return None;
-                }
+                script.spec.memory_limit_rule = config.memory_limit_rule;
+                script.spec.kernel_rules = config.kernel_rules;
                 match config.memory_limit_bytes {
                     None => script.spec.without_memory_limit = true,
                     Some(bytes) => {
@@ -216,7 +230,11 @@ impl Replay for CaseReplay<'_> {
             }
             None => change(&mut case.config),
         }
-        let reference = self.references.iter().find(|engine| engine.honours(&case.config))?.clone();
+        let followed = match &case.actor {
+            Some(script) => script.spec.instance_config().ok()?,
+            None => case.config.clone(),
+        };
+        let reference = self.references.iter().find(|engine| engine.honours(&followed))?.clone();
         Some(self.runner.observe(&reference, &case))
     }
 }

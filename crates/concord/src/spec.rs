@@ -152,7 +152,7 @@ pub fn difference_explained_by<'d>(
 ) -> Option<&'d Divergence> {
     let (did, others) = difference(did, others)?;
     divergences.entries.iter().find(|d| {
-        d.scenario == SCENARIO && d.others.is_some() && d.names_engine(engine) && d.explains_classes(&did, &others)
+        d.scenario == SCENARIO && d.mechanism.is_some() && d.names_engine(engine) && d.explains_classes(&did, &others)
     })
 }
 
@@ -176,7 +176,7 @@ fn documented_by<'d>(
             && d.applies_to_case(SCENARIO, case)
             && match mechanism {
                 Some((did, expected)) => d.explains_classes(did, expected),
-                None => d.outcome.is_none() && d.others.is_none(),
+                None => d.outcome.is_none() && !d.names_a_cause(),
             }
     })
 }
@@ -192,7 +192,7 @@ pub fn explained_by<'d>(
 ) -> Option<&'d Divergence> {
     let (did, expected) = mechanism(script, failure)?;
     divergences.entries.iter().find(|d| {
-        d.scenario == SCENARIO && d.others.is_some() && d.names_engine(engine) && d.explains_classes(&did, &expected)
+        d.scenario == SCENARIO && d.mechanism.is_some() && d.names_engine(engine) && d.explains_classes(&did, &expected)
     })
 }
 

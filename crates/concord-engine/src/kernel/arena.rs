@@ -55,7 +55,17 @@ impl Arena {
         if len == 0 {
             return Ok(0);
         }
-        let reusable = self.blocks.iter().find(|(_, b)| !b.live && b.capacity >= len).map(|(&o, _)| o);
+        // Extism's kernel reuses a freed block only when a new one would not fit the memory it
+        // already has (its pages, here also the limit): a block freed and the block made next
+        // start at different offsets.
+        let room = (self.footprint().div_ceil(crate::WASM_PAGE).max(1) * crate::WASM_PAGE)
+            .min(self.limit.unwrap_or(ADDRESS_SPACE));
+        let bump_end =
+            len.checked_next_multiple_of(ALIGN).and_then(|c| self.footprint().checked_add(c)?.checked_add(GUARD));
+        let reusable = match bump_end {
+            Some(end) if end <= room => None,
+            _ => self.blocks.iter().find(|(_, b)| !b.live && b.capacity >= len).map(|(&o, _)| o),
+        };
         if let Some(offset) = reusable {
             let block = self.blocks.get_mut(&offset).expect("found above");
             block.live = true;
@@ -112,9 +122,12 @@ impl Arena {
         }
     }
 
-    /// Like [`Arena::length`] but also answers for freed blocks (Extism's `length_unsafe`).
+    /// Extism's `length_unsafe`, which reads the length a block's header holds without finding
+    /// the block first: freeing a block zeroes it, so at the start of a block it answers as
+    /// [`Arena::length`] does (both of Extism's hosts answer 0 for a freed block, not its old
+    /// length). Elsewhere it would read whatever memory holds; here 0.
     pub fn length_unchecked(&self, offset: u64) -> u64 {
-        self.blocks.get(&offset).map_or(0, |block| block.len)
+        self.length(offset)
     }
 
     /// The range `offset..offset+len` if it lies inside one live block. Guests move data 8 bytes

@@ -12,7 +12,7 @@ pub use arena::Arena;
 pub use typed::{KernelFn, KernelHost};
 
 use crate::host::{HostFault, KernelAccess};
-use crate::{InstanceData, Refusal};
+use crate::{InstanceData, KernelRules, Refusal};
 use std::collections::BTreeMap;
 
 pub const ENV_MODULE: &str = "extism:host/env";
@@ -45,6 +45,7 @@ pub struct Kernel {
     vars: BTreeMap<String, Vec<u8>>,
     logs: Vec<(LogLevel, String)>,
     instance_data: InstanceData,
+    rules: KernelRules,
 }
 
 impl Kernel {
@@ -59,6 +60,32 @@ impl Kernel {
             vars: BTreeMap::new(),
             logs: Vec::new(),
             instance_data: InstanceData::default(),
+            rules: KernelRules::Checked,
+        }
+    }
+
+    /// This kernel following another host's rules (see [`KernelRules`]).
+    pub fn following(self, rules: KernelRules) -> Self {
+        Kernel { rules, ..self }
+    }
+
+    pub fn rules(&self) -> KernelRules {
+        self.rules
+    }
+
+    /// Under Extism's rules a load it does not check reads what its memory holds; here 0.
+    fn unchecked<T: Default>(&self, loaded: Result<T, HostFault>) -> Result<T, HostFault> {
+        match (loaded, self.rules) {
+            (Err(HostFault::Kernel(_)), KernelRules::Extism) => Ok(T::default()),
+            (loaded, _) => loaded,
+        }
+    }
+
+    /// A load from kernel memory: neither of Extism's hosts refuses one outside a live block.
+    fn unchecked_load<T: Default>(&self, loaded: Result<T, HostFault>) -> Result<T, HostFault> {
+        match (loaded, self.rules) {
+            (Err(HostFault::Kernel(_)), KernelRules::Extism | KernelRules::ExtismJs) => Ok(T::default()),
+            (loaded, _) => loaded,
         }
     }
 
@@ -146,6 +173,10 @@ impl Kernel {
     }
 
     pub fn input_load_u8(&self, offset: u64) -> Result<u8, HostFault> {
+        self.unchecked(self.input_byte(offset))
+    }
+
+    fn input_byte(&self, offset: u64) -> Result<u8, HostFault> {
         self.input.get(offset as usize).copied().ok_or_else(|| {
             fault(
                 "input_load_u8",
@@ -156,6 +187,10 @@ impl Kernel {
     }
 
     pub fn input_load_u64(&self, offset: u64) -> Result<u64, HostFault> {
+        self.unchecked(self.input_word(offset))
+    }
+
+    fn input_word(&self, offset: u64) -> Result<u64, HostFault> {
         offset
             .checked_add(8)
             .filter(|&end| end <= self.input.len() as u64)
@@ -190,7 +225,7 @@ impl Kernel {
     pub fn load_u8(&self, offset: u64) -> Result<u8, HostFault> {
         match self.arena.read(offset, 1) {
             Ok(bytes) => Ok(bytes[0]),
-            Err(e) => Err(e.within("load_u8")),
+            Err(e) => self.unchecked_load(Err(e.within("load_u8"))),
         }
     }
 
@@ -198,7 +233,7 @@ impl Kernel {
     pub fn load_u64(&self, offset: u64) -> Result<u64, HostFault> {
         match self.arena.read(offset, 8) {
             Ok(bytes) => Ok(u64::from_le_bytes(bytes.try_into().expect("8 bytes"))),
-            Err(e) => Err(e.within("load_u64")),
+            Err(e) => self.unchecked_load(Err(e.within("load_u64"))),
         }
     }
 
@@ -212,8 +247,9 @@ impl Kernel {
         self.arena.write(offset, &value.to_le_bytes()).map_err(|e| e.within("store_u64"))
     }
 
+    /// Under Extism's rules the range is taken as it is: reading the output checks it then.
     pub fn output_set(&mut self, offset: u64, len: u64) -> Result<(), HostFault> {
-        if offset != 0 || len != 0 {
+        if (offset != 0 || len != 0) && self.rules != KernelRules::Extism {
             self.arena.read(offset, len).map_err(|e| e.within("output_set"))?;
         }
         self.output = (offset, len);
@@ -222,7 +258,11 @@ impl Kernel {
 
     pub fn error_set(&mut self, offset: u64) -> Result<(), HostFault> {
         if offset != 0 {
-            self.arena.block(offset).map_err(|e| e.within("error_set"))?;
+            match (self.arena.block(offset), self.rules) {
+                (Ok(_), _) => {}
+                (Err(_), KernelRules::Extism) => return Ok(()),
+                (Err(e), KernelRules::Checked | KernelRules::ExtismJs) => return Err(e.within("error_set")),
+            }
         }
         self.error = offset;
         Ok(())
@@ -284,6 +324,12 @@ impl Kernel {
     }
 
     pub fn log(&mut self, level: LogLevel, offset: u64) -> Result<(), HostFault> {
+        if self.rules == KernelRules::Extism {
+            if self.arena.length(offset) != 0 {
+                self.arena.free(offset);
+            }
+            return Ok(());
+        }
         let function = level.function();
         let message = String::from_utf8_lossy(self.arena.block(offset).map_err(|e| e.within(function))?).into_owned();
         self.arena.free(offset);

@@ -34,14 +34,17 @@ fn every_out_of_block_access_is_a_fault() {
 #[test]
 fn freed_blocks_are_not_readable_and_are_reused() {
     let mut k = kernel();
-    let block = k.alloc(32).unwrap();
+    let block = k.alloc(512).unwrap();
     k.free(block).unwrap();
     assert_eq!(k.length(block), 0);
     assert!(k.load_u8(block).is_err());
     k.free(block).unwrap();
     k.free(block + 4).unwrap();
     k.free(0xdead).unwrap();
-    assert_eq!(k.alloc(8).unwrap(), block, "a freed block that fits is reused");
+    // As in Extism's kernel, a freed block is reused only when a new one would not fit the
+    // memory the kernel has (here the 1024-byte limit): a stale offset does not name the next block.
+    assert_ne!(k.alloc(8).unwrap(), block, "a new block fits beside the freed one");
+    assert_eq!(k.alloc(480).unwrap(), block, "a freed block that fits is reused when nothing else does");
     assert_eq!(k.load_u64(block).unwrap(), 0, "a reused block starts zeroed");
 }
 
@@ -196,4 +199,15 @@ fn keys_values_and_messages_are_taken_and_freed_as_in_extism() {
 fn a_host_fault_stays_small() {
     assert!(std::mem::size_of::<HostFault>() <= 32, "{} bytes", std::mem::size_of::<HostFault>());
     assert!(std::mem::size_of::<Result<u64, HostFault>>() <= 32);
+}
+
+/// Found by replaying kernel sequences past a refused load under Extism's rules: both Extism hosts
+/// answer `length_unsafe` of a freed block with 0, not the length it had.
+#[test]
+fn length_unsafe_of_a_freed_block_is_zero() {
+    let mut k = kernel();
+    let block = k.alloc(5).unwrap();
+    assert_eq!(k.length_unsafe(block), 5);
+    k.free(block).unwrap();
+    assert_eq!(k.length_unsafe(block), 0);
 }
