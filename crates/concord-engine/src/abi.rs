@@ -37,7 +37,11 @@ fn plugin_outcome(state: &HostState, ended: Result<i32, Stop>) -> Outcome {
         Err(Stop::EngineFault(why)) => return Outcome::EngineFault(why),
     };
     match state.kernel.error_message() {
-        Some(Ok(message)) => return Outcome::GuestError(GuestError { code, message }),
+        // The JavaScript SDK reports an error by its message alone: the code is unknown, 0.
+        Some(Ok(message)) => {
+            let code = if state.kernel.rules() == KernelRules::ExtismJs { 0 } else { code };
+            return Outcome::GuestError(GuestError { code, message });
+        }
         Some(Err(fault)) => return fault_outcome(fault),
         None => {}
     }

@@ -59,10 +59,10 @@ pub enum KernelRules {
     /// with no error set is a success. A rule a reference configuration follows to confirm that
     /// mechanism, observation by observation.
     Extism,
-    /// Extism's JavaScript host (`@extism/extism`), as far as it is modelled yet: a load in a
-    /// freed block or in no block is not refused (it reads 0, or the SDK's own block 0), and a
-    /// non-zero return with no error set is a success (the SDK never reads the return code).
-    /// Everything else is checked as Concord checks it.
+    /// Extism's JavaScript host (`@extism/extism` 2.0.0-rc13 in a worker): its whole kernel, its
+    /// offsets (`index << 48 | place`), its block 0 and its worker's hand-over of blocks at the
+    /// end of a call, modelled from its source in `kernel/sdk.rs`; the export's return code is
+    /// never read.
     ExtismJs,
 }
 

@@ -25,9 +25,9 @@ pub enum Mechanism {
     /// (see [`KernelRules::Extism`]): holds when a reference configuration whose kernel follows
     /// those rules gives exactly the same answers, bit for bit.
     ExtismKernelRules,
-    /// Extism's JavaScript host checks less of what a guest passes its kernel (see
-    /// [`KernelRules::ExtismJs`], modelled so far for loads and return codes): holds when a
-    /// reference whose kernel follows those rules gives exactly the same answers, bit for bit.
+    /// Extism's JavaScript host has a kernel of its own (see [`KernelRules::ExtismJs`]: offsets
+    /// as block indices, block 0, no reuse, its worker's hand-over): holds when a reference whose
+    /// kernel follows the SDK's gives exactly the same answers, bit for bit.
     ExtismJsKernelRules,
     /// The host reports a plugin's error by its message alone and never reads the export's return
     /// code: holds when the engine failed with exactly the others' message and code 0 (unknown).
@@ -128,9 +128,18 @@ pub fn lift_memory_limit(config: &mut InstanceConfig) {
     config.memory_limit_bytes = None;
 }
 
-/// The same outcome to the byte, and the same memory size where both show one.
+/// The same outcome to the byte, and the same memory size where both show one. A kernel fault is
+/// compared by what it is typed by (the refusal, and the function where both name one; the
+/// JavaScript SDK never does), never by its words.
 fn same_bits(a: &Observation, b: &Observation) -> bool {
-    a.outcome == b.outcome && (a.memory_pages.is_none() || b.memory_pages.is_none() || a.memory_pages == b.memory_pages)
+    let same_outcome = match (&a.outcome, &b.outcome) {
+        (Outcome::KernelFault(a), Outcome::KernelFault(b)) => {
+            let unnamed = a.function.is_empty() || b.function.is_empty();
+            (unnamed || a.function == b.function) && a.refusal == b.refusal
+        }
+        (a, b) => a == b,
+    };
+    same_outcome && (a.memory_pages.is_none() || b.memory_pages.is_none() || a.memory_pages == b.memory_pages)
 }
 
 impl std::fmt::Display for Mechanism {

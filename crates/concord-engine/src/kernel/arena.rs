@@ -39,6 +39,11 @@ impl Arena {
         Arena { bytes: vec![0; FIRST_OFFSET as usize], blocks: BTreeMap::new(), limit, recent: Cell::new(None) }
     }
 
+    /// The configured memory limit.
+    pub fn limit(&self) -> Option<u64> {
+        self.limit
+    }
+
     /// Frees every block. Called at the start of each plugin call, as Extism's kernel does.
     pub fn reset(&mut self) {
         self.bytes.truncate(FIRST_OFFSET as usize);

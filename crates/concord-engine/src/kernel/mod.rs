@@ -4,11 +4,13 @@
 mod arena;
 #[cfg(test)]
 mod fuzz;
+mod sdk;
 #[cfg(test)]
 mod tests;
 mod typed;
 
 pub use arena::Arena;
+pub use sdk::SdkKernel;
 pub use typed::{KernelFn, KernelHost};
 
 use crate::host::{HostFault, KernelAccess};
@@ -46,6 +48,9 @@ pub struct Kernel {
     logs: Vec<(LogLevel, String)>,
     instance_data: InstanceData,
     rules: KernelRules,
+    /// Under [`KernelRules::ExtismJs`], the JavaScript SDK's kernel, which answers every kernel
+    /// call in place of the arena.
+    sdk: Option<Box<SdkKernel>>,
 }
 
 impl Kernel {
@@ -61,12 +66,15 @@ impl Kernel {
             logs: Vec::new(),
             instance_data: InstanceData::default(),
             rules: KernelRules::Checked,
+            sdk: None,
         }
     }
 
     /// This kernel following another host's rules (see [`KernelRules`]).
     pub fn following(self, rules: KernelRules) -> Self {
-        Kernel { rules, ..self }
+        let sdk =
+            (rules == KernelRules::ExtismJs).then(|| Box::new(SdkKernel::new(self.arena.limit(), self.config.clone())));
+        Kernel { rules, sdk, ..self }
     }
 
     pub fn rules(&self) -> KernelRules {
@@ -84,12 +92,15 @@ impl Kernel {
     /// A load from kernel memory: neither of Extism's hosts refuses one outside a live block.
     fn unchecked_load<T: Default>(&self, loaded: Result<T, HostFault>) -> Result<T, HostFault> {
         match (loaded, self.rules) {
-            (Err(HostFault::Kernel(_)), KernelRules::Extism | KernelRules::ExtismJs) => Ok(T::default()),
+            (Err(HostFault::Kernel(_)), KernelRules::Extism) => Ok(T::default()),
             (loaded, _) => loaded,
         }
     }
 
     pub fn begin_call(&mut self, input: &[u8]) {
+        if let Some(sdk) = &mut self.sdk {
+            sdk.begin_call(input);
+        }
         self.arena.reset();
         self.input.clear();
         self.input.extend_from_slice(input);
@@ -101,6 +112,9 @@ impl Kernel {
 
     /// Where the input is in kernel memory (0 for an empty input, as Extism's empty block).
     pub fn input_offset(&mut self) -> Result<u64, HostFault> {
+        if let Some(sdk) = &self.sdk {
+            return Ok(sdk.input_offset());
+        }
         if let Some(offset) = self.input_block {
             return Ok(offset);
         }
@@ -149,6 +163,9 @@ impl Kernel {
     /// The bytes the guest passed to `output_set` this call. A bad output range is reported, not trusted.
     #[inline]
     pub fn output(&self) -> Result<Vec<u8>, HostFault> {
+        if let Some(sdk) = &self.sdk {
+            return sdk.output();
+        }
         match self.output {
             (0, _) => Ok(Vec::new()),
             (offset, len) => self.arena.read(offset, len).map(<[u8]>::to_vec),
@@ -157,6 +174,9 @@ impl Kernel {
 
     /// The message the guest passed to `error_set` this call, if it set one.
     pub fn error_message(&self) -> Option<Result<String, HostFault>> {
+        if let Some(sdk) = &self.sdk {
+            return sdk.error_message();
+        }
         (self.error != 0).then(|| self.arena.block(self.error).map(|bytes| String::from_utf8_lossy(bytes).into_owned()))
     }
 
@@ -169,10 +189,16 @@ impl Kernel {
     }
 
     pub fn input_length(&self) -> u64 {
+        if let Some(sdk) = &self.sdk {
+            return sdk.input_length();
+        }
         self.input.len() as u64
     }
 
     pub fn input_load_u8(&self, offset: u64) -> Result<u8, HostFault> {
+        if let Some(sdk) = &self.sdk {
+            return sdk.input_load_u8(offset);
+        }
         self.unchecked(self.input_byte(offset))
     }
 
@@ -187,6 +213,9 @@ impl Kernel {
     }
 
     pub fn input_load_u64(&self, offset: u64) -> Result<u64, HostFault> {
+        if let Some(sdk) = &self.sdk {
+            return sdk.input_load_u64(offset);
+        }
         self.unchecked(self.input_word(offset))
     }
 
@@ -205,24 +234,40 @@ impl Kernel {
     }
 
     pub fn alloc(&mut self, len: u64) -> Result<u64, HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            return sdk.alloc(len);
+        }
         self.arena.alloc(len).map_err(|e| e.within("alloc"))
     }
 
     pub fn free(&mut self, offset: u64) -> Result<(), HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            sdk.free(offset);
+            return Ok(());
+        }
         self.arena.free(offset);
         Ok(())
     }
 
     pub fn length(&self, offset: u64) -> u64 {
+        if let Some(sdk) = &self.sdk {
+            return sdk.length(offset);
+        }
         self.arena.length(offset)
     }
 
     pub fn length_unsafe(&self, offset: u64) -> u64 {
+        if let Some(sdk) = &self.sdk {
+            return sdk.length(offset);
+        }
         self.arena.length_unchecked(offset)
     }
 
     #[inline]
     pub fn load_u8(&self, offset: u64) -> Result<u8, HostFault> {
+        if let Some(sdk) = &self.sdk {
+            return sdk.load_u8(offset);
+        }
         match self.arena.read(offset, 1) {
             Ok(bytes) => Ok(bytes[0]),
             Err(e) => self.unchecked_load(Err(e.within("load_u8"))),
@@ -231,6 +276,9 @@ impl Kernel {
 
     #[inline]
     pub fn load_u64(&self, offset: u64) -> Result<u64, HostFault> {
+        if let Some(sdk) = &self.sdk {
+            return sdk.load_u64(offset);
+        }
         match self.arena.read(offset, 8) {
             Ok(bytes) => Ok(u64::from_le_bytes(bytes.try_into().expect("8 bytes"))),
             Err(e) => self.unchecked_load(Err(e.within("load_u64"))),
@@ -239,16 +287,25 @@ impl Kernel {
 
     #[inline]
     pub fn store_u8(&mut self, offset: u64, value: u8) -> Result<(), HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            return sdk.store_u8(offset, value);
+        }
         self.arena.write(offset, &[value]).map_err(|e| e.within("store_u8"))
     }
 
     #[inline]
     pub fn store_u64(&mut self, offset: u64, value: u64) -> Result<(), HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            return sdk.store_u64(offset, value);
+        }
         self.arena.write(offset, &value.to_le_bytes()).map_err(|e| e.within("store_u64"))
     }
 
     /// Under Extism's rules the range is taken as it is: reading the output checks it then.
     pub fn output_set(&mut self, offset: u64, len: u64) -> Result<(), HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            return sdk.output_set(offset, len);
+        }
         if (offset != 0 || len != 0) && self.rules != KernelRules::Extism {
             self.arena.read(offset, len).map_err(|e| e.within("output_set"))?;
         }
@@ -257,11 +314,14 @@ impl Kernel {
     }
 
     pub fn error_set(&mut self, offset: u64) -> Result<(), HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            return sdk.error_set(offset);
+        }
         if offset != 0 {
             match (self.arena.block(offset), self.rules) {
                 (Ok(_), _) => {}
                 (Err(_), KernelRules::Extism) => return Ok(()),
-                (Err(e), KernelRules::Checked | KernelRules::ExtismJs) => return Err(e.within("error_set")),
+                (Err(e), _) => return Err(e.within("error_set")),
             }
         }
         self.error = offset;
@@ -269,6 +329,9 @@ impl Kernel {
     }
 
     pub fn error_get(&self) -> u64 {
+        if let Some(sdk) = &self.sdk {
+            return sdk.error_get();
+        }
         self.error
     }
 
@@ -288,6 +351,9 @@ impl Kernel {
     }
 
     pub fn config_get(&mut self, key_offset: u64) -> Result<u64, HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            return sdk.config_get(key_offset);
+        }
         let key = self.take_str(key_offset, "config_get", "key")?;
         match self.config.get(&key).cloned() {
             Some(value) => self.arena.alloc_bytes(value.as_bytes()).map_err(|e| e.within("config_get")),
@@ -296,6 +362,9 @@ impl Kernel {
     }
 
     pub fn var_get(&mut self, key_offset: u64) -> Result<u64, HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            return sdk.var_get(key_offset);
+        }
         let key = self.take_str(key_offset, "var_get", "key")?;
         match self.vars.get(&key).cloned() {
             Some(value) => self.arena.alloc_bytes(&value).map_err(|e| e.within("var_get")),
@@ -306,6 +375,9 @@ impl Kernel {
     /// Sets (or, for value offset 0, removes) a var. Both blocks are taken and freed, as in Extism.
     /// Both blocks are read before either is freed (they may be the same block).
     pub fn var_set(&mut self, key_offset: u64, value_offset: u64) -> Result<(), HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            return sdk.var_set(key_offset, value_offset);
+        }
         let key = self.block_str(key_offset, "var_set", "key")?;
         if value_offset == 0 {
             self.arena.free(key_offset);
@@ -324,6 +396,10 @@ impl Kernel {
     }
 
     pub fn log(&mut self, level: LogLevel, offset: u64) -> Result<(), HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            sdk.log(offset);
+            return Ok(());
+        }
         if self.rules == KernelRules::Extism {
             if self.arena.length(offset) != 0 {
                 self.arena.free(offset);
@@ -358,10 +434,16 @@ impl LogLevel {
 
 impl KernelAccess for Kernel {
     fn read_block(&mut self, offset: u64) -> Result<Vec<u8>, HostFault> {
+        if let Some(sdk) = &self.sdk {
+            return sdk.read_block(offset);
+        }
         Ok(self.arena.block(offset)?.to_vec())
     }
 
     fn write_block(&mut self, bytes: &[u8]) -> Result<u64, HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            return Ok(sdk.write_block(bytes));
+        }
         self.arena.alloc_bytes(bytes)
     }
 
@@ -374,6 +456,16 @@ impl KernelAccess for Kernel {
     }
 
     fn write_into(&mut self, block: u64, at: u64, bytes: &[u8]) -> Result<(), HostFault> {
+        if let Some(sdk) = &mut self.sdk {
+            let len = sdk.length(block);
+            if at.checked_add(bytes.len() as u64).is_none_or(|end| end > len) {
+                return Err(HostFault::kernel(
+                    Refusal::PastEnd,
+                    format!("{} bytes at {at} do not fit block {block}", bytes.len()),
+                ));
+            }
+            return bytes.iter().zip(block + at..).try_for_each(|(&byte, offset)| sdk.store_u8(offset, byte));
+        }
         let len = self.arena.block(block)?.len() as u64;
         if at.checked_add(bytes.len() as u64).is_none_or(|end| end > len) {
             return Err(HostFault::kernel(
@@ -389,10 +481,16 @@ impl KernelAccess for Kernel {
     }
 
     fn input(&mut self) -> Vec<u8> {
+        if let Some(sdk) = &self.sdk {
+            return sdk.input().to_vec();
+        }
         self.input.clone()
     }
 
     fn config(&mut self, key: &str) -> Option<String> {
+        if let Some(sdk) = &self.sdk {
+            return sdk.config(key);
+        }
         self.config.get(key).cloned()
     }
 

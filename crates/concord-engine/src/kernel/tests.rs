@@ -211,3 +211,63 @@ fn length_unsafe_of_a_freed_block_is_zero() {
     k.free(block).unwrap();
     assert_eq!(k.length_unsafe(block), 0);
 }
+
+/// The JavaScript SDK's kernel, as the native one follows it (`kernel/sdk.rs`). These pin the
+/// model's reading of the SDK's source; the conformance run is what checks it against the SDK.
+mod following_the_javascript_sdk {
+    use crate::KernelRules;
+    use crate::kernel::Kernel;
+
+    fn sdk() -> Kernel {
+        let config = [("greeting".to_string(), "hello".to_string())].into();
+        Kernel::new(None, config).following(KernelRules::ExtismJs)
+    }
+
+    #[test]
+    fn offsets_are_block_indices_and_offset_0_is_a_one_byte_block() {
+        let mut k = sdk();
+        k.begin_call(b"in");
+        assert_eq!(k.input_offset().unwrap(), 1 << 48);
+        let block = k.alloc(4).unwrap();
+        assert_eq!(block, 2 << 48);
+        assert_eq!((k.length(0), k.length(7), k.length(block + 3)), (1, 1, 4));
+        k.store_u8(block + 3, 9).unwrap();
+        assert_eq!(k.load_u8(block + 3).unwrap(), 9);
+        assert!(k.load_u8(block + 4).is_err(), "past the block's DataView");
+        assert_eq!(k.load_u8(5 << 48).unwrap(), 0, "no block: undefined, 0 as an i32");
+        assert!(k.load_u64(5 << 48).is_err(), "no block: undefined, no BigInt");
+        k.free(block).unwrap();
+        assert_eq!(k.alloc(4).unwrap(), 3 << 48, "never reused");
+    }
+
+    #[test]
+    fn the_output_is_the_whole_block_and_a_freed_error_is_no_error() {
+        let mut k = sdk();
+        k.begin_call(b"");
+        let block = k.alloc(3).unwrap();
+        k.store_u8(block + 1, b'x').unwrap();
+        k.output_set(block + 1, 1).unwrap();
+        assert_eq!(k.output().unwrap(), b"\0x\0");
+        k.error_set(0).unwrap();
+        assert_eq!(k.error_message().unwrap().unwrap(), "\0");
+        k.free(0).unwrap();
+        assert!(k.error_message().is_none());
+        assert_eq!(k.output().unwrap(), b"", "the call returns nothing");
+    }
+
+    #[test]
+    fn a_var_handed_out_in_one_call_is_detached_in_the_next() {
+        let mut k = sdk();
+        k.begin_call(b"");
+        let (key, value) = (k.alloc(1).unwrap(), k.alloc(2).unwrap());
+        k.store_u8(key, b'v').unwrap();
+        k.var_set(key, value).unwrap();
+        let key_again = k.alloc(1).unwrap();
+        k.store_u8(key_again, b'v').unwrap();
+        assert_ne!(k.var_get(key_again).unwrap(), 0);
+        k.begin_call(b"");
+        let key = k.alloc(1).unwrap();
+        k.store_u8(key, b'v').unwrap();
+        assert!(k.var_get(key).is_err(), "the var's buffer went to the main thread");
+    }
+}
