@@ -82,7 +82,13 @@ impl Mechanism {
                 })
             }
             Mechanism::ExtismKernelRules => following(KernelRules::Extism, seen, replay),
-            Mechanism::ExtismJsKernelRules => following(KernelRules::ExtismJs, seen, replay),
+            Mechanism::ExtismJsKernelRules => {
+                let follow = |config: &mut InstanceConfig| config.kernel_rules = KernelRules::ExtismJs;
+                replay.replay(&follow).is_some_and(|reference| {
+                    same_bits(seen.observation, &reference)
+                        || (matches!(outcome, Outcome::EngineFault(_)) && worker_out_of_memory(&reference.outcome))
+                })
+            }
             Mechanism::ErrorCodeUnread => match (outcome, seen.others.map(|o| &o.outcome)) {
                 (Outcome::GuestError(own), Some(Outcome::GuestError(others))) => {
                     own.code == 0 && others.code != 0 && own.message == others.message
@@ -121,6 +127,13 @@ impl Mechanism {
 fn following(rules: KernelRules, seen: &Seen, replay: &mut dyn Replay) -> bool {
     let follow = move |config: &mut InstanceConfig| config.kernel_rules = rules;
     replay.replay(&follow).is_some_and(|reference| same_bits(seen.observation, &reference))
+}
+
+/// Where the model of the JavaScript SDK's kernel stops following it because the SDK's worker
+/// runs out of memory (an allocation of terabytes), which ends in an engine fault there.
+fn worker_out_of_memory(outcome: &Outcome) -> bool {
+    use concord_engine::kernel::{NOT_FOLLOWED, WORKER_OUT_OF_MEMORY};
+    matches!(outcome, Outcome::KernelFault(fault) if fault.function == NOT_FOLLOWED && fault.reason == WORKER_OUT_OF_MEMORY)
 }
 
 /// The configuration with no memory limit.

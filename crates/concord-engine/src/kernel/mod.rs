@@ -10,7 +10,7 @@ mod tests;
 mod typed;
 
 pub use arena::Arena;
-pub use sdk::SdkKernel;
+pub use sdk::{NOT_FOLLOWED, SdkKernel, WORKER_OUT_OF_MEMORY};
 pub use typed::{KernelFn, KernelHost};
 
 use crate::host::{HostFault, KernelAccess};

@@ -38,6 +38,9 @@ const PLACE_BITS: u32 = 48;
 const PLACE_MASK: u64 = (1 << PLACE_BITS) - 1;
 /// Allocations from here on run the SDK's worker out of memory rather than follow its rules.
 const HUGE: u64 = 1 << 32;
+/// Why the model stops following the SDK at such an allocation: the SDK's worker dies there
+/// (an engine fault), which a mechanism may recognise by this reason of the model's own.
+pub const WORKER_OUT_OF_MEMORY: &str = "an allocation that runs the worker out of memory";
 
 /// An `ArrayBuffer`: blocks and vars may hold the same one. Block 0 and each call's input are
 /// `SharedArrayBuffer`s the main thread made: never `local`, so never transferred, and the worker
@@ -208,7 +211,7 @@ impl SdkKernel {
             return Err(thrown("Invalid array buffer length"));
         }
         if len >= HUGE {
-            self.not_followed.get_or_insert("an allocation that runs the worker out of memory");
+            self.not_followed.get_or_insert(WORKER_OUT_OF_MEMORY);
             return Err(self.not_followed_fault().expect("just set"));
         }
         let buffer = self.buffer(vec![0; len as usize]);
