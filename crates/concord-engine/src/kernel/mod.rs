@@ -81,16 +81,9 @@ impl Kernel {
         self.rules
     }
 
-    /// Under Extism's rules a load it does not check reads what its memory holds; here 0.
+    /// Under Extism's rules a load or input load is not checked: it reads what the kernel's memory
+    /// holds; here 0.
     fn unchecked<T: Default>(&self, loaded: Result<T, HostFault>) -> Result<T, HostFault> {
-        match (loaded, self.rules) {
-            (Err(HostFault::Kernel(_)), KernelRules::Extism) => Ok(T::default()),
-            (loaded, _) => loaded,
-        }
-    }
-
-    /// A load from kernel memory: neither of Extism's hosts refuses one outside a live block.
-    fn unchecked_load<T: Default>(&self, loaded: Result<T, HostFault>) -> Result<T, HostFault> {
         match (loaded, self.rules) {
             (Err(HostFault::Kernel(_)), KernelRules::Extism) => Ok(T::default()),
             (loaded, _) => loaded,
@@ -270,7 +263,7 @@ impl Kernel {
         }
         match self.arena.read(offset, 1) {
             Ok(bytes) => Ok(bytes[0]),
-            Err(e) => self.unchecked_load(Err(e.within("load_u8"))),
+            Err(e) => self.unchecked(Err(e.within("load_u8"))),
         }
     }
 
@@ -281,7 +274,7 @@ impl Kernel {
         }
         match self.arena.read(offset, 8) {
             Ok(bytes) => Ok(u64::from_le_bytes(bytes.try_into().expect("8 bytes"))),
-            Err(e) => self.unchecked_load(Err(e.within("load_u64"))),
+            Err(e) => self.unchecked(Err(e.within("load_u64"))),
         }
     }
 
