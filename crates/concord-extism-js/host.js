@@ -130,6 +130,7 @@ async function instantiate(request) {
   } catch (thrown) {
     if (thrown instanceof Escaped) return { engine_fault: `the SDK let an error escape: ${thrown.message}` };
     const error = revive(thrown);
+    if (error instanceof Error && error.message === START_TIMED_OUT) return { start_timed_out: true };
     const stop = wasmStop(error);
     return stop ? { start: stop } : { failed: describe(error) };
   }
@@ -142,6 +143,8 @@ async function instantiate(request) {
 // nowhere else.
 const PLUGIN_ERROR = 'Plugin-originated error: ';
 const TIMED_OUT = 'EXTISM: call canceled due to timeout';
+// timeoutMs also bounds starting the plugin's worker.
+const START_TIMED_OUT = 'EXTISM: timed out while waiting for plugin to instantiate';
 const SDK_STATE = ['worker not initialized', 'plugin is not reentrant'];
 
 // From its worker the SDK hands an error back as a plain object, its class named only in the first

@@ -84,7 +84,8 @@ fn every_documented_mechanism_has_evidence_that_shows_it() {
             let run = concord_fuzz::run_module(engines(), &saved.module, &concord_fuzz::limits());
             let case = format!("regression-{}", saved.name);
             let shown = run.differences.iter().find(|d| d.engine == entry.engine).expect("the evidence shows it");
-            let by = concord::generated::documented(&divergences, &case, shown).map(|d| d.reason.as_str());
+            let by = concord::generated::documented(&divergences, &case, &saved.module.wasm, shown)
+                .map(|d| d.reason.as_str());
             assert_eq!(by, Some(entry.reason.as_str()), "{evidence}: {}", shown.what);
             continue;
         }

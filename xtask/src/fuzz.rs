@@ -85,7 +85,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let found = |finding: &Finding| {
         let case = format!("seed-{}", finding.module.seed);
         let mut finding = finding.clone();
-        finding.differences.retain(|d| match concord::generated::documented(&divergences, &case, d) {
+        let wasm = finding.module.wasm.clone();
+        finding.differences.retain(|d| match concord::generated::documented(&divergences, &case, &wasm, d) {
             Some(entry) => {
                 let mut documented = documented.lock().unwrap_or_else(|p| p.into_inner());
                 *documented.entry(format!("{}: {}", d.engine, entry.reason)).or_default() += 1;

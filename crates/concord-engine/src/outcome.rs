@@ -214,6 +214,9 @@ pub enum InstantiateFailure {
     /// The engine's instance pool has no free slot (wasmtime's pooling allocator, every slot of
     /// one kind in use): the module is fine, the host is at capacity until an instance is dropped.
     PoolExhausted,
+    /// The call's deadline passed before the instance was ready: a host that counts starting the
+    /// plugin (Extism's JavaScript host starts a worker) against the deadline of its calls.
+    StartTimedOut,
     /// The engine rejected the module (not Wasm, truncated, invalid).
     InvalidModule {
         message: String,
@@ -294,6 +297,7 @@ impl Outcome {
                     InstantiateFailure::ImportTypeMismatch { .. } => "import type mismatch",
                     InstantiateFailure::MemoryLimit => "memory limit",
                     InstantiateFailure::PoolExhausted => "pool exhausted",
+                    InstantiateFailure::StartTimedOut => "deadline while starting",
                     InstantiateFailure::InvalidModule { .. } => "invalid module",
                     InstantiateFailure::StartTrapped { .. } | InstantiateFailure::Other { .. } => "other",
                 };
@@ -357,6 +361,7 @@ impl fmt::Display for InstantiateFailure {
             InstantiateFailure::MemoryLimit => f.write_str("its memory does not fit the limit"),
             InstantiateFailure::StartTrapped { trap } => write!(f, "its start function trapped ({trap})"),
             InstantiateFailure::PoolExhausted => f.write_str("the instance pool is full"),
+            InstantiateFailure::StartTimedOut => f.write_str("the deadline passed while it started"),
             InstantiateFailure::InvalidModule { message } => detail(f, "not a valid module", message),
             InstantiateFailure::Other { message } => detail(f, "refused", message),
         }

@@ -131,6 +131,9 @@ impl Module for ExtismJsModule {
         let host = HostSide { functions: &host_functions, data: &mut data, wasi: None };
         let answer = lease.lock().request(generation, &request, Some(host), patience(config))?;
         let Some(handle) = answer["instance"].as_u64() else {
+            if answer["start_timed_out"] == true {
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::StartTimedOut));
+            }
             return Err(match (answer.get("start"), answer["engine_fault"].as_str()) {
                 (Some(stop), _) => wire::stop(stop).map_or_else(|fault| fault, start_outcome),
                 (None, Some(why)) => Outcome::EngineFault(why.to_string()),

@@ -1,7 +1,7 @@
 //! `conformance/divergences.toml`: engine differences that are known, explained and accepted.
 //! A divergence that is not listed fails the run; a listed one that no longer shows is stale.
 
-use crate::mechanism::{Mechanism, Replay, Seen};
+use crate::mechanism::{Mechanism, Replay, Seen, Shown};
 use anyhow::{Context, Result};
 use concord_engine::Outcome;
 use serde::{Deserialize, Serialize};
@@ -67,13 +67,13 @@ impl Divergence {
             && self.others.as_deref().is_none_or(instead)
     }
 
-    /// Whether the entry explains an engine whose outcome was of class `did` where `others` (the
-    /// other engines, or the spec) expected class `expected`.
+    /// Whether the entry explains an engine whose outcome was of class `shown.did` where the
+    /// others (or the spec) expected class `shown.expected`.
     /// An entry that names a mechanism explains them only where the mechanism holds on them.
-    pub fn explains_classes(&self, did: &str, expected: &str) -> bool {
-        self.names_outcome(did)
-            && self.others.as_deref().is_none_or(|p| glob_matches(p, expected))
-            && self.mechanism.is_none_or(|m| m.holds_on_classes(did, expected))
+    pub fn explains_classes(&self, shown: &Shown) -> bool {
+        self.names_outcome(shown.did)
+            && self.others.as_deref().is_none_or(|p| glob_matches(p, shown.expected))
+            && self.mechanism.is_none_or(|m| m.holds_on_classes(shown))
     }
 
     /// Whether the entry says how an engine differs (what the others did, or a mechanism), so
@@ -83,10 +83,9 @@ impl Divergence {
     }
 
     /// Whether the entry is about engine configuration `id` (`engine` may use `*`: `wasmer-*`).
-    /// For a generated module: whether this entry explains an engine that did `did` where the
-    /// others did `others_did` (both glob-matched, as classes).
-    pub fn explains_generated(&self, case: &str, did: &str, others_did: &str) -> bool {
-        self.applies_to_case(crate::generated::SCENARIO, case) && self.explains_classes(did, others_did)
+    /// For a generated module: whether this entry explains what `shown` shows on `case`.
+    pub fn explains_generated(&self, case: &str, shown: &Shown) -> bool {
+        self.applies_to_case(crate::generated::SCENARIO, case) && self.explains_classes(shown)
     }
 
     /// Whether a result whose outcome is `outcome` (a kind, or for a generated module what the

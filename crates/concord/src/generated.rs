@@ -4,6 +4,7 @@
 //! `regression-NAME` for a saved one), documented or not.
 
 use crate::divergence::{Divergence, Divergences};
+use crate::mechanism::Shown;
 use crate::report::ResultEntry;
 use crate::runner::Verdict;
 use concord_engine::Engine;
@@ -50,7 +51,7 @@ pub fn run(
     for finding in findings {
         let case = format!("seed-{}", finding.module.seed);
         let replay = format!("cargo xtask fuzz --seed {} --modules 1", finding.module.seed);
-        let judged = judge(&case, &finding.differences, &replay, divergences);
+        let judged = judge(&case, &finding.module.wasm, &finding.differences, &replay, divergences);
         if judged.iter().any(|r| r.verdict == Verdict::Diverge) {
             undocumented.push(finding);
         }
@@ -61,18 +62,25 @@ pub fn run(
         let run = run_module(engines, &saved.module, &concord_fuzz::limits());
         let path = regressions_dir().join(format!("{}.json", saved.name));
         let replay = concord_fuzz::saved::replay_command(&path);
-        results.extend(judge(&format!("regression-{}", saved.name), &run.differences, &replay, divergences));
+        let case = format!("regression-{}", saved.name);
+        results.extend(judge(&case, &saved.module.wasm, &run.differences, &replay, divergences));
     }
     let modules = stats.iter().map(|s| s.modules).max().unwrap_or(0);
     Ok(GeneratedRun { modules, replayed: saved.len() as u64, results, undocumented, elapsed: start.elapsed() })
 }
 
 /// One result per engine that differed on `case`.
-fn judge(case: &str, differences: &[Difference], replay: &str, divergences: &Divergences) -> Vec<ResultEntry> {
+fn judge(
+    case: &str,
+    wasm: &[u8],
+    differences: &[Difference],
+    replay: &str,
+    divergences: &Divergences,
+) -> Vec<ResultEntry> {
     differences
         .iter()
         .map(|difference| {
-            let documented = documented(divergences, case, difference);
+            let documented = documented(divergences, case, wasm, difference);
             let (verdict, note) = match documented {
                 Some(d) => (Verdict::Documented, d.reason.clone()),
                 None => (Verdict::Diverge, format!("{}; replay: {replay}", difference.what)),
@@ -97,11 +105,16 @@ fn judge(case: &str, differences: &[Difference], replay: &str, divergences: &Div
         .collect()
 }
 
-/// The entry that documents `difference` on `case`, if one does.
-pub fn documented<'d>(divergences: &'d Divergences, case: &str, difference: &Difference) -> Option<&'d Divergence> {
-    divergences.entries.iter().find(|d| {
-        d.names_engine(&difference.engine) && d.explains_generated(case, &difference.did, &difference.others_did)
-    })
+/// The entry that documents `difference` on `case` (module `wasm`), if one does.
+pub fn documented<'d>(
+    divergences: &'d Divergences,
+    case: &str,
+    wasm: &[u8],
+    difference: &Difference,
+) -> Option<&'d Divergence> {
+    let shown =
+        Shown { did: &difference.did, expected: &difference.others_did, module: Some(wasm), ..Shown::default() };
+    divergences.entries.iter().find(|d| d.names_engine(&difference.engine) && d.explains_generated(case, &shown))
 }
 
 /// How long shrinking one module may take.

@@ -3,10 +3,12 @@
 //! engines disagree on, a result like any case's (case `file:line`), documented or not.
 
 use crate::divergence::{Divergence, Divergences};
+use crate::mechanism::Shown;
 use crate::report::ResultEntry;
 use crate::runner::Verdict;
 use anyhow::{Result, bail};
-use concord_engine::Engine;
+use concord_engine::{Engine, Value};
+use concord_wast::expect::Expected;
 use concord_wast::suite::{self, MEMORY_FILES, suite_names};
 use concord_wast::{FileRun, Observed, Script, disagreements, run_everywhere};
 use serde::{Deserialize, Serialize};
@@ -75,8 +77,8 @@ pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Diverg
     for run in &runs {
         let script = scripts.iter().find(|s| s.name == run.file);
         for failure in run.results.iter().filter(|r| r.verdict == concord_wast::Verdict::Failed) {
-            let mechanism = script.and_then(|script| mechanism(script, failure));
-            let failed = Judged { detail: &failure.detail, mechanism, outcome: "failed" };
+            let shows = script.and_then(|script| shows(script, failure));
+            let failed = Judged { detail: &failure.detail, shows, outcome: "failed" };
             results.push(entry(&run.engine, &run.file, failure.line, failed, divergences));
         }
     }
@@ -91,7 +93,7 @@ pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Diverg
         for (engine, what) in disagreement.odd_ones_out() {
             let detail = format!("{}: {what}, where the others: {majority}", disagreement.directive);
             // An assertion the engine passed (or an action) on which it parts from the others.
-            let differs = Judged { detail: &detail, mechanism: difference(what, majority), outcome: "differs" };
+            let differs = Judged { detail: &detail, shows: difference(what, majority), outcome: "differs" };
             results.push(entry(engine, &disagreement.file, disagreement.line, differs, divergences));
         }
     }
@@ -131,13 +133,28 @@ fn line_of(case: &str) -> usize {
     case.rsplit_once(':').and_then(|(_, line)| line.parse().ok()).unwrap_or(0)
 }
 
-/// What a failed trap assertion shows, as outcome classes: what the engine did and what the spec
-/// expected (`trap BadSignature`, `trap IndirectCallToNull`), for entries that name a mechanism.
-/// What an engine that differed from the others on a command did, and what they did, as outcome
-/// classes, where both are outcomes (a trap of another kind, say): a mechanism an entry can name.
-fn difference(did: &Observed, others: &Observed) -> Option<(String, String)> {
+/// What an engine's failure or difference on one command shows a mechanism: what it did and what
+/// was expected, as outcome classes, and for a failed `assert_return` the values themselves.
+struct Shows {
+    did: String,
+    expected: String,
+    returned: Option<(Vec<Value>, Vec<Expected>)>,
+}
+
+impl Shows {
+    fn shown(&self) -> Shown<'_> {
+        let returned = self.returned.as_ref().map(|(got, expected)| (got.as_slice(), expected.as_slice()));
+        Shown { did: &self.did, expected: &self.expected, module: None, returned }
+    }
+}
+
+/// What an engine that differed from the others on a command did, and what they did, where both
+/// are outcomes (a trap of another kind, say).
+fn difference(did: &Observed, others: &Observed) -> Option<Shows> {
     match (did, others) {
-        (Observed::Outcome(did), Observed::Outcome(others)) => Some((did.class(), others.class())),
+        (Observed::Outcome(did), Observed::Outcome(others)) => {
+            Some(Shows { did: did.class(), expected: others.class(), returned: None })
+        }
         _ => None,
     }
 }
@@ -150,33 +167,41 @@ pub fn difference_explained_by<'d>(
     did: &Observed,
     others: &Observed,
 ) -> Option<&'d Divergence> {
-    let (did, others) = difference(did, others)?;
-    divergences.entries.iter().find(|d| {
-        d.scenario == SCENARIO && d.mechanism.is_some() && d.names_engine(engine) && d.explains_classes(&did, &others)
-    })
+    explained_anywhere(divergences, engine, &difference(did, others)?)
 }
 
-fn mechanism(script: &Script, failure: &concord_wast::CommandResult) -> Option<(String, String)> {
+/// What a failed assertion shows: a trap of another kind than the spec's, or values other than
+/// those it asked for.
+fn shows(script: &Script, failure: &concord_wast::CommandResult) -> Option<Shows> {
+    use concord_wast::script::CommandKind;
     let command = script.commands.iter().find(|c| c.line == failure.line)?;
-    let concord_wast::script::CommandKind::AssertTrap { trap, .. } = command.kind else { return None };
-    let concord_wast::Observed::Outcome(did) = &failure.observed else { return None };
-    Some((did.class(), concord_engine::Outcome::Trap(trap).class()))
+    match (&command.kind, &failure.observed) {
+        (CommandKind::AssertTrap { trap, .. }, Observed::Outcome(did)) => {
+            Some(Shows { did: did.class(), expected: concord_engine::Outcome::Trap(*trap).class(), returned: None })
+        }
+        (CommandKind::AssertReturn { expected, .. }, Observed::Values(got)) => Some(Shows {
+            did: "returned".into(),
+            expected: "returned".into(),
+            returned: Some((got.clone(), expected.clone())),
+        }),
+        _ => None,
+    }
 }
 
-/// The entry that documents `engine` failing assertion `case`: one naming the case whatever the
-/// failure, or one naming the mechanism the failure shows.
+/// The entry that documents `engine` failing assertion `case`: one naming the mechanism the
+/// failure shows, or one naming the case alone whatever the failure.
 fn documented_by<'d>(
     divergences: &'d Divergences,
     engine: &str,
     case: &str,
-    mechanism: Option<&(String, String)>,
+    shows: Option<&Shows>,
 ) -> Option<&'d Divergence> {
     divergences.entries.iter().find(|d| {
         d.names_engine(engine)
             && d.applies_to_case(SCENARIO, case)
-            && match mechanism {
-                Some((did, expected)) => d.explains_classes(did, expected),
-                None => d.outcome.is_none() && !d.names_a_cause(),
+            && match shows {
+                Some(shows) if d.names_a_cause() => d.explains_classes(&shows.shown()),
+                _ => d.outcome.is_none() && !d.names_a_cause(),
             }
     })
 }
@@ -190,9 +215,12 @@ pub fn explained_by<'d>(
     script: &Script,
     failure: &concord_wast::CommandResult,
 ) -> Option<&'d Divergence> {
-    let (did, expected) = mechanism(script, failure)?;
+    explained_anywhere(divergences, engine, &shows(script, failure)?)
+}
+
+fn explained_anywhere<'d>(divergences: &'d Divergences, engine: &str, shows: &Shows) -> Option<&'d Divergence> {
     divergences.entries.iter().find(|d| {
-        d.scenario == SCENARIO && d.mechanism.is_some() && d.names_engine(engine) && d.explains_classes(&did, &expected)
+        d.scenario == SCENARIO && d.mechanism.is_some() && d.names_engine(engine) && d.explains_classes(&shows.shown())
     })
 }
 
@@ -218,18 +246,18 @@ pub fn documenting<'d>(
     }))
 }
 
-/// What was wrong with an engine on one command: its words, the mechanism an entry can name, and
-/// the result's outcome (`failed` the assertion, or `differs` from the other engines).
+/// What was wrong with an engine on one command: its words, what it shows a mechanism, and the
+/// result's outcome (`failed` the assertion, or `differs` from the other engines).
 struct Judged<'a> {
     detail: &'a str,
-    mechanism: Option<(String, String)>,
+    shows: Option<Shows>,
     outcome: &'static str,
 }
 
 fn entry(engine: &str, file: &str, line: usize, judged: Judged<'_>, divergences: &Divergences) -> ResultEntry {
-    let Judged { detail, mechanism, outcome } = judged;
+    let Judged { detail, shows, outcome } = judged;
     let case = case_of(file, line);
-    let documented = documented_by(divergences, engine, &case, mechanism.as_ref());
+    let documented = documented_by(divergences, engine, &case, shows.as_ref());
     let (verdict, note) = match documented {
         Some(d) => (Verdict::Documented, Some(d.reason.clone())),
         None => (Verdict::Diverge, Some(detail.to_string())),

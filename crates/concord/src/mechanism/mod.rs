@@ -5,8 +5,14 @@
 //! known difference is still caught by any other fault: a flipped output byte is not "the limit is
 //! not enforced", however many entries name that engine.
 
+mod nan;
+mod untyped_select;
+
 use crate::runner::Observation;
-use concord_engine::{InstanceConfig, InstantiateFailure, KernelRules, LimitKind, MemoryLimitRule, Outcome, TrapKind};
+use concord_engine::{
+    InstanceConfig, InstantiateFailure, KernelRules, LimitKind, MemoryLimitRule, Outcome, TrapKind, Value,
+};
+use concord_wast::expect::Expected;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,6 +41,34 @@ pub enum Mechanism {
     /// One trap kind names two causes: the engine trapped with a kind that covers the kind the
     /// others trapped with (V8's "function signature mismatch" for a null entry, say).
     OneTrapForTwoCauses,
+    /// The host counts starting the plugin against its calls' deadline (Extism's JavaScript host
+    /// starts a worker): the engine said the deadline passed while it started, where the others
+    /// hit the deadline in the call.
+    DeadlineCountsStart,
+    /// A start function's trap escapes the host as an engine fault (Extism's JavaScript host lets
+    /// the error escape its worker's promises), where the others failed to instantiate on it.
+    StartTrapEscapes,
+    /// A float operation returns a signalling NaN argument unquieted: with each signalling NaN's
+    /// quiet bit set, the engine's values are what the spec asks for.
+    SignallingNanUnquieted,
+    /// An untyped `select` in unreachable code whose operands have no type is taken for 32 bits,
+    /// so a valid module in which it feeds a 64-bit instruction is refused: holds when the engine
+    /// refused as invalid a module the others instantiated, and the module has such a `select`.
+    #[serde(rename = "untyped-select-taken-for-32-bits")]
+    UntypedSelectTakenFor32Bits,
+}
+
+/// What a tool that sees outcomes as classes shows a mechanism (the spec testsuite, generated
+/// modules, `concord wast`): what the engine did and what was expected of it, as
+/// [`Outcome::class`] words, and what the tool has beside them.
+#[derive(Default)]
+pub struct Shown<'a> {
+    pub did: &'a str,
+    pub expected: &'a str,
+    /// The module the engine ran, where the tool has it.
+    pub module: Option<&'a [u8]>,
+    /// For an `assert_return` the engine failed: the values it returned, and what the spec asked.
+    pub returned: Option<(&'a [Value], &'a [Expected])>,
 }
 
 /// Runs the case again on a reference configuration (the first that agrees with the others and
@@ -61,6 +95,10 @@ impl Mechanism {
             Mechanism::ExtismJsKernelRules => "extism-js-kernel-rules",
             Mechanism::ErrorCodeUnread => "error-code-unread",
             Mechanism::OneTrapForTwoCauses => "one-trap-for-two-causes",
+            Mechanism::DeadlineCountsStart => "deadline-counts-start",
+            Mechanism::StartTrapEscapes => "start-trap-escapes",
+            Mechanism::SignallingNanUnquieted => "signalling-nan-unquieted",
+            Mechanism::UntypedSelectTakenFor32Bits => "untyped-select-taken-for-32-bits",
         }
     }
 
@@ -99,26 +137,50 @@ impl Mechanism {
                 (Outcome::Trap(kind), Some(Outcome::Trap(expected))) => kind != expected && kind.covers(*expected),
                 _ => false,
             },
+            Mechanism::DeadlineCountsStart => matches!(
+                (outcome, seen.others.map(|o| &o.outcome)),
+                (
+                    Outcome::InstantiateFailed(InstantiateFailure::StartTimedOut),
+                    Some(Outcome::LimitHit(LimitKind::Deadline))
+                )
+            ),
+            Mechanism::StartTrapEscapes => matches!(
+                (outcome, seen.others.map(|o| &o.outcome)),
+                (Outcome::EngineFault(_), Some(Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { .. })))
+            ),
+            // Only the tools that see modules and values can tell these.
+            Mechanism::SignallingNanUnquieted | Mechanism::UntypedSelectTakenFor32Bits => false,
         }
     }
 }
 
 impl Mechanism {
-    /// Whether this mechanism produced an engine's outcome of class `did` where the others (or
-    /// the spec) gave class `expected`, for the tools that see outcomes as classes only (the spec
-    /// testsuite, generated modules, `concord wast`). A mechanism that needs to run the case
-    /// again never holds there.
-    pub fn holds_on_classes(self, did: &str, expected: &str) -> bool {
+    /// Whether this mechanism produced what a tool that sees outcomes as classes `shown` (the spec
+    /// testsuite, generated modules, `concord wast`). A mechanism that needs to run the case again
+    /// never holds there.
+    pub fn holds_on_classes(self, shown: &Shown) -> bool {
         match self {
-            Mechanism::OneTrapForTwoCauses => match (TrapKind::of_class(did), TrapKind::of_class(expected)) {
+            Mechanism::OneTrapForTwoCauses => match (TrapKind::of_class(shown.did), TrapKind::of_class(shown.expected))
+            {
                 (Some(kind), Some(expected)) => kind != expected && kind.covers(expected),
                 _ => false,
             },
+            Mechanism::SignallingNanUnquieted => {
+                shown.returned.is_some_and(|(got, expected)| nan::only_signalling_nans_unquieted(got, expected))
+            }
+            Mechanism::UntypedSelectTakenFor32Bits => {
+                shown.did
+                    == Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message: String::new() }).class()
+                    && shown.expected.starts_with("instantiate")
+                    && shown.module.is_some_and(untyped_select::has_untyped_select_on_unknown_operands)
+            }
             Mechanism::MemoryLimitNotEnforced
             | Mechanism::ExtismMemoryLimiter
             | Mechanism::ExtismKernelRules
             | Mechanism::ExtismJsKernelRules
-            | Mechanism::ErrorCodeUnread => false,
+            | Mechanism::ErrorCodeUnread
+            | Mechanism::DeadlineCountsStart
+            | Mechanism::StartTrapEscapes => false,
         }
     }
 }
