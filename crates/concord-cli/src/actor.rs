@@ -5,9 +5,8 @@
 use anyhow::{Context, Result, bail};
 use concord::divergence::Divergences;
 use concord::engine::{InstanceConfig, ModuleInfo, Outcome};
-use concord::mechanism::{Replay, Seen};
-use concord::report::detail;
 use concord::runner::{Observation, Verdict};
+use concord::verdict::{self, Party, Rerun, Witness};
 use concord_actor::{Actor, ActorSpec, Mode, Payload, Sends, State, StatePolicy, StepRecord};
 use serde::Serialize;
 use serde_json::Value;
@@ -118,7 +117,7 @@ impl StepReport {
             StepRecord::Rejected { reason, state } => ("rejected".into(), reason, None, Vec::new(), state, None),
             StepRecord::Invalid { reason, sent, state } => ("invalid_result".into(), reason, None, sent, state, None),
             StepRecord::Failed { outcome, sent, state } => {
-                (outcome.kind().to_string(), detail(&outcome), None, sent, state, Some(outcome))
+                (outcome.kind().to_string(), outcome.detail(), None, sent, state, Some(outcome))
             }
         };
         let outcome = StepOutcome { kind, detail };
@@ -241,14 +240,13 @@ struct ActorRun<'a> {
     engines: &'a [Arc<dyn concord::engine::Engine>],
 }
 
-struct StepReplay<'a> {
+struct StepRerun<'a> {
     run: &'a ActorRun<'a>,
     step: usize,
-    references: Vec<Arc<dyn concord::engine::Engine>>,
 }
 
-impl Replay for StepReplay<'_> {
-    fn replay(&mut self, change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
+impl Rerun for StepRerun<'_> {
+    fn rerun(&mut self, references: &[&str], change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
         let mut config = self.run.spec.instance_config().ok()?;
         change(&mut config);
         let mut spec = self.run.spec.clone();
@@ -261,54 +259,66 @@ impl Replay for StepReplay<'_> {
             }
         }
         let followed = spec.instance_config().ok()?;
-        let reference = self.references.iter().find(|engine| engine.honours(&followed))?;
+        let reference = self
+            .run
+            .engines
+            .iter()
+            .filter(|engine| references.contains(&engine.id()))
+            .find(|engine| engine.honours(&followed))?;
         let module = reference.compile_for(self.run.wasm, &followed).ok()?;
         let mut actor = Actor::new(Arc::from(module), spec).with_state(self.run.initial.clone());
         let mut last = None;
         for payload in self.run.script.get(..=self.step)? {
             last = Some(step(&mut actor, payload));
         }
-        observed(&last?)
+        Some(compared(&last?))
     }
 }
 
-/// At each differing step, labels every engine that did something else than most: `documented`
-/// where `conformance/divergences.toml` explains it by its mechanism, else `diverge`. Returns how
-/// many steps hold an undocumented difference.
+/// A step as engines are compared on it: what a mechanism is shown where the step has a full
+/// outcome, and otherwise all the step reports.
+fn compared(step: &StepReport) -> Observation {
+    observed(step).unwrap_or_else(|| {
+        let all = serde_json::to_vec(&(&step.outcome, &step.outputs, &step.sent, &step.state)).unwrap_or_default();
+        Observation::new(Outcome::Returned(all), None)
+    })
+}
+
+/// At each differing step, labels every engine that did something else than the witnesses bore
+/// out: `documented` where `conformance/divergences.toml` explains it by its mechanism, else
+/// `diverge`. Returns how many steps hold an undocumented difference.
 fn judge(reports: &mut [EngineSteps], differing_steps: &[usize], run: &ActorRun) -> usize {
     let divergences = Divergences::builtin();
     let mut undocumented = 0;
     for &step in differing_steps {
         let i = step - 1;
-        let count = |s: &StepReport| reports.iter().filter(|r| r.steps.get(i) == Some(s)).count();
-        // The first engine of the most common step stands for it (`max_by_key` keeps the last of
-        // equals): its full outcome is what a documented divergence is matched against.
-        let majority = reports.iter().rev().filter_map(|r| r.steps.get(i)).max_by_key(|s| count(s));
-        let Some(majority) = majority else { continue };
-        let majority = majority.clone();
-        let references: Vec<_> = reports
+        let taking_part: Vec<(usize, Observation, Witness)> = reports
             .iter()
-            .filter(|r| r.steps.get(i) == Some(&majority))
-            .filter_map(|r| run.engines.iter().find(|e| e.id() == r.id).cloned())
+            .enumerate()
+            .filter_map(|(at, report)| {
+                let engine = run.engines.iter().find(|e| e.id() == report.id)?;
+                Some((at, compared(report.steps.get(i)?), Witness::of(engine.as_ref())))
+            })
             .collect();
+        let parties: Vec<Party> = taking_part
+            .iter()
+            .map(|(at, observation, witness)| Party {
+                id: &reports[*at].id,
+                witness: witness.clone(),
+                observation,
+                breaks_model: None,
+            })
+            .collect();
+        let mut rerun = StepRerun { run, step: i };
+        let (_, verdicts) = verdict::judge(&parties, None, &divergences, &mut rerun);
         let mut diverged = false;
-        for report in reports.iter_mut() {
-            let Some(own) = report.steps.get_mut(i) else { continue };
-            if *own == majority {
-                continue;
+        for ((at, _, _), (verdict, note)) in taking_part.iter().zip(verdicts) {
+            let Some(own) = reports[*at].steps.get_mut(i) else { continue };
+            match verdict {
+                Verdict::Documented | Verdict::Diverge => (own.verdict, own.note) = (Some(verdict), note),
+                Verdict::Agree | Verdict::Unsupported => {}
             }
-            let mut replay = StepReplay { run, step: i, references: references.clone() };
-            let documented = observed(own).zip(observed(&majority)).and_then(|(own, others)| {
-                let seen = Seen { observation: &own, others: Some(&others) };
-                divergences.explain(&report.id, &seen, &mut replay)
-            });
-            match documented {
-                Some(entry) => (own.verdict, own.note) = (Some(Verdict::Documented), Some(entry.reason.clone())),
-                None => {
-                    own.verdict = Some(Verdict::Diverge);
-                    diverged = true;
-                }
-            }
+            diverged |= verdict == Verdict::Diverge;
         }
         undocumented += usize::from(diverged);
     }

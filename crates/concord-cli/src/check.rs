@@ -3,11 +3,10 @@ use anyhow::{Context, Result, bail};
 use concord::divergence::Divergences;
 use concord::engine::wasi::Preopen;
 use concord::engine::{CompileError, Engine, InstanceConfig, InstantiateFailure, ModuleInfo, Outcome, sha256_hex};
-use concord::mechanism::{Replay, Seen};
-use concord::report::detail;
-use concord::runner::{Observation, Verdict, consensus};
+use concord::runner::{Observation, Verdict};
 use concord::self_check::{Fault, Faulty};
 use concord::timed::{TimedRun, timed_calls};
+use concord::verdict::{self, Party, Rerun, Witness};
 use concord_host_module::HostModule;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -214,52 +213,43 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let made = runs.iter().map(|(_, r)| r.calls.len()).max().unwrap_or(1).max(1);
     let parts = |i: usize| {
         let observations: Vec<Observation> = runs.iter().map(|(_, r)| at(r, i)).collect();
-        let consensus = consensus(observations.iter());
-        observations.iter().any(|o| {
-            !matches!(o.outcome, Outcome::Unsupported(_)) && consensus.as_ref().is_some_and(|c| !o.agrees_with(c))
-        })
+        let mut running = observations.iter().filter(|o| !matches!(o.outcome, Outcome::Unsupported(_)));
+        let first = running.next();
+        running.any(|o| first.is_some_and(|first| !o.agrees_with(first)))
     };
     let judged = (0..made).find(|&i| parts(i)).unwrap_or(made - 1);
     let observations: Vec<Observation> = runs.iter().map(|(_, r)| at(r, judged)).collect();
-    let consensus = consensus(observations.iter());
     let divergences = Divergences::builtin();
-    // The engines that did what the others did run the plugin again where a mechanism asks what
-    // one would do under another configuration.
-    let references: Vec<Arc<dyn Engine>> = engines
+    let parties: Vec<Party> = engines
         .iter()
         .zip(&observations)
-        .filter(|(_, o)| consensus.as_ref().is_some_and(|c| o.agrees_with(c)))
-        .map(|(engine, _)| engine.clone())
+        .map(|(engine, observation)| Party {
+            id: engine.id(),
+            witness: Witness::of(engine.as_ref()),
+            observation,
+            breaks_model: None,
+        })
         .collect();
+    // The engines that did what the witnesses bore out run the plugin again where a mechanism
+    // asks what one would do under another configuration.
+    let mut rerun = PluginRerun {
+        engines: &engines,
+        wasm: &wasm,
+        export: &args.export,
+        input: &input,
+        config: &config,
+        calls,
+        judged,
+    };
+    let (_, verdicts) = verdict::judge(&parties, None, &divergences, &mut rerun);
     let engines: Vec<EngineReport> = runs
         .iter()
         .zip(&observations)
-        .map(|((id, run), observation)| {
-            let (verdict, note) = match (&observation.outcome, &consensus) {
-                // An engine that cannot offer what the check asks (a read-only directory, say) says
-                // so; it is neither a witness nor judged.
-                (Outcome::Unsupported(why), _) => (Verdict::Unsupported, Some(why.clone())),
-                (_, Some(others)) if !observation.agrees_with(others) => {
-                    let seen = Seen { observation, others: Some(others) };
-                    let mut replay = PluginReplay {
-                        references: &references,
-                        wasm: &wasm,
-                        export: &args.export,
-                        input: &input,
-                        config: &config,
-                        calls,
-                        judged,
-                    };
-                    match divergences.explain(id, &seen, &mut replay) {
-                        Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
-                        None => {
-                            let call = if calls > 1 { format!("call {}: ", judged + 1) } else { String::new() };
-                            let note = format!("{call}differs from the other engines ({})", others.outcome);
-                            (Verdict::Diverge, Some(note))
-                        }
-                    }
-                }
-                _ => (Verdict::Agree, None),
+        .zip(verdicts)
+        .map(|(((id, run), observation), (verdict, note))| {
+            let note = match (verdict, note) {
+                (Verdict::Diverge, Some(note)) if calls > 1 => Some(format!("call {}: {note}", judged + 1)),
+                (_, note) => note,
             };
             let calls = match calls {
                 1 => Vec::new(),
@@ -267,7 +257,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     .calls
                     .iter()
                     .map(|(outcome, pages)| CallReport {
-                        outcome: OutcomeReport { kind: outcome.kind(), detail: detail(outcome) },
+                        outcome: OutcomeReport { kind: outcome.kind(), detail: outcome.detail() },
                         output_sha256: outcome.output().map(sha256_hex),
                         memory_pages: *pages,
                     })
@@ -276,7 +266,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             EngineReport {
                 id: id.clone(),
                 calls,
-                outcome: OutcomeReport { kind: observation.outcome.kind(), detail: detail(&observation.outcome) },
+                outcome: OutcomeReport { kind: observation.outcome.kind(), detail: observation.outcome.detail() },
                 output_sha256: observation.outcome.output().map(sha256_hex),
                 memory_pages: observation.memory_pages,
                 timings_us: Timings {
@@ -306,9 +296,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(if report.undocumented == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// The plugin called again on the reference engine, for a mechanism to confirm an observation.
-struct PluginReplay<'a> {
-    references: &'a [Arc<dyn Engine>],
+/// The plugin called again on a reference engine, for a mechanism to confirm an observation.
+struct PluginRerun<'a> {
+    engines: &'a [Arc<dyn Engine>],
     wasm: &'a [u8],
     export: &'a str,
     input: &'a [u8],
@@ -318,11 +308,12 @@ struct PluginReplay<'a> {
     judged: usize,
 }
 
-impl Replay for PluginReplay<'_> {
-    fn replay(&mut self, change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
+impl Rerun for PluginRerun<'_> {
+    fn rerun(&mut self, references: &[&str], change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
         let mut config = self.config.clone();
         change(&mut config);
-        let reference = self.references.iter().find(|engine| engine.honours(&config))?;
+        let reference =
+            self.engines.iter().filter(|e| references.contains(&e.id())).find(|engine| engine.honours(&config))?;
         let run = timed_calls(reference.as_ref(), self.wasm, self.export, self.input, &config, self.calls);
         Some(match run.calls.get(self.judged) {
             Some((outcome, pages)) => Observation::new(outcome.clone(), *pages),

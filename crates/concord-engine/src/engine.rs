@@ -15,7 +15,7 @@ pub struct EngineInfo {
 }
 
 /// Whose WASI preview1 implementation a configuration links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WasiHost {
     /// Concord's own (crate `concord-engine`), which answers as wasi-common does.

@@ -245,6 +245,25 @@ pub enum CompileError {
 }
 
 impl Outcome {
+    /// What it was, for a person: a returned output's bytes shown as text or hex.
+    pub fn detail(&self) -> String {
+        match self {
+            Outcome::Returned(bytes) => match std::str::from_utf8(bytes) {
+                // Text is shown as text, bytes as hex: a person reads either at a glance.
+                Ok(text) if !text.is_empty() && !text.chars().any(char::is_control) => {
+                    let preview: String = text.chars().take(32).collect();
+                    let more = if preview.len() < text.len() { "…" } else { "" };
+                    format!("{} bytes: {preview:?}{more}", bytes.len())
+                }
+                _ => {
+                    let preview: String = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
+                    format!("{} bytes: {preview}{}", bytes.len(), if bytes.len() > 16 { "…" } else { "" })
+                }
+            },
+            other => other.to_string(),
+        }
+    }
+
     /// The stable short name used in reports and JSON.
     pub fn kind(&self) -> &'static str {
         match self {

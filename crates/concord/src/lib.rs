@@ -18,6 +18,7 @@ pub mod scenario;
 pub mod self_check;
 pub mod spec;
 pub mod timed;
+pub mod verdict;
 
 pub use concord_engine as engine;
 pub use registry::{all_engines, select};

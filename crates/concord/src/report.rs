@@ -200,7 +200,7 @@ impl Report {
                     engine: r.engine.clone(),
                     verdict: r.verdict,
                     outcome: r.observation.outcome.kind().to_string(),
-                    detail: detail(&r.observation.outcome),
+                    detail: r.observation.outcome.detail(),
                     output_sha256: r.observation.outcome.output().map(sha256_hex),
                     output_hex: r.observation.outcome.output().filter(|b| b.len() <= SHORT_OUTPUT).map(hex),
                     memory_pages: r.observation.memory_pages,
@@ -465,23 +465,5 @@ impl ResultEntry {
             Some(words) if self.outcome == "returned" => format!("returned {words:?}"),
             _ => self.detail.clone(),
         }
-    }
-}
-
-pub fn detail(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Returned(bytes) => match std::str::from_utf8(bytes) {
-            // Text is shown as text, bytes as hex: a person reads either at a glance.
-            Ok(text) if !text.is_empty() && !text.chars().any(char::is_control) => {
-                let preview: String = text.chars().take(32).collect();
-                let more = if preview.len() < text.len() { "…" } else { "" };
-                format!("{} bytes: {preview:?}{more}", bytes.len())
-            }
-            _ => {
-                let preview: String = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
-                format!("{} bytes: {preview}{}", bytes.len(), if bytes.len() > 16 { "…" } else { "" })
-            }
-        },
-        other => other.to_string(),
     }
 }

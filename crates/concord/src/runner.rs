@@ -4,6 +4,7 @@
 use crate::case::{ActorScript, Case, Expected, ModuleSource};
 use crate::divergence::Divergences;
 use crate::mechanism::{Replay, Seen};
+use crate::verdict::{self, Party, ReplayOn, Rerun, Witness};
 use concord_actor::{Actor, StepRecord};
 use concord_engine::{CompileError, CpuBudget, Engine, InstanceConfig, Module, Outcome};
 use serde::{Deserialize, Serialize};
@@ -179,36 +180,49 @@ impl Runner {
         divergences: &Divergences,
     ) -> CaseResult {
         let engines = self.engines.clone();
-        // Engines with a documented model of their own are expected to differ from the rest.
+        // Engines with a documented model of their own are held to it, and are no witnesses.
         let modelled = |engine: &str| case.documented.iter().any(|m| m.engine == engine);
-        let consensus = consensus(observations.iter().filter(|(e, _)| !modelled(e)).map(|(_, o)| o));
-        // The configurations that did what the others did run the case again where a mechanism
-        // asks what one would do under another configuration.
-        let references: Vec<Arc<dyn Engine>> = observations
+        let parties: Vec<Party> = observations
             .iter()
             .zip(&engines)
-            .filter(|((id, o), _)| !modelled(id) && consensus.as_ref().is_some_and(|c| o.agrees_with(c)))
-            .map(|(_, engine)| engine.clone())
+            .filter(|((id, _), _)| !modelled(id))
+            .map(|((id, observation), engine)| Party {
+                id,
+                witness: Witness::of(engine.as_ref()),
+                observation,
+                breaks_model: model_violation(case, observation),
+            })
             .collect();
+        let scope = Some((case.scenario.as_str(), case.name.as_str()));
+        let mut rerun = CaseRerun { runner: self, engines: &engines, case };
+        let (consensus, verdicts) = verdict::judge(&parties, scope, divergences, &mut rerun);
+        let references = consensus.agreed().map(|c| verdict::agreeing(&parties, c)).unwrap_or_default();
+        let mut verdicts = verdicts.into_iter();
         let mut results = Vec::new();
-        for (engine, observation) in observations {
-            let mut replay = CaseReplay { runner: self, references: &references, case };
-            let (verdict, note) = verdict(case, &engine, &observation, consensus.as_ref(), divergences, &mut replay);
-            results.push(EngineResult { engine, observation, verdict, note });
+        for (engine, observation) in &observations {
+            let (verdict, note) = match case.documented.iter().find(|m| &m.engine == engine) {
+                Some(model) => {
+                    let seen = Seen { observation, others: consensus.agreed() };
+                    let mut replay = ReplayOn { rerun: &mut rerun, references: &references };
+                    own_model(case, engine, model, &seen, divergences, &mut replay)
+                }
+                None => verdicts.next().unwrap_or((Verdict::Diverge, Some("not judged".into()))),
+            };
+            results.push(EngineResult { engine: engine.clone(), observation: observation.clone(), verdict, note });
         }
         CaseResult { case: case.clone(), engines: results }
     }
 }
 
-/// A case run again on the reference configuration, for a mechanism to confirm an observation.
-struct CaseReplay<'r> {
+/// A case run again on a reference configuration, for a mechanism to confirm an observation.
+struct CaseRerun<'r> {
     runner: &'r mut Runner,
-    references: &'r [Arc<dyn Engine>],
+    engines: &'r [Arc<dyn Engine>],
     case: &'r Case,
 }
 
-impl Replay for CaseReplay<'_> {
-    fn replay(&mut self, change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
+impl Rerun for CaseRerun<'_> {
+    fn rerun(&mut self, references: &[&str], change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
         let mut case = self.case.clone();
         match &mut case.actor {
             // An actor's limit is its config's `memory_limit_mb`.
@@ -234,7 +248,12 @@ impl Replay for CaseReplay<'_> {
             Some(script) => script.spec.instance_config().ok()?,
             None => case.config.clone(),
         };
-        let reference = self.references.iter().find(|engine| engine.honours(&followed))?.clone();
+        let reference = self
+            .engines
+            .iter()
+            .filter(|engine| references.contains(&engine.id()))
+            .find(|engine| engine.honours(&followed))?
+            .clone();
         Some(self.runner.observe(&reference, &case))
     }
 }
@@ -354,72 +373,35 @@ fn first_difference(expected: Option<&[u8]>, transcript: bool, observation: &Obs
     }
 }
 
-/// An engine with a documented model of its own is held to that model; every other engine to the
-/// model and to the other engines.
-fn verdict(
+/// An engine with a documented model of its own is held to that model, and to the case's model
+/// only where `divergences.toml` documents it.
+fn own_model(
     case: &Case,
     engine: &str,
-    observation: &Observation,
-    consensus: Option<&Observation>,
+    model: &crate::case::EngineModel,
+    seen: &Seen,
     divergences: &Divergences,
     replay: &mut dyn Replay,
 ) -> (Verdict, Option<String>) {
+    let observation = seen.observation;
     if let Outcome::Unsupported(why) = &observation.outcome {
         return (Verdict::Unsupported, Some(why.clone()));
     }
-    let seen = Seen { observation, others: consensus };
-    let violation = model_violation(case, observation);
-    if let Some(model) = case.documented.iter().find(|m| m.engine == engine) {
-        return match model.expect.check(&observation.outcome) {
-            Err(why) => {
-                let note = format!("differs from its documented model: {why}; got {}", observation.outcome);
+    match model.expect.check(&observation.outcome) {
+        Err(why) => {
+            let note = format!("differs from its documented model: {why}; got {}", observation.outcome);
+            (Verdict::Diverge, Some(note))
+        }
+        Ok(()) if model_violation(case, observation).is_none() => (Verdict::Agree, None),
+        Ok(()) => match divergences.find(engine, &case.scenario, &case.name, seen, replay) {
+            Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
+            None => {
+                let note =
+                    format!("follows its own model, which divergences.toml does not list: {}", observation.outcome);
                 (Verdict::Diverge, Some(note))
             }
-            Ok(()) if violation.is_none() => (Verdict::Agree, None),
-            Ok(()) => match divergences.find(engine, &case.scenario, &case.name, &seen, replay) {
-                Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
-                None => {
-                    let note =
-                        format!("follows its own model, which divergences.toml does not list: {}", observation.outcome);
-                    (Verdict::Diverge, Some(note))
-                }
-            },
-        };
-    }
-    let differs = violation.or_else(|| {
-        consensus
-            .filter(|others| !observation.agrees_with(others))
-            .map(|_| format!("differs from the other engines: {}", observation.outcome))
-    });
-    match differs {
-        None => (Verdict::Agree, None),
-        Some(why) => match divergences.find(engine, &case.scenario, &case.name, &seen, replay) {
-            Some(documented) => (Verdict::Documented, Some(documented.reason.clone())),
-            None => (Verdict::Diverge, Some(why)),
         },
     }
-}
-
-/// The observation most engines agree with (the earliest such engine wins a tie), ignoring
-/// engines that could not run the case at all.
-pub fn consensus<'a>(observations: impl Iterator<Item = &'a Observation> + Clone) -> Option<Observation> {
-    let candidates = observations.clone().filter(|o| !matches!(o.outcome, Outcome::Unsupported(_)));
-    let mut best: Option<(usize, &Observation)> = None;
-    for candidate in candidates {
-        let support = observations.clone().filter(|o| o.agrees_with(candidate)).count();
-        // Prefer a candidate that shows memory pages, so the page count is part of the reference.
-        let better = match best {
-            None => true,
-            Some((count, current)) => {
-                support > count
-                    || (support == count && current.memory_pages.is_none() && candidate.memory_pages.is_some())
-            }
-        };
-        if better {
-            best = Some((support, candidate));
-        }
-    }
-    best.map(|(_, o)| o.clone())
 }
 
 pub fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {

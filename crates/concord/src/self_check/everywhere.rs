@@ -106,6 +106,10 @@ impl Honest {
                 Verdict::Diverge => {
                     caught.get_or_insert(Planted::Caught { case: case.id(), note });
                 }
+                // Now it does what the other witnesses do: where the honest configuration differs
+                // by a documented race (its worker's start against a deadline), the planted one
+                // won it; no fault makes an answer right.
+                Verdict::Agree => {}
                 _ => {
                     changed.get_or_insert(case.id());
                 }

@@ -1,0 +1,429 @@
+//! One verdict for every tool (the runner, `concord check`, `concord actor`): who differs is
+//! decided by witnesses, not votes, and a difference is documented only where an entry's mechanism
+//! confirms it on that observation.
+//!
+//! Configurations that share a part are one witness on the questions that part answers: the ten
+//! on Concord's host layer (kernel, WASI, call ABI) are one witness beside each Extism host, and
+//! within a host the configurations of one engine are one witness beside the other engines. So a
+//! fault in Concord's host layer, which all ten share, is not outvoted ten to one by the host it
+//! gets wrong; where the witnesses split evenly, the verdict says so instead of picking a side.
+
+use crate::divergence::Divergences;
+use crate::mechanism::{Replay, Seen};
+use crate::runner::{Observation, Verdict};
+use concord_engine::{Engine, InstanceConfig, Outcome, WasiHost};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a configuration shares with others.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Witness {
+    /// Whose host layer (kernel, WASI, call ABI) the plugin meets: Concord's or an Extism host's.
+    pub host: WasiHost,
+    /// The engine under it (`wasmtime`, `v8`, ...), whatever its compiler.
+    pub engine: String,
+}
+
+impl Witness {
+    pub fn of(engine: &dyn Engine) -> Witness {
+        Witness { host: engine.wasi_host(), engine: engine.info().engine.clone() }
+    }
+}
+
+/// One configuration's observation, to be judged beside the others.
+pub struct Party<'a> {
+    pub id: &'a str,
+    pub witness: Witness,
+    pub observation: &'a Observation,
+    /// How it breaks what the case's model says, if it does: it then differs whatever the others did.
+    pub breaks_model: Option<String>,
+}
+
+/// What the witnesses bear out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Consensus {
+    /// One observation outweighs every other.
+    Agreed(Observation),
+    /// Two or more observations weigh the same, and no documented mechanism explains the others
+    /// away: each with the configurations that showed it.
+    EvenSplit(Vec<(Observation, Vec<String>)>),
+    /// No configuration could run it.
+    Nobody,
+}
+
+impl Consensus {
+    pub fn agreed(&self) -> Option<&Observation> {
+        match self {
+            Consensus::Agreed(observation) => Some(observation),
+            _ => None,
+        }
+    }
+}
+
+/// Where a documented entry may apply: one case of one scenario, or any module (`None`: an
+/// embedder's own plugin, where only an entry that names a mechanism can explain a difference).
+pub type Scope<'a> = Option<(&'a str, &'a str)>;
+
+/// Runs the case again on one of `references` (configuration ids, the first that can follow the
+/// change), for a mechanism to confirm an observation.
+pub trait Rerun {
+    fn rerun(&mut self, references: &[&str], change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation>;
+}
+
+/// Each party's verdict and note, in order, and what the witnesses bore out.
+///
+/// The case's model, where it has one, comes first: observations that break it weigh nothing
+/// against those that follow it. Then the heaviest observation is borne out where every party
+/// that differs from it is documented against it; else the first, by weight, against which
+/// every party that differs is documented (a host that differs by a documented rule is no
+/// witness against the others); else the one most witnesses are consistent with (those that showed
+/// it and those documented against it), where no other has as many; else the witnesses split
+/// evenly, and the verdict says so.
+pub fn judge(
+    parties: &[Party],
+    scope: Scope,
+    divergences: &Divergences,
+    rerun: &mut dyn Rerun,
+) -> (Consensus, Vec<(Verdict, Option<String>)>) {
+    let anyone_follows = parties.iter().any(|p| p.breaks_model.is_none() && !unsupported(p));
+    let counted: Vec<bool> = parties.iter().map(|p| !anyone_follows || p.breaks_model.is_none()).collect();
+    let (weights, weighed) = weigh(parties, &counted);
+    if weighed.is_empty() {
+        let verdicts = parties.iter().map(|p| verdict(p, None)).collect();
+        return (Consensus::Nobody, verdicts);
+    }
+    let mut judged_against = Vec::new();
+    for (_, side) in &weighed {
+        let explained: Vec<Explained> =
+            parties.iter().map(|party| explain(party, side, parties, scope, divergences, rerun)).collect();
+        if explained.iter().all(|e| !matches!(e, Explained::Unexplained(_))) {
+            let verdicts = parties.iter().zip(&explained).map(|(p, e)| verdict(p, Some(e))).collect();
+            return (Consensus::Agreed(side.clone()), verdicts);
+        }
+        judged_against.push((side, explained));
+    }
+    // No side explains every party: each is weighed by the witnesses consistent with it, those
+    // that showed it and those a documented mechanism explains against it.
+    let consistent: Vec<u64> = judged_against
+        .iter()
+        .map(|(_, explained)| {
+            let fits = explained.iter().zip(&weights).filter(|(e, _)| !matches!(e, Explained::Unexplained(_)));
+            fits.map(|(_, weight)| weight).sum()
+        })
+        .collect();
+    let most = consistent.iter().copied().max().unwrap_or(0);
+    let tied: Vec<_> = judged_against.iter().zip(&consistent).filter(|(_, w)| **w == most).map(|(s, _)| s).collect();
+    if let [(side, explained)] = tied.as_slice() {
+        let verdicts = parties.iter().zip(explained).map(|(p, e)| verdict(p, Some(e))).collect();
+        return (Consensus::Agreed((*side).clone()), verdicts);
+    }
+    let sides: Vec<(Observation, Vec<String>)> = tied
+        .iter()
+        .map(|(side, _)| ((*side).clone(), agreeing(parties, side).iter().map(|s| s.to_string()).collect()))
+        .collect();
+    let note = split_note(&sides);
+    let verdicts = parties
+        .iter()
+        .enumerate()
+        .map(|(i, party)| {
+            let documented = tied.iter().find_map(|(_, explained)| match &explained[i] {
+                Explained::Documented(reason) => Some(reason.clone()),
+                _ => None,
+            });
+            match (unsupported(party), documented) {
+                (true, _) => verdict(party, None),
+                (false, Some(reason)) => (Verdict::Documented, Some(reason)),
+                (false, None) => (Verdict::Diverge, Some(note.clone())),
+            }
+        })
+        .collect();
+    (Consensus::EvenSplit(sides), verdicts)
+}
+
+/// What one party is against one observation the others may bear out.
+enum Explained {
+    /// It agrees, and follows the case's model.
+    Agrees,
+    /// It differs, and a documented entry explains it: the entry's reason.
+    Documented(String),
+    /// It differs, and nothing explains it: how.
+    Unexplained(String),
+}
+
+fn explain(
+    party: &Party,
+    side: &Observation,
+    parties: &[Party],
+    scope: Scope,
+    divergences: &Divergences,
+    rerun: &mut dyn Rerun,
+) -> Explained {
+    if unsupported(party) {
+        return Explained::Agrees;
+    }
+    let differs = party.breaks_model.clone().or_else(|| {
+        (!party.observation.agrees_with(side)).then(|| {
+            format!(
+                "differs from the other witnesses ({}): {}",
+                side.outcome.detail(),
+                party.observation.outcome.detail()
+            )
+        })
+    });
+    let Some(why) = differs else { return Explained::Agrees };
+    let references = agreeing(parties, side);
+    match documented(party, side, scope, divergences, rerun, &references) {
+        Some(reason) => Explained::Documented(reason),
+        None => Explained::Unexplained(why),
+    }
+}
+
+fn verdict(party: &Party, explained: Option<&Explained>) -> (Verdict, Option<String>) {
+    if let Outcome::Unsupported(why) = &party.observation.outcome {
+        return (Verdict::Unsupported, Some(why.clone()));
+    }
+    match explained {
+        None | Some(Explained::Agrees) => (Verdict::Agree, None),
+        Some(Explained::Documented(reason)) => (Verdict::Documented, Some(reason.clone())),
+        Some(Explained::Unexplained(why)) => (Verdict::Diverge, Some(why.clone())),
+    }
+}
+
+/// The reason of the entry that documents `party` where the others did `others`.
+fn documented(
+    party: &Party,
+    others: &Observation,
+    scope: Scope,
+    divergences: &Divergences,
+    rerun: &mut dyn Rerun,
+    references: &[&str],
+) -> Option<String> {
+    let seen = Seen { observation: party.observation, others: Some(others) };
+    let mut replay = ReplayOn { rerun, references };
+    let entry = match scope {
+        Some((scenario, case)) => divergences.find(party.id, scenario, case, &seen, &mut replay),
+        None => divergences.explain(party.id, &seen, &mut replay),
+    };
+    entry.map(|entry| entry.reason.clone())
+}
+
+/// A [`Rerun`] on fixed references, as a mechanism asks for it.
+pub struct ReplayOn<'a, 'r> {
+    pub rerun: &'a mut dyn Rerun,
+    pub references: &'a [&'r str],
+}
+
+impl Replay for ReplayOn<'_, '_> {
+    fn replay(&mut self, change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
+        self.rerun.rerun(self.references, change)
+    }
+}
+
+fn split_note(sides: &[(Observation, Vec<String>)]) -> String {
+    let sides: Vec<String> = sides
+        .iter()
+        .map(|(observation, ids)| format!("{} ({})", observation.outcome.detail(), ids.join(", ")))
+        .collect();
+    format!("the witnesses split evenly, and no documented mechanism settles it: {}", sides.join(" against "))
+}
+
+fn unsupported(party: &Party) -> bool {
+    matches!(party.observation.outcome, Outcome::Unsupported(_))
+}
+
+/// The configurations whose observation agrees with `observation`.
+pub fn agreeing<'p>(parties: &[Party<'p>], observation: &Observation) -> Vec<&'p str> {
+    parties.iter().filter(|p| !unsupported(p) && p.observation.agrees_with(observation)).map(|p| p.id).collect()
+}
+
+/// Each party's weight and the observations shown, heaviest first (the earliest shown first
+/// among equals), each weighed by its witnesses: every host layer weighs one, shared evenly among
+/// its engines, and an engine's share evenly among its configurations. Weights count whole units
+/// (a common multiple of every share's denominator), so that ties are exact. A party not
+/// `counted`, or unsupported, weighs nothing.
+fn weigh(parties: &[Party], counted: &[bool]) -> (Vec<u64>, Vec<(u64, Observation)>) {
+    let weighs = |i: usize| counted[i] && !unsupported(&parties[i]);
+    let running: Vec<&Party> = (0..parties.len()).filter(|&i| weighs(i)).map(|i| &parties[i]).collect();
+    let mut hosts: BTreeMap<WasiHost, BTreeMap<&str, u64>> = BTreeMap::new();
+    for party in &running {
+        *hosts.entry(party.witness.host).or_default().entry(party.witness.engine.as_str()).or_default() += 1;
+    }
+    let share = |party: &Party| {
+        let engines = &hosts[&party.witness.host];
+        engines.len() as u64 * engines[party.witness.engine.as_str()]
+    };
+    let denominators: BTreeSet<u64> = running.iter().map(|p| share(p)).collect();
+    let unit: u64 = denominators.iter().product();
+    let weights: Vec<u64> = (0..parties.len()).map(|i| if weighs(i) { unit / share(&parties[i]) } else { 0 }).collect();
+    // One candidate per observation shown, preferring one that shows memory pages, so that the
+    // page count is part of what the others are held to.
+    let mut candidates: Vec<&Observation> = Vec::new();
+    for party in &running {
+        match candidates.iter_mut().find(|c| c.agrees_with(party.observation)) {
+            Some(shown) if shown.memory_pages.is_none() => *shown = party.observation,
+            Some(_) => {}
+            None => candidates.push(party.observation),
+        }
+    }
+    let mut weighed: Vec<(u64, Observation)> = candidates
+        .into_iter()
+        .map(|candidate| {
+            let support = parties.iter().zip(&weights).filter(|(p, _)| p.observation.agrees_with(candidate));
+            (support.map(|(_, weight)| weight).sum(), candidate.clone())
+        })
+        .collect();
+    weighed.sort_by_key(|(weight, _)| std::cmp::Reverse(*weight));
+    (weights, weighed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Consensus, Party, Rerun, Witness, judge};
+    use crate::divergence::Divergences;
+    use crate::runner::{Observation, Verdict};
+    use concord_engine::{InstanceConfig, Outcome, TrapKind, WasiHost};
+
+    struct NoRerun;
+
+    impl Rerun for NoRerun {
+        fn rerun(&mut self, _: &[&str], _: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
+            None
+        }
+    }
+
+    /// The twelve configurations as witnesses: (id, host, engine).
+    const TWELVE: [(&str, WasiHost, &str); 12] = [
+        ("wasmtime-cranelift", WasiHost::Concord, "wasmtime"),
+        ("wasmtime-winch", WasiHost::Concord, "wasmtime"),
+        ("wasmtime-pulley", WasiHost::Concord, "wasmtime"),
+        ("wasmtime-cranelift-pooling", WasiHost::Concord, "wasmtime"),
+        ("wasmer-cranelift", WasiHost::Concord, "wasmer"),
+        ("wasmer-singlepass", WasiHost::Concord, "wasmer"),
+        ("wasmi", WasiHost::Concord, "wasmi"),
+        ("tinywasm", WasiHost::Concord, "tinywasm"),
+        ("extism", WasiHost::WasiCommon, "wasmtime"),
+        ("v8-turbofan", WasiHost::Concord, "v8"),
+        ("v8-liftoff", WasiHost::Concord, "v8"),
+        ("extism-js", WasiHost::Node, "v8"),
+    ];
+
+    /// A configuration's id, verdict and note.
+    type Judged = (&'static str, Verdict, Option<String>);
+
+    fn returned(byte: u8) -> Observation {
+        Observation::new(Outcome::Returned(vec![byte]), None)
+    }
+
+    /// Each configuration's verdict, where `shown` says what each did (`None`: it is left out).
+    fn verdicts(shown: impl Fn(&str) -> Option<Observation>, divergences: &Divergences) -> (Consensus, Vec<Judged>) {
+        let observations: Vec<_> =
+            TWELVE.iter().filter_map(|(id, host, engine)| Some((*id, *host, *engine, shown(id)?))).collect();
+        let parties: Vec<Party> = observations
+            .iter()
+            .map(|(id, host, engine, observation)| Party {
+                id,
+                witness: Witness { host: *host, engine: engine.to_string() },
+                observation,
+                breaks_model: None,
+            })
+            .collect();
+        let (consensus, verdicts) = judge(&parties, Some(("kernel", "a-case")), divergences, &mut NoRerun);
+        let judged = observations.iter().zip(verdicts).map(|((id, ..), (v, note))| (*id, v, note)).collect();
+        (consensus, judged)
+    }
+
+    fn verdict_of(judged: &[Judged], id: &str) -> Verdict {
+        judged.iter().find(|(i, ..)| *i == id).map(|(_, v, _)| *v).expect("judged")
+    }
+
+    #[test]
+    fn the_configurations_on_concords_host_are_one_witness_beside_each_extism_host() {
+        // Concord's host layer is wrong where both Extism hosts agree: ten configurations differ.
+        let extism = |id: &str| Some(if id.starts_with("extism") { returned(1) } else { returned(0) });
+        let (consensus, judged) = verdicts(extism, &Divergences::default());
+        assert_eq!(consensus, Consensus::Agreed(returned(1)));
+        assert_eq!(verdict_of(&judged, "extism"), Verdict::Agree);
+        assert_eq!(verdict_of(&judged, "wasmtime-cranelift"), Verdict::Diverge);
+        assert_eq!(judged.iter().filter(|(_, v, _)| *v == Verdict::Diverge).count(), 10);
+    }
+
+    #[test]
+    fn one_engine_that_differs_from_the_others_on_its_host_is_outweighed() {
+        let tinywasm = |id: &str| Some(if id == "tinywasm" { returned(1) } else { returned(0) });
+        let (consensus, judged) = verdicts(tinywasm, &Divergences::default());
+        assert_eq!(consensus, Consensus::Agreed(returned(0)));
+        assert_eq!(verdict_of(&judged, "tinywasm"), Verdict::Diverge);
+        assert_eq!(judged.iter().filter(|(_, v, _)| *v == Verdict::Diverge).count(), 1);
+        // Every configuration of one engine together is one witness among the engines on its host.
+        let wasmtime = |id: &str| Some(if id.starts_with("wasmtime") { returned(1) } else { returned(0) });
+        let (consensus, _) = verdicts(wasmtime, &Divergences::default());
+        assert_eq!(consensus, Consensus::Agreed(returned(0)));
+    }
+
+    #[test]
+    fn an_even_split_is_stated_not_settled() {
+        // Without the JavaScript host, Concord's host and Extism's Rust host weigh the same.
+        let split = |id: &str| match id {
+            "extism-js" => None,
+            "extism" => Some(returned(1)),
+            _ => Some(returned(0)),
+        };
+        let (consensus, judged) = verdicts(split, &Divergences::default());
+        assert!(matches!(consensus, Consensus::EvenSplit(ref sides) if sides.len() == 2), "{consensus:?}");
+        assert!(judged.iter().all(|(_, v, _)| *v == Verdict::Diverge));
+        let note = judged[0].2.as_deref().unwrap_or_default();
+        assert!(note.contains("split evenly") && note.contains("extism"), "{note}");
+    }
+
+    #[test]
+    fn an_even_split_that_a_mechanism_explains_is_settled_by_it() {
+        let divergences: Divergences = toml::from_str(
+            r#"
+            [[divergence]]
+            engine = "extism"
+            scenario = "kernel"
+            mechanism = "one-trap-for-two-causes"
+            reason = "one trap for two causes"
+            "#,
+        )
+        .expect("the entry parses");
+        let split = |id: &str| match id {
+            "extism-js" => None,
+            "extism" => Some(Observation::new(Outcome::Trap(TrapKind::IndirectCallNullOrBadSignature), None)),
+            _ => Some(Observation::new(Outcome::Trap(TrapKind::IndirectCallToNull), None)),
+        };
+        let (consensus, judged) = verdicts(split, &divergences);
+        assert_eq!(consensus, Consensus::Agreed(Observation::new(Outcome::Trap(TrapKind::IndirectCallToNull), None)));
+        assert_eq!(verdict_of(&judged, "extism"), Verdict::Documented);
+        assert_eq!(verdict_of(&judged, "wasmi"), Verdict::Agree);
+    }
+
+    #[test]
+    fn three_ways_apart_the_side_most_witnesses_are_consistent_with_is_borne_out() {
+        // Each host shows something else; Extism's difference from Concord's host is documented,
+        // extism-js's is not, so two of the three witnesses fit Concord's host and extism-js differs.
+        let divergences: Divergences = toml::from_str(
+            r#"
+            [[divergence]]
+            engine = "extism"
+            scenario = "kernel"
+            mechanism = "one-trap-for-two-causes"
+            reason = "one trap for two causes"
+            "#,
+        )
+        .expect("the entry parses");
+        let to_null = Observation::new(Outcome::Trap(TrapKind::IndirectCallToNull), None);
+        let apart = |id: &str| match id {
+            "extism-js" => Some(returned(9)),
+            "extism" => Some(Observation::new(Outcome::Trap(TrapKind::IndirectCallNullOrBadSignature), None)),
+            _ => Some(to_null.clone()),
+        };
+        let (consensus, judged) = verdicts(apart, &divergences);
+        assert_eq!(consensus, Consensus::Agreed(to_null.clone()));
+        assert_eq!(verdict_of(&judged, "extism"), Verdict::Documented);
+        assert_eq!(verdict_of(&judged, "extism-js"), Verdict::Diverge);
+        assert_eq!(verdict_of(&judged, "wasmi"), Verdict::Agree);
+        // Without the entry the three witnesses split three ways, and the verdict says so.
+        let (consensus, _) = verdicts(apart, &Divergences::default());
+        assert!(matches!(consensus, Consensus::EvenSplit(ref sides) if sides.len() == 3), "{consensus:?}");
+    }
+}
