@@ -3,7 +3,7 @@
 //! others, or the difference is documented; no documented difference is stale; every scenario
 //! shows up in the report with its case count per engine.
 
-use concord::case::load_cases;
+use concord::case::{Case, load_cases};
 use concord::divergence::Divergences;
 use concord::report::Report;
 use concord::runner::{Runner, Verdict};
@@ -89,7 +89,15 @@ fn every_documented_mechanism_has_evidence_that_shows_it() {
             assert_eq!(by, Some(entry.reason.as_str()), "{evidence}: {}", shown.what);
             continue;
         }
-        let case = concord::regression::load(&dir.join(evidence)).unwrap_or_else(|e| panic!("{evidence}: {e:#}"));
+        let case = match evidence.strip_prefix("cases/").and_then(|file| file.split_once('/')) {
+            // A case file: its scenario is its directory, its name the file's stem.
+            Some((scenario, file)) => {
+                let text = std::fs::read_to_string(dir.join(evidence)).unwrap_or_else(|e| panic!("{evidence}: {e}"));
+                let name = file.trim_end_matches(".toml");
+                Case::from_file(scenario, name, &text).unwrap_or_else(|e| panic!("{evidence}: {e:#}"))
+            }
+            None => concord::regression::load(&dir.join(evidence)).unwrap_or_else(|e| panic!("{evidence}: {e:#}")),
+        };
         let result = runner.run(&case, &divergences);
         let shown = result.engines.iter().find(|r| r.engine == entry.engine).expect("the entry's engine ran");
         assert_eq!(shown.verdict, Verdict::Documented, "{evidence} on {}: {:?}", entry.engine, shown.observation);

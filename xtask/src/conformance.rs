@@ -6,7 +6,7 @@ use concord::regression;
 use concord::report::{Report, symbol};
 use concord::runner::{CaseResult, Runner, Verdict};
 use concord::scenario::Draw;
-use concord::self_check::{self, Fault, Layer};
+use concord::self_check::{self, Fault};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -216,51 +216,48 @@ fn save_regressions(
     Ok(())
 }
 
-/// Runs the suite against each planted fault: a plugin fault in every configuration in turn,
-/// under its own id beside the others (a table of fault × configuration), a typed-layer fault in
-/// the first, with the minimal case that caught it.
+/// Runs the suite against each planted fault, in every configuration in turn under its own id
+/// beside the others: a table of fault × configuration, each cell with the case that caught it.
 fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
     let engines = concord::select(&args.engines)?;
-    let inner = engines.first().cloned().context("no engine to plant faults in")?;
+    if engines.is_empty() {
+        bail!("no engine to plant faults in");
+    }
     let per_scenario = args.cases.min(32);
-    let cases = concord::scenario::generate(args.seed, per_scenario, args.scenario.as_deref());
+    let in_scope = |case: &Case| args.scenario.as_ref().is_none_or(|s| *s == case.scenario);
+    let mut cases = load_cases(&concord::guests::workspace_root().join("conformance").join("cases"))?;
+    cases.extend(regression::load_all(&regression::dir())?);
+    cases.retain(in_scope);
+    cases.extend(concord::scenario::generate(args.seed, per_scenario, args.scenario.as_deref()));
     let started = std::time::Instant::now();
-    let honest = self_check::Honest::observe(&engines, cases);
-    let mut failed = 0;
+    let honest = self_check::Honest::observe(&engines, cases, args.seed);
     let chosen = |fault: &Fault| args.faults.is_empty() || args.faults.iter().any(|name| name == fault.name());
     if let Some(unknown) = args.faults.iter().find(|name| !Fault::ALL.iter().any(|f| f.name() == name.as_str())) {
         let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
         bail!("no fault named {unknown}; the faults are {}", names.join(", "));
     }
-    let plugin_faults: Vec<Fault> =
-        Fault::ALL.into_iter().filter(|f| f.layer() == Layer::Plugin && chosen(f)).collect();
     let mut table: Vec<(Fault, Vec<(String, self_check::Planted)>)> = Vec::new();
-    for fault in &plugin_faults {
-        let planted = honest.plant(*fault, divergences, planting_threads());
-        for (engine, outcome) in planted.iter().filter(|(_, p)| !p.ok()) {
-            failed += 1;
-            println!("{:8} {:18} in {engine}: {outcome:?}", "NOT OK", fault.name());
-        }
-        table.push((*fault, planted));
+    for fault in Fault::ALL.into_iter().filter(chosen) {
+        table.push((fault, honest.plant(fault, divergences, planting_threads())));
     }
     print_planted(&table);
-    println!("plugin faults planted in {} configurations in {:.0?}", engines.len(), started.elapsed());
-    for fault in Fault::ALL.into_iter().filter(|f| f.layer() != Layer::Plugin && chosen(f)) {
-        let caught = match fault.layer() {
-            Layer::Spec => self_check::hunt_spec(inner.clone(), fault, divergences),
-            _ => self_check::hunt_generated(inner.clone(), fault, args.seed, &out_dir().join("self-check")),
-        };
-        match caught {
-            Some((case, note)) => println!("caught  {:18} by {case}: {note}", fault.name()),
-            None => {
-                failed += 1;
-                println!("MISSED  {:18} on {}", fault.name(), inner.id());
+    let mut failed = 0;
+    for (fault, planted) in &table {
+        for (engine, outcome) in planted {
+            match outcome {
+                self_check::Planted::Caught { case, note } if engine == engines[0].id() => {
+                    println!("caught  {:24} in {engine} by {case}: {note}", fault.name())
+                }
+                self_check::Planted::Caught { .. } | self_check::Planted::NotApplicable => {}
+                not_ok => {
+                    failed += 1;
+                    println!("NOT OK  {:24} in {engine}: {not_ok:?}", fault.name());
+                }
             }
         }
     }
-    let typed = Fault::ALL.iter().filter(|f| f.layer() != Layer::Plugin && chosen(f)).count();
-    let planted = plugin_faults.len() * engines.len() + typed;
-    println!("\n{} of {planted} plantings caught or not applicable", planted - failed);
+    let planted: usize = table.iter().map(|(_, p)| p.len()).sum();
+    println!("\n{} of {planted} plantings caught or not applicable, in {:.0?}", planted - failed, started.elapsed());
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -276,19 +273,19 @@ fn print_planted(table: &[(Fault, Vec<(String, self_check::Planted)>)]) {
     let width = first.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
     print!("{:<width$}", "");
     for (fault, _) in table {
-        print!(" {:>19}", fault.name());
+        print!(" {:>w$}", fault.name(), w = fault.name().len().max(6));
     }
     println!();
     for (row, (id, _)) in first.iter().enumerate() {
         print!("{id:<width$}");
-        for (_, planted) in table {
+        for (column, (_, planted)) in table.iter().enumerate() {
             let word = match &planted[row].1 {
                 self_check::Planted::Caught { .. } => "caught",
                 self_check::Planted::NotApplicable => "n/a",
                 self_check::Planted::Hidden { .. } => "HIDDEN",
                 self_check::Planted::Missed { .. } => "MISSED",
             };
-            print!(" {word:>19}");
+            print!(" {word:>w$}", w = table[column].0.name().len().max(6));
         }
         println!();
     }

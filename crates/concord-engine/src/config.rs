@@ -30,6 +30,18 @@ pub struct InstanceConfig {
     pub without_wasi: bool,
     /// Directories offered read-only to WASI from fd 3 on, as Extism's `allowed_paths` with `ro:`.
     pub preopens: Vec<crate::wasi::Preopen>,
+    /// A fault planted in the pipe to an engine that runs out of process, on every plugin call:
+    /// for the self-check only. An engine in process has no pipe, and ignores it.
+    pub pipe_fault: Option<PipeFault>,
+}
+
+/// What a planted fault does to the pipe to an out-of-process engine, on a plugin call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PipeFault {
+    /// The child's answer comes after the harness stopped waiting for it.
+    AnswerLate,
+    /// One byte of the child's first line after the request is lost on the pipe.
+    DropsByte,
 }
 
 /// What a `memory.grow` past the memory limit does.

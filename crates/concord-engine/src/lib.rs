@@ -21,7 +21,7 @@ pub mod wasi;
 
 pub use abi::{Stop, fault_outcome, plugin_call, start_outcome, stop_outcome};
 pub use alarm::{AlarmGuard, set_alarm};
-pub use config::{CpuBudget, InstanceConfig, KernelRules, MemoryLimitRule, WASM_PAGE};
+pub use config::{CpuBudget, InstanceConfig, KernelRules, MemoryLimitRule, PipeFault, WASM_PAGE};
 pub use engine::{Call, Engine, EngineInfo, Instance, MemoryObservation, Module, WasiHost};
 pub use features::{Feature, Support, support};
 pub use fresh_after_start::plugin_module;

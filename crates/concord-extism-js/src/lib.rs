@@ -11,7 +11,7 @@
 
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFunction, InstanceConfig, InstanceData, InstantiateFailure,
-    MemoryObservation, Module, ModuleInfo, Outcome, start_outcome,
+    MemoryObservation, Module, ModuleInfo, Outcome, PipeFault, start_outcome,
 };
 use concord_node::child::{HostSide, carried};
 use concord_node::compiled::Compiled;
@@ -148,6 +148,7 @@ impl Module for ExtismJsModule {
             data,
             exports: self.info.exports.clone(),
             patience: patience(config),
+            pipe_fault: config.pipe_fault,
         }))
     }
 }
@@ -158,6 +159,7 @@ struct ExtismJsInstance {
     data: InstanceData,
     exports: Vec<String>,
     patience: Duration,
+    pipe_fault: Option<PipeFault>,
 }
 
 impl concord_engine::Instance for ExtismJsInstance {
@@ -167,7 +169,7 @@ impl concord_engine::Instance for ExtismJsInstance {
         }
         let request = json!({"op": "call", "export": export, "input": base64(input)});
         let host = HostSide { functions: &self.host_functions, data: &mut self.data, wasi: None };
-        let answer = match self.held.request(request, Some(host), self.patience) {
+        let answer = match self.held.request_planted(request, Some(host), self.patience, self.pipe_fault) {
             Ok(answer) => answer,
             Err(outcome) => return Call::from_outcome(outcome),
         };

@@ -5,7 +5,7 @@
 use crate::Host;
 use crate::wire::WireFault;
 use concord_engine::wasi::{LinearMemory, Wasi};
-use concord_engine::{HostFault, HostFunction, InstanceData, KernelAccess, Outcome, Refusal, Val, ValType};
+use concord_engine::{HostFault, HostFunction, InstanceData, KernelAccess, Outcome, PipeFault, Refusal, Val, ValType};
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -104,8 +104,16 @@ impl Child {
     }
 
     fn read(&mut self, until: Instant) -> Result<Value, ChildGone> {
+        self.read_planted(until, None)
+    }
+
+    /// Reads an answer, with a planted `fault` done to it.
+    fn read_planted(&mut self, until: Instant, fault: Option<PipeFault>) -> Result<Value, ChildGone> {
         let wait = until.saturating_duration_since(Instant::now());
-        let line = match self.lines.recv_timeout(wait) {
+        if fault == Some(PipeFault::AnswerLate) {
+            return Err(self.gone(&format!("the Node process did not answer within {} ms", wait.as_millis())));
+        }
+        let mut line = match self.lines.recv_timeout(wait) {
             Ok(Ok(line)) => line,
             Ok(Err(e)) => return Err(self.gone(&format!("reading from the Node process failed ({e})"))),
             Err(RecvTimeoutError::Timeout) => {
@@ -113,6 +121,13 @@ impl Child {
             }
             Err(RecvTimeoutError::Disconnected) => return Err(self.gone("the Node process exited")),
         };
+        if fault == Some(PipeFault::DropsByte) && !line.is_empty() {
+            let mut middle = line.len() / 2;
+            while !line.is_char_boundary(middle) {
+                middle -= 1;
+            }
+            line.remove(middle);
+        }
         serde_json::from_str(&line).map_err(|_| {
             let shown: String = line.chars().take(80).collect();
             self.gone(&format!("the Node process printed something that is not an answer: {shown:?}"))
@@ -125,13 +140,24 @@ impl Child {
     pub fn request(
         &mut self,
         request: &Value,
+        host: Option<HostSide<'_>>,
+        patience: Duration,
+    ) -> Result<Value, ChildGone> {
+        self.request_planted(request, host, patience, None)
+    }
+
+    /// [`Self::request`], with a planted `fault` done to the first line that answers it.
+    pub fn request_planted(
+        &mut self,
+        request: &Value,
         mut host: Option<HostSide<'_>>,
         patience: Duration,
+        mut fault: Option<PipeFault>,
     ) -> Result<Value, ChildGone> {
         let until = Instant::now() + patience;
         self.write(request)?;
         loop {
-            let mut message = self.read(until)?;
+            let mut message = self.read_planted(until, fault.take())?;
             if let Some(call) = message.get_mut("host_call").map(Value::take) {
                 let answer = self.serve_host_call(call, host.as_mut(), until)?;
                 self.write(&json!({ "host_answer": answer }))?;
@@ -166,6 +192,12 @@ impl Child {
         };
         let args: Vec<Val> =
             call["args"].as_array().map(|a| a.iter().filter_map(from_wire).collect()).unwrap_or_default();
+        // What came over the pipe is held to the function's declared parameters before it runs,
+        // as an engine in process holds the guest's call to them.
+        if args.len() != function.params.len() || args.iter().zip(&function.params).any(|(v, t)| v.ty() != *t) {
+            let why = format!("host function {} called with {args:?}, declared {:?}", function.name, function.params);
+            return Ok(json!({ "fault": WireFault::User(why) }));
+        }
         let mut kernel = RemoteKernel { child: self, data: host.data, until, gone: None };
         let result = (function.callback)(&mut kernel, &args);
         if let Some(gone) = kernel.gone {

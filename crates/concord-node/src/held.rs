@@ -5,7 +5,7 @@
 use crate::PATIENCE;
 use crate::child::HostSide;
 use crate::pool::Lease;
-use concord_engine::Outcome;
+use concord_engine::{Outcome, PipeFault};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -23,14 +23,20 @@ impl Held {
     }
 
     /// Sends `request` about it (its handle added as `kind`), serving `host`'s calls meanwhile.
-    pub fn request(
+    pub fn request(&self, request: Value, host: Option<HostSide<'_>>, patience: Duration) -> Result<Value, Outcome> {
+        self.request_planted(request, host, patience, None)
+    }
+
+    /// [`Self::request`], with a planted pipe `fault`.
+    pub fn request_planted(
         &self,
         mut request: Value,
         host: Option<HostSide<'_>>,
         patience: Duration,
+        fault: Option<PipeFault>,
     ) -> Result<Value, Outcome> {
         request[self.kind] = self.handle.into();
-        self.lease.lock().request(self.generation, &request, host, patience)
+        self.lease.lock().request_planted(self.generation, &request, host, patience, fault)
     }
 }
 

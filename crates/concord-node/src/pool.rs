@@ -7,7 +7,7 @@
 
 use crate::Host;
 use crate::child::{Child, HostSide};
-use concord_engine::Outcome;
+use concord_engine::{Outcome, PipeFault};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
@@ -139,10 +139,22 @@ impl Slot {
         host: Option<HostSide<'_>>,
         patience: Duration,
     ) -> Result<Value, Outcome> {
+        self.request_planted(generation, request, host, patience, None)
+    }
+
+    /// [`Self::request`], with a planted pipe `fault`.
+    pub fn request_planted(
+        &mut self,
+        generation: u64,
+        request: &Value,
+        host: Option<HostSide<'_>>,
+        patience: Duration,
+        fault: Option<PipeFault>,
+    ) -> Result<Value, Outcome> {
         let Some(child) = self.child.as_mut().filter(|_| self.generation == generation) else {
             return Err(Outcome::EngineFault("the Node process this handle lived in is gone".into()));
         };
-        child.request(request, host, patience).map_err(|gone| {
+        child.request_planted(request, host, patience, fault).map_err(|gone| {
             self.child = None;
             Outcome::EngineFault(gone.0)
         })

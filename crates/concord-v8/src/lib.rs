@@ -15,7 +15,7 @@ mod wrapper;
 use concord_engine::wasi::Wasi;
 use concord_engine::{
     Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InitCall, InstanceConfig, InstanceData,
-    InstantiateFailure, MemoryObservation, Module, Outcome, PluginAbi, ValType, plugin_module, resolve_for,
+    InstantiateFailure, MemoryObservation, Module, Outcome, PipeFault, PluginAbi, ValType, plugin_module, resolve_for,
     start_outcome,
 };
 use concord_node::child::{self, HostSide};
@@ -254,6 +254,7 @@ impl Module for V8Module {
                 wasi,
                 abi: self.abi.clone(),
                 patience: patience(config),
+                pipe_fault: config.pipe_fault,
             }));
         }
         Err(instantiate_failure(&answer))
@@ -283,6 +284,7 @@ struct V8Instance {
     wasi: Wasi,
     abi: Arc<PluginAbi>,
     patience: Duration,
+    pipe_fault: Option<PipeFault>,
 }
 
 impl V8Instance {
@@ -292,7 +294,8 @@ impl V8Instance {
             data: &mut self.data,
             wasi: Some(&mut self.wasi),
         });
-        self.held.request(request, host, self.patience)
+        let fault = if serve_host { self.pipe_fault } else { None };
+        self.held.request_planted(request, host, self.patience, fault)
     }
 }
 

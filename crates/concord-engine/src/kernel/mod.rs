@@ -159,9 +159,10 @@ impl Kernel {
         if let Some(sdk) = &self.sdk {
             return sdk.output();
         }
-        match self.output {
-            (0, _) => Ok(Vec::new()),
-            (offset, len) => self.arena.read(offset, len).map(<[u8]>::to_vec),
+        match (self.output, self.rules) {
+            ((0, _), _) => Ok(Vec::new()),
+            ((offset, len), KernelRules::Extism) => self.arena.read_unchecked(offset, len),
+            ((offset, len), _) => self.arena.read(offset, len).map(<[u8]>::to_vec),
         }
     }
 

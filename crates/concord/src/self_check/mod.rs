@@ -3,8 +3,8 @@
 
 use concord_engine::kernel::ENV_MODULE;
 use concord_engine::{
-    Call, CompileError, Engine, EngineInfo, Feature, HostFunction, Instance, InstanceConfig, InstanceId, KernelAccess,
-    MemoryObservation, Module, Outcome, TypedStore, Val, ValType, Value, WASM_PAGE, WasiHost,
+    Call, CompileError, Engine, EngineInfo, Feature, GuestError, HostFunction, Instance, InstanceConfig, InstanceId,
+    KernelAccess, MemoryObservation, Module, Outcome, PipeFault, TypedStore, Val, ValType, Value, WASM_PAGE, WasiHost,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +12,11 @@ use std::time::Duration;
 mod detour;
 mod everywhere;
 mod rem_s;
+mod typed;
 mod write_short;
 
 pub use everywhere::{Honest, Planted};
+pub use typed::plant as plant_typed;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -39,10 +41,16 @@ pub enum Fault {
     TypedOnePageTooMany,
     /// Typed modules' `i64.rem_s` answers with its low bit flipped when the divisor is negative.
     RemSNegativeDivisor,
+    /// A plugin's nonzero return code is reported one lower than it was.
+    ReturnCodeOffByOne,
+    /// An out-of-process engine's child answers a plugin call after the harness stopped waiting.
+    PipeAnswerLate,
+    /// One byte of an out-of-process engine's answer to a plugin call is lost on the pipe.
+    PipeDropsByte,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 10] = [
+    pub const ALL: [Fault; 13] = [
         Fault::FlipOutputByte,
         Fault::OnePageTooMany,
         Fault::DenyGrowthEarly,
@@ -53,6 +61,9 @@ impl Fault {
         Fault::FlipI64LowBit,
         Fault::TypedOnePageTooMany,
         Fault::RemSNegativeDivisor,
+        Fault::ReturnCodeOffByOne,
+        Fault::PipeAnswerLate,
+        Fault::PipeDropsByte,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +78,9 @@ impl Fault {
             Fault::FlipI64LowBit => "flip-i64-low-bit",
             Fault::TypedOnePageTooMany => "typed-one-page-too-many",
             Fault::RemSNegativeDivisor => "rem-s-negative-divisor",
+            Fault::ReturnCodeOffByOne => "return-code-off-by-one",
+            Fault::PipeAnswerLate => "pipe-answer-late",
+            Fault::PipeDropsByte => "pipe-drops-byte",
         }
     }
 
@@ -102,7 +116,10 @@ impl Fault {
             }
             // An embedder's function under a kernel function's name shadows the kernel's.
             Fault::KernelLengthShort => config.host_functions.push(length_one_short()),
-            Fault::FlipOutputByte
+            Fault::PipeAnswerLate => config.pipe_fault = Some(PipeFault::AnswerLate),
+            Fault::PipeDropsByte => config.pipe_fault = Some(PipeFault::DropsByte),
+            Fault::ReturnCodeOffByOne
+            | Fault::FlipOutputByte
             | Fault::WasiWriteShort
             | Fault::DropStateKey
             | Fault::FlipI64LowBit
@@ -120,6 +137,9 @@ impl Fault {
                 Outcome::Returned(bytes)
             }
             (Fault::DropStateKey, Outcome::Returned(bytes)) => Outcome::Returned(drop_state_key(bytes)),
+            (Fault::ReturnCodeOffByOne, Outcome::GuestError(error)) if error.code != 0 => {
+                Outcome::GuestError(GuestError { code: error.code.wrapping_sub(1), ..error })
+            }
             (_, outcome) => outcome,
         }
     }
@@ -319,27 +339,6 @@ pub fn hunt(
             let minimal = crate::scenario::shrink(&mut draw, 64, |case| caught(case).is_some());
             let note = caught(&minimal).unwrap_or_default();
             return Some((minimal, note));
-        }
-    }
-    None
-}
-
-/// The first spec assertion (of wasm-v2's `i64.wast`, then the whole suite) on which a typed-layer
-/// `fault` shows as a failure of the faulty engine, with what it did.
-pub fn hunt_spec(
-    inner: Arc<dyn Engine>,
-    fault: Fault,
-    divergences: &crate::divergence::Divergences,
-) -> Option<(String, String)> {
-    let faulty: Arc<dyn Engine> = Arc::new(Faulty::new(inner.clone(), fault));
-    let id = faulty.id().to_string();
-    let suite = crate::spec::scripts("wasm-v2").ok()?;
-    let (first, rest): (Vec<_>, Vec<_>) = suite.into_iter().partition(|s| s.name.ends_with("/i64.wast"));
-    for scripts in [first, rest] {
-        let spec = crate::spec::run(&[inner.clone(), faulty.clone()], &scripts, divergences);
-        let caught = spec.results.into_iter().find(|r| r.engine == id && r.verdict == crate::runner::Verdict::Diverge);
-        if let Some(result) = caught {
-            return Some((format!("spec/{}", result.case), result.detail));
         }
     }
     None
