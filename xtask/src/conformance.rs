@@ -236,59 +236,36 @@ fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
         let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
         bail!("no fault named {unknown}; the faults are {}", names.join(", "));
     }
-    let mut table: Vec<(Fault, Vec<(String, self_check::Planted)>)> = Vec::new();
+    let mut planted = Vec::new();
     for fault in Fault::ALL.into_iter().filter(chosen) {
-        table.push((fault, honest.plant(fault, divergences, planting_threads())));
+        planted.push((fault, honest.plant(fault, divergences, planting_threads())));
     }
-    print_planted(&table);
-    let mut failed = 0;
-    for (fault, planted) in &table {
-        for (engine, outcome) in planted {
-            match outcome {
-                self_check::Planted::Caught { case, note } if engine == engines[0].id() => {
-                    println!("caught  {:24} in {engine} by {case}: {note}", fault.name())
-                }
-                self_check::Planted::Caught { .. } | self_check::Planted::NotApplicable => {}
-                not_ok => {
-                    failed += 1;
-                    println!("NOT OK  {:24} in {engine}: {not_ok:?}", fault.name());
-                }
-            }
-        }
+    let table = self_check::Table::new(planted);
+    println!("{}", table.text());
+    for (fault, engine, not_ok) in table.failures() {
+        println!("NOT OK  {fault:24} in {engine}: {not_ok:?}");
     }
-    let planted: usize = table.iter().map(|(_, p)| p.len()).sum();
-    println!("\n{} of {planted} plantings caught or not applicable, in {:.0?}", planted - failed, started.elapsed());
+    let (failed, plantings) = (table.failures().len(), table.plantings());
+    println!(
+        "\n{} of {plantings} plantings caught or not applicable, in {:.0?}",
+        plantings - failed,
+        started.elapsed()
+    );
+    let out = out_dir();
+    std::fs::create_dir_all(&out)?;
+    for (file, text) in
+        [("self-check.json", serde_json::to_string_pretty(&table)?), ("self-check.md", table.markdown())]
+    {
+        let path = out.join(file);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Plantings run side by side: most of their time is spent waiting on child processes.
 fn planting_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
-}
-
-/// Configuration × fault: `caught`, `n/a` (the fault changes nothing there), `HIDDEN` (an entry
-/// explained it away) or `MISSED`.
-fn print_planted(table: &[(Fault, Vec<(String, self_check::Planted)>)]) {
-    let Some((_, first)) = table.first() else { return };
-    let width = first.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
-    print!("{:<width$}", "");
-    for (fault, _) in table {
-        print!(" {:>w$}", fault.name(), w = fault.name().len().max(6));
-    }
-    println!();
-    for (row, (id, _)) in first.iter().enumerate() {
-        print!("{id:<width$}");
-        for (column, (_, planted)) in table.iter().enumerate() {
-            let word = match &planted[row].1 {
-                self_check::Planted::Caught { .. } => "caught",
-                self_check::Planted::NotApplicable => "n/a",
-                self_check::Planted::Hidden { .. } => "HIDDEN",
-                self_check::Planted::Missed { .. } => "MISSED",
-            };
-            print!(" {word:>w$}", w = table[column].0.name().len().max(6));
-        }
-        println!();
-    }
 }
 
 /// Prints the matrix and the differences, writes `<name>.json` (and, for a whole report, `.md`
@@ -309,7 +286,14 @@ fn finish(report: Report, name: &str) -> Result<ExitCode> {
         println!("documented  {engine} in {scenario} ({count} cases): {reason}");
     }
     for stale in &report.stale {
-        println!("stale       {} {}/{} no longer shows: {}", stale.engine, stale.scenario, stale.case, stale.reason);
+        println!(
+            "stale       {} {}/{} {}: {}",
+            stale.engine,
+            stale.scenario,
+            stale.case,
+            stale.why_stale(),
+            stale.reason
+        );
     }
     println!("\n{}: {}", report.scope(), report.summary.verdicts());
 

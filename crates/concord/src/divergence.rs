@@ -67,6 +67,15 @@ impl Divergence {
             && self.others.as_deref().is_none_or(instead)
     }
 
+    /// Why an entry is stale, for people: a mechanism that never held in the run, or a
+    /// difference that no longer shows.
+    pub fn why_stale(&self) -> String {
+        match self.mechanism {
+            Some(mechanism) => format!("its mechanism `{mechanism}` never held"),
+            None => "no longer shows".into(),
+        }
+    }
+
     /// Whether the entry explains an engine whose outcome was of class `shown.did` where the
     /// others (or the spec) expected class `shown.expected`.
     /// An entry that names a mechanism explains them only where the mechanism holds on them.

@@ -217,7 +217,7 @@ pub fn markdown(report: &Report) -> String {
         }
     }
     for d in &report.stale {
-        let _ = writeln!(md, "- stale: {} `{}/{}` no longer shows: {}", d.engine, d.scenario, d.case, d.reason);
+        let _ = writeln!(md, "- stale: {} `{}/{}` {}: {}", d.engine, d.scenario, d.case, d.why_stale(), d.reason);
     }
     md
 }

@@ -12,10 +12,12 @@ use std::time::Duration;
 mod detour;
 mod everywhere;
 mod rem_s;
+mod table;
 mod typed;
 mod write_short;
 
 pub use everywhere::{Honest, Planted};
+pub use table::Table;
 pub use typed::plant as plant_typed;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
