@@ -31,15 +31,18 @@ pub fn differences(observations: &[(String, Observation)]) -> Vec<Difference> {
     observations
         .iter()
         .filter(|(_, o)| o != reference)
-        .map(|(engine, o)| {
-            let (step, did, others_did) = first_difference(reference, o);
-            let what = match &step {
-                Some(name) => format!("`{name}`: {did}, where the others: {others_did}"),
-                None => format!("instantiation: {did}, where the others: {others_did}"),
-            };
-            Difference { engine: engine.clone(), what, step, like: like.clone(), did, others_did }
-        })
+        .map(|(engine, o)| difference(engine, like, reference, o))
         .collect()
+}
+
+/// How `engine`, which observed `other`, parts from `reference`, which `like` observed.
+pub fn difference(engine: &str, like: &str, reference: &Observation, other: &Observation) -> Difference {
+    let (step, did, others_did) = first_difference(reference, other);
+    let what = match &step {
+        Some(name) => format!("`{name}`: {did}, where the others: {others_did}"),
+        None => format!("instantiation: {did}, where the others: {others_did}"),
+    };
+    Difference { engine: engine.to_string(), what, step, like: like.to_string(), did, others_did }
 }
 
 fn describe(step: &Step) -> String {

@@ -39,6 +39,8 @@ pub fn limits() -> InstanceConfig {
 pub struct Finding {
     pub module: GeneratedModule,
     pub differences: Vec<Difference>,
+    /// What each engine that took part observed.
+    pub observations: Vec<(String, Observation)>,
 }
 
 /// What one engine did over a run.
@@ -154,7 +156,11 @@ pub fn run(
                     }
                     drop(stats);
                     if !run.differences.is_empty() {
-                        found(&Finding { module: run.module, differences: run.differences });
+                        found(&Finding {
+                            module: run.module,
+                            differences: run.differences,
+                            observations: run.observations,
+                        });
                     }
                 }
             });

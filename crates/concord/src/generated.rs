@@ -7,8 +7,9 @@ use crate::divergence::{Divergence, Divergences};
 use crate::mechanism::Shown;
 use crate::report::ResultEntry;
 use crate::runner::Verdict;
+use crate::verdict::{self, Consensus, Explain, Observed, Party, Witness};
 use concord_engine::Engine;
-use concord_fuzz::{Difference, Finding, GeneratedModule, run_module};
+use concord_fuzz::{Difference, Finding, GeneratedModule, Observation, run_module};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -51,7 +52,7 @@ pub fn run(
     for finding in findings {
         let case = format!("seed-{}", finding.module.seed);
         let replay = format!("cargo xtask fuzz --seed {} --modules 1", finding.module.seed);
-        let judged = judge(&case, &finding.module.wasm, &finding.differences, &replay, divergences);
+        let judged = judge(engines, &case, &finding.module.wasm, &finding.observations, &replay, divergences);
         if judged.iter().any(|r| r.verdict == Verdict::Diverge) {
             undocumented.push(finding);
         }
@@ -63,32 +64,59 @@ pub fn run(
         let path = regressions_dir().join(format!("{}.json", saved.name));
         let replay = concord_fuzz::saved::replay_command(&path);
         let case = format!("regression-{}", saved.name);
-        results.extend(judge(&case, &saved.module.wasm, &run.differences, &replay, divergences));
+        results.extend(judge(engines, &case, &saved.module.wasm, &run.observations, &replay, divergences));
     }
     let modules = stats.iter().map(|s| s.modules).max().unwrap_or(0);
     Ok(GeneratedRun { modules, replayed: saved.len() as u64, results, undocumented, elapsed: start.elapsed() })
 }
 
-/// One result per engine that differed on `case`.
+/// One result per engine that differs on `case` from what the witnesses bore out.
 fn judge(
+    engines: &[Arc<dyn Engine>],
     case: &str,
     wasm: &[u8],
-    differences: &[Difference],
+    observations: &[(String, Observation)],
     replay: &str,
     divergences: &Divergences,
 ) -> Vec<ResultEntry> {
-    differences
+    let parties: Vec<Party<Observation>> = observations
         .iter()
-        .map(|difference| {
-            let documented = documented(divergences, case, wasm, difference);
-            let (verdict, note) = match documented {
-                Some(d) => (Verdict::Documented, d.reason.clone()),
-                None => (Verdict::Diverge, format!("{}; replay: {replay}", difference.what)),
+        .filter_map(|(id, observation)| {
+            let engine = engines.iter().find(|e| e.id() == id)?;
+            Some(Party { id, witness: Witness::of(engine.as_ref()), observation, breaks_model: None })
+        })
+        .collect();
+    let (consensus, verdicts) = verdict::judge_by(&parties, &mut Registry { case, wasm, divergences });
+    let side = match &consensus {
+        Consensus::Agreed(side) => Some((side, verdict::agreeing(&parties, side))),
+        Consensus::EvenSplit(sides) => {
+            sides.first().map(|(side, ids)| (side, ids.iter().map(String::as_str).collect()))
+        }
+        Consensus::Nobody => None,
+    };
+    let Some((side, like)) = side else { return Vec::new() };
+    parties
+        .iter()
+        .zip(verdicts)
+        .filter(|(_, (verdict, _))| matches!(verdict, Verdict::Documented | Verdict::Diverge))
+        .map(|(party, (verdict, note))| {
+            let difference = concord_fuzz::compare::difference(
+                party.id,
+                like.first().copied().unwrap_or(""),
+                side,
+                party.observation,
+            );
+            let note = match verdict {
+                Verdict::Diverge => match &consensus {
+                    Consensus::EvenSplit(_) => format!("{}; replay: {replay}", note.unwrap_or_default()),
+                    _ => format!("{}; replay: {replay}", difference.what),
+                },
+                _ => note.unwrap_or_default(),
             };
             ResultEntry {
                 scenario: SCENARIO.into(),
                 case: case.into(),
-                engine: difference.engine.clone(),
+                engine: party.id.to_string(),
                 verdict,
                 outcome: difference.did.clone(),
                 detail: difference.what.clone(),
@@ -103,6 +131,40 @@ fn judge(
             }
         })
         .collect()
+}
+
+/// The registry, consulted for a generated module: an entry explains an engine's difference from
+/// the side the witnesses bore out by the classes of what each did, and the module.
+struct Registry<'a> {
+    case: &'a str,
+    wasm: &'a [u8],
+    divergences: &'a Divergences,
+}
+
+impl Explain<Observation> for Registry<'_> {
+    fn documented(&mut self, party: &Party<Observation>, side: &Observation, references: &[&str]) -> Option<String> {
+        let like = references.first().copied().unwrap_or("");
+        let difference = concord_fuzz::compare::difference(party.id, like, side, party.observation);
+        documented(self.divergences, self.case, self.wasm, &difference).map(|entry| entry.reason.clone())
+    }
+}
+
+impl Observed for Observation {
+    fn agrees_with(&self, other: &Self) -> bool {
+        self == other
+    }
+
+    /// An engine that could not take part is left out of a module's observations.
+    fn unsupported(&self) -> Option<&str> {
+        None
+    }
+
+    fn detail(&self) -> String {
+        match &self.refused {
+            Some(why) => why.clone(),
+            None => format!("instantiated, {} steps", self.steps.len()),
+        }
+    }
 }
 
 /// The entry that documents `difference` on `case` (module `wasm`), if one does.

@@ -6,13 +6,14 @@ use crate::divergence::{Divergence, Divergences};
 use crate::mechanism::Shown;
 use crate::report::ResultEntry;
 use crate::runner::Verdict;
+use crate::verdict::{self, Consensus, Explain, Party, Witness};
 use anyhow::{Result, bail};
 use concord_engine::{Engine, Value};
 use concord_wast::expect::Expected;
 use concord_wast::suite::{self, MEMORY_FILES, suite_names};
-use concord_wast::{FileRun, Observed, Script, disagreements, run_everywhere};
+use concord_wast::{CommandResult, FileRun, Observed, Script, Verdict as WastVerdict, run_everywhere};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -67,37 +68,129 @@ pub fn scripts(which: &str) -> Result<Vec<Script>> {
     Ok(scripts)
 }
 
-/// Runs `scripts` on every engine and judges the failures against `divergences`.
+/// Runs `scripts` on every engine and judges, command by command, every failed assertion and
+/// every command the engines disagree on: the spec's expectation is the model (an engine that
+/// fails it weighs nothing), and the witnesses decide who differs where it expects nothing.
 pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Divergences) -> SpecRun {
     let start = Instant::now();
     let runs = run_everywhere(engines, scripts);
     let elapsed = start.elapsed();
     let counts = runs.iter().map(count).collect();
-    let mut results = Vec::new();
+    let mut commands: BTreeMap<(&str, usize), Vec<(&str, &CommandResult)>> = BTreeMap::new();
     for run in &runs {
-        let script = scripts.iter().find(|s| s.name == run.file);
-        for failure in run.results.iter().filter(|r| r.verdict == concord_wast::Verdict::Failed) {
-            let shows = script.and_then(|script| shows(script, failure));
-            let failed = Judged { detail: &failure.detail, shows, outcome: "failed" };
-            results.push(entry(&run.engine, &run.file, failure.line, failed, divergences));
+        for result in &run.results {
+            if !matches!(result.verdict, WastVerdict::Unsupported | WastVerdict::Skipped) {
+                commands.entry((&run.file, result.line)).or_default().push((&run.engine, result));
+            }
         }
     }
-    // Engines that differ from the others on a command none of them failed (an action whose
-    // result the spec does not check).
-    let failed: BTreeSet<(String, usize)> = results.iter().map(|r| (file_of(&r.case), line_of(&r.case))).collect();
-    for disagreement in disagreements(&runs) {
-        if failed.contains(&(disagreement.file.clone(), disagreement.line)) {
-            continue;
-        }
-        let majority = disagreement.majority();
-        for (engine, what) in disagreement.odd_ones_out() {
-            let detail = format!("{}: {what}, where the others: {majority}", disagreement.directive);
-            // An assertion the engine passed (or an action) on which it parts from the others.
-            let differs = Judged { detail: &detail, shows: difference(what, majority), outcome: "differs" };
-            results.push(entry(engine, &disagreement.file, disagreement.line, differs, divergences));
+    let mut results = Vec::new();
+    for ((file, line), ran) in commands {
+        let failed = ran.iter().any(|(_, r)| r.verdict == WastVerdict::Failed);
+        let apart = ran.iter().any(|(_, r)| r.observed != ran[0].1.observed);
+        if failed || apart {
+            let script = scripts.iter().find(|s| s.name == file);
+            results.extend(judge_command(engines, script, file, line, &ran, divergences));
         }
     }
     SpecRun { counts, results, elapsed }
+}
+
+/// One command on every engine that ran it: a result for each that failed it or differs from
+/// what the witnesses bore out.
+fn judge_command(
+    engines: &[Arc<dyn Engine>],
+    script: Option<&Script>,
+    file: &str,
+    line: usize,
+    ran: &[(&str, &CommandResult)],
+    divergences: &Divergences,
+) -> Vec<ResultEntry> {
+    let parties: Vec<Party<Observed>> = ran
+        .iter()
+        .filter_map(|(id, result)| {
+            let engine = engines.iter().find(|e| e.id() == *id)?;
+            Some(Party {
+                id,
+                witness: Witness::of(engine.as_ref()),
+                observation: &result.observed,
+                breaks_model: (result.verdict == WastVerdict::Failed).then(|| result.detail.clone()),
+            })
+        })
+        .collect();
+    let case = case_of(file, line);
+    let mut registry = Registry { divergences, case: &case, script, ran };
+    let (consensus, verdicts) = verdict::judge_by(&parties, &mut registry);
+    parties
+        .iter()
+        .zip(verdicts)
+        .filter(|(_, (verdict, _))| matches!(verdict, Verdict::Documented | Verdict::Diverge))
+        .map(|(party, (verdict, note))| {
+            let result = ran.iter().find(|(id, _)| *id == party.id).map(|(_, r)| *r).expect("a party ran");
+            let (outcome, detail) = match (&party.breaks_model, &consensus) {
+                (Some(detail), _) => ("failed", detail.clone()),
+                (None, Consensus::Agreed(side)) => {
+                    ("differs", format!("{}: {}, where the others: {side}", result.directive, result.observed))
+                }
+                (None, _) => ("differs", format!("{}: {}", result.directive, result.observed)),
+            };
+            let note = match verdict {
+                Verdict::Diverge if party.breaks_model.is_some() => detail.clone(),
+                _ => note.unwrap_or_else(|| detail.clone()),
+            };
+            ResultEntry {
+                scenario: SCENARIO.into(),
+                case: case.clone(),
+                engine: party.id.to_string(),
+                verdict,
+                outcome: outcome.into(),
+                detail,
+                output_sha256: None,
+                output_hex: None,
+                memory_pages: None,
+                elapsed_us: 0,
+                note: Some(note),
+                deadline_ms: None,
+                hung: false,
+                limit: None,
+            }
+        })
+        .collect()
+}
+
+/// The registry, consulted for one spec command: a failed assertion is explained by what it
+/// shows against the spec, a difference by what the engine did against the side borne out.
+struct Registry<'a> {
+    divergences: &'a Divergences,
+    case: &'a str,
+    script: Option<&'a Script>,
+    ran: &'a [(&'a str, &'a CommandResult)],
+}
+
+impl Explain<Observed> for Registry<'_> {
+    fn documented(&mut self, party: &Party<Observed>, side: &Observed, _: &[&str]) -> Option<String> {
+        let result = self.ran.iter().find(|(id, _)| *id == party.id).map(|(_, r)| *r)?;
+        let shows = match party.breaks_model {
+            Some(_) => self.script.and_then(|script| shows(script, result)),
+            None => difference(party.observation, side),
+        };
+        documented_by(self.divergences, party.id, self.case, shows.as_ref()).map(|entry| entry.reason.clone())
+    }
+}
+
+impl verdict::Observed for Observed {
+    fn agrees_with(&self, other: &Self) -> bool {
+        self == other
+    }
+
+    /// Commands an engine could not run are left out of the parties.
+    fn unsupported(&self) -> Option<&str> {
+        None
+    }
+
+    fn detail(&self) -> String {
+        self.to_string()
+    }
 }
 
 impl SpecCount {
@@ -127,10 +220,6 @@ fn case_of(file: &str, line: usize) -> String {
 
 fn file_of(case: &str) -> String {
     case.rsplit_once(':').map_or(case, |(file, _)| file).to_string()
-}
-
-fn line_of(case: &str) -> usize {
-    case.rsplit_once(':').and_then(|(_, line)| line.parse().ok()).unwrap_or(0)
 }
 
 /// What an engine's failure or difference on one command shows a mechanism: what it did and what
@@ -244,38 +333,4 @@ pub fn documenting<'d>(
             d.names_engine(engine) && d.applies_to_case(SCENARIO, case) && shown.note.as_ref() == Some(&d.reason)
         })
     }))
-}
-
-/// What was wrong with an engine on one command: its words, what it shows a mechanism, and the
-/// result's outcome (`failed` the assertion, or `differs` from the other engines).
-struct Judged<'a> {
-    detail: &'a str,
-    shows: Option<Shows>,
-    outcome: &'static str,
-}
-
-fn entry(engine: &str, file: &str, line: usize, judged: Judged<'_>, divergences: &Divergences) -> ResultEntry {
-    let Judged { detail, shows, outcome } = judged;
-    let case = case_of(file, line);
-    let documented = documented_by(divergences, engine, &case, shows.as_ref());
-    let (verdict, note) = match documented {
-        Some(d) => (Verdict::Documented, Some(d.reason.clone())),
-        None => (Verdict::Diverge, Some(detail.to_string())),
-    };
-    ResultEntry {
-        scenario: SCENARIO.into(),
-        case,
-        engine: engine.to_string(),
-        verdict,
-        outcome: outcome.into(),
-        detail: detail.to_string(),
-        output_sha256: None,
-        output_hex: None,
-        memory_pages: None,
-        elapsed_us: 0,
-        note,
-        deadline_ms: None,
-        hung: false,
-        limit: None,
-    }
 }

@@ -1,6 +1,9 @@
-//! One verdict for every tool (the runner, `concord check`, `concord actor`): who differs is
-//! decided by witnesses, not votes, and a difference is documented only where an entry's mechanism
-//! confirms it on that observation.
+//! One verdict for every tool (the runner, the spec testsuite, generated modules, `concord check`,
+//! `concord actor`, `concord wast`): who differs is decided by witnesses, not votes, and a
+//! difference is documented only where an entry's mechanism confirms it on that observation.
+//! What is observed differs by tool (a plugin call's outcome, a module's steps, a command's
+//! values), so the weighing is generic over [`Observed`], and each tool says through [`Explain`]
+//! which entry documents a party against a side.
 //!
 //! Configurations that share a part are one witness on the questions that part answers: the ten
 //! on Concord's host layer (kernel, WASI, call ABI) are one witness beside each Extism host, and
@@ -29,29 +32,64 @@ impl Witness {
     }
 }
 
+/// What a tool observes of one configuration, as the verdict weighs it.
+pub trait Observed: Clone + std::fmt::Debug + PartialEq {
+    fn agrees_with(&self, other: &Self) -> bool;
+    /// Why the configuration could not run it, if it could not.
+    fn unsupported(&self) -> Option<&str>;
+    /// What it was, for a person.
+    fn detail(&self) -> String;
+    /// Of two observations that agree, whether this one shows more to hold the others to.
+    fn shows_more_than(&self, _other: &Self) -> bool {
+        false
+    }
+}
+
+impl Observed for Observation {
+    fn agrees_with(&self, other: &Self) -> bool {
+        Observation::agrees_with(self, other)
+    }
+
+    fn unsupported(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Unsupported(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    fn detail(&self) -> String {
+        self.outcome.detail()
+    }
+
+    /// The page count becomes part of what the others are held to.
+    fn shows_more_than(&self, other: &Self) -> bool {
+        self.memory_pages.is_some() && other.memory_pages.is_none()
+    }
+}
+
 /// One configuration's observation, to be judged beside the others.
-pub struct Party<'a> {
+pub struct Party<'a, O = Observation> {
     pub id: &'a str,
     pub witness: Witness,
-    pub observation: &'a Observation,
+    pub observation: &'a O,
     /// How it breaks what the case's model says, if it does: it then differs whatever the others did.
     pub breaks_model: Option<String>,
 }
 
 /// What the witnesses bear out.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Consensus {
+pub enum Consensus<O = Observation> {
     /// One observation outweighs every other.
-    Agreed(Observation),
+    Agreed(O),
     /// Two or more observations weigh the same, and no documented mechanism explains the others
     /// away: each with the configurations that showed it.
-    EvenSplit(Vec<(Observation, Vec<String>)>),
+    EvenSplit(Vec<(O, Vec<String>)>),
     /// No configuration could run it.
     Nobody,
 }
 
-impl Consensus {
-    pub fn agreed(&self) -> Option<&Observation> {
+impl<O> Consensus<O> {
+    pub fn agreed(&self) -> Option<&O> {
         match self {
             Consensus::Agreed(observation) => Some(observation),
             _ => None,
@@ -69,6 +107,45 @@ pub trait Rerun {
     fn rerun(&mut self, references: &[&str], change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation>;
 }
 
+/// Each party's verdict and note, in order, and what the witnesses bore out, for plugin calls:
+/// an entry of `divergences` in `scope` documents a party where its mechanism, given `rerun` to
+/// run the case again on the configurations that bore the side out, confirms it.
+pub fn judge(
+    parties: &[Party],
+    scope: Scope,
+    divergences: &Divergences,
+    rerun: &mut dyn Rerun,
+) -> (Consensus, Vec<(Verdict, Option<String>)>) {
+    judge_by(parties, &mut Registry { scope, divergences, rerun })
+}
+
+/// Which documented entry explains a party's observation where the witnesses bore out another.
+pub trait Explain<O> {
+    /// The reason of the entry that documents `party` where `references` (configuration ids)
+    /// showed `side`; `None` where none does.
+    fn documented(&mut self, party: &Party<O>, side: &O, references: &[&str]) -> Option<String>;
+}
+
+/// The registry, consulted for plugin calls: by case where there is one, by mechanism alone for
+/// an embedder's own plugin.
+struct Registry<'a> {
+    scope: Scope<'a>,
+    divergences: &'a Divergences,
+    rerun: &'a mut dyn Rerun,
+}
+
+impl Explain<Observation> for Registry<'_> {
+    fn documented(&mut self, party: &Party, side: &Observation, references: &[&str]) -> Option<String> {
+        let seen = Seen { observation: party.observation, others: Some(side) };
+        let mut replay = ReplayOn { rerun: self.rerun, references };
+        let entry = match self.scope {
+            Some((scenario, case)) => self.divergences.find(party.id, scenario, case, &seen, &mut replay),
+            None => self.divergences.explain(party.id, &seen, &mut replay),
+        };
+        entry.map(|entry| entry.reason.clone())
+    }
+}
+
 /// Each party's verdict and note, in order, and what the witnesses bore out.
 ///
 /// The case's model, where it has one, comes first: observations that break it weigh nothing
@@ -78,12 +155,10 @@ pub trait Rerun {
 /// witness against the others); else the one most witnesses are consistent with (those that showed
 /// it and those documented against it), where no other has as many; else the witnesses split
 /// evenly, and the verdict says so.
-pub fn judge(
-    parties: &[Party],
-    scope: Scope,
-    divergences: &Divergences,
-    rerun: &mut dyn Rerun,
-) -> (Consensus, Vec<(Verdict, Option<String>)>) {
+pub fn judge_by<O: Observed>(
+    parties: &[Party<O>],
+    explain: &mut dyn Explain<O>,
+) -> (Consensus<O>, Vec<(Verdict, Option<String>)>) {
     let anyone_follows = parties.iter().any(|p| p.breaks_model.is_none() && !unsupported(p));
     let counted: Vec<bool> = parties.iter().map(|p| !anyone_follows || p.breaks_model.is_none()).collect();
     let (weights, weighed) = weigh(parties, &counted);
@@ -93,8 +168,7 @@ pub fn judge(
     }
     let mut judged_against = Vec::new();
     for (_, side) in &weighed {
-        let explained: Vec<Explained> =
-            parties.iter().map(|party| explain(party, side, parties, scope, divergences, rerun)).collect();
+        let explained: Vec<Explained> = parties.iter().map(|party| explained(party, side, parties, explain)).collect();
         if explained.iter().all(|e| !matches!(e, Explained::Unexplained(_))) {
             let verdicts = parties.iter().zip(&explained).map(|(p, e)| verdict(p, Some(e))).collect();
             return (Consensus::Agreed(side.clone()), verdicts);
@@ -116,7 +190,7 @@ pub fn judge(
         let verdicts = parties.iter().zip(explained).map(|(p, e)| verdict(p, Some(e))).collect();
         return (Consensus::Agreed((*side).clone()), verdicts);
     }
-    let sides: Vec<(Observation, Vec<String>)> = tied
+    let sides: Vec<(O, Vec<String>)> = tied
         .iter()
         .map(|(side, _)| ((*side).clone(), agreeing(parties, side).iter().map(|s| s.to_string()).collect()))
         .collect();
@@ -149,61 +223,31 @@ enum Explained {
     Unexplained(String),
 }
 
-fn explain(
-    party: &Party,
-    side: &Observation,
-    parties: &[Party],
-    scope: Scope,
-    divergences: &Divergences,
-    rerun: &mut dyn Rerun,
-) -> Explained {
+fn explained<O: Observed>(party: &Party<O>, side: &O, parties: &[Party<O>], explain: &mut dyn Explain<O>) -> Explained {
     if unsupported(party) {
         return Explained::Agrees;
     }
     let differs = party.breaks_model.clone().or_else(|| {
-        (!party.observation.agrees_with(side)).then(|| {
-            format!(
-                "differs from the other witnesses ({}): {}",
-                side.outcome.detail(),
-                party.observation.outcome.detail()
-            )
-        })
+        (!party.observation.agrees_with(side))
+            .then(|| format!("differs from the other witnesses ({}): {}", side.detail(), party.observation.detail()))
     });
     let Some(why) = differs else { return Explained::Agrees };
     let references = agreeing(parties, side);
-    match documented(party, side, scope, divergences, rerun, &references) {
+    match explain.documented(party, side, &references) {
         Some(reason) => Explained::Documented(reason),
         None => Explained::Unexplained(why),
     }
 }
 
-fn verdict(party: &Party, explained: Option<&Explained>) -> (Verdict, Option<String>) {
-    if let Outcome::Unsupported(why) = &party.observation.outcome {
-        return (Verdict::Unsupported, Some(why.clone()));
+fn verdict<O: Observed>(party: &Party<O>, explained: Option<&Explained>) -> (Verdict, Option<String>) {
+    if let Some(why) = party.observation.unsupported() {
+        return (Verdict::Unsupported, Some(why.to_string()));
     }
     match explained {
         None | Some(Explained::Agrees) => (Verdict::Agree, None),
         Some(Explained::Documented(reason)) => (Verdict::Documented, Some(reason.clone())),
         Some(Explained::Unexplained(why)) => (Verdict::Diverge, Some(why.clone())),
     }
-}
-
-/// The reason of the entry that documents `party` where the others did `others`.
-fn documented(
-    party: &Party,
-    others: &Observation,
-    scope: Scope,
-    divergences: &Divergences,
-    rerun: &mut dyn Rerun,
-    references: &[&str],
-) -> Option<String> {
-    let seen = Seen { observation: party.observation, others: Some(others) };
-    let mut replay = ReplayOn { rerun, references };
-    let entry = match scope {
-        Some((scenario, case)) => divergences.find(party.id, scenario, case, &seen, &mut replay),
-        None => divergences.explain(party.id, &seen, &mut replay),
-    };
-    entry.map(|entry| entry.reason.clone())
 }
 
 /// A [`Rerun`] on fixed references, as a mechanism asks for it.
@@ -218,20 +262,18 @@ impl Replay for ReplayOn<'_, '_> {
     }
 }
 
-fn split_note(sides: &[(Observation, Vec<String>)]) -> String {
-    let sides: Vec<String> = sides
-        .iter()
-        .map(|(observation, ids)| format!("{} ({})", observation.outcome.detail(), ids.join(", ")))
-        .collect();
+fn split_note<O: Observed>(sides: &[(O, Vec<String>)]) -> String {
+    let sides: Vec<String> =
+        sides.iter().map(|(observation, ids)| format!("{} ({})", observation.detail(), ids.join(", "))).collect();
     format!("the witnesses split evenly, and no documented mechanism settles it: {}", sides.join(" against "))
 }
 
-fn unsupported(party: &Party) -> bool {
-    matches!(party.observation.outcome, Outcome::Unsupported(_))
+fn unsupported<O: Observed>(party: &Party<O>) -> bool {
+    party.observation.unsupported().is_some()
 }
 
 /// The configurations whose observation agrees with `observation`.
-pub fn agreeing<'p>(parties: &[Party<'p>], observation: &Observation) -> Vec<&'p str> {
+pub fn agreeing<'p, O: Observed>(parties: &[Party<'p, O>], observation: &O) -> Vec<&'p str> {
     parties.iter().filter(|p| !unsupported(p) && p.observation.agrees_with(observation)).map(|p| p.id).collect()
 }
 
@@ -240,31 +282,31 @@ pub fn agreeing<'p>(parties: &[Party<'p>], observation: &Observation) -> Vec<&'p
 /// its engines, and an engine's share evenly among its configurations. Weights count whole units
 /// (a common multiple of every share's denominator), so that ties are exact. A party not
 /// `counted`, or unsupported, weighs nothing.
-fn weigh(parties: &[Party], counted: &[bool]) -> (Vec<u64>, Vec<(u64, Observation)>) {
+fn weigh<O: Observed>(parties: &[Party<O>], counted: &[bool]) -> (Vec<u64>, Vec<(u64, O)>) {
     let weighs = |i: usize| counted[i] && !unsupported(&parties[i]);
-    let running: Vec<&Party> = (0..parties.len()).filter(|&i| weighs(i)).map(|i| &parties[i]).collect();
+    let running: Vec<&Party<O>> = (0..parties.len()).filter(|&i| weighs(i)).map(|i| &parties[i]).collect();
     let mut hosts: BTreeMap<WasiHost, BTreeMap<&str, u64>> = BTreeMap::new();
     for party in &running {
         *hosts.entry(party.witness.host).or_default().entry(party.witness.engine.as_str()).or_default() += 1;
     }
-    let share = |party: &Party| {
+    let share = |party: &Party<O>| {
         let engines = &hosts[&party.witness.host];
         engines.len() as u64 * engines[party.witness.engine.as_str()]
     };
     let denominators: BTreeSet<u64> = running.iter().map(|p| share(p)).collect();
     let unit: u64 = denominators.iter().product();
     let weights: Vec<u64> = (0..parties.len()).map(|i| if weighs(i) { unit / share(&parties[i]) } else { 0 }).collect();
-    // One candidate per observation shown, preferring one that shows memory pages, so that the
-    // page count is part of what the others are held to.
-    let mut candidates: Vec<&Observation> = Vec::new();
+    // One candidate per observation shown, preferring the one that shows the most, so that all
+    // of it is part of what the others are held to.
+    let mut candidates: Vec<&O> = Vec::new();
     for party in &running {
         match candidates.iter_mut().find(|c| c.agrees_with(party.observation)) {
-            Some(shown) if shown.memory_pages.is_none() => *shown = party.observation,
+            Some(shown) if party.observation.shows_more_than(shown) => *shown = party.observation,
             Some(_) => {}
             None => candidates.push(party.observation),
         }
     }
-    let mut weighed: Vec<(u64, Observation)> = candidates
+    let mut weighed: Vec<(u64, O)> = candidates
         .into_iter()
         .map(|candidate| {
             let support = parties.iter().zip(&weights).filter(|(p, _)| p.observation.agrees_with(candidate));

@@ -358,8 +358,11 @@ pub fn hunt_generated(
     let pair = [inner.clone(), faulty];
     let finding = (seed..seed + 256).find_map(|seed| {
         let run = concord_fuzz::run_seed(&pair, seed, &concord_fuzz::limits()).ok()?;
-        (!run.differences.is_empty())
-            .then_some(concord_fuzz::Finding { module: run.module, differences: run.differences })
+        (!run.differences.is_empty()).then_some(concord_fuzz::Finding {
+            module: run.module,
+            differences: run.differences,
+            observations: run.observations,
+        })
     })?;
     let case = format!("generated/seed-{}", finding.module.seed);
     let shown = match crate::generated::shrink_and_save(&pair, &finding, dir) {
