@@ -69,26 +69,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let elapsed = start.elapsed();
     let disagreements = disagreements(&files);
     let registry = concord::divergence::Divergences::builtin();
-    let mut documented = Documented::new();
+    let judged = concord::spec::judge(&engines, &scripts, &files, &registry, concord::spec::Registered::AnyFile);
+    // Failures, and differences from the other engines on an assertion passed (a trap of a kind
+    // that names two causes, the spec's among them), that a documented mechanism explains.
+    let (mut documented, mut differences) = (Documented::new(), Documented::new());
+    for result in judged.iter().filter(|r| r.verdict == concord::runner::Verdict::Documented) {
+        let Some((file, line)) = result.case.rsplit_once(':') else { continue };
+        let key = (file.to_string(), line.parse().unwrap_or(0), result.engine.clone());
+        let reason = result.note.clone().unwrap_or_default();
+        match result.outcome.as_str() {
+            "failed" => documented.insert(key, reason),
+            _ => differences.insert(key, reason),
+        };
+    }
     let mut totals: BTreeMap<&str, Counts> = BTreeMap::new();
     for run in &files {
         totals.entry(run.engine.as_str()).or_default().add(run.counts());
-        let Some(script) = scripts.iter().find(|s| s.name == run.file) else { continue };
-        for failure in run.results.iter().filter(|r| r.verdict == Verdict::Failed) {
-            if let Some(entry) = concord::spec::explained_by(&registry, &run.engine, script, failure) {
-                documented.insert((run.file.clone(), failure.line, run.engine.clone()), entry.reason.clone());
-            }
-        }
-    }
-    // Engines that differ from the others on an assertion they pass (a trap of a kind that names
-    // two causes, the spec's among them), where a documented mechanism explains it.
-    let mut differences = Documented::new();
-    for d in &disagreements {
-        for (engine, did) in d.odd_ones_out() {
-            if let Some(entry) = concord::spec::difference_explained_by(&registry, engine, did, d.majority()) {
-                differences.insert((d.file.clone(), d.line, engine.clone()), entry.reason.clone());
-            }
-        }
     }
     let engines: Vec<EngineTotals> = engines
         .iter()
@@ -98,13 +94,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             documented: documented.keys().filter(|(_, _, engine)| engine == e.id()).count(),
         })
         .collect();
-    // Engines that differ only where a documented mechanism explains the odd ones out.
-    let explained = |d: &concord_wast::Disagreement| {
-        let key = |engine: &String| (d.file.clone(), d.line, engine.clone());
-        d.engines.keys().any(|engine| documented.contains_key(&key(engine)))
-            || d.odd_ones_out().all(|(engine, _)| differences.contains_key(&key(engine)))
-    };
-    let ok = engines.iter().all(|e| e.counts.failed == e.documented) && disagreements.iter().all(explained);
+    let ok = judged.iter().all(|r| r.verdict != concord::runner::Verdict::Diverge);
     let report = WastReport { ok, engines, files, disagreements, elapsed_ms: elapsed.as_millis() };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -68,16 +68,37 @@ pub fn scripts(which: &str) -> Result<Vec<Script>> {
     Ok(scripts)
 }
 
-/// Runs `scripts` on every engine and judges, command by command, every failed assertion and
-/// every command the engines disagree on: the spec's expectation is the model (an engine that
-/// fails it weighs nothing), and the witnesses decide who differs where it expects nothing.
+/// Runs `scripts` on every engine and judges them (see [`judge`]).
 pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Divergences) -> SpecRun {
     let start = Instant::now();
     let runs = run_everywhere(engines, scripts);
     let elapsed = start.elapsed();
     let counts = runs.iter().map(count).collect();
+    let results = judge(engines, scripts, &runs, divergences, Registered::InTheSuite);
+    SpecRun { counts, results, elapsed }
+}
+
+/// Where the registry's entries apply to a script's commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    /// The spec testsuite itself: an entry may name an assertion (`wasm-v2/file.wast:line`).
+    InTheSuite,
+    /// Any `.wast` file (`concord wast`): only an entry's mechanism can explain a difference.
+    AnyFile,
+}
+
+/// Every failed assertion and every command the engines disagree on in `runs`, judged command by
+/// command: the spec's expectation is the model (an engine that fails it weighs nothing), and the
+/// witnesses decide who differs where it expects nothing.
+pub fn judge(
+    engines: &[Arc<dyn Engine>],
+    scripts: &[Script],
+    runs: &[FileRun],
+    divergences: &Divergences,
+    registered: Registered,
+) -> Vec<ResultEntry> {
     let mut commands: BTreeMap<(&str, usize), Vec<(&str, &CommandResult)>> = BTreeMap::new();
-    for run in &runs {
+    for run in runs {
         for result in &run.results {
             if !matches!(result.verdict, WastVerdict::Unsupported | WastVerdict::Skipped) {
                 commands.entry((&run.file, result.line)).or_default().push((&run.engine, result));
@@ -90,21 +111,19 @@ pub fn run(engines: &[Arc<dyn Engine>], scripts: &[Script], divergences: &Diverg
         let apart = ran.iter().any(|(_, r)| r.observed != ran[0].1.observed);
         if failed || apart {
             let script = scripts.iter().find(|s| s.name == file);
-            results.extend(judge_command(engines, script, file, line, &ran, divergences));
+            let mut registry = Registry { divergences, registered, case: case_of(file, line), script, ran: &ran };
+            results.extend(judge_command(engines, &ran, &mut registry));
         }
     }
-    SpecRun { counts, results, elapsed }
+    results
 }
 
 /// One command on every engine that ran it: a result for each that failed it or differs from
 /// what the witnesses bore out.
 fn judge_command(
     engines: &[Arc<dyn Engine>],
-    script: Option<&Script>,
-    file: &str,
-    line: usize,
     ran: &[(&str, &CommandResult)],
-    divergences: &Divergences,
+    registry: &mut Registry,
 ) -> Vec<ResultEntry> {
     let parties: Vec<Party<Observed>> = ran
         .iter()
@@ -118,9 +137,8 @@ fn judge_command(
             })
         })
         .collect();
-    let case = case_of(file, line);
-    let mut registry = Registry { divergences, case: &case, script, ran };
-    let (consensus, verdicts) = verdict::judge_by(&parties, &mut registry);
+    let (consensus, verdicts) = verdict::judge_by(&parties, registry);
+    let case = registry.case.clone();
     parties
         .iter()
         .zip(verdicts)
@@ -162,7 +180,8 @@ fn judge_command(
 /// shows against the spec, a difference by what the engine did against the side borne out.
 struct Registry<'a> {
     divergences: &'a Divergences,
-    case: &'a str,
+    registered: Registered,
+    case: String,
     script: Option<&'a Script>,
     ran: &'a [(&'a str, &'a CommandResult)],
 }
@@ -174,7 +193,11 @@ impl Explain<Observed> for Registry<'_> {
             Some(_) => self.script.and_then(|script| shows(script, result)),
             None => difference(party.observation, side),
         };
-        documented_by(self.divergences, party.id, self.case, shows.as_ref()).map(|entry| entry.reason.clone())
+        let entry = match self.registered {
+            Registered::InTheSuite => documented_by(self.divergences, party.id, &self.case, shows.as_ref()),
+            Registered::AnyFile => explained_anywhere(self.divergences, party.id, shows.as_ref()?),
+        };
+        entry.map(|entry| entry.reason.clone())
     }
 }
 
@@ -248,17 +271,6 @@ fn difference(did: &Observed, others: &Observed) -> Option<Shows> {
     }
 }
 
-/// The entry that explains `engine` observing `did` on a command where most engines observed
-/// `others`, by its mechanism, whatever the file: how `concord wast` labels such a difference.
-pub fn difference_explained_by<'d>(
-    divergences: &'d Divergences,
-    engine: &str,
-    did: &Observed,
-    others: &Observed,
-) -> Option<&'d Divergence> {
-    explained_anywhere(divergences, engine, &difference(did, others)?)
-}
-
 /// What a failed assertion shows: a trap of another kind than the spec's, or values other than
 /// those it asked for.
 fn shows(script: &Script, failure: &concord_wast::CommandResult) -> Option<Shows> {
@@ -293,18 +305,6 @@ fn documented_by<'d>(
                 _ => d.outcome.is_none() && !d.names_a_cause(),
             }
     })
-}
-
-/// The entry that explains `engine` failing `failure` of `script` by its mechanism (what the
-/// engine did where the spec expected something else), whatever the file: how `concord wast`
-/// labels a failure on any .wast file.
-pub fn explained_by<'d>(
-    divergences: &'d Divergences,
-    engine: &str,
-    script: &Script,
-    failure: &concord_wast::CommandResult,
-) -> Option<&'d Divergence> {
-    explained_anywhere(divergences, engine, &shows(script, failure)?)
 }
 
 fn explained_anywhere<'d>(divergences: &'d Divergences, engine: &str, shows: &Shows) -> Option<&'d Divergence> {
