@@ -225,7 +225,7 @@ fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
     }
     let per_scenario = args.cases.min(32);
     let in_scope = |case: &Case| args.scenario.as_ref().is_none_or(|s| *s == case.scenario);
-    let mut cases = load_cases(&concord::guests::workspace_root().join("conformance").join("cases"))?;
+    let mut cases = load_cases(&concord::conformance_dir().join("cases"))?;
     cases.extend(regression::load_all(&regression::dir())?);
     cases.retain(in_scope);
     cases.extend(concord::scenario::generate(args.seed, per_scenario, args.scenario.as_deref()));

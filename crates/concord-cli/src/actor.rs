@@ -259,12 +259,7 @@ impl Rerun for StepRerun<'_> {
             }
         }
         let followed = spec.instance_config().ok()?;
-        let reference = self
-            .run
-            .engines
-            .iter()
-            .filter(|engine| references.contains(&engine.id()))
-            .find(|engine| engine.honours(&followed))?;
+        let reference = verdict::reference(self.run.engines, references, &followed)?;
         let module = reference.compile_for(self.run.wasm, &followed).ok()?;
         let mut actor = Actor::new(Arc::from(module), spec).with_state(self.run.initial.clone());
         let mut last = None;

@@ -312,8 +312,7 @@ impl Rerun for PluginRerun<'_> {
     fn rerun(&mut self, references: &[&str], change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
         let mut config = self.config.clone();
         change(&mut config);
-        let reference =
-            self.engines.iter().filter(|e| references.contains(&e.id())).find(|engine| engine.honours(&config))?;
+        let reference = verdict::reference(self.engines, references, &config)?;
         let run = timed_calls(reference.as_ref(), self.wasm, self.export, self.input, &config, self.calls);
         Some(match run.calls.get(self.judged) {
             Some((outcome, pages)) => Observation::new(outcome.clone(), *pages),

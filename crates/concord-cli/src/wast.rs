@@ -74,8 +74,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // that names two causes, the spec's among them), that a documented mechanism explains.
     let (mut documented, mut differences) = (Documented::new(), Documented::new());
     for result in judged.iter().filter(|r| r.verdict == concord::runner::Verdict::Documented) {
-        let Some((file, line)) = result.case.rsplit_once(':') else { continue };
-        let key = (file.to_string(), line.parse().unwrap_or(0), result.engine.clone());
+        let Some((file, line)) = concord::spec::command_of(&result.case) else { continue };
+        let key = (file.to_string(), line, result.engine.clone());
         let reason = result.note.clone().unwrap_or_default();
         match result.outcome.as_str() {
             "failed" => documented.insert(key, reason),

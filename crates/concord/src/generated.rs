@@ -113,22 +113,7 @@ fn judge(
                 },
                 _ => note.unwrap_or_default(),
             };
-            ResultEntry {
-                scenario: SCENARIO.into(),
-                case: case.into(),
-                engine: party.id.to_string(),
-                verdict,
-                outcome: difference.did.clone(),
-                detail: difference.what.clone(),
-                output_sha256: None,
-                output_hex: None,
-                memory_pages: None,
-                elapsed_us: 0,
-                note: Some(note),
-                deadline_ms: None,
-                hung: false,
-                limit: None,
-            }
+            ResultEntry::without_output(SCENARIO, case, party.id, (verdict, note), &difference.did, difference.what)
         })
         .collect()
 }

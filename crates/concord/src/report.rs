@@ -452,6 +452,34 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl ResultEntry {
+    /// A result that no plugin output goes with (a spec command, a generated module): what the
+    /// engine did (`outcome`, `detail`) and the verdict's note.
+    pub fn without_output(
+        scenario: &str,
+        case: &str,
+        engine: &str,
+        (verdict, note): (Verdict, String),
+        outcome: &str,
+        detail: String,
+    ) -> ResultEntry {
+        ResultEntry {
+            scenario: scenario.into(),
+            case: case.into(),
+            engine: engine.into(),
+            verdict,
+            outcome: outcome.into(),
+            detail,
+            output_sha256: None,
+            output_hex: None,
+            memory_pages: None,
+            elapsed_us: 0,
+            note: Some(note),
+            deadline_ms: None,
+            hung: false,
+            limit: None,
+        }
+    }
+
     /// The outcome as a person reads it, with a short output shown as the little-endian i32s a
     /// growth guest writes (`returned [1, -1, 4]`) rather than as bytes.
     pub fn outcome_as_i32s(&self) -> String {

@@ -248,12 +248,7 @@ impl Rerun for CaseRerun<'_> {
             Some(script) => script.spec.instance_config().ok()?,
             None => case.config.clone(),
         };
-        let reference = self
-            .engines
-            .iter()
-            .filter(|engine| references.contains(&engine.id()))
-            .find(|engine| engine.honours(&followed))?
-            .clone();
+        let reference = verdict::reference(self.engines, references, &followed)?.clone();
         Some(self.runner.observe(&reference, &case))
     }
 }

@@ -156,22 +156,7 @@ fn judge_command(
                 Verdict::Diverge if party.breaks_model.is_some() => detail.clone(),
                 _ => note.unwrap_or_else(|| detail.clone()),
             };
-            ResultEntry {
-                scenario: SCENARIO.into(),
-                case: case.clone(),
-                engine: party.id.to_string(),
-                verdict,
-                outcome: outcome.into(),
-                detail,
-                output_sha256: None,
-                output_hex: None,
-                memory_pages: None,
-                elapsed_us: 0,
-                note: Some(note),
-                deadline_ms: None,
-                hung: false,
-                limit: None,
-            }
+            ResultEntry::without_output(SCENARIO, &case, party.id, (verdict, note), outcome, detail)
         })
         .collect()
 }
@@ -242,7 +227,13 @@ fn case_of(file: &str, line: usize) -> String {
 }
 
 fn file_of(case: &str) -> String {
-    case.rsplit_once(':').map_or(case, |(file, _)| file).to_string()
+    command_of(case).map_or(case, |(file, _)| file).to_string()
+}
+
+/// The file and line a spec result's case (`suite/file.wast:line`) names.
+pub fn command_of(case: &str) -> Option<(&str, usize)> {
+    let (file, line) = case.rsplit_once(':')?;
+    Some((file, line.parse().ok()?))
 }
 
 /// What an engine's failure or difference on one command shows a mechanism: what it did and what

@@ -16,6 +16,7 @@ use crate::mechanism::{Replay, Seen};
 use crate::runner::{Observation, Verdict};
 use concord_engine::{Engine, InstanceConfig, Outcome, WasiHost};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// What a configuration shares with others.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -149,12 +150,11 @@ impl Explain<Observation> for Registry<'_> {
 /// Each party's verdict and note, in order, and what the witnesses bore out.
 ///
 /// The case's model, where it has one, comes first: observations that break it weigh nothing
-/// against those that follow it. Then the heaviest observation is borne out where every party
-/// that differs from it is documented against it; else the first, by weight, against which
-/// every party that differs is documented (a host that differs by a documented rule is no
-/// witness against the others); else the one most witnesses are consistent with (those that showed
-/// it and those documented against it), where no other has as many; else the witnesses split
-/// evenly, and the verdict says so.
+/// against those that follow it. Then the first observation, heaviest first, against which every
+/// party that differs is documented is borne out (a host that differs by a documented rule is no
+/// witness against the others); else the one most witnesses are consistent with (those that
+/// showed it and those documented against it), where no other has as many; else the witnesses
+/// split evenly, and the verdict says so.
 pub fn judge_by<O: Observed>(
     parties: &[Party<O>],
     explain: &mut dyn Explain<O>,
@@ -248,6 +248,16 @@ fn verdict<O: Observed>(party: &Party<O>, explained: Option<&Explained>) -> (Ver
         Some(Explained::Documented(reason)) => (Verdict::Documented, Some(reason.clone())),
         Some(Explained::Unexplained(why)) => (Verdict::Diverge, Some(why.clone())),
     }
+}
+
+/// The configuration a [`Rerun`] runs the case again on: the first of `engines` named in
+/// `references` that can follow `config`.
+pub fn reference<'e>(
+    engines: &'e [Arc<dyn Engine>],
+    references: &[&str],
+    config: &InstanceConfig,
+) -> Option<&'e Arc<dyn Engine>> {
+    engines.iter().filter(|engine| references.contains(&engine.id())).find(|engine| engine.honours(config))
 }
 
 /// A [`Rerun`] on fixed references, as a mechanism asks for it.
@@ -355,6 +365,10 @@ mod tests {
         Observation::new(Outcome::Returned(vec![byte]), None)
     }
 
+    fn trap(kind: TrapKind) -> Observation {
+        Observation::new(Outcome::Trap(kind), None)
+    }
+
     /// Each configuration's verdict, where `shown` says what each did (`None`: it is left out).
     fn verdicts(shown: impl Fn(&str) -> Option<Observation>, divergences: &Divergences) -> (Consensus, Vec<Judged>) {
         let observations: Vec<_> =
@@ -371,6 +385,20 @@ mod tests {
         let (consensus, verdicts) = judge(&parties, Some(("kernel", "a-case")), divergences, &mut NoRerun);
         let judged = observations.iter().zip(verdicts).map(|((id, ..), (v, note))| (*id, v, note)).collect();
         (consensus, judged)
+    }
+
+    /// A registry of one entry: Extism's trap kind may cover the others'.
+    fn extism_one_trap_for_two_causes() -> Divergences {
+        toml::from_str(
+            r#"
+            [[divergence]]
+            engine = "extism"
+            scenario = "kernel"
+            mechanism = "one-trap-for-two-causes"
+            reason = "one trap for two causes"
+            "#,
+        )
+        .expect("the entry parses")
     }
 
     fn verdict_of(judged: &[Judged], id: &str) -> Verdict {
@@ -418,23 +446,14 @@ mod tests {
 
     #[test]
     fn an_even_split_that_a_mechanism_explains_is_settled_by_it() {
-        let divergences: Divergences = toml::from_str(
-            r#"
-            [[divergence]]
-            engine = "extism"
-            scenario = "kernel"
-            mechanism = "one-trap-for-two-causes"
-            reason = "one trap for two causes"
-            "#,
-        )
-        .expect("the entry parses");
+        let divergences = extism_one_trap_for_two_causes();
         let split = |id: &str| match id {
             "extism-js" => None,
-            "extism" => Some(Observation::new(Outcome::Trap(TrapKind::IndirectCallNullOrBadSignature), None)),
-            _ => Some(Observation::new(Outcome::Trap(TrapKind::IndirectCallToNull), None)),
+            "extism" => Some(trap(TrapKind::IndirectCallNullOrBadSignature)),
+            _ => Some(trap(TrapKind::IndirectCallToNull)),
         };
         let (consensus, judged) = verdicts(split, &divergences);
-        assert_eq!(consensus, Consensus::Agreed(Observation::new(Outcome::Trap(TrapKind::IndirectCallToNull), None)));
+        assert_eq!(consensus, Consensus::Agreed(trap(TrapKind::IndirectCallToNull)));
         assert_eq!(verdict_of(&judged, "extism"), Verdict::Documented);
         assert_eq!(verdict_of(&judged, "wasmi"), Verdict::Agree);
     }
@@ -443,20 +462,11 @@ mod tests {
     fn three_ways_apart_the_side_most_witnesses_are_consistent_with_is_borne_out() {
         // Each host shows something else; Extism's difference from Concord's host is documented,
         // extism-js's is not, so two of the three witnesses fit Concord's host and extism-js differs.
-        let divergences: Divergences = toml::from_str(
-            r#"
-            [[divergence]]
-            engine = "extism"
-            scenario = "kernel"
-            mechanism = "one-trap-for-two-causes"
-            reason = "one trap for two causes"
-            "#,
-        )
-        .expect("the entry parses");
-        let to_null = Observation::new(Outcome::Trap(TrapKind::IndirectCallToNull), None);
+        let divergences = extism_one_trap_for_two_causes();
+        let to_null = trap(TrapKind::IndirectCallToNull);
         let apart = |id: &str| match id {
             "extism-js" => Some(returned(9)),
-            "extism" => Some(Observation::new(Outcome::Trap(TrapKind::IndirectCallNullOrBadSignature), None)),
+            "extism" => Some(trap(TrapKind::IndirectCallNullOrBadSignature)),
             _ => Some(to_null.clone()),
         };
         let (consensus, judged) = verdicts(apart, &divergences);

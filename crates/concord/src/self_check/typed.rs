@@ -16,17 +16,15 @@ const MODULES: u64 = 256;
 /// `fault` (a typed-layer one) planted in `engines[at]`.
 pub fn plant(engines: &[Arc<dyn Engine>], at: usize, fault: Fault, seed: u64, divergences: &Divergences) -> Planted {
     let honest = engines[at].clone();
-    if let Err(Outcome::Unsupported(_)) = honest.typed_store(&InstanceConfig::default()) {
+    if !has_typed_layer(&honest) {
         return Planted::NotApplicable;
     }
     match fault.layer() {
         Layer::Spec => in_spec(honest.clone(), Arc::new(Faulty::keeping_id(honest, fault)), divergences),
         Layer::Generated => {
-            let reference = engines.iter().enumerate().find(|(i, e)| {
-                *i != at && !matches!(e.typed_store(&InstanceConfig::default()), Err(Outcome::Unsupported(_)))
-            });
-            match reference {
-                Some((_, reference)) => in_generated(reference.clone(), honest, fault, seed, divergences),
+            let mut others = engines.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, e)| e);
+            match others.find(|e| has_typed_layer(e)) {
+                Some(reference) => in_generated(reference.clone(), honest, fault, seed, divergences),
                 None => Planted::NotApplicable,
             }
         }
@@ -65,9 +63,9 @@ fn in_spec(honest: Arc<dyn Engine>, faulty: Arc<dyn Engine>, divergences: &Diver
     Planted::NotApplicable
 }
 
-/// Generated modules from `seed`, each run beside `reference` by the honest and by the faulty
-/// configuration: the first on which the fault changes what the configuration did, judged
-/// against the registry.
+/// Generated modules from `seed`, each observed on `reference` and on the honest and the faulty
+/// configuration: the first on which the fault changes what the configuration did, and makes it
+/// differ from the reference, judged against the registry.
 fn in_generated(
     reference: Arc<dyn Engine>,
     honest: Arc<dyn Engine>,
@@ -76,30 +74,35 @@ fn in_generated(
     divergences: &Divergences,
 ) -> Planted {
     let faulty: Arc<dyn Engine> = Arc::new(Faulty::keeping_id(honest.clone(), fault));
-    let id = honest.id().to_string();
     let limits = concord_fuzz::limits();
-    let mut changed = None;
     for seed in seed..seed + MODULES {
         let Ok(module) = concord_fuzz::GeneratedModule::from_seed(seed) else { continue };
-        let before = concord_fuzz::run_module(&[reference.clone(), honest.clone()], &module, &limits);
-        let after = concord_fuzz::run_module(&[reference.clone(), faulty.clone()], &module, &limits);
-        let observed = |run: &concord_fuzz::ModuleRun| run.observations.iter().find(|(e, _)| *e == id).cloned();
-        if observed(&before) == observed(&after) {
+        let exports = concord_fuzz::observe::exports(&module.wasm);
+        let observe =
+            |engine: &Arc<dyn Engine>| concord_fuzz::observe(engine.as_ref(), &module, &exports, &limits).ok();
+        let (Some(theirs), Some(before), Some(after)) = (observe(&reference), observe(&honest), observe(&faulty))
+        else {
+            continue;
+        };
+        // A fault that changes nothing here, or makes the configuration agree where it did not,
+        // shows nothing about the suite.
+        if before == after || after == theirs {
             continue;
         }
+        let difference = concord_fuzz::compare::difference(honest.id(), reference.id(), &theirs, &after);
         let case = format!("generated/seed-{seed}");
-        let replay = format!("cargo xtask fuzz --seed {seed} --modules 1 --engine {id} --plant {}", fault.name());
-        // Where the honest configuration differed and the faulty one does not, the fault made
-        // it agree: that shows nothing about the suite.
-        let Some(difference) = after.differences.iter().find(|d| d.engine == id) else { continue };
+        let replay =
+            format!("cargo xtask fuzz --seed {seed} --modules 1 --engine {} --plant {}", honest.id(), fault.name());
         let shown = format!("{}; replay: {replay}", difference.what);
-        match crate::generated::documented(divergences, &format!("seed-{seed}"), &module.wasm, difference) {
-            Some(entry) => return Planted::Hidden { case, note: format!("{shown} ({})", entry.reason) },
-            None => {
-                changed.get_or_insert(Planted::Caught { case, note: shown });
-                break;
-            }
-        }
+        return match crate::generated::documented(divergences, &format!("seed-{seed}"), &module.wasm, &difference) {
+            Some(entry) => Planted::Hidden { case, note: format!("{shown} ({})", entry.reason) },
+            None => Planted::Caught { case, note: shown },
+        };
     }
-    changed.unwrap_or(Planted::NotApplicable)
+    Planted::NotApplicable
+}
+
+/// Whether `engine` has a typed-call layer (Extism's hosts call plugin exports only).
+fn has_typed_layer(engine: &Arc<dyn Engine>) -> bool {
+    !matches!(engine.typed_store(&InstanceConfig::default()), Err(Outcome::Unsupported(_)))
 }
