@@ -1,6 +1,6 @@
 //! Helpers shared by the cross-engine tests.
 
-use concord::engine::{Call, Engine, InstanceConfig, Module, Outcome};
+use concord::engine::{Call, Capabilities, Engine, InstanceConfig, Module, Outcome, PluginKernel};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -60,17 +60,24 @@ pub fn i32s(values: &[i32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
-/// Extism brings its own kernel and limits; tests that pin engine semantics single it out.
-pub fn is_extism(id: &str) -> bool {
-    id == "extism"
+/// What the configuration `id` of this build declares it offers. Tests ask this, never the id.
+pub fn capabilities(id: &str) -> &'static Capabilities {
+    engines().iter().find(|e| e.id() == id).map(|e| e.capabilities()).unwrap_or_else(|| panic!("no engine {id}"))
 }
 
-/// Extism's JavaScript host (the SDK on Node) brings its own kernel and limits too.
-pub fn is_extism_js(id: &str) -> bool {
-    id == "extism-js"
+/// The reference for the host layer: the configuration that runs Extism's own kernel
+/// (`extism-runtime.wasm`) and WASI (wasi-common), i.e. Extism's Rust host.
+pub fn reference_host() -> &'static Arc<dyn Engine> {
+    engines().iter().find(|e| e.capabilities().kernel == PluginKernel::ExtismRuntime).expect("Extism's host is built")
 }
 
-/// V8 and Extism's JavaScript host have no fuel: a configuration with a fuel budget is unsupported there.
-pub fn has_fuel(id: &str) -> bool {
-    !id.starts_with("v8-") && id != "extism-js"
+/// Where in [`engines`] the first configuration is that declares what `wanted` asks for.
+pub fn position_with(wanted: impl Fn(&Capabilities) -> bool) -> usize {
+    engines().iter().position(|e| wanted(e.capabilities())).expect("a configuration of this build declares it")
+}
+
+/// The first configuration that runs in this process, with a typed layer and Concord's own host
+/// layer: the one a test wraps when any such configuration will do.
+pub fn in_process() -> Arc<dyn Engine> {
+    engines()[position_with(|c| c.typed_layer && !c.out_of_process && c.concord_host())].clone()
 }

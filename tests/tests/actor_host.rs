@@ -5,7 +5,7 @@
 //! cleanly.
 
 use concord_actor::{Actor, ActorSpec, StepRecord};
-use concord_engine::{KernelFault, Outcome, TrapKind};
+use concord_engine::{KernelFault, Outcome, PluginKernel, TrapKind};
 use concord_tests::{engines, wat};
 use serde_json::json;
 use std::sync::Arc;
@@ -72,9 +72,11 @@ fn a_bad_offset_to_an_actor_host_function_fails_the_step_not_the_host() {
     for engine in engines() {
         // Extism's JavaScript host reads any offset below 2^48 as a place in its own 1-byte block
         // 0: the bad offsets read that byte, which is not JSON, and the host function fails.
-        let (outcome, words) = match engine.id() {
-            "extism-js" => (Outcome::Trap(TrapKind::HostFunction), "trap"),
-            _ => (Outcome::KernelFault(KernelFault::default()), "kernel fault"),
+        let (outcome, words) = match engine.capabilities().kernel {
+            PluginKernel::ExtismJs => (Outcome::Trap(TrapKind::HostFunction), "trap"),
+            PluginKernel::Concord | PluginKernel::ExtismRuntime => {
+                (Outcome::KernelFault(KernelFault::default()), "kernel fault")
+            }
         };
         let failed = StepRecord::Failed { outcome, sent: vec![], state: Default::default() };
         // The flow runtime's way: the error ends the actor, and later messages are refused.

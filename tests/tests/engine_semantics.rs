@@ -2,10 +2,10 @@
 //! re-verify on every upgrade: a change here is a change an embedder would feel.
 
 use concord::engine::{
-    BadExport, CompileError, Engine, GuestError, InstanceConfig, InstantiateFailure, KernelFault, LimitKind, Outcome,
-    Refusal, TrapKind, WASM_PAGE,
+    BadExport, CompileError, Deadline, Engine, GuestError, InstanceConfig, InstantiateFailure, KernelFault, LimitKind,
+    MemoryLimiting, Outcome, PluginKernel, Refusal, TrapKind, WASM_PAGE,
 };
-use concord_tests::{call_once, compiled, engines, guest, has_fuel, i32s, is_extism, is_extism_js, run_once, wat};
+use concord_tests::{call_once, capabilities, compiled, engines, guest, i32s, run_once, wat};
 use concord_wasmtime::{Allocator, Compiler, WasmtimeEngine};
 use std::time::{Duration, Instant};
 
@@ -15,19 +15,21 @@ fn grow_past_the_limit() {
     for (id, module) in compiled("grow") {
         let mut instance = module.instantiate(&config).expect("1 page fits in 8");
         let call = instance.call("grow", &i32s(&[100]));
-        if is_extism(id) {
+        match capabilities(id).memory_limit {
             // Extism's limiter errors with "oom": the call fails and the guest never sees -1.
-            assert_eq!(call.outcome, Outcome::LimitHit(LimitKind::Memory), "{id}");
-            assert_eq!(instance.memory_pages(), None, "Extism keeps guest memory to itself");
-            continue;
-        }
-        if is_extism_js(id) {
+            MemoryLimiting::CallFails => assert_eq!(call.outcome, Outcome::LimitHit(LimitKind::Memory), "{id}"),
             // The JavaScript SDK's memory.maxPages counts its kernel's blocks, not linear memory.
-            assert_eq!(call.outcome, Outcome::Returned(i32s(&[1])), "{id}: the grow succeeded");
-            continue;
+            MemoryLimiting::KernelBlocksOnly => {
+                assert_eq!(call.outcome, Outcome::Returned(i32s(&[1])), "{id}: the grow succeeded")
+            }
+            MemoryLimiting::GrowFails => {
+                assert_eq!(call.outcome, Outcome::Returned(i32s(&[-1])), "{id}");
+                assert_eq!(instance.memory_pages(), Some(1), "{id}: the refused grow left memory as it was");
+            }
         }
-        assert_eq!(call.outcome, Outcome::Returned(i32s(&[-1])), "{id}");
-        assert_eq!(instance.memory_pages(), Some(1), "{id}: the refused grow left memory as it was");
+        if !capabilities(id).memory_visible {
+            assert_eq!(instance.memory_pages(), None, "{id} keeps guest memory to itself");
+        }
     }
 }
 
@@ -37,14 +39,12 @@ fn initial_memory_over_the_limit() {
     let config = InstanceConfig::default().with_memory_limit(2 * WASM_PAGE);
     for engine in engines() {
         let call = run_once(engine.as_ref(), &module, "run", b"", &config);
-        let expected = if is_extism(engine.id()) {
+        let expected = match engine.capabilities().memory_limit {
             // Extism instantiates on the first call: that call fails with "oom".
-            Outcome::LimitHit(LimitKind::Memory)
-        } else if is_extism_js(engine.id()) {
+            MemoryLimiting::CallFails => Outcome::LimitHit(LimitKind::Memory),
             // The JavaScript SDK's memory.maxPages does not bound linear memory: the call runs.
-            Outcome::Returned(Vec::new())
-        } else {
-            Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit)
+            MemoryLimiting::KernelBlocksOnly => Outcome::Returned(Vec::new()),
+            MemoryLimiting::GrowFails => Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit),
         };
         assert_eq!(call.outcome, expected, "{}", engine.id());
     }
@@ -58,7 +58,7 @@ fn a_runaway_loop_is_stopped_by_fuel() {
     let config = InstanceConfig::default().with_fuel(1_000_000);
     for engine in engines() {
         let call = run_once(engine.as_ref(), &wat(SPIN), "spin", b"", &config);
-        if !has_fuel(engine.id()) {
+        if !engine.capabilities().fuel.in_plugin_calls() {
             assert!(matches!(call.outcome, Outcome::Unsupported(_)), "{}: {}", engine.id(), call.outcome);
             continue;
         }
@@ -84,7 +84,7 @@ fn one_module_serves_instances_with_and_without_a_fuel_budget() {
         let call = |config: &InstanceConfig, export: &str| call_once(module.as_ref(), config, export, b"").outcome;
         let id = engine.id();
         assert_eq!(call(&InstanceConfig::default(), "count"), finishes, "{id}: no budget");
-        if !has_fuel(id) {
+        if !engine.capabilities().fuel.in_plugin_calls() {
             assert!(matches!(call(&fuel, "spin"), Outcome::Unsupported(_)), "{id}: fuel where there is none");
             assert_eq!(call(&deadline, "spin"), Outcome::LimitHit(LimitKind::Deadline), "{id}: a deadline alone");
             continue;
@@ -104,11 +104,10 @@ fn the_pooling_allocator_refuses_a_valid_module_over_its_limits_as_unsupported()
         (func (export "run") (result i32) (i32.const 0)))"#);
     for engine in engines() {
         let outcome = run_once(engine.as_ref(), &big_table, "run", b"", &InstanceConfig::default()).outcome;
-        match engine.id() {
-            "wasmtime-cranelift-pooling" => {
-                assert!(matches!(outcome, Outcome::Unsupported(_)), "{}: {outcome:?}", engine.id())
-            }
-            id => assert_eq!(outcome, Outcome::Returned(Vec::new()), "{id}"),
+        if engine.capabilities().instance_pool {
+            assert!(matches!(outcome, Outcome::Unsupported(_)), "{}: {outcome:?}", engine.id())
+        } else {
+            assert_eq!(outcome, Outcome::Returned(Vec::new()), "{}", engine.id());
         }
     }
 }
@@ -151,9 +150,13 @@ fn a_full_instance_pool_refuses_the_next_instance_until_one_is_dropped() {
 #[test]
 fn a_runaway_loop_is_stopped_by_the_deadline() {
     for engine in engines() {
-        // Extism's JavaScript host bounds starting the plugin's worker by the same timeout (tens
-        // of milliseconds, documented): it gets time to start, so the loop is what it stops.
-        let deadline = Duration::from_millis(if is_extism_js(engine.id()) { 2_000 } else { 50 });
+        // Where the deadline also bounds starting the plugin's worker (Extism's JavaScript host,
+        // tens of milliseconds, documented), the worker gets time to start, so the loop is what
+        // it stops.
+        let deadline = match engine.capabilities().deadline {
+            Deadline::Call | Deadline::PluginWide => Duration::from_millis(50),
+            Deadline::CallAndStart => Duration::from_millis(2_000),
+        };
         let config = InstanceConfig::default().with_deadline(deadline);
         let start = Instant::now();
         let call = run_once(engine.as_ref(), &wat(SPIN), "spin", b"", &config);
@@ -249,12 +252,11 @@ fn a_non_zero_return_code_is_a_guest_error() {
     let module = wat(r#"(module (memory (export "memory") 1) (func (export "run") (result i32) i32.const 7))"#);
     for engine in engines() {
         let call = run_once(engine.as_ref(), &module, "run", b"", &InstanceConfig::default());
-        let expected = if is_extism(engine.id()) || is_extism_js(engine.id()) {
-            // `call_get_error_code` returns the (empty) output when no error message was set; the
-            // JavaScript SDK never reads the return code at all.
-            Outcome::Returned(Vec::new())
-        } else {
-            Outcome::GuestError(GuestError { code: 7, message: String::new() })
+        let expected = match engine.capabilities().kernel {
+            PluginKernel::Concord => Outcome::GuestError(GuestError { code: 7, message: String::new() }),
+            // Extism's `call_get_error_code` returns the (empty) output when no error message was
+            // set; the JavaScript SDK never reads the return code at all.
+            PluginKernel::ExtismRuntime | PluginKernel::ExtismJs => Outcome::Returned(Vec::new()),
         };
         assert_eq!(call.outcome, expected, "{}", engine.id());
     }
@@ -273,12 +275,13 @@ fn a_bad_kernel_offset_is_a_classified_fault() {
     for engine in engines() {
         let load = run_once(engine.as_ref(), &module, "load", b"", &InstanceConfig::default());
         let past = run_once(engine.as_ref(), &module, "output_past_block", b"", &InstanceConfig::default());
-        if is_extism(engine.id()) {
+        let kernel = engine.capabilities().kernel;
+        if kernel == PluginKernel::ExtismRuntime {
             // Extism's kernel answers an out-of-bounds load with 0, and an output range past its
             // block with whatever kernel memory follows it: neither call fails.
             assert_eq!(load.outcome, Outcome::Returned(Vec::new()), "{}", engine.id());
             assert_eq!(past.outcome.output().map(<[u8]>::len), Some(64), "{}", engine.id());
-        } else if is_extism_js(engine.id()) {
+        } else if kernel == PluginKernel::ExtismJs {
             // The JavaScript SDK's kernel reads 0x7fffffff as a place in its own 1-byte block 0
             // and fails on the DataView's bounds; output_set checks the length against the block.
             // Both fail the call, but the SDK does not say in which function.
@@ -354,8 +357,8 @@ fn linear_memory_after_the_same_call_is_the_same_on_every_native_engine() {
         instance.call("stream", b"the same input on every engine");
         let pages = instance.memory_pages();
         let memory = instance.memory();
-        if is_extism(engine.id()) || is_extism_js(engine.id()) {
-            assert_eq!(memory, None, "Extism's hosts keep guest memory to themselves");
+        if !engine.capabilities().memory_visible {
+            assert_eq!(memory, None, "{} keeps guest memory to itself", engine.id());
             continue;
         }
         let memory = memory.unwrap_or_else(|| panic!("{} shows its memory", engine.id()));

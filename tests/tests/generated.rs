@@ -5,7 +5,7 @@
 use concord::divergence::Divergences;
 use concord::self_check::{Fault, Faulty, Layer, hunt_generated};
 use concord_fuzz::{Step, limits, run_module, run_seed, saved};
-use concord_tests::engines;
+use concord_tests::{engines, in_process};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ fn generated_modules_agree_on_every_engine_and_exercise_traps_and_refusals() {
 
 #[test]
 fn a_planted_typed_fault_is_found_by_generated_modules() {
-    let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
+    let inner = in_process();
     let faulty: Arc<dyn concord::engine::Engine> = Arc::new(Faulty::new(inner.clone(), Fault::FlipI64LowBit));
     let pair = [inner, faulty.clone()];
     let found = (0..256).find_map(|seed| {
@@ -59,7 +59,7 @@ fn a_planted_typed_fault_is_found_by_generated_modules() {
 /// shows the fault and nothing else: the real engines agree on it.
 #[test]
 fn planted_generated_faults_are_caught_shrunk_and_saved() {
-    let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
+    let inner = in_process();
     for fault in Fault::ALL.into_iter().filter(|f| f.layer() == Layer::Generated) {
         let dir = std::env::temp_dir().join(format!("concord-generated-{}-{}", fault.name(), std::process::id()));
         let (case, shown) = hunt_generated(inner.clone(), fault, 0, &dir).expect("caught in 256 modules");
@@ -105,7 +105,7 @@ fn saved_generated_modules_replay() {
 /// engine's memory statistics.
 #[test]
 fn a_memory_difference_is_dumped_side_by_side() {
-    let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
+    let inner = in_process();
     let faulty: Arc<dyn concord::engine::Engine> = Arc::new(Faulty::new(inner.clone(), Fault::TypedOnePageTooMany));
     let wasm = wat::parse_str(
         r#"(module (memory (export "m") 8)

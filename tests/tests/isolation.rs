@@ -8,7 +8,7 @@ use concord::engine::{
     Call, CompileError, Engine, EngineInfo, Instance, InstanceConfig, MemoryObservation, Module, Outcome,
 };
 use concord::runner::{Runner, Verdict};
-use concord_tests::{engines, guest};
+use concord_tests::{guest, in_process};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -71,11 +71,11 @@ fn stream_case(name: &str, export: &str) -> Case {
 
 #[test]
 fn panics_and_hangs_are_the_engines_fault_and_the_run_goes_on() {
-    let wasmi = engines().iter().find(|e| e.id() == "wasmi").unwrap().clone();
-    let info = EngineInfo { id: "misbehaving".into(), ..wasmi.info().clone() };
-    let misbehaving: Arc<dyn Engine> = Arc::new(Misbehaving { inner: wasmi.clone(), info });
+    let honest = in_process();
+    let info = EngineInfo { id: "misbehaving".into(), ..honest.info().clone() };
+    let misbehaving: Arc<dyn Engine> = Arc::new(Misbehaving { inner: honest.clone(), info });
     let margin = Duration::from_millis(300);
-    let mut runner = Runner::new(vec![wasmi, misbehaving]).with_watchdog_margin(margin);
+    let mut runner = Runner::new(vec![honest, misbehaving]).with_watchdog_margin(margin);
 
     let start = Instant::now();
     let hang = runner.run(&stream_case("hang", "hang"), &Divergences::default());

@@ -2,11 +2,11 @@
 //! configuration with documented differences, under its own id, is still a divergence.
 
 use concord::divergence::Divergences;
-use concord::engine::Outcome;
+use concord::engine::{MemoryLimiting, Outcome};
 use concord::runner::{Runner, Verdict};
 use concord::scenario;
 use concord::self_check::{Fault, Faulty};
-use concord_tests::engines;
+use concord_tests::{engines, position_with};
 use std::sync::Arc;
 
 /// extism-js never bounds linear memory (documented: `memory-limit-not-enforced`, confirmed by
@@ -16,7 +16,8 @@ use std::sync::Arc;
 fn a_flipped_byte_from_extism_js_is_caught_while_its_unenforced_limit_stays_documented() {
     let divergences = Divergences::builtin();
     let honest: Vec<_> = engines().to_vec();
-    let Some(at) = honest.iter().position(|e| e.id() == "extism-js") else { panic!("extism-js is one of the engines") };
+    let at = position_with(|c| c.memory_limit == MemoryLimiting::KernelBlocksOnly);
+    let id = honest[at].id().to_string();
     let mut planted = honest.clone();
     planted[at] = Arc::new(Faulty::keeping_id(honest[at].clone(), Fault::FlipOutputByte));
     let (mut honest, mut planted) = (Runner::new(honest), Runner::new(planted));
@@ -25,7 +26,7 @@ fn a_flipped_byte_from_extism_js_is_caught_while_its_unenforced_limit_stays_docu
     for case in scenario::generate(0x9e0, 48, Some("growth")) {
         let verdict_of = |runner: &mut Runner| {
             let result = runner.run(&case, &divergences);
-            let own = result.engines.into_iter().find(|e| e.engine == "extism-js").expect("extism-js ran");
+            let own = result.engines.into_iter().find(|e| e.engine == id).expect("it ran");
             (own.verdict, own.observation.outcome)
         };
         let (honest_verdict, outcome) = verdict_of(&mut honest);

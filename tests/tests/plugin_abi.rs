@@ -5,8 +5,8 @@
 //! allow, and a module that is both a command and a reactor. Each case is asserted as a value and
 //! as Extism's own answer, so a change on either side fails here.
 
-use concord::engine::{GuestError, InstanceConfig, InstantiateFailure, KernelFault, Outcome};
-use concord_tests::{engines, guest, is_extism, is_extism_js};
+use concord::engine::{GuestError, InstanceConfig, InstantiateFailure, KernelFault, Outcome, PluginKernel};
+use concord_tests::{engines, guest, reference_host};
 
 /// The outcomes of `exports` called one after the other on one instance of `guest`.
 fn calls(engine: &dyn concord::engine::Engine, guest_name: &str, exports: &[&str]) -> Vec<Outcome> {
@@ -20,12 +20,12 @@ fn calls(engine: &dyn concord::engine::Engine, guest_name: &str, exports: &[&str
 /// Every configuration but Extism's JavaScript host (whose SDK has rules of its own, printed),
 /// against the expected outcomes and against Extism's Rust host.
 fn check(guest_name: &str, exports: &[&str], expected: &[Outcome]) {
-    let reference = engines().iter().find(|e| is_extism(e.id())).expect("Extism's host is built");
-    assert_eq!(calls(reference.as_ref(), guest_name, exports), expected, "extism, {guest_name}");
+    let reference = reference_host();
+    assert_eq!(calls(reference.as_ref(), guest_name, exports), expected, "{}, {guest_name}", reference.id());
     for engine in engines() {
         let got = calls(engine.as_ref(), guest_name, exports);
-        if is_extism_js(engine.id()) {
-            eprintln!("extism-js, {guest_name} {exports:?}: {got:?}");
+        if engine.capabilities().kernel == PluginKernel::ExtismJs {
+            eprintln!("{}, {guest_name} {exports:?}: {got:?}", engine.id());
             continue;
         }
         assert_eq!(got, expected, "{}, {guest_name} {exports:?}", engine.id());

@@ -7,8 +7,9 @@
 
 use concord::case::load_cases;
 use concord::divergence::Divergences;
+use concord::engine::Capabilities;
 use concord::self_check::{Fault, Honest, Planted, hunt};
-use concord_tests::engines;
+use concord_tests::{engines, in_process, position_with};
 
 /// Each fault planted, under its own id and with the registry in force, in a configuration that
 /// can express it, beside all the others: the case files and a few drawn cases catch every plugin
@@ -20,25 +21,28 @@ fn every_planted_fault_is_caught_where_it_can_show() {
     cases.extend(concord::scenario::generate(0x5e1f, 16, None));
     let honest = Honest::observe(engines(), cases, 0);
     let divergences = Divergences::builtin();
-    let at = |id: &str| engines().iter().position(|e| e.id() == id).unwrap_or_else(|| panic!("{id} in this build"));
+    let typed_concord_host = |c: &Capabilities| c.typed_layer && c.concord_host();
+    let in_process = position_with(|c| typed_concord_host(c) && !c.out_of_process);
+    let in_child = position_with(|c| typed_concord_host(c) && c.out_of_process);
     for fault in Fault::ALL {
-        let id = match fault {
-            Fault::PipeAnswerLate | Fault::PipeDropsByte => "v8-liftoff",
-            _ => "wasmtime-cranelift",
+        let at = match fault {
+            Fault::PipeAnswerLate | Fault::PipeDropsByte => in_child,
+            _ => in_process,
         };
-        match honest.plant_in(at(id), fault, &divergences) {
+        let id = engines()[at].id();
+        match honest.plant_in(at, fault, &divergences) {
             Planted::Caught { case, note } => println!("{:24} in {id} caught by {case}: {note}", fault.name()),
             other => panic!("{} in {id}: {other:?}", fault.name()),
         }
     }
     for fault in [Fault::PipeAnswerLate, Fault::PipeDropsByte] {
-        assert_eq!(honest.plant_in(at("wasmi"), fault, &divergences), Planted::NotApplicable, "{}", fault.name());
+        assert_eq!(honest.plant_in(in_process, fault, &divergences), Planted::NotApplicable, "{}", fault.name());
     }
 }
 
-/// What `scenario` alone shrinks `fault` to, planted in wasmtime-cranelift; it must catch it.
+/// What `scenario` alone shrinks `fault` to, planted in a configuration in process; it must catch it.
 fn caught_by(scenario: &str, fault: Fault) {
-    let inner = engines().iter().find(|e| e.id() == "wasmtime-cranelift").expect("wasmtime-cranelift").clone();
+    let inner = in_process();
     let caught = hunt(inner, fault, 0x5e1f, 64, Some(scenario), &Divergences::default());
     let (case, note) = caught.unwrap_or_else(|| panic!("the {scenario} scenario misses {}", fault.name()));
     assert_eq!(case.scenario, scenario);

@@ -9,8 +9,8 @@
 //! tests say so and the command that installs it, and pass. `as_probe` is AssemblyScript,
 //! its runtime (collector, strings, maps) started by the module's start function, no WASI.
 
-use concord::engine::{GuestError, InstanceConfig, Outcome};
-use concord_tests::{engines, guest, is_extism, is_extism_js};
+use concord::engine::{GuestError, InstanceConfig, Outcome, PluginKernel};
+use concord_tests::{engines, guest, reference_host};
 use serde_json::json;
 
 /// The outcome of `export` with `input` on one instance of `name`, on every configuration, and
@@ -21,12 +21,11 @@ fn on_every_configuration(name: &str, export: &str, input: &str) -> Outcome {
     let run = |engine: &dyn concord::engine::Engine| {
         concord_tests::run_once(engine, &wasm, export, input.as_bytes(), &InstanceConfig::default())
     };
-    let reference = engines().iter().find(|e| is_extism(e.id())).expect("Extism's host is built");
-    let expected = run(reference.as_ref()).outcome;
+    let expected = run(reference_host().as_ref()).outcome;
     for engine in engines() {
         let call = run(engine.as_ref());
-        if is_extism_js(engine.id()) {
-            eprintln!("extism-js, {name} {export}: {}", call.outcome);
+        if engine.capabilities().kernel == PluginKernel::ExtismJs {
+            eprintln!("{}, {name} {export}: {}", engine.id(), call.outcome);
             continue;
         }
         assert_eq!(call.outcome, expected, "{} on {name} {export}", engine.id());
@@ -66,7 +65,7 @@ fn rust_std_prints_sleeps_and_fails_as_on_extism() {
 #[test]
 fn concords_wasi_captures_what_rust_std_prints() {
     let wasm = guest("std_probe");
-    for engine in engines().iter().filter(|e| e.wasi_host() == concord::engine::WasiHost::Concord) {
+    for engine in engines().iter().filter(|e| e.capabilities().wasi == concord::engine::WasiHost::Concord) {
         let call = concord_tests::run_once(engine.as_ref(), &wasm, "print", b"hello", &InstanceConfig::default());
         assert_eq!((call.stdout.as_slice(), call.stderr.as_slice()), (&b"hello\n"[..], &b"to stderr: 5\n"[..]));
     }

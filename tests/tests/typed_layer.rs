@@ -2,7 +2,7 @@
 //! a memory limit on arbitrary modules, a deadline and (where the engine offers it) fuel.
 
 use concord::engine::{InstanceConfig, InstantiateFailure, LimitKind, Outcome, Value, WASM_PAGE};
-use concord_tests::{engines, has_fuel, is_extism, is_extism_js, wat};
+use concord_tests::{engines, wat};
 use std::time::Duration;
 
 const MODULE: &str = r#"(module
@@ -15,8 +15,8 @@ fn a_memory_limit_and_a_deadline_apply_to_typed_calls_on_every_engine() {
     let config = InstanceConfig::default().with_memory_limit(4 * WASM_PAGE).with_deadline(Duration::from_millis(50));
     for engine in engines() {
         let store = engine.typed_store(&config);
-        if is_extism(engine.id()) || is_extism_js(engine.id()) {
-            assert!(matches!(store, Err(Outcome::Unsupported(_))), "Extism's hosts have no typed layer");
+        if !engine.capabilities().typed_layer {
+            assert!(matches!(store, Err(Outcome::Unsupported(_))), "{} declares no typed layer", engine.id());
             continue;
         }
         let mut store = store.unwrap_or_else(|o| panic!("{}: {o}", engine.id()));
@@ -40,15 +40,16 @@ fn a_memory_limit_and_a_deadline_apply_to_typed_calls_on_every_engine() {
 #[test]
 fn fuel_stops_a_typed_call_where_the_engine_offers_it() {
     let config = InstanceConfig::default().with_fuel(100_000);
-    for engine in engines().iter().filter(|e| !is_extism(e.id())) {
+    for engine in engines().iter().filter(|e| e.capabilities().typed_layer) {
         match engine.typed_store(&config) {
             Ok(mut store) => {
+                assert!(engine.capabilities().fuel.in_typed_calls(), "{} declares no fuel in typed calls", engine.id());
                 let id = store.instantiate(&wat(MODULE)).unwrap_or_else(|o| panic!("{}: {o}", engine.id()));
                 assert_eq!(store.invoke(id, "spin", &[]), Err(Outcome::LimitHit(LimitKind::Fuel)), "{}", engine.id());
             }
             // wasmer meters one module per engine, and a typed store links several; V8 has no fuel.
             Err(outcome) => {
-                assert!(engine.id().starts_with("wasmer") || !has_fuel(engine.id()), "{}: {outcome}", engine.id());
+                assert!(!engine.capabilities().fuel.in_typed_calls(), "{}: {outcome}", engine.id());
                 assert!(matches!(outcome, Outcome::Unsupported(_)), "{}: {outcome}", engine.id());
             }
         }

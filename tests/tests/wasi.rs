@@ -3,15 +3,15 @@
 //! Rust, Node's in JavaScript); where they behave differently the test says what they do instead.
 
 use concord::engine::wasi::{ERRNO_BADF, Wasi};
-use concord::engine::{GuestError, InstanceConfig, KernelFault, Outcome};
-use concord_tests::{engines, guest, is_extism, is_extism_js, run_once};
+use concord::engine::{GuestError, InstanceConfig, KernelFault, Outcome, WasiHost};
+use concord_tests::{engines, guest, run_once};
 
 fn call(engine: &dyn concord::engine::Engine, export: &str) -> concord::engine::Call {
     run_once(engine, &guest("wasi"), export, b"", &InstanceConfig::default())
 }
 
 fn native() -> impl Iterator<Item = &'static std::sync::Arc<dyn concord::engine::Engine>> {
-    engines().iter().filter(|e| !is_extism(e.id()) && !is_extism_js(e.id()))
+    engines().iter().filter(|e| e.capabilities().wasi == WasiHost::Concord)
 }
 
 #[test]
@@ -40,7 +40,7 @@ fn proc_exit_is_a_guest_error_with_its_code() {
     for engine in engines() {
         // Node's WASI leaves proc_exit by throwing an object that is no Error, which the SDK's
         // worker hands back with neither message nor stack: the call fails, the code is lost.
-        let code = if is_extism_js(engine.id()) { 0 } else { 3 };
+        let code = if engine.capabilities().wasi == WasiHost::Node { 0 } else { 3 };
         match call(engine.as_ref(), "exit").outcome {
             Outcome::GuestError(GuestError { code: c, message }) if c == code && message.is_empty() => {}
             other => panic!("{}: expected exit code 3, got {other:?}", engine.id()),
@@ -61,13 +61,14 @@ fn the_host_file_system_is_out_of_reach() {
 fn a_bad_iovec_is_a_kernel_fault_not_a_host_crash() {
     for engine in engines() {
         let outcome = call(engine.as_ref(), "bad_iovec").outcome;
-        if is_extism_js(engine.id()) {
+        let wasi = engine.capabilities().wasi;
+        if wasi == WasiHost::Node {
             // Node's WASI answers the bad pointer with an errno, not a trap, and the guest goes on.
             assert!(matches!(outcome, Outcome::Returned(_)), "{outcome}");
             continue;
         }
         assert_eq!(outcome.normalized(), Outcome::KernelFault(KernelFault::default()), "{}", engine.id());
-        if !is_extism(engine.id()) {
+        if wasi == WasiHost::Concord {
             assert!(matches!(&outcome, Outcome::KernelFault(f) if f.function == "fd_write"), "{outcome}");
         }
     }

@@ -7,7 +7,7 @@ use concord::divergence::Divergences;
 use concord::engine::{Outcome, WasiHost};
 use concord::runner::{Runner, Verdict};
 use concord::scenario;
-use concord_tests::engines;
+use concord_tests::{capabilities, engines, reference_host};
 
 #[test]
 fn concords_wasi_answers_as_wasi_common_on_every_sequence() {
@@ -17,8 +17,7 @@ fn concords_wasi_answers_as_wasi_common_on_every_sequence() {
     for case in &cases {
         let result = runner.run(case, &Divergences::default());
         for engine in &result.engines {
-            let host = engines().iter().find(|e| e.id() == engine.engine).expect("an engine of the run").wasi_host();
-            match host {
+            match capabilities(&engine.engine).wasi {
                 WasiHost::Node => assert_eq!(engine.verdict, Verdict::Unsupported, "{}", engine.engine),
                 WasiHost::Concord | WasiHost::WasiCommon => assert_eq!(
                     engine.verdict,
@@ -70,7 +69,7 @@ fn a_preopened_directory_reads_as_on_extisms_host() {
     assert!(case.name.ends_with("-preopened"), "the fixture could not be preopened: {}", case.name);
     let result = Runner::new(engines().to_vec()).run(&case, &Divergences::default());
 
-    let reference = result.engines.iter().find(|e| e.engine == "extism").expect("Extism's Rust host runs");
+    let reference = result.engines.iter().find(|e| e.engine == reference_host().id()).expect("Extism's Rust host runs");
     let Outcome::Returned(report) = &reference.observation.outcome else {
         panic!("Extism's Rust host: {:?}", reference.observation.outcome)
     };
@@ -97,9 +96,7 @@ fn a_preopened_directory_reads_as_on_extisms_host() {
     assert_eq!((poll[64], poll[74], poll[80]), (8, 2, 0), "writable");
 
     for engine in &result.engines {
-        if engines().iter().find(|e| e.id() == engine.engine).expect("an engine of the run").wasi_host()
-            != WasiHost::Node
-        {
+        if capabilities(&engine.engine).wasi != WasiHost::Node {
             assert_eq!(engine.observation.outcome, reference.observation.outcome, "{}", engine.engine);
         }
     }

@@ -1,4 +1,5 @@
 use anyhow::{Context, Result, bail};
+use concord::engine::{Capabilities, PluginKernel};
 use concord::report::ScenarioCount;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -146,9 +147,14 @@ fn summarize(criterion: &Path, overhead: &Value) -> Result<Value> {
             })
         })
         .collect();
-    let extism_1m = rows.iter().find(|r| r["id"] == "extism").and_then(|r| r["stream_mib_s"]["1m"].as_f64());
-    let cranelift_1m =
-        rows.iter().find(|r| r["id"] == "wasmtime-cranelift").and_then(|r| r["stream_mib_s"]["1m"].as_f64());
+    // The host layer's reference (Extism's Rust host) against the first configuration that runs
+    // Concord's own host layer in this process.
+    let declaring = |wanted: &dyn Fn(&Capabilities) -> bool| {
+        let id = engines.iter().find(|e| wanted(e.capabilities()))?.id().to_string();
+        rows.iter().find(|r| r["id"] == id.as_str()).and_then(|r| r["stream_mib_s"]["1m"].as_f64())
+    };
+    let extism_1m = declaring(&|c| c.kernel == PluginKernel::ExtismRuntime);
+    let cranelift_1m = declaring(&|c| c.concord_host() && !c.out_of_process);
     Ok(json!({
         "machine": machine.describe(),
         "engines": rows,

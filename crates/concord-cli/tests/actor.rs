@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{concord, guest, scratch};
+use common::{capabilities, concord, guest, scratch};
+use concord::engine::PluginKernel;
 
 const SCRIPT: &str = r#"{"ops": {"type": "Array", "data": [{"op": "set", "key": "a", "value": 1}]}}
 
@@ -95,7 +96,7 @@ fn a_documented_difference_is_labelled_and_exits_zero() {
     assert_eq!((report["agree"].as_bool(), report["undocumented"].as_u64()), (Some(false), Some(0)));
     for engine in report["engines"].as_array().unwrap() {
         let step = &engine["steps"][0];
-        if engine["id"] == "extism" {
+        if capabilities(engine).kernel == PluginKernel::ExtismRuntime {
             assert_eq!(step["verdict"], "documented", "{engine}");
             assert!(step["note"].as_str().is_some_and(|n| !n.is_empty()), "{engine}");
         } else {

@@ -1,25 +1,11 @@
 //! `concord wast` as an engine developer runs it: the real binary on real .wast files.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn concord(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_concord")).args(args).output().expect("the concord binary runs")
-}
-
-fn scratch(name: &str, text: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&path, text).expect("write scratch file");
-    path.to_string_lossy().into_owned()
-}
+use common::{capabilities, concord, json, scratch};
 
 fn concord_wast() -> String {
     concord::conformance_dir().join("wast").join("concord.wast").to_string_lossy().into_owned()
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
 }
 
 #[test]
@@ -29,7 +15,7 @@ fn the_hand_written_file_passes_on_every_engine_with_the_typed_layer() {
     let report = json(&output);
     assert_eq!(report["ok"], true);
     for engine in report["engines"].as_array().unwrap() {
-        if engine["id"] == "extism" || engine["id"] == "extism-js" {
+        if !capabilities(engine).typed_layer {
             // Extism's hosts call plugin exports only: every command is unsupported there, and said so.
             assert_eq!(
                 (engine["passed"].as_u64(), engine["unsupported"].as_u64().map(|n| n > 0)),
@@ -50,7 +36,8 @@ fn a_wrong_expectation_fails_with_its_line_and_each_engines_answer() {
         "wrong.wast",
         "(module (memory 1 2) (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0))))\n\
          (assert_return (invoke \"grow\" (i32.const 2)) (i32.const 1))\n\
-         (assert_trap (invoke \"grow\" (i32.const 1)) \"unreachable\")\n",
+         (assert_trap (invoke \"grow\" (i32.const 1)) \"unreachable\")\n"
+            .as_bytes(),
     );
     let output = concord(&["wast", &file, "--engine", "wasmi", "--engine", "wasmtime-cranelift"]);
     assert_eq!(output.status.code(), Some(1));
@@ -62,7 +49,7 @@ fn a_wrong_expectation_fails_with_its_line_and_each_engines_answer() {
 
 #[test]
 fn unreadable_or_unparsable_input_exits_two_with_the_place() {
-    let bad = scratch("bad.wast", "(module\n  (func (result i32) (i32.const 0))\n  (oops))\n");
+    let bad = scratch("bad.wast", b"(module\n  (func (result i32) (i32.const 0))\n  (oops))\n");
     let output = concord(&["wast", &bad]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -1,5 +1,5 @@
 use crate::InstanceConfig;
-use crate::features::Feature;
+use crate::capabilities::Capabilities;
 use crate::outcome::{CompileError, Outcome};
 use crate::typed::TypedStore;
 use serde::{Deserialize, Serialize};
@@ -12,18 +12,8 @@ pub struct EngineInfo {
     pub version: String,
     /// The compiler or interpreter inside the engine: `cranelift`, `winch`, `pulley`, `singlepass`, ...
     pub compiler: String,
-}
-
-/// Whose WASI preview1 implementation a configuration links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum WasiHost {
-    /// Concord's own (crate `concord-engine`), which answers as wasi-common does.
-    Concord,
-    /// wasmtime's wasi-common, inside Extism's Rust host: the reference.
-    WasiCommon,
-    /// Node's `node:wasi`, inside Extism's JavaScript host.
-    Node,
+    /// What it offers, declared: asked instead of the id.
+    pub capabilities: Capabilities,
 }
 
 /// One engine configuration. Compile once, instantiate many.
@@ -32,6 +22,10 @@ pub trait Engine: Send + Sync {
 
     fn id(&self) -> &str {
         &self.info().id
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.info().capabilities
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError>;
@@ -44,17 +38,6 @@ pub trait Engine: Send + Sync {
         self.compile(wasm)
     }
 
-    /// The Wasm features beyond the base this configuration runs: a module that needs another is
-    /// unsupported here (see [`crate::support`]).
-    fn features(&self) -> &[Feature] {
-        &[]
-    }
-
-    /// Whether the engine runs in another process: its memory is not this process's to measure.
-    fn out_of_process(&self) -> bool {
-        false
-    }
-
     /// Whether this configuration can run an instance as `config` asks. Every one follows the
     /// standard memory-limit and kernel rules; a reference that can follow others says so.
     fn honours(&self, config: &InstanceConfig) -> bool {
@@ -62,13 +45,8 @@ pub trait Engine: Send + Sync {
             && config.kernel_rules == crate::KernelRules::Checked
     }
 
-    /// Whose WASI a plugin meets on this configuration.
-    fn wasi_host(&self) -> WasiHost {
-        WasiHost::Concord
-    }
-
-    /// A store for the typed-call layer, under `config`'s limits. A configuration that only calls
-    /// plugin exports (Extism) answers `Unsupported`.
+    /// A store for the typed-call layer, under `config`'s limits. A configuration that declares no
+    /// typed layer answers `Unsupported`.
     fn typed_store(&self, _config: &InstanceConfig) -> Result<Box<dyn TypedStore>, Outcome> {
         Err(Outcome::Unsupported(format!("{} calls plugin exports only, not typed functions", self.id())))
     }

@@ -4,6 +4,7 @@
 
 mod abi;
 mod alarm;
+mod capabilities;
 mod config;
 mod engine;
 mod features;
@@ -21,8 +22,9 @@ pub mod wasi;
 
 pub use abi::{Stop, fault_outcome, plugin_call, start_outcome, stop_outcome};
 pub use alarm::{AlarmGuard, set_alarm};
+pub use capabilities::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
 pub use config::{CpuBudget, InstanceConfig, KernelRules, MemoryLimitRule, PipeFault, WASM_PAGE};
-pub use engine::{Call, Engine, EngineInfo, Instance, MemoryObservation, Module, WasiHost};
+pub use engine::{Call, Engine, EngineInfo, Instance, MemoryObservation, Module};
 pub use features::{Feature, Support, support};
 pub use fresh_after_start::plugin_module;
 pub use host::{HostCallback, HostFault, HostFunction, KernelAccess, USER_MODULE, Val, ValType};

@@ -13,6 +13,7 @@ use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFunction, InstanceConfig, InstanceData, InstantiateFailure,
     MemoryObservation, Module, ModuleInfo, Outcome, PipeFault, start_outcome,
 };
+use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
 use concord_node::child::{HostSide, carried};
 use concord_node::compiled::Compiled;
 use concord_node::held::Held;
@@ -49,6 +50,19 @@ impl Default for ExtismJsEngine {
                 engine: "extism-js".into(),
                 version: format!("{SDK_VERSION} (Node {})", concord_node::NODE_VERSION),
                 compiler: format!("v8-{}", concord_node::V8_VERSION),
+                capabilities: Capabilities {
+                    fuel: Fuel::Absent,
+                    deadline: Deadline::CallAndStart,
+                    memory_limit: MemoryLimiting::KernelBlocksOnly,
+                    typed_layer: false,
+                    kernel: PluginKernel::ExtismJs,
+                    wasi: WasiHost::Node,
+                    memory_visible: false,
+                    read_only_dirs: false,
+                    instance_pool: false,
+                    out_of_process: true,
+                    features: Vec::new(),
+                },
             },
             node: concord_node::node(),
         }
@@ -60,10 +74,6 @@ impl Engine for ExtismJsEngine {
         &self.info
     }
 
-    fn wasi_host(&self) -> concord_engine::WasiHost {
-        concord_engine::WasiHost::Node
-    }
-
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         let module =
             ExtismJsModule { info: ModuleInfo::parse(wasm)?, compiled: Compiled::new(wasm), node: self.node.clone() };
@@ -71,10 +81,6 @@ impl Engine for ExtismJsEngine {
             module.compiled.check_in(node, &pool::lease(key()))?;
         }
         Ok(Box::new(module))
-    }
-
-    fn out_of_process(&self) -> bool {
-        true
     }
 }
 

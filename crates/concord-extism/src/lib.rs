@@ -8,6 +8,7 @@ use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, GuestError, HostFault, InstanceConfig, InstantiateFailure,
     KernelFault, LimitKind, MemoryObservation, Module, ModuleInfo, Outcome, TrapKind, ValType, fault_outcome,
 };
+use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
 use extism::{CompiledPlugin, Manifest, Plugin, PluginBuilder, UserData, Wasm};
 use kernel_access::{ExtismKernel, Instances};
 use std::collections::BTreeMap;
@@ -29,6 +30,19 @@ impl Default for ExtismEngine {
                 engine: "extism".into(),
                 version: VERSION.into(),
                 compiler: "wasmtime-43-cranelift".into(),
+                capabilities: Capabilities {
+                    fuel: Fuel::PluginCalls,
+                    deadline: Deadline::PluginWide,
+                    memory_limit: MemoryLimiting::CallFails,
+                    typed_layer: false,
+                    kernel: PluginKernel::ExtismRuntime,
+                    wasi: WasiHost::WasiCommon,
+                    memory_visible: false,
+                    read_only_dirs: true,
+                    instance_pool: false,
+                    out_of_process: false,
+                    features: Vec::new(),
+                },
             },
         }
     }
@@ -37,10 +51,6 @@ impl Default for ExtismEngine {
 impl Engine for ExtismEngine {
     fn info(&self) -> &EngineInfo {
         &self.info
-    }
-
-    fn wasi_host(&self) -> concord_engine::WasiHost {
-        concord_engine::WasiHost::WasiCommon
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {

@@ -13,6 +13,7 @@ use concord_engine::{
     InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, PluginAbi, Stop, TrapKind,
     ValType, plugin_call, plugin_module, resolve_for, start_outcome,
 };
+use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
@@ -37,6 +38,29 @@ impl Default for TinywasmEngine {
                 engine: "tinywasm".into(),
                 version: VERSION.into(),
                 compiler: "interpreter".into(),
+                capabilities: Capabilities {
+                    fuel: Fuel::Everywhere,
+                    deadline: Deadline::Call,
+                    memory_limit: MemoryLimiting::GrowFails,
+                    typed_layer: true,
+                    kernel: PluginKernel::Concord,
+                    wasi: WasiHost::Concord,
+                    memory_visible: true,
+                    read_only_dirs: true,
+                    instance_pool: false,
+                    out_of_process: false,
+                    features: vec![
+                        Feature::Simd,
+                        Feature::ReferenceTypes,
+                        Feature::RelaxedSimd,
+                        Feature::TailCall,
+                        Feature::ExtendedConst,
+                        Feature::MultiMemory,
+                        Feature::Memory64,
+                        Feature::CustomPageSizes,
+                        Feature::WideArithmetic,
+                    ],
+                },
             },
         }
     }
@@ -50,20 +74,6 @@ impl Engine for TinywasmEngine {
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         let abi = PluginAbi::parse(wasm)?;
         Ok(plugin_module(TinywasmModule { module: parse(wasm)?, abi: abi.clone() }, &abi))
-    }
-
-    fn features(&self) -> &[Feature] {
-        &[
-            Feature::Simd,
-            Feature::ReferenceTypes,
-            Feature::RelaxedSimd,
-            Feature::TailCall,
-            Feature::ExtendedConst,
-            Feature::MultiMemory,
-            Feature::Memory64,
-            Feature::CustomPageSizes,
-            Feature::WideArithmetic,
-        ]
     }
 
     fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::TypedStore>, Outcome> {

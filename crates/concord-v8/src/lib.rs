@@ -18,6 +18,7 @@ use concord_engine::{
     InstantiateFailure, MemoryObservation, Module, Outcome, PipeFault, PluginAbi, ValType, plugin_module, resolve_for,
     start_outcome,
 };
+use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
 use concord_node::child::{self, HostSide};
 use concord_node::compiled::Compiled;
 use concord_node::held::Held;
@@ -98,6 +99,28 @@ impl V8Engine {
                 engine: "v8".into(),
                 version: format!("{} (Node {})", concord_node::V8_VERSION, concord_node::NODE_VERSION),
                 compiler: compiler.name().into(),
+                capabilities: Capabilities {
+                    fuel: Fuel::Absent,
+                    deadline: Deadline::Call,
+                    memory_limit: MemoryLimiting::GrowFails,
+                    typed_layer: true,
+                    kernel: PluginKernel::Concord,
+                    wasi: WasiHost::Concord,
+                    memory_visible: true,
+                    read_only_dirs: true,
+                    instance_pool: false,
+                    out_of_process: true,
+                    features: vec![
+                        Feature::Simd,
+                        Feature::ReferenceTypes,
+                        Feature::RelaxedSimd,
+                        Feature::TailCall,
+                        Feature::ExtendedConst,
+                        Feature::MultiMemory,
+                        Feature::Memory64,
+                        Feature::Exceptions,
+                    ],
+                },
             },
             compiler,
             node,
@@ -133,23 +156,6 @@ impl Engine for V8Engine {
         }
         let abi = module.abi.clone();
         Ok(plugin_module(module, &abi))
-    }
-
-    fn features(&self) -> &[Feature] {
-        &[
-            Feature::Simd,
-            Feature::ReferenceTypes,
-            Feature::RelaxedSimd,
-            Feature::TailCall,
-            Feature::ExtendedConst,
-            Feature::MultiMemory,
-            Feature::Memory64,
-            Feature::Exceptions,
-        ]
-    }
-
-    fn out_of_process(&self) -> bool {
-        true
     }
 
     fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::TypedStore>, Outcome> {

@@ -12,6 +12,7 @@ use concord_engine::{
     InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome,
     PluginAbi, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, set_alarm, start_outcome,
 };
+use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -57,6 +58,19 @@ impl WasmerEngine {
                 engine: "wasmer".into(),
                 version: VERSION.into(),
                 compiler: compiler.name().into(),
+                capabilities: Capabilities {
+                    fuel: Fuel::PluginCalls,
+                    deadline: Deadline::Call,
+                    memory_limit: MemoryLimiting::GrowFails,
+                    typed_layer: true,
+                    kernel: PluginKernel::Concord,
+                    wasi: WasiHost::Concord,
+                    memory_visible: true,
+                    read_only_dirs: true,
+                    instance_pool: false,
+                    out_of_process: false,
+                    features: vec![Feature::Simd, Feature::ReferenceTypes, Feature::MultiMemory],
+                },
             },
             compiler,
         }
@@ -99,10 +113,6 @@ impl Engine for WasmerEngine {
         let abi = Arc::new(PluginAbi::parse(wasm)?);
         let variants = MeteringVariants::compile(VariantCompiler(self.compiler), wasm, metering(config))?;
         Ok(plugin_module(WasmerModule { variants, abi: abi.clone() }, &abi))
-    }
-
-    fn features(&self) -> &[Feature] {
-        &[Feature::Simd, Feature::ReferenceTypes, Feature::MultiMemory]
     }
 
     fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::TypedStore>, Outcome> {

@@ -12,6 +12,7 @@ use concord_engine::{
     InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome,
     PluginAbi, Stop, TrapKind, ValType, plugin_call, plugin_module, resolve_for, start_outcome,
 };
+use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -74,6 +75,27 @@ impl Default for WasmiEngine {
                 engine: "wasmi".into(),
                 version: VERSION.into(),
                 compiler: "interpreter".into(),
+                capabilities: Capabilities {
+                    fuel: Fuel::Everywhere,
+                    deadline: Deadline::Call,
+                    memory_limit: MemoryLimiting::GrowFails,
+                    typed_layer: true,
+                    kernel: PluginKernel::Concord,
+                    wasi: WasiHost::Concord,
+                    memory_visible: true,
+                    read_only_dirs: true,
+                    instance_pool: false,
+                    out_of_process: false,
+                    features: vec![
+                        Feature::Simd,
+                        Feature::ReferenceTypes,
+                        Feature::RelaxedSimd,
+                        Feature::TailCall,
+                        Feature::ExtendedConst,
+                        Feature::MultiMemory,
+                        Feature::Memory64,
+                    ],
+                },
             },
             engines: Engines { unmetered: engine(false), metered: engine(true) },
         }
@@ -93,18 +115,6 @@ impl Engine for WasmiEngine {
         let abi = Arc::new(PluginAbi::parse(wasm)?);
         let variants = MeteringVariants::compile(self.engines.clone(), wasm, metering(config.cpu))?;
         Ok(plugin_module(WasmiModule { variants, abi: abi.clone() }, &abi))
-    }
-
-    fn features(&self) -> &[Feature] {
-        &[
-            Feature::Simd,
-            Feature::ReferenceTypes,
-            Feature::RelaxedSimd,
-            Feature::TailCall,
-            Feature::ExtendedConst,
-            Feature::MultiMemory,
-            Feature::Memory64,
-        ]
     }
 
     fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::TypedStore>, Outcome> {

@@ -15,6 +15,7 @@ use concord_engine::{
     InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, PluginAbi,
     Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, start_outcome,
 };
+use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -58,7 +59,6 @@ pub enum Allocator {
 
 pub struct WasmtimeEngine {
     info: EngineInfo,
-    compiler: Compiler,
     engines: Engines,
 }
 
@@ -119,8 +119,23 @@ impl WasmtimeEngine {
                 engine: "wasmtime".into(),
                 version: VERSION.into(),
                 compiler: compiler.name().into(),
+                capabilities: Capabilities {
+                    fuel: Fuel::Everywhere,
+                    deadline: Deadline::Call,
+                    memory_limit: MemoryLimiting::GrowFails,
+                    typed_layer: true,
+                    kernel: PluginKernel::Concord,
+                    wasi: WasiHost::Concord,
+                    memory_visible: true,
+                    read_only_dirs: true,
+                    instance_pool: allocator == Allocator::Pooling,
+                    out_of_process: false,
+                    features: match compiler {
+                        Compiler::Winch => WINCH_FEATURES.to_vec(),
+                        Compiler::Cranelift | Compiler::Pulley => FEATURES.to_vec(),
+                    },
+                },
             },
-            compiler,
             engines: Engines {
                 unmetered: engine(compiler, allocator, false)?,
                 metered: engine(compiler, allocator, true)?,
@@ -147,13 +162,6 @@ impl Engine for WasmtimeEngine {
     /// Its plugin instances follow either memory-limit rule (its limiter sees every grow).
     fn honours(&self, _config: &InstanceConfig) -> bool {
         true
-    }
-
-    fn features(&self) -> &[Feature] {
-        match self.compiler {
-            Compiler::Winch => WINCH_FEATURES,
-            Compiler::Cranelift | Compiler::Pulley => FEATURES,
-        }
     }
 
     fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::TypedStore>, Outcome> {

@@ -121,7 +121,7 @@ pub fn run_one(engine: &dyn Engine, script: &Script, config: &InstanceConfig) ->
         Ok(store) => store,
         Err(outcome) => return every(Verdict::Unsupported, &outcome.to_string()),
     };
-    match catch_unwind(AssertUnwindSafe(|| run(script, store.as_mut(), engine.features()))) {
+    match catch_unwind(AssertUnwindSafe(|| run(script, store.as_mut(), &engine.capabilities().features))) {
         Ok(results) => FileRun { engine: engine.id().to_string(), file: script.name.clone(), results },
         Err(panic) => {
             let text =

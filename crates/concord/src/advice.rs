@@ -102,7 +102,10 @@ mod tests {
     }
 
     fn engine(id: &str, compiler: &str) -> serde_json::Value {
-        json!({"id": id, "engine": id, "version": "1", "compiler": compiler})
+        let capabilities = json!({"fuel": "everywhere", "deadline": "call", "memory_limit": "grow-fails",
+            "typed_layer": true, "kernel": "concord", "wasi": "concord", "memory_visible": true, "read_only_dirs": true,
+            "instance_pool": false, "out_of_process": false, "features": []});
+        json!({"id": id, "engine": id, "version": "1", "compiler": compiler, "capabilities": capabilities})
     }
 
     fn chosen(advice: &[Advice], need: &str) -> String {

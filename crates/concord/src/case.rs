@@ -4,7 +4,9 @@
 
 use anyhow::{Context, Result, bail};
 use concord_actor::{ActorSpec, Payload};
-use concord_engine::{CpuBudget, InstanceConfig, Outcome, WASM_PAGE};
+use concord_engine::{
+    Capabilities, CpuBudget, Engine, InstanceConfig, MemoryLimiting, Outcome, PluginKernel, WASM_PAGE,
+};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -146,12 +148,37 @@ impl Expected {
     }
 }
 
-/// What a documented engine must do instead of `expect`. Why is recorded once, in
-/// `conformance/divergences.toml`; a model with no entry there is not documented.
+/// What a configuration that declares `holds` must do instead of `expect`. Why is recorded once,
+/// in `conformance/divergences.toml`; a model with no entry there is not documented.
 #[derive(Debug, Clone)]
 pub struct EngineModel {
-    pub engine: String,
+    pub holds: Holds,
     pub expect: Expected,
+}
+
+/// The declared capability a documented model is the model of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// Configurations that hold a memory limit this way.
+    MemoryLimiting(MemoryLimiting),
+    /// Configurations whose plugins meet this kernel.
+    Kernel(PluginKernel),
+}
+
+impl Holds {
+    pub fn on(self, capabilities: &Capabilities) -> bool {
+        match self {
+            Holds::MemoryLimiting(limiting) => capabilities.memory_limit == limiting,
+            Holds::Kernel(kernel) => capabilities.kernel == kernel,
+        }
+    }
+}
+
+impl Case {
+    /// The documented model `engine` is held to in this case, if it declares what one is the model of.
+    pub fn model_for(&self, engine: &dyn Engine) -> Option<&EngineModel> {
+        self.documented.iter().find(|m| m.holds.on(engine.capabilities()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -137,7 +137,7 @@ pub fn measure(engine: &Arc<dyn Engine>, stream_wasm: &[u8], samples: &Samples) 
     };
     let stream_64k = throughput(64 * 1024)?;
     let stream_1m = throughput(1024 * 1024)?;
-    let resident = resident_bytes().filter(|_| !engine.out_of_process());
+    let resident = resident_bytes().filter(|_| !engine.capabilities().out_of_process);
     let memory_per_instance_kib = resident.and_then(|before| {
         let mut held = Vec::new();
         for _ in 0..32 {

@@ -122,11 +122,11 @@ impl Runner {
     /// on a worker thread under the watchdog. A panic is the engine's fault; a worker that
     /// overruns is abandoned and reported as hung, and the run goes on.
     pub fn observe(&mut self, engine: &Arc<dyn Engine>, case: &Case) -> Observation {
-        if !case.wasi_hosts.is_empty() && !case.wasi_hosts.contains(&engine.wasi_host()) {
+        if !case.wasi_hosts.is_empty() && !case.wasi_hosts.contains(&engine.capabilities().wasi) {
             let why = format!(
                 "{} links {:?} WASI, and this case compares the answers of {:?}",
                 engine.id(),
-                engine.wasi_host(),
+                engine.capabilities().wasi,
                 case.wasi_hosts
             );
             return Observation::fault(Outcome::Unsupported(why));
@@ -181,11 +181,10 @@ impl Runner {
     ) -> CaseResult {
         let engines = self.engines.clone();
         // Engines with a documented model of their own are held to it, and are no witnesses.
-        let modelled = |engine: &str| case.documented.iter().any(|m| m.engine == engine);
         let parties: Vec<Party> = observations
             .iter()
             .zip(&engines)
-            .filter(|((id, _), _)| !modelled(id))
+            .filter(|(_, engine)| case.model_for(engine.as_ref()).is_none())
             .map(|((id, observation), engine)| Party {
                 id,
                 witness: Witness::of(engine.as_ref()),
@@ -199,8 +198,8 @@ impl Runner {
         let references = consensus.agreed().map(|c| verdict::agreeing(&parties, c)).unwrap_or_default();
         let mut verdicts = verdicts.into_iter();
         let mut results = Vec::new();
-        for (engine, observation) in &observations {
-            let (verdict, note) = match case.documented.iter().find(|m| &m.engine == engine) {
+        for ((engine, observation), configuration) in observations.iter().zip(&engines) {
+            let (verdict, note) = match case.model_for(configuration.as_ref()) {
                 Some(model) => {
                     let seen = Seen { observation, others: consensus.agreed() };
                     let mut replay = ReplayOn { rerun: &mut rerun, references: &references };

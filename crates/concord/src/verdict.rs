@@ -29,7 +29,7 @@ pub struct Witness {
 
 impl Witness {
     pub fn of(engine: &dyn Engine) -> Witness {
-        Witness { host: engine.wasi_host(), engine: engine.info().engine.clone() }
+        Witness { host: engine.capabilities().wasi, engine: engine.info().engine.clone() }
     }
 }
 

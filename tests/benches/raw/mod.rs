@@ -19,26 +19,35 @@ pub trait RawInstance {
     fn call(&mut self, export: &str, input: &[u8]) -> Vec<u8>;
 }
 
-/// The same engine configurations as `concord::all_engines()`, by id.
-pub fn compile(id: &str, wasm: &[u8]) -> Option<Box<dyn RawModule>> {
+type Baseline = fn(&[u8]) -> Box<dyn RawModule>;
+
+/// Each engine configuration of `concord::all_engines()` and its baseline, by id: the one table
+/// a new engine adds a row to.
+pub const BASELINES: &[(&str, Baseline)] = {
     use concord_wasmer::Compiler as WasmerCompiler;
     use concord_wasmtime::Allocator::{OnDemand, Pooling};
     use concord_wasmtime::Compiler as WasmtimeCompiler;
-    Some(match id {
-        "wasmtime-cranelift" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Cranelift, OnDemand, wasm)),
-        "wasmtime-winch" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Winch, OnDemand, wasm)),
-        "wasmtime-pulley" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Pulley, OnDemand, wasm)),
-        "wasmtime-cranelift-pooling" => Box::new(wasmtime::Module::new(WasmtimeCompiler::Cranelift, Pooling, wasm)),
-        "wasmer-cranelift" => Box::new(wasmer::Module::new(WasmerCompiler::Cranelift, wasm)),
-        "wasmer-singlepass" => Box::new(wasmer::Module::new(WasmerCompiler::Singlepass, wasm)),
-        "wasmi" => Box::new(wasmi::Module::new(wasm)),
-        "tinywasm" => Box::new(tinywasm::Module::new(wasm)),
-        "extism" => Box::new(extism::Module::new(wasm)),
-        "v8-turbofan" => Box::new(v8::Module::new(concord_v8::Compiler::Turbofan)),
-        "v8-liftoff" => Box::new(v8::Module::new(concord_v8::Compiler::Liftoff)),
+    &[
+        ("wasmtime-cranelift", |wasm| Box::new(wasmtime::Module::new(WasmtimeCompiler::Cranelift, OnDemand, wasm))),
+        ("wasmtime-winch", |wasm| Box::new(wasmtime::Module::new(WasmtimeCompiler::Winch, OnDemand, wasm))),
+        ("wasmtime-pulley", |wasm| Box::new(wasmtime::Module::new(WasmtimeCompiler::Pulley, OnDemand, wasm))),
+        ("wasmtime-cranelift-pooling", |wasm| {
+            Box::new(wasmtime::Module::new(WasmtimeCompiler::Cranelift, Pooling, wasm))
+        }),
+        ("wasmer-cranelift", |wasm| Box::new(wasmer::Module::new(WasmerCompiler::Cranelift, wasm))),
+        ("wasmer-singlepass", |wasm| Box::new(wasmer::Module::new(WasmerCompiler::Singlepass, wasm))),
+        ("wasmi", |wasm| Box::new(wasmi::Module::new(wasm))),
+        ("tinywasm", |wasm| Box::new(tinywasm::Module::new(wasm))),
+        ("extism", |wasm| Box::new(extism::Module::new(wasm))),
+        ("v8-turbofan", |_| Box::new(v8::Module::new(concord_v8::Compiler::Turbofan))),
+        ("v8-liftoff", |_| Box::new(v8::Module::new(concord_v8::Compiler::Liftoff))),
         // Extism's JavaScript host speaks over the same pipe to a Node child: its baseline is that
         // pipe alone too, so its ratio is the SDK's cost (its worker included) beyond the pipe.
-        "extism-js" => Box::new(v8::Module::new(concord_v8::Compiler::Turbofan)),
-        _ => return None,
-    })
+        ("extism-js", |_| Box::new(v8::Module::new(concord_v8::Compiler::Turbofan))),
+    ]
+};
+
+/// The baseline of the configuration `id`, compiled from `wasm`.
+pub fn compile(id: &str, wasm: &[u8]) -> Option<Box<dyn RawModule>> {
+    BASELINES.iter().find(|(baseline, _)| *baseline == id).map(|(_, compile)| compile(wasm))
 }

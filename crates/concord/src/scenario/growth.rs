@@ -3,8 +3,8 @@
 //! fit; a word written before the grow reads back after it; fresh pages read as zero.
 
 use super::Model;
-use crate::case::{Case, EngineModel, Expected, ModuleSource};
-use concord_engine::{InstanceConfig, LimitKind, Outcome, WASM_PAGE};
+use crate::case::{Case, EngineModel, Expected, Holds, ModuleSource};
+use concord_engine::{InstanceConfig, LimitKind, MemoryLimiting, Outcome, WASM_PAGE};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -106,7 +106,10 @@ impl Model for Growth {
             config: InstanceConfig::default().with_memory_limit(limit_pages * WASM_PAGE),
             expect: Some(Outcome::Returned(encode(&checked(&model(*limit_pages, deltas), deltas))).into()),
             expect_pages: Some(final_pages(*limit_pages, deltas)),
-            documented: vec![EngineModel { engine: "extism".into(), expect: Expected::Outcome(extism) }],
+            documented: vec![EngineModel {
+                holds: Holds::MemoryLimiting(MemoryLimiting::CallFails),
+                expect: Expected::Outcome(extism),
+            }],
             ..Case::default()
         }
     }

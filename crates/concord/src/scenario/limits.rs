@@ -5,9 +5,9 @@
 //! an allocation is refused only when it cannot fit, and memory never passes the limit.
 
 use super::Model;
-use crate::case::{ActorScript, Case, EngineModel, Expected, ModelCheck, ModuleSource};
+use crate::case::{ActorScript, Case, EngineModel, Expected, Holds, ModelCheck, ModuleSource};
 use concord_actor::{ActorSpec, MEMORY_LIMIT_KEY, Message, StepRecord, memory_limit_bytes};
-use concord_engine::{InstantiateFailure, LimitKind, Outcome, WASM_PAGE};
+use concord_engine::{InstantiateFailure, LimitKind, MemoryLimiting, Outcome, WASM_PAGE};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -210,7 +210,10 @@ impl Model for Limits {
             export: "process".into(),
             actor: Some(ActorScript { spec, steps: vec![[("requests".to_string(), Message::Array(requests))].into()] }),
             expect: Some(Expected::Check(native_check(input))),
-            documented: vec![EngineModel { engine: "extism".into(), expect: Expected::Check(extism_check(input)) }],
+            documented: vec![EngineModel {
+                holds: Holds::MemoryLimiting(MemoryLimiting::CallFails),
+                expect: Expected::Check(extism_check(input)),
+            }],
             ..Case::default()
         }
     }

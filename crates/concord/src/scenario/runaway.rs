@@ -3,8 +3,10 @@
 //! must stop every one within its budget with the classified outcome, and the run goes on.
 
 use super::Model;
-use crate::case::{Case, EngineModel, Expected, ModuleSource};
-use concord_engine::{InstanceConfig, KernelFault, LimitKind, Outcome, TrapKind, WASM_PAGE};
+use crate::case::{Case, EngineModel, Expected, Holds, ModuleSource};
+use concord_engine::{
+    InstanceConfig, KernelFault, LimitKind, MemoryLimiting, Outcome, PluginKernel, TrapKind, WASM_PAGE,
+};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -85,7 +87,7 @@ impl Model for Runaway {
             Input::GrowBomb { limit_pages } => {
                 config = config.with_memory_limit(limit_pages * WASM_PAGE);
                 expect_pages = Some(limit_pages);
-                extism = Some(Outcome::LimitHit(LimitKind::Memory));
+                extism = Some((Holds::MemoryLimiting(MemoryLimiting::CallFails), Outcome::LimitHit(LimitKind::Memory)));
                 (hostile("grow_bomb"), Some(returned_empty.clone()))
             }
             Input::GrowToLimit => {
@@ -94,11 +96,11 @@ impl Model for Runaway {
                 (hostile("grow_to_limit"), Some(returned_empty.clone()))
             }
             Input::ErrorGarbage => {
-                extism = Some(returned_empty.clone());
+                extism = Some((Holds::Kernel(PluginKernel::ExtismRuntime), returned_empty.clone()));
                 (hostile("error_garbage"), kernel_fault)
             }
             Input::KernelLoadPastEnd | Input::KernelLoadNegative | Input::KernelLoadFreed => {
-                extism = Some(returned_empty.clone());
+                extism = Some((Holds::Kernel(PluginKernel::ExtismRuntime), returned_empty.clone()));
                 let export = match input {
                     Input::KernelLoadPastEnd => "load_past_end",
                     Input::KernelLoadNegative => "load_negative",
@@ -122,7 +124,7 @@ impl Model for Runaway {
             expect_pages,
             documented: extism
                 .into_iter()
-                .map(|outcome| EngineModel { engine: "extism".into(), expect: Expected::Outcome(outcome) })
+                .map(|(holds, outcome)| EngineModel { holds, expect: Expected::Outcome(outcome) })
                 .collect(),
             ..Case::default()
         }

@@ -3,7 +3,7 @@
 
 use concord_engine::kernel::ENV_MODULE;
 use concord_engine::{
-    Call, CompileError, Engine, EngineInfo, Feature, GuestError, HostFunction, Instance, InstanceConfig, InstanceId,
+    Call, CompileError, Engine, EngineInfo, GuestError, HostFunction, Instance, InstanceConfig, InstanceId,
     KernelAccess, MemoryObservation, Module, Outcome, PipeFault, TypedStore, Val, ValType, Value, WASM_PAGE, WasiHost,
 };
 use std::sync::Arc;
@@ -100,7 +100,7 @@ impl Fault {
     /// under that name also replaces the one the host itself calls, and the plugin never returns.
     fn expressible_on(self, engine: &dyn Engine) -> bool {
         match self {
-            Fault::KernelLengthShort => engine.wasi_host() == WasiHost::Concord,
+            Fault::KernelLengthShort => engine.capabilities().wasi == WasiHost::Concord,
             _ => true,
         }
     }
@@ -216,16 +216,8 @@ impl Engine for Faulty {
         Ok(Box::new(FaultyModule { inner: self.inner.compile(&wasm)?, fault: self.fault }))
     }
 
-    fn wasi_host(&self) -> concord_engine::WasiHost {
-        self.inner.wasi_host()
-    }
-
     fn honours(&self, config: &InstanceConfig) -> bool {
         self.inner.honours(config)
-    }
-
-    fn features(&self) -> &[Feature] {
-        self.inner.features()
     }
 
     fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn TypedStore>, Outcome> {

@@ -6,7 +6,7 @@
 use super::{Fault, Faulty, Layer, Planted};
 use crate::divergence::Divergences;
 use crate::runner::Verdict;
-use concord_engine::{Engine, InstanceConfig, Outcome};
+use concord_engine::Engine;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -104,5 +104,5 @@ fn in_generated(
 
 /// Whether `engine` has a typed-call layer (Extism's hosts call plugin exports only).
 fn has_typed_layer(engine: &Arc<dyn Engine>) -> bool {
-    !matches!(engine.typed_store(&InstanceConfig::default()), Err(Outcome::Unsupported(_)))
+    engine.capabilities().typed_layer
 }
