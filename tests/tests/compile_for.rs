@@ -3,7 +3,7 @@
 //! happens: a module compiled for one configuration behaves as a plainly compiled one, under that
 //! configuration and under every other.
 
-use concord::engine::{InstanceConfig, WASM_PAGE};
+use concord::engine::{InstanceConfig, MemoryLimit};
 use concord_tests::{call_once, engines, guest, i32s};
 use std::time::Duration;
 
@@ -12,7 +12,10 @@ fn configs() -> Vec<(&'static str, InstanceConfig)> {
         ("no budget", InstanceConfig::default()),
         ("fuel", InstanceConfig::default().with_fuel(10_000_000)),
         ("deadline", InstanceConfig::default().with_deadline(Duration::from_secs(5))),
-        ("memory limit", InstanceConfig::default().with_memory_limit(32 * WASM_PAGE).with_fuel(10_000_000)),
+        (
+            "memory limit",
+            InstanceConfig::default().with_memory_limit(MemoryLimit::from_pages(32)).with_fuel(10_000_000),
+        ),
     ]
 }
 

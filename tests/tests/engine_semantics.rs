@@ -3,7 +3,7 @@
 
 use concord::engine::{
     BadExport, CompileError, Deadline, Engine, GuestError, InstanceConfig, InstantiateFailure, KernelFault, LimitKind,
-    MemoryLimiting, Outcome, PluginKernel, Refusal, TrapKind, WASM_PAGE,
+    MemoryLimit, MemoryLimiting, Outcome, PluginKernel, Refusal, TrapKind,
 };
 use concord_tests::{call_once, capabilities, compiled, engines, guest, i32s, run_once, wat};
 use concord_wasmtime::{Allocator, Compiler, WasmtimeEngine};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn grow_past_the_limit() {
-    let config = InstanceConfig::default().with_memory_limit(8 * WASM_PAGE);
+    let config = InstanceConfig::default().with_memory_limit(MemoryLimit::from_pages(8));
     for (id, module) in compiled("grow") {
         let mut instance = module.instantiate(&config).expect("1 page fits in 8");
         let call = instance.call("grow", &i32s(&[100]));
@@ -36,7 +36,7 @@ fn grow_past_the_limit() {
 #[test]
 fn initial_memory_over_the_limit() {
     let module = wat(r#"(module (memory (export "memory") 4) (func (export "run") (result i32) i32.const 0))"#);
-    let config = InstanceConfig::default().with_memory_limit(2 * WASM_PAGE);
+    let config = InstanceConfig::default().with_memory_limit(MemoryLimit::from_pages(2));
     for engine in engines() {
         let call = run_once(engine.as_ref(), &module, "run", b"", &config);
         let expected = match engine.capabilities().memory_limit {

@@ -1,7 +1,7 @@
 //! The typed-call layer holds every engine to the same `InstanceConfig` limits as plugin calls:
 //! a memory limit on arbitrary modules, a deadline and (where the engine offers it) fuel.
 
-use concord::engine::{InstanceConfig, InstantiateFailure, LimitKind, Outcome, Value, WASM_PAGE};
+use concord::engine::{InstanceConfig, InstantiateFailure, LimitKind, MemoryLimit, Outcome, Value};
 use concord_tests::{engines, wat};
 use std::time::Duration;
 
@@ -12,7 +12,9 @@ const MODULE: &str = r#"(module
 
 #[test]
 fn a_memory_limit_and_a_deadline_apply_to_typed_calls_on_every_engine() {
-    let config = InstanceConfig::default().with_memory_limit(4 * WASM_PAGE).with_deadline(Duration::from_millis(50));
+    let config = InstanceConfig::default()
+        .with_memory_limit(MemoryLimit::from_pages(4))
+        .with_deadline(Duration::from_millis(50));
     for engine in engines() {
         let store = engine.typed_store(&config);
         if !engine.capabilities().typed_layer {

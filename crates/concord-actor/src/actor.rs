@@ -1,12 +1,12 @@
 use crate::error::ActorError;
 use crate::host::{StepScope, host_functions, in_scope};
-use crate::limits::memory_limit_bytes;
+use crate::limits::memory_limit;
 use crate::message::Message;
 use crate::protocol::{ActorContext, Payload, RuntimeConfig, Sends, State};
 use crate::state::StatePolicy;
 use crate::validate::validate_payload;
 use base64::Engine as _;
-use concord_engine::{CpuBudget, Instance, InstanceConfig, KernelRules, MemoryLimitRule, Module, Outcome};
+use concord_engine::{CpuBudget, Instance, InstanceConfig, KernelRules, MemoryLimit, MemoryLimitRule, Module, Outcome};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -73,9 +73,20 @@ impl ActorSpec {
         }
     }
 
+    /// Runs the actor under `limit`, given as its config's `memory_limit_mb` (rounded up to whole
+    /// MiB, so the actor never gets less), or under none at all.
+    pub fn set_memory_limit(&mut self, limit: Option<MemoryLimit>) {
+        match limit {
+            None => self.without_memory_limit = true,
+            Some(limit) => {
+                self.config.insert(crate::MEMORY_LIMIT_KEY.into(), limit.mib_rounded_up().into());
+            }
+        }
+    }
+
     /// The engine configuration the limit policy gives this actor.
     pub fn instance_config(&self) -> Result<InstanceConfig, ActorError> {
-        let limit = memory_limit_bytes(&self.config)?;
+        let limit = memory_limit(&self.config)?;
         let mut config = match self.without_memory_limit {
             true => InstanceConfig::default(),
             false => InstanceConfig::default().with_memory_limit(limit),

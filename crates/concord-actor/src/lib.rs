@@ -14,7 +14,7 @@ mod validate;
 pub use actor::{Actor, ActorSpec, Mode, StepRecord};
 pub use error::ActorError;
 pub use host::{GET_STATE, SEND_OUTPUT, SET_STATE, host_functions};
-pub use limits::{DEFAULT_MEMORY_LIMIT_MB, MEMORY_LIMIT_CEILING_MB, MEMORY_LIMIT_KEY, memory_limit_bytes};
+pub use limits::{DEFAULT_MEMORY_LIMIT_MB, MEMORY_LIMIT_CEILING_MB, MEMORY_LIMIT_KEY, memory_limit};
 pub use message::Message;
 pub use protocol::{ActorContext, ActorResult, Payload, RuntimeConfig, Sends, State};
 pub use state::StatePolicy;

@@ -252,12 +252,7 @@ impl Rerun for StepRerun<'_> {
         let mut spec = self.run.spec.clone();
         spec.memory_limit_rule = config.memory_limit_rule;
         spec.kernel_rules = config.kernel_rules;
-        match config.memory_limit_bytes {
-            None => spec.without_memory_limit = true,
-            Some(bytes) => {
-                spec.config.insert(concord_actor::MEMORY_LIMIT_KEY.into(), bytes.div_ceil(1 << 20).into());
-            }
-        }
+        spec.set_memory_limit(config.memory_limit);
         let followed = spec.instance_config().ok()?;
         let reference = verdict::reference(self.run.engines, references, &followed)?;
         let module = reference.compile_for(self.run.wasm, &followed).ok()?;

@@ -2,7 +2,9 @@ use crate::manifest;
 use anyhow::{Context, Result, bail};
 use concord::divergence::Divergences;
 use concord::engine::wasi::Preopen;
-use concord::engine::{CompileError, Engine, InstanceConfig, InstantiateFailure, ModuleInfo, Outcome, sha256_hex};
+use concord::engine::{
+    CompileError, Engine, InstanceConfig, InstantiateFailure, MemoryLimit, ModuleInfo, Outcome, sha256_hex,
+};
 use concord::runner::{Observation, Verdict};
 use concord::self_check::{Fault, Faulty};
 use concord::timed::{TimedRun, timed_calls};
@@ -151,7 +153,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         true => manifest::load(&args.plugin, &bytes)?,
         false => manifest::Shipped {
             wasm: bytes,
-            memory_limit_bytes: None,
+            memory_limit: None,
             timeout_ms: None,
             config: Default::default(),
             dirs: Vec::new(),
@@ -179,7 +181,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let timeout_ms = args.timeout_ms.or(shipped.timeout_ms).unwrap_or(DEFAULT_TIMEOUT_MS);
     let mut config = InstanceConfig::default().with_deadline(Duration::from_millis(timeout_ms));
-    config.memory_limit_bytes = args.memory_limit_mb.map(|mb| mb * 1024 * 1024).or(shipped.memory_limit_bytes);
+    config.memory_limit = args.memory_limit_mb.map(MemoryLimit::from_mib).or(shipped.memory_limit);
     config.config = shipped.config;
     config.without_wasi = args.wasi == "off";
     config.config.extend(args.config.iter().cloned());

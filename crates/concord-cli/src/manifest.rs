@@ -5,7 +5,7 @@
 //! the reason, never silently dropped.
 
 use anyhow::{Context, Result, bail};
-use concord::engine::{WASM_PAGE, sha256_hex};
+use concord::engine::{MemoryLimit, sha256_hex};
 use extism_manifest::{Manifest, Wasm, WasmMetadata};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct Shipped {
     pub wasm: Vec<u8>,
-    pub memory_limit_bytes: Option<u64>,
+    pub memory_limit: Option<MemoryLimit>,
     pub timeout_ms: Option<u64>,
     pub config: BTreeMap<String, String>,
     /// Host directories offered read-only, with the paths the plugin opens them by.
@@ -54,7 +54,7 @@ pub fn load(path: &Path, text: &[u8]) -> Result<Shipped> {
     };
     Ok(Shipped {
         wasm,
-        memory_limit_bytes: manifest.memory.max_pages.map(|pages| u64::from(pages) * WASM_PAGE),
+        memory_limit: manifest.memory.max_pages.map(|pages| MemoryLimit::from_pages(pages.into())),
         timeout_ms: manifest.timeout_ms,
         config: manifest.config,
         dirs,

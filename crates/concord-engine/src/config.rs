@@ -1,4 +1,5 @@
 use crate::host::HostFunction;
+use crate::memory_limit::MemoryLimit;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -8,8 +9,8 @@ pub const WASM_PAGE: u64 = 64 * 1024;
 /// enforces it with its own mechanism, and differences in how they do so are what Concord measures.
 #[derive(Clone, Default)]
 pub struct InstanceConfig {
-    /// Maximum linear memory in bytes (`None`: the engine's default). Also caps the kernel arena.
-    pub memory_limit_bytes: Option<u64>,
+    /// Maximum linear memory (`None`: the engine's default). Also caps the kernel arena.
+    pub memory_limit: Option<MemoryLimit>,
     /// What a grow past that limit does; only a configuration that [`honours`] a rule other than
     /// the standard one is asked to follow it.
     ///
@@ -96,8 +97,8 @@ impl CpuBudget {
 }
 
 impl InstanceConfig {
-    pub fn with_memory_limit(mut self, bytes: u64) -> Self {
-        self.memory_limit_bytes = Some(bytes);
+    pub fn with_memory_limit(mut self, limit: MemoryLimit) -> Self {
+        self.memory_limit = Some(limit);
         self
     }
 
@@ -125,16 +126,12 @@ impl InstanceConfig {
         self.preopens.push(preopen);
         self
     }
-
-    pub fn memory_limit_pages(&self) -> Option<u64> {
-        self.memory_limit_bytes.map(|bytes| bytes / WASM_PAGE)
-    }
 }
 
 impl std::fmt::Debug for InstanceConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InstanceConfig")
-            .field("memory_limit_bytes", &self.memory_limit_bytes)
+            .field("memory_limit", &self.memory_limit)
             .field("cpu", &self.cpu)
             .field("config", &self.config)
             .field("preopens", &self.preopens.iter().map(|p| (&p.host_path, &p.guest_path)).collect::<Vec<_>>())

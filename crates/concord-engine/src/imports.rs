@@ -16,7 +16,7 @@ pub struct HostState {
 impl HostState {
     pub fn new(config: &InstanceConfig) -> Self {
         HostState {
-            kernel: Kernel::new(config.memory_limit_bytes, config.config.clone()).following(config.kernel_rules),
+            kernel: Kernel::new(config.memory_limit, config.config.clone()).following(config.kernel_rules),
             wasi: Wasi::with_preopens(&config.preopens),
         }
     }

@@ -13,6 +13,7 @@ mod host;
 mod imports;
 mod instance_data;
 pub mod kernel;
+mod memory_limit;
 mod metering;
 mod module_info;
 mod outcome;
@@ -30,6 +31,7 @@ pub use fresh_after_start::plugin_module;
 pub use host::{HostCallback, HostFault, HostFunction, KernelAccess, USER_MODULE, Val, ValType};
 pub use imports::{HostState, Import, resolve, resolve_for};
 pub use instance_data::InstanceData;
+pub use memory_limit::MemoryLimit;
 pub use metering::{CompileVariant, MeteringVariants};
 pub use module_info::{FuncSig, ImportName, ModuleInfo, Provider};
 pub use outcome::{

@@ -130,7 +130,7 @@ impl Module for ExtismJsModule {
             "host_functions": links,
             "config": config.config,
             "wasi": self.info.imports_module(WASI_MODULE) && !config.without_wasi,
-            "max_pages": config.memory_limit_pages(),
+            "max_pages": config.memory_limit.map(concord_engine::MemoryLimit::pages),
             "deadline_ms": config.cpu.deadline_ms(),
         });
         let mut data = InstanceData::default();

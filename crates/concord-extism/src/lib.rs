@@ -91,7 +91,7 @@ struct VariantKey {
 impl VariantKey {
     fn of(config: &InstanceConfig) -> Self {
         VariantKey {
-            memory_max_pages: config.memory_limit_pages(),
+            memory_max_pages: config.memory_limit.map(concord_engine::MemoryLimit::pages),
             fuel: config.cpu.fuel,
             // Extism's timeout has millisecond resolution.
             timeout_ms: config.cpu.deadline_ms(),

@@ -18,7 +18,7 @@ pub use observe::{MemoryStats, Observation, Step, observe};
 pub use saved::Saved;
 pub use shrink::shrink;
 
-use concord_engine::{Engine, InstanceConfig, WASM_PAGE};
+use concord_engine::{Engine, InstanceConfig, MemoryLimit};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,7 +31,9 @@ pub const MEMORY_LIMIT_PAGES: u64 = 8;
 /// The limits every engine runs a generated module under. The deadline is a safety net: the
 /// modules' own fuel global stops runaway code first, at the same instruction everywhere.
 pub fn limits() -> InstanceConfig {
-    InstanceConfig::default().with_memory_limit(MEMORY_LIMIT_PAGES * WASM_PAGE).with_deadline(Duration::from_secs(2))
+    InstanceConfig::default()
+        .with_memory_limit(MemoryLimit::from_pages(MEMORY_LIMIT_PAGES))
+        .with_deadline(Duration::from_secs(2))
 }
 
 /// A module on which engines differed.

@@ -95,8 +95,8 @@ pub fn parse(wasm: &[u8]) -> Result<tinywasm::Module, CompileError> {
 /// A store whose memories cannot grow past the limit.
 fn store(config: &InstanceConfig) -> Store {
     let mut engine = tinywasm::engine::Config::new();
-    if let Some(limit) = config.memory_limit_bytes {
-        engine = engine.with_memory_backend(memory::limited(limit));
+    if let Some(limit) = config.memory_limit {
+        engine = engine.with_memory_backend(memory::limited(limit.bytes()));
     }
     Store::new(tinywasm::Engine::new(engine))
 }

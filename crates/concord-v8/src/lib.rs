@@ -18,7 +18,7 @@ use concord_engine::{
     InstantiateFailure, MemoryObservation, Module, Outcome, PipeFault, PluginAbi, ValType, plugin_module, resolve_for,
     start_outcome,
 };
-use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
+use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimit, MemoryLimiting, PluginKernel, WasiHost};
 use concord_node::child::{self, HostSide};
 use concord_node::compiled::Compiled;
 use concord_node::held::Held;
@@ -163,7 +163,11 @@ impl Engine for V8Engine {
         if let Some(outcome) = unsupported(config) {
             return Err(outcome);
         }
-        Ok(Box::new(typed::V8Store::new(node, key(self.compiler, config.memory_limit_pages()), config)?))
+        Ok(Box::new(typed::V8Store::new(
+            node,
+            key(self.compiler, config.memory_limit.map(MemoryLimit::pages)),
+            config,
+        )?))
     }
 }
 
@@ -236,14 +240,14 @@ impl Module for V8Module {
             return Err(outcome);
         }
         let (links, host_functions) = self.imports(config)?;
-        let lease = pool::lease(key(self.compiler, config.memory_limit_pages()));
+        let lease = pool::lease(key(self.compiler, config.memory_limit.map(MemoryLimit::pages)));
         let (module, generation) = self.compiled_in(&lease)?;
         let request = json!({
             "op": "instantiate",
             "module": module,
             "imports": links,
             "config": config.config,
-            "memory_limit_bytes": config.memory_limit_bytes,
+            "memory_limit_bytes": config.memory_limit.map(MemoryLimit::bytes),
             "deadline_ms": config.cpu.deadline_ms(),
             "init": init_calls(self.abi.at_instantiation()),
             "first_call": init_calls(self.abi.at_first_call()),

@@ -10,7 +10,7 @@ use concord_engine::wasi::GuestMemory;
 use concord_engine::{
     Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostFault, HostState,
     InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome,
-    PluginAbi, Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, set_alarm, start_outcome,
+    PluginAbi, Stop, TrapKind, ValType, plugin_call, plugin_module, resolve_for, set_alarm, start_outcome,
 };
 use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -161,9 +161,9 @@ impl Module for WasmerModule {
         let compiled = self.variants.get(metering(config))?;
         let refused = Arc::new(AtomicBool::new(false));
         let mut engine = compiled.engine.clone();
-        if let Some(bytes) = config.memory_limit_bytes {
+        if let Some(limit) = config.memory_limit {
             let base = BaseTunables::for_target(engine.target());
-            let limit = wasmer::Pages((bytes / WASM_PAGE).min(u32::MAX as u64) as u32);
+            let limit = wasmer::Pages(limit.pages().min(u32::MAX as u64) as u32);
             engine.set_tunables(LimitingTunables { base, limit, refused: refused.clone() });
         }
         let mut store = Store::new(engine);

@@ -7,7 +7,7 @@ use crate::tunables::LimitingTunables;
 use crate::{Compiler, classify, engine, with_deadline};
 use concord_engine::{
     BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, Stop, TypedStore,
-    Value, WASM_PAGE, limits_match, spectest, start_outcome, stop_outcome,
+    Value, limits_match, spectest, start_outcome, stop_outcome,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,9 +38,9 @@ impl WasmerStore {
         }
         let refused = Arc::new(AtomicBool::new(false));
         let mut engine = engine(compiler, false);
-        if let Some(bytes) = config.memory_limit_bytes {
+        if let Some(limit) = config.memory_limit {
             let base = BaseTunables::for_target(engine.target());
-            let limit = Pages((bytes / WASM_PAGE).min(u32::MAX as u64) as u32);
+            let limit = Pages(limit.pages().min(u32::MAX as u64) as u32);
             engine.set_tunables(LimitingTunables { base, limit, refused: refused.clone() });
         }
         let mut store = Store::new(engine);

@@ -155,8 +155,8 @@ impl Module for WasmiModule {
         let module = self.variants.get(metering(budget))?;
         let engine = module.engine();
         let mut limits = StoreLimitsBuilder::new();
-        if let Some(bytes) = config.memory_limit_bytes {
-            limits = limits.memory_size(bytes as usize);
+        if let Some(limit) = config.memory_limit {
+            limits = limits.memory_size(limit.bytes() as usize);
         }
         let data = StoreData { host: HostState::new(config), limits: limits.build(), memory: None };
         let mut store = Store::new(engine, data);

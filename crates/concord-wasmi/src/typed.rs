@@ -29,8 +29,8 @@ pub(crate) struct WasmiStore {
 impl WasmiStore {
     pub(crate) fn new(engine: &wasmi::Engine, config: &InstanceConfig) -> Result<Self, Outcome> {
         let mut limits = StoreLimitsBuilder::new();
-        if let Some(bytes) = config.memory_limit_bytes {
-            limits = limits.memory_size(bytes as usize);
+        if let Some(limit) = config.memory_limit {
+            limits = limits.memory_size(limit.bytes() as usize);
         }
         let mut store = Store::new(engine, TypedData { limits: limits.build() });
         store.limiter(|data| &mut data.limits);

@@ -288,7 +288,7 @@ impl Module for WasmtimeModule {
         let pre = linked.instance_pre(config)?;
         let data = StoreData {
             host: HostState::new(config),
-            limiter: MemoryLimiter::new(config.memory_limit_bytes.map(|b| b as usize), config.memory_limit_rule),
+            limiter: MemoryLimiter::new(config.memory_limit.map(|l| l.bytes() as usize), config.memory_limit_rule),
             memory: None,
         };
         let mut store = Store::new(linked.module.engine(), data);

@@ -25,7 +25,7 @@ pub(crate) struct WasmtimeStore {
 
 impl WasmtimeStore {
     pub(crate) fn new(engine: &wasmtime::Engine, config: &InstanceConfig) -> Result<Self, Outcome> {
-        let limiter = MemoryLimiter::new(config.memory_limit_bytes.map(|b| b as usize), MemoryLimitRule::GrowFails);
+        let limiter = MemoryLimiter::new(config.memory_limit.map(|l| l.bytes() as usize), MemoryLimitRule::GrowFails);
         let mut store = Store::new(engine, TypedData { limiter });
         store.limiter(|data| &mut data.limiter);
         store.epoch_deadline_trap();

@@ -5,7 +5,7 @@
 use anyhow::{Context, Result, bail};
 use concord_actor::{ActorSpec, Payload};
 use concord_engine::{
-    Capabilities, CpuBudget, Engine, InstanceConfig, MemoryLimiting, Outcome, PluginKernel, WASM_PAGE,
+    Capabilities, CpuBudget, Engine, InstanceConfig, MemoryLimit, MemoryLimiting, Outcome, PluginKernel,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -231,7 +231,7 @@ impl Case {
             _ => bail!("name exactly one of `guest` or `wasm_hex`"),
         };
         let mut config = InstanceConfig { config: file.config.clone(), ..InstanceConfig::default() };
-        config.memory_limit_bytes = file.memory_limit_pages.map(|pages| pages * WASM_PAGE);
+        config.memory_limit = file.memory_limit_pages.map(MemoryLimit::from_pages);
         config.cpu.fuel = file.fuel;
         config.cpu.deadline = file.deadline_ms.map(Duration::from_millis);
         Ok(Case {
@@ -260,8 +260,8 @@ impl Case {
     /// The engine memory limit the case runs under, in pages.
     pub fn limit_pages(&self) -> Option<u64> {
         match &self.actor {
-            Some(script) => script.spec.instance_config().ok()?.memory_limit_pages(),
-            None => self.config.memory_limit_pages(),
+            Some(script) => script.spec.instance_config().ok()?.memory_limit.map(MemoryLimit::pages),
+            None => self.config.memory_limit.map(MemoryLimit::pages),
         }
     }
 }

@@ -226,20 +226,12 @@ impl Rerun for CaseRerun<'_> {
         match &mut case.actor {
             // An actor's limit is its config's `memory_limit_mb`.
             Some(script) => {
-                let limit = concord_actor::memory_limit_bytes(&script.spec.config).ok();
-                let mut config = InstanceConfig { memory_limit_bytes: limit, ..InstanceConfig::default() };
+                let limit = concord_actor::memory_limit(&script.spec.config).ok();
+                let mut config = InstanceConfig { memory_limit: limit, ..InstanceConfig::default() };
                 change(&mut config);
                 script.spec.memory_limit_rule = config.memory_limit_rule;
                 script.spec.kernel_rules = config.kernel_rules;
-                match config.memory_limit_bytes {
-                    None => script.spec.without_memory_limit = true,
-                    Some(bytes) => {
-                        script
-                            .spec
-                            .config
-                            .insert(concord_actor::MEMORY_LIMIT_KEY.into(), bytes.div_ceil(1 << 20).into());
-                    }
-                }
+                script.spec.set_memory_limit(config.memory_limit);
             }
             None => change(&mut case.config),
         }

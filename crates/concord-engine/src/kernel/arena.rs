@@ -2,6 +2,7 @@
 //! passes around. Every guest-supplied offset is checked against the live blocks; nothing here can
 //! index out of bounds whatever the guest sends.
 
+use crate::MemoryLimit;
 use crate::Refusal;
 use crate::host::HostFault;
 use std::cell::Cell;
@@ -35,13 +36,14 @@ pub struct Arena {
 }
 
 impl Arena {
-    pub fn new(limit: Option<u64>) -> Self {
+    pub fn new(limit: Option<MemoryLimit>) -> Self {
+        let limit = limit.map(MemoryLimit::bytes);
         Arena { bytes: vec![0; FIRST_OFFSET as usize], blocks: BTreeMap::new(), limit, recent: Cell::new(None) }
     }
 
     /// The configured memory limit.
-    pub fn limit(&self) -> Option<u64> {
-        self.limit
+    pub fn limit(&self) -> Option<MemoryLimit> {
+        self.limit.map(MemoryLimit::from_bytes)
     }
 
     /// Frees every block. Called at the start of each plugin call, as Extism's kernel does.

@@ -2,7 +2,7 @@
 //! blocks overlap, lengths and contents are exact, and every offset outside a live block is refused.
 
 use super::Kernel;
-use crate::HostFault;
+use crate::{HostFault, MemoryLimit};
 use proptest::prelude::*;
 
 const LIMIT: u64 = 16 * 1024;
@@ -99,7 +99,7 @@ proptest! {
 
     #[test]
     fn the_kernel_matches_its_model(ops in proptest::collection::vec(op(), 1..120)) {
-        let mut kernel = Kernel::new(Some(LIMIT), Default::default());
+        let mut kernel = Kernel::new(Some(MemoryLimit::from_bytes(LIMIT)), Default::default());
         let mut model = Model::default();
         for op in ops {
             match op {

@@ -54,9 +54,9 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    pub fn new(memory_limit_bytes: Option<u64>, config: BTreeMap<String, String>) -> Self {
+    pub fn new(memory_limit: Option<crate::MemoryLimit>, config: BTreeMap<String, String>) -> Self {
         Kernel {
-            arena: Arena::new(memory_limit_bytes),
+            arena: Arena::new(memory_limit),
             input: Vec::new(),
             input_block: None,
             output: (0, 0),

@@ -103,7 +103,7 @@ fn address(index: usize) -> u64 {
 }
 
 impl SdkKernel {
-    pub fn new(memory_limit_bytes: Option<u64>, config: BTreeMap<String, String>) -> Self {
+    pub fn new(memory_limit: Option<crate::MemoryLimit>, config: BTreeMap<String, String>) -> Self {
         let mut sdk = SdkKernel {
             buffers: Vec::new(),
             blocks: Vec::new(),
@@ -113,7 +113,7 @@ impl SdkKernel {
             error: None,
             vars: BTreeMap::new(),
             config,
-            max_pages: memory_limit_bytes.map(|bytes| bytes / crate::WASM_PAGE).filter(|&pages| pages > 0),
+            max_pages: memory_limit.map(crate::MemoryLimit::pages).filter(|&pages| pages > 0),
             calls: 0,
             not_followed: None,
         };

@@ -1,8 +1,8 @@
 use super::Kernel;
-use crate::HostFault;
+use crate::{HostFault, MemoryLimit};
 
 fn kernel() -> Kernel {
-    Kernel::new(Some(1024), Default::default())
+    Kernel::new(Some(MemoryLimit::from_bytes(1024)), Default::default())
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn input_reads_are_bounded() {
 
 #[test]
 fn vars_survive_calls_and_config_is_read_only() {
-    let mut k = Kernel::new(Some(1024), [("key".to_string(), "value".to_string())].into());
+    let mut k = Kernel::new(Some(MemoryLimit::from_bytes(1024)), [("key".to_string(), "value".to_string())].into());
     let key = k.write_block_for_test(b"n");
     let value = k.write_block_for_test(b"42");
     k.var_set(key, value).unwrap();
@@ -96,7 +96,7 @@ impl Kernel {
 #[test]
 fn the_dynamic_kernel_path_runs_the_typed_functions() {
     use crate::{HostState, InstanceConfig, Val, resolve};
-    let mut state = HostState::new(&InstanceConfig::default().with_memory_limit(1 << 16));
+    let mut state = HostState::new(&InstanceConfig::default().with_memory_limit(MemoryLimit::from_pages(1)));
     let mut call = |name: &str, args: &[Val]| {
         let import = resolve(super::ENV_MODULE, name, &[]).expect("a kernel function");
         assert!(import.kernel_fn().is_some(), "{name} resolves to its typed kernel function");
@@ -164,7 +164,7 @@ fn a_fault_names_its_function_and_what_it_refused() {
 
 #[test]
 fn offset_zero_is_the_empty_block_wherever_a_whole_block_is_read() {
-    let mut k = Kernel::new(Some(1024), [(String::new(), "nameless".to_string())].into());
+    let mut k = Kernel::new(Some(MemoryLimit::from_bytes(1024)), [(String::new(), "nameless".to_string())].into());
     k.log(super::LogLevel::Info, 0).unwrap();
     assert_eq!(k.logs(), [(super::LogLevel::Info, String::new())]);
     let value = k.config_get(0).unwrap();

@@ -200,7 +200,7 @@ fn worker_out_of_memory(outcome: &Outcome) -> bool {
 
 /// The configuration with no memory limit.
 pub fn lift_memory_limit(config: &mut InstanceConfig) {
-    config.memory_limit_bytes = None;
+    config.memory_limit = None;
 }
 
 /// The same outcome to the byte, and the same memory size where both show one. A kernel fault is

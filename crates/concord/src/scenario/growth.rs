@@ -4,7 +4,7 @@
 
 use super::Model;
 use crate::case::{Case, EngineModel, Expected, Holds, ModuleSource};
-use concord_engine::{InstanceConfig, LimitKind, MemoryLimiting, Outcome, WASM_PAGE};
+use concord_engine::{InstanceConfig, LimitKind, MemoryLimit, MemoryLimiting, Outcome};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +103,7 @@ impl Model for Growth {
             module: ModuleSource::Guest("grow".into()),
             export: "grow_checked".into(),
             input: encode(&input_words),
-            config: InstanceConfig::default().with_memory_limit(limit_pages * WASM_PAGE),
+            config: InstanceConfig::default().with_memory_limit(MemoryLimit::from_pages(*limit_pages)),
             expect: Some(Outcome::Returned(encode(&checked(&model(*limit_pages, deltas), deltas))).into()),
             expect_pages: Some(final_pages(*limit_pages, deltas)),
             documented: vec![EngineModel {

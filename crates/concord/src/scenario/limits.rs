@@ -6,7 +6,7 @@
 
 use super::Model;
 use crate::case::{ActorScript, Case, EngineModel, Expected, Holds, ModelCheck, ModuleSource};
-use concord_actor::{ActorSpec, MEMORY_LIMIT_KEY, Message, StepRecord, memory_limit_bytes};
+use concord_actor::{ActorSpec, MEMORY_LIMIT_KEY, Message, StepRecord, memory_limit};
 use concord_engine::{InstantiateFailure, LimitKind, MemoryLimiting, Outcome, WASM_PAGE};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -44,7 +44,7 @@ impl Input {
     }
 
     fn limit_pages(&self) -> u64 {
-        memory_limit_bytes(&self.config()).expect("generated limits are valid") / WASM_PAGE
+        memory_limit(&self.config()).expect("generated limits are valid").pages()
     }
 }
 

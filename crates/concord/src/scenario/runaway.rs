@@ -5,7 +5,7 @@
 use super::Model;
 use crate::case::{Case, EngineModel, Expected, Holds, ModuleSource};
 use concord_engine::{
-    InstanceConfig, KernelFault, LimitKind, MemoryLimiting, Outcome, PluginKernel, TrapKind, WASM_PAGE,
+    InstanceConfig, KernelFault, LimitKind, MemoryLimit, MemoryLimiting, Outcome, PluginKernel, TrapKind,
 };
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -85,13 +85,13 @@ impl Model for Runaway {
             Input::CallNull => (hostile("call_null"), trap(TrapKind::IndirectCallToNull)),
             Input::CallPastTable => (hostile("call_past_table"), trap(TrapKind::TableOutOfBounds)),
             Input::GrowBomb { limit_pages } => {
-                config = config.with_memory_limit(limit_pages * WASM_PAGE);
+                config = config.with_memory_limit(MemoryLimit::from_pages(limit_pages));
                 expect_pages = Some(limit_pages);
                 extism = Some((Holds::MemoryLimiting(MemoryLimiting::CallFails), Outcome::LimitHit(LimitKind::Memory)));
                 (hostile("grow_bomb"), Some(returned_empty.clone()))
             }
             Input::GrowToLimit => {
-                config = config.with_memory_limit(64 * WASM_PAGE);
+                config = config.with_memory_limit(MemoryLimit::from_pages(64));
                 expect_pages = Some(64);
                 (hostile("grow_to_limit"), Some(returned_empty.clone()))
             }

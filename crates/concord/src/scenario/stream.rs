@@ -4,7 +4,7 @@
 use super::{Model, seeded_bytes};
 use crate::case::{ActorScript, Case, ModuleSource};
 use concord_actor::{ActorSpec, DEFAULT_MEMORY_LIMIT_MB, Message, StepRecord};
-use concord_engine::{InstanceConfig, Outcome};
+use concord_engine::{InstanceConfig, MemoryLimit, Outcome};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -102,7 +102,7 @@ impl Model for Stream {
                 export: "transform".into(),
                 input: bytes,
                 config: InstanceConfig::default()
-                    .with_memory_limit(DEFAULT_MEMORY_LIMIT_MB * 1024 * 1024)
+                    .with_memory_limit(MemoryLimit::from_mib(DEFAULT_MEMORY_LIMIT_MB))
                     .with_config("transform", input.transform.config_value()),
                 expect: Some(Outcome::Returned(out).into()),
                 ..case

@@ -4,7 +4,8 @@
 use concord_engine::kernel::ENV_MODULE;
 use concord_engine::{
     Call, CompileError, Engine, EngineInfo, GuestError, HostFunction, Instance, InstanceConfig, InstanceId,
-    KernelAccess, MemoryObservation, Module, Outcome, PipeFault, TypedStore, Val, ValType, Value, WASM_PAGE, WasiHost,
+    KernelAccess, MemoryLimit, MemoryObservation, Module, Outcome, PipeFault, TypedStore, Val, ValType, Value,
+    WASM_PAGE, WasiHost,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -108,9 +109,10 @@ impl Fault {
     fn configure(self, config: &InstanceConfig) -> InstanceConfig {
         let mut config = config.clone();
         match self {
-            Fault::OnePageTooMany => config.memory_limit_bytes = config.memory_limit_bytes.map(|b| b + WASM_PAGE),
+            Fault::OnePageTooMany => config.memory_limit = config.memory_limit.map(one_page_more),
             Fault::DenyGrowthEarly => {
-                config.memory_limit_bytes = config.memory_limit_bytes.map(|b| b.saturating_sub(WASM_PAGE))
+                config.memory_limit =
+                    config.memory_limit.map(|l| MemoryLimit::from_bytes(l.bytes().saturating_sub(WASM_PAGE)))
             }
             Fault::IgnoreCpuBudget => {
                 config.cpu.fuel = None;
@@ -223,7 +225,7 @@ impl Engine for Faulty {
     fn typed_store(&self, config: &InstanceConfig) -> Result<Box<dyn TypedStore>, Outcome> {
         let mut config = config.clone();
         if self.fault == Fault::TypedOnePageTooMany {
-            config.memory_limit_bytes = config.memory_limit_bytes.map(|b| b + WASM_PAGE);
+            config.memory_limit = config.memory_limit.map(one_page_more);
         }
         let inner = self.inner.typed_store(&config)?;
         Ok(Box::new(FaultyStore { inner, fault: self.fault }))
@@ -362,4 +364,8 @@ pub fn hunt_generated(
         Err(e) => format!("{}; could not save it: {e:#}", finding.differences[0].what),
     };
     Some((case, shown))
+}
+
+fn one_page_more(limit: MemoryLimit) -> MemoryLimit {
+    MemoryLimit::from_bytes(limit.bytes() + WASM_PAGE)
 }
