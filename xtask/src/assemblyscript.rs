@@ -59,8 +59,8 @@ pub fn build(out: &Path) -> Result<Vec<String>> {
     crate::node::ensure()?;
     let compiler = ensure()?;
     let mut built = Vec::new();
-    for path in crate::guests::sources(&sources(), "ts")? {
-        let name = crate::guests::wasm_name(&path);
+    for path in crate::sources::sources(&sources(), "ts")? {
+        let name = crate::sources::wasm_name(&path);
         let stem = path.file_stem().expect("a file").to_string_lossy().into_owned();
         let mut command = Command::new(node());
         command
@@ -70,7 +70,7 @@ pub fn build(out: &Path) -> Result<Vec<String>> {
             .arg(out.join(&name))
             .args(["--optimize", "--use", &format!("abort={stem}/abort")])
             .current_dir(sources());
-        crate::guests::succeed(&mut command, &format!("compiling {} with AssemblyScript", path.display()))?;
+        crate::sources::succeed(&mut command, &format!("compiling {} with AssemblyScript", path.display()))?;
         built.push(name);
     }
     Ok(built)

@@ -6,6 +6,7 @@ mod conformance;
 mod fuzz;
 mod guests;
 mod node;
+mod sources;
 mod test;
 mod zig;
 

@@ -4,6 +4,7 @@
 //! differential fuzzers discard those cases.
 
 pub mod compare;
+pub mod exports;
 pub mod generate;
 pub mod hexdump;
 pub mod module;
@@ -65,7 +66,7 @@ pub fn run_seed(engines: &[Arc<dyn Engine>], seed: u64, config: &InstanceConfig)
 pub fn run_module(engines: &[Arc<dyn Engine>], module: &GeneratedModule, config: &InstanceConfig) -> ModuleRun {
     let mut observations = Vec::new();
     let mut timings = Vec::new();
-    let exports = observe::exports(&module.wasm);
+    let exports = exports::exports(&module.wasm);
     for engine in engines {
         let start = Instant::now();
         let observed = observe(engine.as_ref(), module, &exports, config);

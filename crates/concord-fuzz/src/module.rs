@@ -39,7 +39,7 @@ impl GeneratedModule {
 
     /// The module with every export's arguments written down, as a saved module keeps them.
     pub fn fixed(mut self) -> Self {
-        let functions = crate::observe::exports(&self.wasm).functions;
+        let functions = crate::exports::exports(&self.wasm).functions;
         self.arguments = functions.iter().map(|f| (f.name.clone(), self.arguments_for(&f.name, &f.params))).collect();
         self
     }

@@ -4,11 +4,11 @@
 //! happened to what engines are compared on. Resource exhaustion is kept, by class: a trap by its
 //! kind, a memory refusal exactly, a CPU budget as "stopped", never a count or a depth.
 
+use crate::exports::{Exports, exports};
 use crate::module::GeneratedModule;
 use concord_engine::{Engine, InstanceConfig, LimitKind, Outcome, Value, WASM_PAGE};
 use serde::Serialize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use wasmparser::{ExternalKind, Parser, Payload, TypeRef, ValType};
 
 /// What one call or global read came to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,63 +66,6 @@ pub struct Observation {
 /// The engine could not take part (a feature or configuration it does not offer).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsupported(pub String);
-
-/// An exported function and its parameter types.
-#[derive(Debug, Clone)]
-pub struct Export {
-    pub name: String,
-    pub params: Vec<ValType>,
-}
-
-/// What a module exports, in order: what every engine calls and reads.
-#[derive(Debug, Clone, Default)]
-pub struct Exports {
-    pub functions: Vec<Export>,
-    pub globals: Vec<String>,
-    pub memories: Vec<String>,
-}
-
-/// The module's exported functions (with their parameters), globals and memories, in order.
-pub fn exports(wasm: &[u8]) -> Exports {
-    let (mut types, mut funcs, mut functions, mut globals) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut memories = Vec::new();
-    for payload in Parser::new(0).parse_all(wasm).flatten() {
-        match payload {
-            Payload::TypeSection(section) => {
-                for ty in section.into_iter_err_on_gc_types().flatten() {
-                    types.push(ty.params().to_vec());
-                }
-            }
-            Payload::ImportSection(section) => {
-                for import in section.into_imports().flatten() {
-                    if let TypeRef::Func(ty) = import.ty {
-                        funcs.push(ty);
-                    }
-                }
-            }
-            Payload::FunctionSection(section) => funcs.extend(section.into_iter().flatten()),
-            Payload::ExportSection(section) => {
-                for export in section.into_iter().flatten() {
-                    match export.kind {
-                        ExternalKind::Func => {
-                            let params = funcs
-                                .get(export.index as usize)
-                                .and_then(|&ty| types.get(ty as usize))
-                                .cloned()
-                                .unwrap_or_default();
-                            functions.push(Export { name: export.name.to_string(), params });
-                        }
-                        ExternalKind::Global => globals.push(export.name.to_string()),
-                        ExternalKind::Memory => memories.push(export.name.to_string()),
-                        _ => {}
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Exports { functions, globals, memories }
-}
 
 /// The class an outcome is compared by: [`Outcome::class`], with fuel and deadline one class,
 /// since fuel units and clocks differ by engine and stopped is stopped.

@@ -44,7 +44,7 @@ pub fn shrink(
             *wasm = candidate;
         }
     };
-    let exports = crate::observe::exports(&wasm);
+    let exports = crate::exports::exports(&wasm);
     for name in exports.functions.into_iter().map(|f| f.name).chain(exports.globals).chain(exports.memories) {
         let candidate = reduce::without_export(&wasm, &name);
         keep(&mut wasm, candidate);

@@ -1,8 +1,8 @@
 //! "Which engine for which embedder": drawn from this run's measurements and verdicts only.
 
+use crate::observation::Verdict;
 use crate::performance::EngineCost;
 use crate::report::Report;
-use crate::runner::Verdict;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,7 +3,7 @@
 //! expected outcome (the reference model's answer for that input).
 
 use anyhow::{Context, Result, bail};
-use concord_actor::{ActorSpec, Payload};
+use concord_actor::{ActorSpec, Payload, StepRecord};
 use concord_engine::{
     Capabilities, CpuBudget, Engine, InstanceConfig, MemoryLimit, MemoryLimiting, Outcome, PluginKernel,
 };
@@ -254,7 +254,7 @@ impl Case {
     /// The CPU budget the case runs under: its own, or the runner's default deadline.
     pub fn budget(&self) -> CpuBudget {
         let cpu = self.actor.as_ref().map_or(self.config.cpu, |script| script.spec.cpu);
-        crate::runner::budgeted(cpu)
+        budgeted(cpu)
     }
 
     /// The engine memory limit the case runs under, in pages.
@@ -289,4 +289,20 @@ pub fn load_cases(dir: &Path) -> Result<Vec<Case>> {
     }
     cases.sort_by(|a, b| (&a.scenario, &a.name).cmp(&(&b.scenario, &b.name)));
     Ok(cases)
+}
+
+/// A case with no CPU budget of its own runs under this one: nothing runs unbounded.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
+
+/// An actor run as the bytes engines are compared on: every step's record, in order.
+pub fn transcript(records: &[StepRecord]) -> Vec<u8> {
+    serde_json::to_vec(records).expect("records always serialize")
+}
+
+/// `cpu`, with the default deadline where it sets no budget at all.
+pub fn budgeted(mut cpu: CpuBudget) -> CpuBudget {
+    if cpu.fuel.is_none() && cpu.deadline.is_none() {
+        cpu.deadline = Some(DEFAULT_DEADLINE);
+    }
+    cpu
 }

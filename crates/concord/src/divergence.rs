@@ -94,7 +94,7 @@ impl Divergence {
     /// Whether the entry is about engine configuration `id` (`engine` may use `*`: `wasmer-*`).
     /// For a generated module: whether this entry explains what `shown` shows on `case`.
     pub fn explains_generated(&self, case: &str, shown: &Shown) -> bool {
-        self.applies_to_case(crate::generated::SCENARIO, case) && self.explains_classes(shown)
+        self.applies_to_case(crate::suite::GENERATED, case) && self.explains_classes(shown)
     }
 
     /// Whether a result whose outcome is `outcome` (a kind, or for a generated module what the

@@ -5,8 +5,8 @@
 
 use crate::divergence::{Divergence, Divergences};
 use crate::mechanism::Shown;
-use crate::report::ResultEntry;
-use crate::runner::Verdict;
+use crate::observation::Verdict;
+use crate::result::ResultEntry;
 use crate::verdict::{self, Consensus, Explain, Observed, Party, Witness};
 use concord_engine::Engine;
 use concord_fuzz::{Difference, Finding, GeneratedModule, Observation, run_module};
@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub const SCENARIO: &str = "generated";
+pub const SCENARIO: &str = crate::suite::GENERATED;
 
 /// Where modules engines differed on are kept and replayed from.
 pub fn regressions_dir() -> PathBuf {

@@ -1,9 +1,9 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no network).
 
 use crate::advice::advise;
+use crate::observation::Verdict;
 use crate::report::{Report, symbol};
 use crate::report_md::{LIMIT_CASES, case_ids};
-use crate::runner::Verdict;
 use std::fmt::Write;
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}\

@@ -1,8 +1,8 @@
 //! `report.md`: the report for people reading it in a repository or a CI log.
 
 use crate::advice::advise;
+use crate::observation::Verdict;
 use crate::report::{Report, symbol};
-use crate::runner::Verdict;
 use std::fmt::Write;
 
 /// The cases whose outcomes make up the limit-semantics table, and what each column means.

@@ -1,75 +1,21 @@
 //! The differential runner: one case on every engine, each engine's observation compared with the
 //! case's expected outcome (if it states one) and with the other engines.
 
-use crate::case::{ActorScript, Case, Expected, ModuleSource};
+use crate::case::{ActorScript, Case, DEFAULT_DEADLINE, Expected, ModuleSource, transcript};
 use crate::divergence::Divergences;
 use crate::mechanism::{Replay, Seen};
+pub use crate::observation::{CaseResult, EngineResult, Observation, Verdict, panic_text};
 use crate::verdict::{self, Party, ReplayOn, Rerun, Witness};
 use concord_actor::{Actor, StepRecord};
-use concord_engine::{CompileError, CpuBudget, Engine, InstanceConfig, Module, Outcome};
-use serde::{Deserialize, Serialize};
+use concord_engine::{CompileError, Engine, InstanceConfig, Module, Outcome};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// A case with no CPU budget of its own runs under this one: nothing runs unbounded.
-pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
 /// How far past its budget a case may run before the watchdog gives up on it.
 pub const WATCHDOG_MARGIN: Duration = Duration::from_secs(5);
-
-/// What one engine did with one case, reduced to what engines are compared on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observation {
-    pub outcome: Outcome,
-    /// Linear-memory pages after the call, where the engine shows them.
-    pub memory_pages: Option<u64>,
-    pub elapsed: Duration,
-    /// The engine did not stop within its budget plus the watchdog's margin.
-    pub hung: bool,
-}
-
-impl Observation {
-    /// An observation to compare, from an outcome and the memory size the engine showed.
-    pub fn new(outcome: Outcome, memory_pages: Option<u64>) -> Self {
-        Observation { outcome, memory_pages, elapsed: Duration::ZERO, hung: false }
-    }
-
-    fn fault(outcome: Outcome) -> Self {
-        Observation { outcome, memory_pages: None, elapsed: Duration::ZERO, hung: false }
-    }
-
-    /// Same normalized outcome, and the same memory size wherever both engines show one.
-    pub fn agrees_with(&self, other: &Observation) -> bool {
-        self.outcome.normalized() == other.outcome.normalized()
-            && (self.memory_pages.is_none() || other.memory_pages.is_none() || self.memory_pages == other.memory_pages)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Agree,
-    Diverge,
-    Documented,
-    Unsupported,
-}
-
-#[derive(Debug, Clone)]
-pub struct EngineResult {
-    pub engine: String,
-    pub observation: Observation,
-    pub verdict: Verdict,
-    /// Why it is not `agree`: what it differs from, and the documented reason if there is one.
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct CaseResult {
-    pub case: Case,
-    pub engines: Vec<EngineResult>,
-}
 
 /// Runs cases on a fixed set of engines, compiling each module once per engine.
 pub struct Runner {
@@ -309,19 +255,6 @@ impl Drive {
     }
 }
 
-/// An actor run as the bytes engines are compared on: every step's record, in order.
-pub fn transcript(records: &[StepRecord]) -> Vec<u8> {
-    serde_json::to_vec(records).expect("records always serialize")
-}
-
-/// `cpu`, with the default deadline where it sets no budget at all.
-pub fn budgeted(mut cpu: CpuBudget) -> CpuBudget {
-    if cpu.fuel.is_none() && cpu.deadline.is_none() {
-        cpu.deadline = Some(DEFAULT_DEADLINE);
-    }
-    cpu
-}
-
 /// Whether `observation` breaks what the case's model says: the exact outcome and pages, or the
 /// relation, and in every case the memory limit.
 fn model_violation(case: &Case, observation: &Observation) -> Option<String> {
@@ -388,12 +321,4 @@ fn own_model(
             }
         },
     }
-}
-
-pub fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "engine panicked".into())
 }

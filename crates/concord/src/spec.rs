@@ -4,8 +4,8 @@
 
 use crate::divergence::{Divergence, Divergences};
 use crate::mechanism::Shown;
-use crate::report::ResultEntry;
-use crate::runner::Verdict;
+use crate::observation::Verdict;
+use crate::result::ResultEntry;
 use crate::verdict::{self, Consensus, Explain, Party, Witness};
 use anyhow::{Result, bail};
 use concord_engine::{Engine, Value};
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub const SCENARIO: &str = "spec";
+pub const SCENARIO: &str = crate::suite::SPEC;
 
 /// One file on one engine: how its assertions came out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! One plugin on one engine, each phase timed on its own, any panic caught as the engine's fault.
 
-use crate::runner::panic_text;
+use crate::observation::panic_text;
 use concord_engine::{Engine, InstanceConfig, Outcome};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};

@@ -13,7 +13,7 @@
 
 use crate::divergence::Divergences;
 use crate::mechanism::{Replay, Seen};
-use crate::runner::{Observation, Verdict};
+use crate::observation::{Observation, Verdict};
 use concord_engine::{Engine, InstanceConfig, Outcome, WasiHost};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -331,7 +331,7 @@ fn weigh<O: Observed>(parties: &[Party<O>], counted: &[bool]) -> (Vec<u64>, Vec<
 mod tests {
     use super::{Consensus, Party, Rerun, Witness, judge};
     use crate::divergence::Divergences;
-    use crate::runner::{Observation, Verdict};
+    use crate::observation::{Observation, Verdict};
     use concord_engine::{InstanceConfig, Outcome, TrapKind, WasiHost};
 
     struct NoRerun;

@@ -4,16 +4,17 @@
 //! up, then guest memory read, then the result written through its pointer. A pipe cannot seek,
 //! sync its flags, be advised or truncated (`BADF`); a socket call on one is `BADF` too.
 
-use super::errno::{
-    self, BADF, Fail, INVAL, NAMETOOLONG, NOTDIR, NOTSUP, SUCCESS, WasiResult, enum_u8, enum_u32, flags,
+use super::args::{
+    Args, FDFLAG_APPEND, FDFLAG_NONBLOCK, FDFLAGS, FDFLAGS_SYNC, RIGHT_FD_READ, RIGHT_FD_WRITE, fd, flag, times,
 };
+use super::errno::{self, BADF, Fail, INVAL, NAMETOOLONG, NOTDIR, NOTSUP, SUCCESS, WasiResult, enum_u8, enum_u32};
 use super::fd::{Entry, OpenFile, Stream};
 use super::memory::{Guest, LinearMemory};
 use super::paths::{
     fd_readdir, path_create_directory, path_filestat_get, path_filestat_set_times, path_link, path_open, path_readlink,
     path_remove_directory, path_rename, path_symlink, path_unlink_file,
 };
-use super::snapshot::{FILETYPE_DIRECTORY, FILETYPE_REGULAR, Stat};
+use super::snapshot::{FILETYPE_DIRECTORY, FILETYPE_REGULAR, Stat, write_filestat};
 use super::{CLOCK_CASES, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_START_NS, Wasi};
 use crate::Refusal;
 use crate::host::{HostFault, Val, ValType};
@@ -54,25 +55,6 @@ pub fn function(name: &str) -> Option<&'static WasiFunction> {
 /// Every function's name, in the specification's order.
 pub fn names() -> impl Iterator<Item = &'static str> {
     FUNCTIONS.iter().map(|f| f.name)
-}
-
-pub(super) struct Args<'a>(&'a [Val]);
-
-impl Args<'_> {
-    pub(super) fn i32(&self, i: usize) -> Result<i32, HostFault> {
-        self.0.get(i).ok_or_else(|| HostFault::kernel(Refusal::BadArgument, "missing argument"))?.as_i32()
-    }
-
-    pub(super) fn u32(&self, i: usize) -> Result<u32, HostFault> {
-        self.i32(i).map(|v| v as u32)
-    }
-
-    pub(super) fn i64(&self, i: usize) -> Result<i64, HostFault> {
-        match self.0.get(i) {
-            Some(Val::I64(v)) => Ok(*v),
-            other => Err(HostFault::kernel(Refusal::BadArgument, format!("expected an i64 argument, got {other:?}"))),
-        }
-    }
 }
 
 const I: ValType = ValType::I32;
@@ -139,10 +121,6 @@ functions! {
 }
 
 // Flag widths and counts, from the specification's typenames.
-pub(super) const FDFLAGS: (u32, u32) = (16, 5);
-const FSTFLAGS: (u32, u32) = (16, 4);
-pub(super) const LOOKUPFLAGS: (u32, u32) = (32, 1);
-pub(super) const OFLAGS: (u32, u32) = (16, 4);
 const RIFLAGS: (u32, u32) = (16, 2);
 const SDFLAGS: (u32, u32) = (8, 2);
 const ADVICE_CASES: u8 = 6;
@@ -151,12 +129,6 @@ const SIGNAL_CASES: u8 = 31;
 const WHENCE_SET: u8 = 0;
 const WHENCE_CUR: u8 = 1;
 
-pub(super) const RIGHT_FD_READ: u64 = 1 << 1;
-pub(super) const RIGHT_FD_WRITE: u64 = 1 << 6;
-pub(super) const FDFLAG_APPEND: u16 = 1;
-pub(super) const FDFLAG_NONBLOCK: u16 = 4;
-/// DSYNC, RSYNC and SYNC, which wasi-common refuses to set.
-pub(super) const FDFLAGS_SYNC: u16 = 2 | 8 | 16;
 /// What wasi-common reports a directory may do and pass on, whatever it really allows.
 const DIRECTORY_RIGHTS: u64 = bits(&[9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 23, 24, 25, 26]);
 const DIRECTORY_INHERITING_RIGHTS: u64 = DIRECTORY_RIGHTS | bits(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 21, 22, 23, 27]);
@@ -172,14 +144,6 @@ const fn bits(positions: &[u32]) -> u64 {
 }
 /// Pipes report `unknown`: wasi-common maps its `Pipe` file type so.
 const FILETYPE_UNKNOWN: u8 = 0;
-
-pub(super) fn flag(value: i32, (width, bits): (u32, u32)) -> Result<u32, HostFault> {
-    flags(value, width, bits)
-}
-
-pub(super) fn fd(args: &Args, i: usize) -> Result<u32, HostFault> {
-    args.u32(i)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Arguments and environment.
@@ -352,25 +316,6 @@ fn fd_filestat_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
     write_filestat(g, a.u32(1)?, &stat)
 }
 
-pub(super) fn write_filestat(g: &mut Guest, buf: u32, stat: &Stat) -> WasiResult {
-    let fields = [
-        (0, stat.dev),
-        (8, stat.ino),
-        (24, stat.nlink),
-        (32, stat.size),
-        (40, stat.atim),
-        (48, stat.mtim),
-        (56, stat.ctim),
-    ];
-    g.write_u64(buf, stat.dev)?;
-    g.write_u64(Guest::field(buf, 8)?, stat.ino)?;
-    g.write_u8(Guest::field(buf, 16)?, stat.filetype)?;
-    for (offset, value) in &fields[2..] {
-        g.write_u64(Guest::field(buf, *offset)?, *value)?;
-    }
-    Ok(())
-}
-
 /// A pipe cannot be truncated (`BADF`); a file opened read-only cannot either (`INVAL`, as
 /// ftruncate answers).
 fn fd_filestat_set_size(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
@@ -387,12 +332,6 @@ fn fd_filestat_set_times(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
         Some(Entry::File(_) | Entry::Dir(_)) => errno::errno(NOTSUP),
         _ => errno::errno(BADF),
     }
-}
-
-/// `fstflags`: setting a time and setting it to now at once is `INVAL`.
-pub(super) fn times(fst_flags: i32) -> WasiResult {
-    let bits = flag(fst_flags, FSTFLAGS)?;
-    if bits & 0b11 == 0b11 || bits & 0b1100 == 0b1100 { errno::errno(INVAL) } else { Ok(()) }
 }
 
 /// A preopened directory's name length; another directory is `NOTSUP`, anything else `BADF`.

@@ -5,6 +5,7 @@
 //! traps. Written once: every engine without a WASI of its own runs this one, V8 included (its
 //! host script forwards each call here).
 
+mod args;
 mod errno;
 mod fd;
 mod functions;

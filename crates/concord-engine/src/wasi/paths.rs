@@ -10,13 +10,14 @@
 //! those too; the `wasi` scenario does not draw them.
 
 use super::Wasi;
+use super::args::{
+    Args, FDFLAG_APPEND, FDFLAG_NONBLOCK, FDFLAGS, FDFLAGS_SYNC, LOOKUPFLAGS, OFLAGS, RIGHT_FD_READ, RIGHT_FD_WRITE,
+    fd, flag, times,
+};
 use super::errno::{self, BADF, Errno, Fail, ILSEQ, INVAL, NOTDIR, NOTSUP, PERM, WasiResult};
 use super::fd::{Entry, OpenDir, OpenFile};
-use super::functions::{
-    Args, FDFLAG_APPEND, FDFLAG_NONBLOCK, FDFLAGS, FDFLAGS_SYNC, LOOKUPFLAGS, OFLAGS, RIGHT_FD_READ, RIGHT_FD_WRITE,
-    fd, flag, times, write_filestat,
-};
 use super::memory::Guest;
+use super::snapshot::write_filestat;
 use super::snapshot::{Content, FILETYPE_DIRECTORY, NodeId};
 
 const SYMLINK_FOLLOW: u32 = 1;

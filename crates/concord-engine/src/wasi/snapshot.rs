@@ -4,7 +4,9 @@
 //! from, symlinks followed within it, and any way out (an absolute path, `..` past the start, a
 //! symlink that leads outside) refused with `PERM`.
 
+use super::errno::WasiResult;
 use super::errno::{ACCES, Errno, INVAL, IO, LOOP, NOENT, NOTDIR, PERM, ROFS, TXTBSY};
+use super::memory::Guest;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -281,4 +283,24 @@ fn stat(metadata: &std::fs::Metadata) -> Stat {
         nlink: 1,
         ..Stat::default()
     }
+}
+
+/// A filestat as WASI lays it out, at `buf`.
+pub(super) fn write_filestat(g: &mut Guest, buf: u32, stat: &Stat) -> WasiResult {
+    let fields = [
+        (0, stat.dev),
+        (8, stat.ino),
+        (24, stat.nlink),
+        (32, stat.size),
+        (40, stat.atim),
+        (48, stat.mtim),
+        (56, stat.ctim),
+    ];
+    g.write_u64(buf, stat.dev)?;
+    g.write_u64(Guest::field(buf, 8)?, stat.ino)?;
+    g.write_u8(Guest::field(buf, 16)?, stat.filetype)?;
+    for (offset, value) in &fields[2..] {
+        g.write_u64(Guest::field(buf, *offset)?, *value)?;
+    }
+    Ok(())
 }

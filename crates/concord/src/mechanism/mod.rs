@@ -8,7 +8,7 @@
 mod nan;
 mod untyped_select;
 
-use crate::runner::Observation;
+use crate::observation::Observation;
 use concord_engine::{
     InstanceConfig, InstantiateFailure, KernelRules, LimitKind, MemoryLimitRule, Outcome, TrapKind, Value,
 };

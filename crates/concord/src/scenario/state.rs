@@ -166,7 +166,7 @@ impl Model for State {
             module: ModuleSource::Guest("state".into()),
             export: "process".into(),
             actor: Some(ActorScript { spec, steps: input.steps.iter().map(Step::payload).collect() }),
-            expect: Some(Outcome::Returned(crate::runner::transcript(&records)).into()),
+            expect: Some(Outcome::Returned(crate::case::transcript(&records)).into()),
             ..Case::default()
         }
     }

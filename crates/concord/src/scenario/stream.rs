@@ -118,7 +118,7 @@ impl Model for Stream {
                 Case {
                     export: "process".into(),
                     actor: Some(ActorScript { spec, steps: vec![[("in".to_string(), Message::Stream(bytes))].into()] }),
-                    expect: Some(Outcome::Returned(crate::runner::transcript(&[record])).into()),
+                    expect: Some(Outcome::Returned(crate::case::transcript(&[record])).into()),
                     ..case
                 }
             }

@@ -77,7 +77,7 @@ fn in_generated(
     let limits = concord_fuzz::limits();
     for seed in seed..seed + MODULES {
         let Ok(module) = concord_fuzz::GeneratedModule::from_seed(seed) else { continue };
-        let exports = concord_fuzz::observe::exports(&module.wasm);
+        let exports = concord_fuzz::exports::exports(&module.wasm);
         let observe =
             |engine: &Arc<dyn Engine>| concord_fuzz::observe(engine.as_ref(), &module, &exports, &limits).ok();
         let (Some(theirs), Some(before), Some(after)) = (observe(&reference), observe(&honest), observe(&faulty))
