@@ -28,28 +28,6 @@ fn engine_versions_match_the_lock_file() {
     }
 }
 
-#[test]
-fn engine_ids_are_the_stable_ones() {
-    let ids: Vec<_> = engines().iter().map(|e| e.id().to_string()).collect();
-    assert_eq!(
-        ids,
-        [
-            "wasmtime-cranelift",
-            "wasmtime-winch",
-            "wasmtime-pulley",
-            "wasmtime-cranelift-pooling",
-            "wasmer-cranelift",
-            "wasmer-singlepass",
-            "wasmi",
-            "tinywasm",
-            "extism",
-            "v8-turbofan",
-            "v8-liftoff",
-            "extism-js"
-        ]
-    );
-}
-
 /// V8 comes with Node from npm: the report names the release the npm lockfile pins, and the V8
 /// that release runs.
 #[test]

@@ -1,24 +1,13 @@
-//! Every engine configuration this build includes, in a fixed order. Which backends are compiled
-//! in is chosen by cargo features (`wasmtime`, `wasmer`, `wasmi`, `tinywasm`, `extism`, `v8`,
-//! `extism-js`).
+//! Every engine configuration this build includes, in a fixed order: the only list of engines.
+//! Which backends are compiled in is chosen by cargo features (one per backend; `all-engines`
+//! names them all).
 
 use anyhow::{Result, bail};
 use concord_engine::Engine;
 use std::sync::Arc;
 
 // With no backend feature enabled the list is never pushed to.
-#[cfg_attr(
-    not(any(
-        feature = "wasmtime",
-        feature = "wasmer",
-        feature = "wasmi",
-        feature = "tinywasm",
-        feature = "extism",
-        feature = "v8",
-        feature = "extism-js"
-    )),
-    allow(unused_mut)
-)]
+#[allow(unused_mut)]
 pub fn all_engines() -> Vec<Arc<dyn Engine>> {
     let mut engines: Vec<Arc<dyn Engine>> = Vec::new();
     #[cfg(feature = "wasmtime")]
