@@ -1,13 +1,10 @@
-use anyhow::{Context, Result, bail};
-use concord::case::{Case, load_cases};
+use anyhow::{Context, Result};
+use concord::conformance::{self, DEFAULT_SEED, Options, Progress};
 use concord::divergence::Divergences;
-use concord::performance::{Performance, Samples, machine, measure};
-use concord::regression;
 use concord::report::{Report, symbol};
-use concord::runner::{CaseResult, Runner, Verdict};
-use concord::scenario::Draw;
-use concord::self_check::{self, Fault};
+use concord::runner::Verdict;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,11 +50,6 @@ pub struct Args {
     generated: u64,
 }
 
-/// Diverging generated cases shrunk and saved per run, at most: shrinking runs every engine again.
-const MAX_SHRUNK: usize = 5;
-
-const DEFAULT_SEED: u64 = 0xc0c0_5eed;
-
 fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     let (k, n) = text.split_once('/').ok_or("expected K/N")?;
     let (k, n): (usize, usize) =
@@ -70,6 +62,54 @@ fn parse_shard(text: &str) -> Result<(usize, usize), String> {
 
 fn out_dir() -> PathBuf {
     concord::guests::workspace_root().join("target").join("conformance")
+}
+
+impl Args {
+    fn options(&self) -> Options {
+        Options {
+            engines: self.engines.clone(),
+            scenario: self.scenario.clone(),
+            shard: self.shard,
+            cases: self.cases,
+            seed: self.seed,
+            skip_costs: self.skip_costs,
+            replay: self.replay.clone(),
+            spec: self.spec.clone(),
+            generated: self.generated,
+        }
+    }
+}
+
+/// A progress bar for each step of the run, and its lines printed above it.
+struct Bar(RefCell<Option<ProgressBar>>);
+
+impl Progress for Bar {
+    fn begin(&self, total: u64, what: &str) {
+        let bar = ProgressBar::new(total);
+        let template = format!("{{bar:40}} {{pos}}/{{len}} {what} {{msg}}");
+        bar.set_style(ProgressStyle::with_template(&template).expect("valid template"));
+        *self.0.borrow_mut() = Some(bar);
+    }
+
+    fn step(&self, label: &str) {
+        if let Some(bar) = self.0.borrow().as_ref() {
+            bar.set_message(label.to_string());
+            bar.inc(1);
+        }
+    }
+
+    fn end(&self) {
+        if let Some(bar) = self.0.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn say(&self, line: &str) {
+        match self.0.borrow().as_ref() {
+            Some(bar) => bar.println(line),
+            None => println!("{line}"),
+        }
+    }
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -92,95 +132,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.self_check {
         return self_check(&args, &divergences);
     }
-    let engines = concord::select(&args.engines)?;
-    let in_scope = |case: &Case| args.scenario.as_ref().is_none_or(|s| *s == case.scenario);
-    let mut draws = Vec::new();
-    let mut cases: Vec<Case> = if args.replay.is_empty() {
-        let mut cases = load_cases(&conformance.join("cases"))?;
-        cases.extend(regression::load_all(&regression::dir())?);
-        draws = concord::scenario::draw(args.seed, args.cases, args.scenario.as_deref());
-        cases.extend(draws.iter().map(Draw::case));
-        cases.into_iter().filter(in_scope).collect()
-    } else {
-        args.replay.iter().map(|path| regression::load(path)).collect::<Result<_>>()?
-    };
-    if let Some(scenario) = &args.scenario
-        && cases.is_empty()
-        && scenario != concord::spec::SCENARIO
-        && scenario != concord::generated::SCENARIO
-    {
-        bail!("no cases for scenario `{scenario}`");
-    }
-    if let Some((k, n)) = args.shard {
-        cases = cases.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, c)| c).collect();
-    }
-
-    let progress = ProgressBar::new(cases.len() as u64);
-    progress.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").expect("valid template"));
-    let mut runner = Runner::new(engines.clone());
-    let mut results = Vec::new();
-    for case in &cases {
-        progress.set_message(case.id());
-        results.push(runner.run(case, &divergences));
-        progress.inc(1);
-    }
-    progress.finish_and_clear();
-    let mut report = Report::new(&engines, &results, &divergences);
-    // The spec suite runs whole, in the unsharded run (or the first shard).
-    let spec_in_scope = args.scenario.as_deref().is_none_or(|s| s == concord::spec::SCENARIO)
-        && args.spec != "none"
-        && args.replay.is_empty()
-        && args.shard.is_none_or(|(k, _)| k == 1);
-    if spec_in_scope {
-        let scripts = concord::spec::scripts(&args.spec)?;
-        let spec = concord::spec::run(&engines, &scripts, &divergences);
-        println!(
-            "spec: {} files on {} configurations in {:.1} s",
-            scripts.len(),
-            engines.len(),
-            spec.elapsed.as_secs_f64()
-        );
-        report = report.with_results(spec.results, spec.counts, &divergences);
-    }
-    let generated_in_scope = args.scenario.as_deref().is_none_or(|s| s == concord::generated::SCENARIO)
-        && args.generated > 0
-        && args.replay.is_empty()
-        && args.shard.is_none_or(|(k, _)| k == 1);
-    if generated_in_scope {
-        let generated = concord::generated::run(&engines, args.seed, args.generated, &divergences)?;
-        println!(
-            "generated: {} modules and {} saved ones on {} configurations in {:.1} s",
-            generated.modules,
-            generated.replayed,
-            engines.len(),
-            generated.elapsed.as_secs_f64()
-        );
-        for finding in generated.undocumented.iter().take(MAX_SHRUNK) {
-            let dir = concord::generated::regressions_dir();
-            let (_, shown) = concord::generated::shrink_and_save(&engines, finding, &dir)?;
-            println!("saved {shown}");
-        }
-        report = report.with_results(generated.results, Vec::new(), &divergences);
-    }
-
-    if args.shard.is_none() && !args.skip_costs {
-        let stream = concord::guests::load("stream")?;
-        let progress = ProgressBar::new(engines.len() as u64);
-        progress
-            .set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} measuring {msg}").expect("valid template"));
-        let costs = engines
-            .iter()
-            .filter_map(|engine| {
-                progress.set_message(engine.id().to_string());
-                let cost = measure(engine, &stream, &Samples::QUICK);
-                progress.inc(1);
-                cost
-            })
-            .collect();
-        progress.finish_and_clear();
-        report.performance = Some(Performance { machine: machine(), engines: costs });
-    }
-    save_regressions(&mut runner, &results, &mut draws, &divergences)?;
+    let mut report = conformance::run(&args.options(), &divergences, &Bar(RefCell::new(None)))?;
     let bench = out_dir().join("bench.json");
     if args.shard.is_none() && bench.exists() {
         let text = std::fs::read_to_string(&bench).with_context(|| format!("reading {}", bench.display()))?;
@@ -192,55 +144,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 }
 
-/// Shrinks the first few diverging generated cases, saves each under conformance/regressions and
-/// prints the command that replays it.
-fn save_regressions(
-    runner: &mut Runner,
-    results: &[CaseResult],
-    draws: &mut [Draw],
-    divergences: &Divergences,
-) -> Result<()> {
-    let diverging = results.iter().filter(|r| r.engines.iter().any(|e| e.verdict == Verdict::Diverge));
-    for result in diverging.filter(|r| r.case.origin.is_some()).take(MAX_SHRUNK) {
-        let Some(draw) = draws.iter_mut().find(|d| d.case().id() == result.case.id()) else { continue };
-        let diverges = |runner: &mut Runner, case: &Case| {
-            runner.run(case, divergences).engines.into_iter().find(|e| e.verdict == Verdict::Diverge)
-        };
-        let minimal = concord::scenario::shrink(draw, 64, |case| diverges(runner, case).is_some());
-        let found = diverges(runner, &minimal)
-            .map(|e| format!("{}: {}", e.engine, e.note.unwrap_or_default()))
-            .unwrap_or_else(|| "diverged before shrinking".into());
-        let path = regression::save(&regression::dir(), &minimal, &found)?;
-        println!("saved {} ({found})\n  replay: {}", minimal.id(), regression::replay_command(&path));
-    }
-    Ok(())
-}
-
-/// Runs the suite against each planted fault, in every configuration in turn under its own id
-/// beside the others: a table of fault × configuration, each cell with the case that caught it.
+/// The planted faults, each in every configuration in turn: the table printed and written.
 fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
-    let engines = concord::select(&args.engines)?;
-    if engines.is_empty() {
-        bail!("no engine to plant faults in");
-    }
-    let per_scenario = args.cases.min(32);
-    let in_scope = |case: &Case| args.scenario.as_ref().is_none_or(|s| *s == case.scenario);
-    let mut cases = load_cases(&concord::conformance_dir().join("cases"))?;
-    cases.extend(regression::load_all(&regression::dir())?);
-    cases.retain(in_scope);
-    cases.extend(concord::scenario::generate(args.seed, per_scenario, args.scenario.as_deref()));
     let started = std::time::Instant::now();
-    let honest = self_check::Honest::observe(&engines, cases, args.seed);
-    let chosen = |fault: &Fault| args.faults.is_empty() || args.faults.iter().any(|name| name == fault.name());
-    if let Some(unknown) = args.faults.iter().find(|name| !Fault::ALL.iter().any(|f| f.name() == name.as_str())) {
-        let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
-        bail!("no fault named {unknown}; the faults are {}", names.join(", "));
-    }
-    let mut planted = Vec::new();
-    for fault in Fault::ALL.into_iter().filter(chosen) {
-        planted.push((fault, honest.plant(fault, divergences, planting_threads())));
-    }
-    let table = self_check::Table::new(planted);
+    let table = conformance::self_check(&args.options(), &args.faults, divergences)?;
     println!("{}", table.text());
     for (fault, engine, not_ok) in table.failures() {
         println!("NOT OK  {fault:24} in {engine}: {not_ok:?}");
@@ -261,11 +168,6 @@ fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
         println!("wrote {}", path.display());
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-/// Plantings run side by side: most of their time is spent waiting on child processes.
-fn planting_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
 }
 
 /// Prints the matrix and the differences, writes `<name>.json` (and, for a whole report, `.md`

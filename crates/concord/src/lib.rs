@@ -3,6 +3,7 @@
 
 pub mod advice;
 pub mod case;
+pub mod conformance;
 pub mod divergence;
 pub mod generated;
 pub mod guests;

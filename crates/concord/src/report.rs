@@ -166,32 +166,8 @@ impl Report {
     }
 
     pub fn new(engines: &[Arc<dyn Engine>], cases: &[CaseResult], divergences: &Divergences) -> Self {
-        let results = cases
-            .iter()
-            .flat_map(|case| {
-                case.engines.iter().map(move |r| ResultEntry {
-                    scenario: case.case.scenario.clone(),
-                    case: case.case.name.clone(),
-                    engine: r.engine.clone(),
-                    verdict: r.verdict,
-                    outcome: r.observation.outcome.kind().to_string(),
-                    detail: r.observation.outcome.detail(),
-                    output_sha256: r.observation.outcome.output().map(sha256_hex),
-                    output_hex: r.observation.outcome.output().filter(|b| b.len() <= SHORT_OUTPUT).map(hex),
-                    memory_pages: r.observation.memory_pages,
-                    elapsed_us: r.observation.elapsed.as_micros() as u64,
-                    note: r.note.clone(),
-                    deadline_ms: case.case.budget().deadline.map(|d| d.as_millis() as u64),
-                    hung: r.observation.hung,
-                    limit: match r.observation.outcome {
-                        Outcome::LimitHit(kind) => Some(kind),
-                        _ => None,
-                    },
-                })
-            })
-            .collect();
         let engines = engines.iter().map(|e| e.info().clone()).collect();
-        Report::from_entries(engines, results, Vec::new(), divergences)
+        Report::from_entries(engines, entries(cases), Vec::new(), divergences)
     }
 
     /// Summary and stale divergences follow from the entries (and, for the spec scenario, whose
@@ -424,4 +400,32 @@ const SHORT_OUTPUT: usize = 64;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Each engine's result on each case, as the report keeps them.
+pub fn entries(cases: &[CaseResult]) -> Vec<ResultEntry> {
+    cases
+        .iter()
+        .flat_map(|case| {
+            case.engines.iter().map(move |r| ResultEntry {
+                scenario: case.case.scenario.clone(),
+                case: case.case.name.clone(),
+                engine: r.engine.clone(),
+                verdict: r.verdict,
+                outcome: r.observation.outcome.kind().to_string(),
+                detail: r.observation.outcome.detail(),
+                output_sha256: r.observation.outcome.output().map(sha256_hex),
+                output_hex: r.observation.outcome.output().filter(|b| b.len() <= SHORT_OUTPUT).map(hex),
+                memory_pages: r.observation.memory_pages,
+                elapsed_us: r.observation.elapsed.as_micros() as u64,
+                note: r.note.clone(),
+                deadline_ms: case.case.budget().deadline.map(|d| d.as_millis() as u64),
+                hung: r.observation.hung,
+                limit: match r.observation.outcome {
+                    Outcome::LimitHit(kind) => Some(kind),
+                    _ => None,
+                },
+            })
+        })
+        .collect()
 }
