@@ -1,32 +1,10 @@
-//! Engines say what they can do; nothing recognises one by its id. These tests hold both halves:
-//! each declaration against what the engine does, and the code that runs engines against any
-//! branch on an engine's id or name.
+//! Engines say what they can do; nothing recognises one by its id. The declarations are held to
+//! what the engines do where each is used (fuel in `engine_semantics`, the typed layer in
+//! `typed_layer`, the deadline's reach in `concurrency`); here, the code that runs engines is held
+//! to asking them, never branching on an engine's id or name.
 
-use concord::engine::{InstanceConfig, Outcome};
 use concord_tests::engines;
 use std::path::{Path, PathBuf};
-
-#[test]
-fn a_declared_typed_layer_is_one_the_engine_has() {
-    for engine in engines() {
-        let store = engine.typed_store(&InstanceConfig::default());
-        let has = !matches!(store, Err(Outcome::Unsupported(_)));
-        assert_eq!(engine.capabilities().typed_layer, has, "{}: declared and probed differ", engine.id());
-    }
-}
-
-#[test]
-fn declared_fuel_is_fuel_the_engine_counts() {
-    let spin = concord_tests::wat(
-        r#"(module (memory (export "memory") 1) (func (export "spin") (result i32) (loop (br 0)) i32.const 0))"#,
-    );
-    let config = InstanceConfig::default().with_fuel(10_000);
-    for engine in engines() {
-        let outcome = concord_tests::run_once(engine.as_ref(), &spin, "spin", b"", &config).outcome;
-        let counted = !matches!(outcome, Outcome::Unsupported(_));
-        assert_eq!(engine.capabilities().fuel.in_plugin_calls(), counted, "{}: {outcome}", engine.id());
-    }
-}
 
 /// The code that runs real engines: integration tests and their helpers, benches, the CLI and its
 /// tests, xtask, and the library outside its unit tests (whose witnesses are made up, not engines).

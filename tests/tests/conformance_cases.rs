@@ -5,8 +5,9 @@
 
 use concord::case::{Case, load_cases};
 use concord::divergence::Divergences;
+use concord::observation::Verdict;
 use concord::report::Report;
-use concord::runner::{Runner, Verdict};
+use concord::runner::Runner;
 use concord_tests::engines;
 
 #[test]

@@ -7,7 +7,8 @@ use concord::divergence::Divergences;
 use concord::engine::{
     Call, CompileError, Engine, EngineInfo, Instance, InstanceConfig, MemoryObservation, Module, Outcome,
 };
-use concord::runner::{Runner, Verdict};
+use concord::observation::Verdict;
+use concord::runner::Runner;
 use concord_tests::{guest, in_process};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

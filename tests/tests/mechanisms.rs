@@ -3,7 +3,8 @@
 
 use concord::divergence::Divergences;
 use concord::engine::{MemoryLimiting, Outcome};
-use concord::runner::{Runner, Verdict};
+use concord::observation::Verdict;
+use concord::runner::Runner;
 use concord::scenario;
 use concord::self_check::{Fault, Faulty};
 use concord_tests::{engines, position_with};

@@ -4,8 +4,9 @@
 //! command that replays it.
 
 use concord::divergence::Divergences;
+use concord::observation::Verdict;
 use concord::regression;
-use concord::runner::{Runner, Verdict};
+use concord::runner::Runner;
 use concord_tests::engines;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestError, TestRunner};

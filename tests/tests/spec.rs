@@ -3,7 +3,7 @@
 //! pinned as an insta snapshot, so an engine upgrade that changes spec behaviour shows as a diff.
 
 use concord::divergence::Divergences;
-use concord::runner::Verdict;
+use concord::observation::Verdict;
 use concord_tests::engines;
 use std::collections::BTreeMap;
 

@@ -5,7 +5,8 @@
 
 use concord::divergence::Divergences;
 use concord::engine::{Outcome, WasiHost};
-use concord::runner::{Runner, Verdict};
+use concord::observation::Verdict;
+use concord::runner::Runner;
 use concord::scenario;
 use concord_tests::{capabilities, engines, reference_host};
 

@@ -1,8 +1,8 @@
 use anyhow::{Context, Result};
 use concord::conformance::{self, DEFAULT_SEED, Options, Progress};
 use concord::divergence::Divergences;
+use concord::observation::Verdict;
 use concord::report::{Report, symbol};
-use concord::runner::Verdict;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::cell::RefCell;
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 use anyhow::{Context, Result, bail};
 use concord::divergence::Divergences;
 use concord::engine::{InstanceConfig, ModuleInfo, Outcome};
-use concord::runner::{Observation, Verdict};
+use concord::observation::{Observation, Verdict};
 use concord::verdict::{self, Party, Rerun, Witness};
 use concord_actor::{Actor, ActorSpec, Mode, Payload, Sends, State, StatePolicy, StepRecord};
 use serde::Serialize;

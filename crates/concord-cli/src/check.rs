@@ -5,7 +5,7 @@ use concord::engine::wasi::Preopen;
 use concord::engine::{
     CompileError, Engine, InstanceConfig, InstantiateFailure, MemoryLimit, ModuleInfo, Outcome, sha256_hex,
 };
-use concord::runner::{Observation, Verdict};
+use concord::observation::{Observation, Verdict};
 use concord::self_check::{Fault, Faulty};
 use concord::timed::{TimedRun, timed_calls};
 use concord::verdict::{self, Party, Rerun, Witness};

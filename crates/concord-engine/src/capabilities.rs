@@ -85,13 +85,6 @@ pub enum MemoryLimiting {
     KernelBlocksOnly,
 }
 
-impl MemoryLimiting {
-    /// Whether a guest's linear memory stays within the configured limit.
-    pub fn bounds_linear_memory(self) -> bool {
-        self != MemoryLimiting::KernelBlocksOnly
-    }
-}
-
 /// Whose kernel (the `extism:host/env` functions) and call ABI a plugin meets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -118,6 +111,26 @@ pub enum WasiHost {
 }
 
 impl Capabilities {
+    /// A configuration in this process that runs plugins through Concord's own host layer: its
+    /// kernel and WASI, which can read guest memory and preopen read-only, its typed layer, a
+    /// memory limit its store enforces by failing the grow, and a deadline on the call. What the
+    /// engine itself decides comes in: where it counts fuel, and the Wasm features it runs.
+    pub fn on_concord_host(fuel: Fuel, features: Vec<Feature>) -> Self {
+        Capabilities {
+            fuel,
+            deadline: Deadline::Call,
+            memory_limit: MemoryLimiting::GrowFails,
+            typed_layer: true,
+            kernel: PluginKernel::Concord,
+            wasi: WasiHost::Concord,
+            memory_visible: true,
+            read_only_dirs: true,
+            instance_pool: false,
+            out_of_process: false,
+            features,
+        }
+    }
+
     /// Whether a plugin meets Concord's own host layer (kernel and WASI), not a host that brings its own.
     pub fn concord_host(&self) -> bool {
         self.kernel == PluginKernel::Concord && self.wasi == WasiHost::Concord

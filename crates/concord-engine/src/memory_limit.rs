@@ -40,21 +40,6 @@ impl MemoryLimit {
     pub const fn mib_rounded_up(self) -> u64 {
         self.bytes.div_ceil(MIB)
     }
-
-    /// Whether a memory of `bytes` fits.
-    pub const fn admits(self, bytes: u64) -> bool {
-        bytes <= self.bytes
-    }
-}
-
-impl std::fmt::Display for MemoryLimit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.bytes {
-            bytes if bytes % MIB == 0 => write!(f, "{} MiB", bytes / MIB),
-            bytes if bytes % WASM_PAGE == 0 => write!(f, "{} pages", bytes / WASM_PAGE),
-            bytes => write!(f, "{bytes} bytes"),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -68,7 +53,5 @@ mod tests {
         assert_eq!(MemoryLimit::from_bytes(WASM_PAGE + 1).pages(), 1, "a partial page does not count");
         assert_eq!(MemoryLimit::from_bytes(MIB + 1).mib_rounded_up(), 2, "MiB round up");
         assert_eq!(MemoryLimit::from_pages(u64::MAX).bytes(), u64::MAX, "saturates, never wraps");
-        assert_eq!(MemoryLimit::from_mib(4).to_string(), "4 MiB");
-        assert_eq!(MemoryLimit::from_pages(3).to_string(), "3 pages");
     }
 }

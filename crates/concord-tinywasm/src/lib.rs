@@ -13,7 +13,7 @@ use concord_engine::{
     InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, PluginAbi, Stop, TrapKind,
     ValType, plugin_call, plugin_module, resolve_for, start_outcome,
 };
-use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
+use concord_engine::{Capabilities, Fuel};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
@@ -38,18 +38,9 @@ impl Default for TinywasmEngine {
                 engine: "tinywasm".into(),
                 version: VERSION.into(),
                 compiler: "interpreter".into(),
-                capabilities: Capabilities {
-                    fuel: Fuel::Everywhere,
-                    deadline: Deadline::Call,
-                    memory_limit: MemoryLimiting::GrowFails,
-                    typed_layer: true,
-                    kernel: PluginKernel::Concord,
-                    wasi: WasiHost::Concord,
-                    memory_visible: true,
-                    read_only_dirs: true,
-                    instance_pool: false,
-                    out_of_process: false,
-                    features: vec![
+                capabilities: Capabilities::on_concord_host(
+                    Fuel::Everywhere,
+                    vec![
                         Feature::Simd,
                         Feature::ReferenceTypes,
                         Feature::RelaxedSimd,
@@ -60,7 +51,7 @@ impl Default for TinywasmEngine {
                         Feature::CustomPageSizes,
                         Feature::WideArithmetic,
                     ],
-                },
+                ),
             },
         }
     }

@@ -18,7 +18,7 @@ use concord_engine::{
     InstantiateFailure, MemoryObservation, Module, Outcome, PipeFault, PluginAbi, ValType, plugin_module, resolve_for,
     start_outcome,
 };
-use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimit, MemoryLimiting, PluginKernel, WasiHost};
+use concord_engine::{Capabilities, Fuel, MemoryLimit};
 use concord_node::child::{self, HostSide};
 use concord_node::compiled::Compiled;
 use concord_node::held::Held;
@@ -100,26 +100,20 @@ impl V8Engine {
                 version: format!("{} (Node {})", concord_node::V8_VERSION, concord_node::NODE_VERSION),
                 compiler: compiler.name().into(),
                 capabilities: Capabilities {
-                    fuel: Fuel::Absent,
-                    deadline: Deadline::Call,
-                    memory_limit: MemoryLimiting::GrowFails,
-                    typed_layer: true,
-                    kernel: PluginKernel::Concord,
-                    wasi: WasiHost::Concord,
-                    memory_visible: true,
-                    read_only_dirs: true,
-                    instance_pool: false,
                     out_of_process: true,
-                    features: vec![
-                        Feature::Simd,
-                        Feature::ReferenceTypes,
-                        Feature::RelaxedSimd,
-                        Feature::TailCall,
-                        Feature::ExtendedConst,
-                        Feature::MultiMemory,
-                        Feature::Memory64,
-                        Feature::Exceptions,
-                    ],
+                    ..Capabilities::on_concord_host(
+                        Fuel::Absent,
+                        vec![
+                            Feature::Simd,
+                            Feature::ReferenceTypes,
+                            Feature::RelaxedSimd,
+                            Feature::TailCall,
+                            Feature::ExtendedConst,
+                            Feature::MultiMemory,
+                            Feature::Memory64,
+                            Feature::Exceptions,
+                        ],
+                    )
                 },
             },
             compiler,

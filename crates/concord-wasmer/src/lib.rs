@@ -12,7 +12,7 @@ use concord_engine::{
     InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome,
     PluginAbi, Stop, TrapKind, ValType, plugin_call, plugin_module, resolve_for, set_alarm, start_outcome,
 };
-use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
+use concord_engine::{Capabilities, Fuel};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -58,19 +58,10 @@ impl WasmerEngine {
                 engine: "wasmer".into(),
                 version: VERSION.into(),
                 compiler: compiler.name().into(),
-                capabilities: Capabilities {
-                    fuel: Fuel::PluginCalls,
-                    deadline: Deadline::Call,
-                    memory_limit: MemoryLimiting::GrowFails,
-                    typed_layer: true,
-                    kernel: PluginKernel::Concord,
-                    wasi: WasiHost::Concord,
-                    memory_visible: true,
-                    read_only_dirs: true,
-                    instance_pool: false,
-                    out_of_process: false,
-                    features: vec![Feature::Simd, Feature::ReferenceTypes, Feature::MultiMemory],
-                },
+                capabilities: Capabilities::on_concord_host(
+                    Fuel::PluginCalls,
+                    vec![Feature::Simd, Feature::ReferenceTypes, Feature::MultiMemory],
+                ),
             },
             compiler,
         }

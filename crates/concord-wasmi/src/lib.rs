@@ -12,7 +12,7 @@ use concord_engine::{
     InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome,
     PluginAbi, Stop, TrapKind, ValType, plugin_call, plugin_module, resolve_for, start_outcome,
 };
-use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
+use concord_engine::{Capabilities, Fuel};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -75,18 +75,9 @@ impl Default for WasmiEngine {
                 engine: "wasmi".into(),
                 version: VERSION.into(),
                 compiler: "interpreter".into(),
-                capabilities: Capabilities {
-                    fuel: Fuel::Everywhere,
-                    deadline: Deadline::Call,
-                    memory_limit: MemoryLimiting::GrowFails,
-                    typed_layer: true,
-                    kernel: PluginKernel::Concord,
-                    wasi: WasiHost::Concord,
-                    memory_visible: true,
-                    read_only_dirs: true,
-                    instance_pool: false,
-                    out_of_process: false,
-                    features: vec![
+                capabilities: Capabilities::on_concord_host(
+                    Fuel::Everywhere,
+                    vec![
                         Feature::Simd,
                         Feature::ReferenceTypes,
                         Feature::RelaxedSimd,
@@ -95,7 +86,7 @@ impl Default for WasmiEngine {
                         Feature::MultiMemory,
                         Feature::Memory64,
                     ],
-                },
+                ),
             },
             engines: Engines { unmetered: engine(false), metered: engine(true) },
         }

@@ -15,7 +15,7 @@ use concord_engine::{
     InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, PluginAbi,
     Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, start_outcome,
 };
-use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
+use concord_engine::{Capabilities, Fuel};
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -113,6 +113,10 @@ impl WasmtimeEngine {
             Allocator::OnDemand => "",
             Allocator::Pooling => "-pooling",
         };
+        let features = match compiler {
+            Compiler::Winch => WINCH_FEATURES,
+            Compiler::Cranelift | Compiler::Pulley => FEATURES,
+        };
         Ok(WasmtimeEngine {
             info: EngineInfo {
                 id: format!("wasmtime-{}{suffix}", compiler.name()),
@@ -120,20 +124,8 @@ impl WasmtimeEngine {
                 version: VERSION.into(),
                 compiler: compiler.name().into(),
                 capabilities: Capabilities {
-                    fuel: Fuel::Everywhere,
-                    deadline: Deadline::Call,
-                    memory_limit: MemoryLimiting::GrowFails,
-                    typed_layer: true,
-                    kernel: PluginKernel::Concord,
-                    wasi: WasiHost::Concord,
-                    memory_visible: true,
-                    read_only_dirs: true,
                     instance_pool: allocator == Allocator::Pooling,
-                    out_of_process: false,
-                    features: match compiler {
-                        Compiler::Winch => WINCH_FEATURES.to_vec(),
-                        Compiler::Cranelift | Compiler::Pulley => FEATURES.to_vec(),
-                    },
+                    ..Capabilities::on_concord_host(Fuel::Everywhere, features.to_vec())
                 },
             },
             engines: Engines {

@@ -2,7 +2,7 @@
 
 use crate::divergence::{Divergence, Divergences};
 use crate::observation::{CaseResult, Verdict};
-pub use crate::result::ResultEntry;
+use crate::result::ResultEntry;
 use concord_engine::{Engine, EngineInfo, LimitKind, Outcome, sha256_hex};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -407,6 +407,7 @@ pub fn entries(cases: &[CaseResult]) -> Vec<ResultEntry> {
     cases
         .iter()
         .flat_map(|case| {
+            let deadline_ms = case.case.budget().deadline.map(|d| d.as_millis() as u64);
             case.engines.iter().map(move |r| ResultEntry {
                 scenario: case.case.scenario.clone(),
                 case: case.case.name.clone(),
@@ -419,7 +420,7 @@ pub fn entries(cases: &[CaseResult]) -> Vec<ResultEntry> {
                 memory_pages: r.observation.memory_pages,
                 elapsed_us: r.observation.elapsed.as_micros() as u64,
                 note: r.note.clone(),
-                deadline_ms: case.case.budget().deadline.map(|d| d.as_millis() as u64),
+                deadline_ms,
                 hung: r.observation.hung,
                 limit: match r.observation.outcome {
                     Outcome::LimitHit(kind) => Some(kind),

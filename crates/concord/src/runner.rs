@@ -4,7 +4,7 @@
 use crate::case::{ActorScript, Case, DEFAULT_DEADLINE, Expected, ModuleSource, transcript};
 use crate::divergence::Divergences;
 use crate::mechanism::{Replay, Seen};
-pub use crate::observation::{CaseResult, EngineResult, Observation, Verdict, panic_text};
+use crate::observation::{CaseResult, EngineResult, Observation, Verdict, panic_text};
 use crate::verdict::{self, Party, ReplayOn, Rerun, Witness};
 use concord_actor::{Actor, StepRecord};
 use concord_engine::{CompileError, Engine, InstanceConfig, Module, Outcome};

@@ -6,7 +6,8 @@
 use super::{Fault, Faulty, Layer};
 use crate::case::Case;
 use crate::divergence::Divergences;
-use crate::runner::{Observation, Runner, Verdict};
+use crate::observation::{Observation, Verdict};
+use crate::runner::Runner;
 use concord_engine::Engine;
 use serde::Serialize;
 use std::sync::Arc;

@@ -110,10 +110,7 @@ impl Fault {
         let mut config = config.clone();
         match self {
             Fault::OnePageTooMany => config.memory_limit = config.memory_limit.map(one_page_more),
-            Fault::DenyGrowthEarly => {
-                config.memory_limit =
-                    config.memory_limit.map(|l| MemoryLimit::from_bytes(l.bytes().saturating_sub(WASM_PAGE)))
-            }
+            Fault::DenyGrowthEarly => config.memory_limit = config.memory_limit.map(one_page_less),
             Fault::IgnoreCpuBudget => {
                 config.cpu.fuel = None;
                 config.cpu.deadline = Some(config.cpu.deadline.unwrap_or(Duration::from_millis(200)));
@@ -322,7 +319,8 @@ pub fn hunt(
     only: Option<&str>,
     divergences: &crate::divergence::Divergences,
 ) -> Option<(crate::case::Case, String)> {
-    use crate::runner::{Runner, Verdict};
+    use crate::observation::Verdict;
+    use crate::runner::Runner;
     let faulty: Arc<dyn Engine> = Arc::new(Faulty::new(inner.clone(), fault));
     let id = faulty.id().to_string();
     let mut runner = Runner::new(vec![inner, faulty]);
@@ -368,4 +366,8 @@ pub fn hunt_generated(
 
 fn one_page_more(limit: MemoryLimit) -> MemoryLimit {
     MemoryLimit::from_bytes(limit.bytes() + WASM_PAGE)
+}
+
+fn one_page_less(limit: MemoryLimit) -> MemoryLimit {
+    MemoryLimit::from_bytes(limit.bytes().saturating_sub(WASM_PAGE))
 }

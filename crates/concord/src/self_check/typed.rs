@@ -5,7 +5,7 @@
 
 use super::{Fault, Faulty, Layer, Planted};
 use crate::divergence::Divergences;
-use crate::runner::Verdict;
+use crate::observation::Verdict;
 use concord_engine::Engine;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -16,14 +16,14 @@ const MODULES: u64 = 256;
 /// `fault` (a typed-layer one) planted in `engines[at]`.
 pub fn plant(engines: &[Arc<dyn Engine>], at: usize, fault: Fault, seed: u64, divergences: &Divergences) -> Planted {
     let honest = engines[at].clone();
-    if !has_typed_layer(&honest) {
+    if !honest.capabilities().typed_layer {
         return Planted::NotApplicable;
     }
     match fault.layer() {
         Layer::Spec => in_spec(honest.clone(), Arc::new(Faulty::keeping_id(honest, fault)), divergences),
         Layer::Generated => {
             let mut others = engines.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, e)| e);
-            match others.find(|e| has_typed_layer(e)) {
+            match others.find(|e| e.capabilities().typed_layer) {
                 Some(reference) => in_generated(reference.clone(), honest, fault, seed, divergences),
                 None => Planted::NotApplicable,
             }
@@ -100,9 +100,4 @@ fn in_generated(
         };
     }
     Planted::NotApplicable
-}
-
-/// Whether `engine` has a typed-call layer (Extism's hosts call plugin exports only).
-fn has_typed_layer(engine: &Arc<dyn Engine>) -> bool {
-    engine.capabilities().typed_layer
 }
