@@ -11,7 +11,13 @@ use std::path::{Path, PathBuf};
 fn sources() -> Vec<PathBuf> {
     let root = concord::guests::workspace_root();
     let mut files = Vec::new();
-    for dir in ["tests", "crates/concord/src", "crates/concord-cli", "xtask/src"] {
+    let library = [
+        "crates/concord/src",
+        "crates/concord-verdict/src",
+        "crates/concord-report/src",
+        "crates/concord-self-check/src",
+    ];
+    for dir in library.into_iter().chain(["tests", "crates/concord-cli", "xtask/src"]) {
         collect(&root.join(dir), &mut files);
     }
     files

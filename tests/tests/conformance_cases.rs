@@ -4,11 +4,12 @@
 //! shows up in the report with its case count per engine.
 
 use concord::case::{Case, load_cases};
-use concord::divergence::Divergences;
-use concord::observation::Verdict;
-use concord::report::Report;
+use concord::case_result::entries;
 use concord::runner::Runner;
+use concord_report::Report;
 use concord_tests::engines;
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::Verdict;
 
 #[test]
 fn every_case_agrees_or_is_documented() {
@@ -20,7 +21,7 @@ fn every_case_agrees_or_is_documented() {
     cases.extend(concord::scenario::generate(0xc0c0_5eed, 8, None));
     let mut runner = Runner::new(engines().to_vec());
     let results: Vec<_> = cases.iter().map(|case| runner.run(case, &divergences)).collect();
-    let report = Report::new(engines(), &results, &divergences);
+    let report = Report::new(engines(), entries(&results), &divergences);
     println!("{}", report.matrix());
 
     let diverging: Vec<_> = report
@@ -66,7 +67,7 @@ fn every_entry_has_evidence_that_only_it_explains() {
     let dir = concord::conformance_dir();
     let divergences = Divergences::load(&dir.join("divergences.toml")).expect("divergences.toml parses");
     // Whether the entry's engines are held to a documented model of their own in its scenario.
-    let model_held = |entry: &concord::divergence::Divergence| {
+    let model_held = |entry: &concord_verdict::divergence::Divergence| {
         let named: Vec<_> = engines().iter().filter(|e| entry.names_engine(e.id())).collect();
         let cases = concord::scenario::generate(0x3e1d, 16, Some(entry.scenario.as_str()));
         cases.iter().any(|case| named.iter().any(|engine| case.model_for(engine.as_ref()).is_some()))
@@ -128,7 +129,7 @@ fn report_json_has_the_stable_keys() {
     let case = cases.iter().find(|c| c.id() == "stream/hello").expect("stream/hello exists");
     let mut runner = Runner::new(engines().to_vec());
     let result = runner.run(case, &Divergences::default());
-    let report = Report::new(engines(), &[result], &Divergences::default());
+    let report = Report::new(engines(), entries(&[result]), &Divergences::default());
     let json: serde_json::Value = serde_json::to_value(&report).expect("report serializes");
     for engine in json["engines"].as_array().expect("engines is an array") {
         for key in ["id", "engine", "version"] {

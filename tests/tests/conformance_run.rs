@@ -1,8 +1,8 @@
 //! The conformance run as the library offers it: the suites in scope, folded into one report.
 
 use concord::conformance::{self, Options, Quiet};
-use concord::divergence::Divergences;
 use concord_tests::engines;
+use concord_verdict::divergence::Divergences;
 
 fn only(scenario: &str) -> Options {
     Options {
@@ -31,4 +31,41 @@ fn a_run_covers_the_scenario_it_is_asked_for_and_nothing_else() {
 fn a_scenario_no_suite_covers_is_refused() {
     let error = conformance::run(&only("nope"), &Divergences::builtin(), &Quiet).expect_err("refused");
     assert!(error.to_string().contains("no cases for scenario `nope`"), "{error}");
+}
+
+/// A suite whose agreeing items leave no result still counts every item on every engine, so the
+/// matrix, the summary and `report.json` show it as they show cases.
+fn counted_per_engine(options: Options, scenario: &str, items: impl Fn(&str) -> usize) {
+    let report = conformance::run(&options, &Divergences::builtin(), &Quiet).expect("the run");
+    assert_eq!(report.scenario_names(), [scenario]);
+    for engine in engines() {
+        let count = report.scenario_count(scenario, engine.id()).expect("a count for every engine");
+        assert_eq!(count.cases, items(engine.id()), "{scenario} on {}", engine.id());
+        let verdicts = count.agree + count.documented + count.diverge + count.unsupported;
+        assert_eq!(verdicts, count.cases, "{count:?}");
+        assert_eq!(count.diverge, 0, "{count:?}");
+    }
+    let most = engines().iter().map(|e| items(e.id())).max().unwrap_or(0);
+    assert_eq!(report.summary.cases, most);
+    assert!(report.matrix().lines().any(|line| line.starts_with(scenario)), "{}", report.matrix());
+    let json = serde_json::to_value(&report).expect("serializes");
+    let rows = json["scenarios"].as_array().expect("scenarios").iter().filter(|r| r["scenario"] == scenario);
+    assert_eq!(rows.count(), engines().len());
+}
+
+#[test]
+fn generated_modules_are_counted_per_engine() {
+    let saved = concord_fuzz::saved::load_all(&concord::generated::regressions_dir()).expect("saved modules load");
+    let options = Options { generated: 6, ..only("generated") };
+    counted_per_engine(options, "generated", |_| 6 + saved.len());
+}
+
+#[test]
+fn spec_assertions_are_counted_per_engine() {
+    let scripts = concord::spec::scripts("memory").expect("the memory files");
+    let spec = concord::spec::run(engines(), &scripts, &Divergences::builtin());
+    let ran = |engine: &str| {
+        spec.counts.iter().filter(|c| c.engine == engine).map(|c| c.passed + c.failed + c.unsupported).sum()
+    };
+    counted_per_engine(Options { spec: "memory".into(), ..only("spec") }, "spec", ran);
 }

@@ -2,10 +2,10 @@
 //! kind of outcome (values, traps, memory refusals), planted typed-layer faults are found, shrunk
 //! and saved, and every saved module replays.
 
-use concord::divergence::Divergences;
-use concord::self_check::{Fault, Faulty, Layer, hunt_generated};
 use concord_fuzz::{Step, limits, run_module, run_seed, saved};
+use concord_self_check::{Fault, Faulty, Layer, hunt_generated};
 use concord_tests::{engines, in_process};
+use concord_verdict::divergence::Divergences;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -82,7 +82,7 @@ fn planted_generated_faults_are_caught_shrunk_and_saved() {
 /// engines agree on it or differ only as documented.
 #[test]
 fn saved_generated_modules_replay() {
-    let divergences = concord::divergence::Divergences::builtin();
+    let divergences = concord_verdict::divergence::Divergences::builtin();
     for saved in saved::load_all(&concord::generated::regressions_dir()).expect("saved modules load") {
         let run = run_module(engines(), &saved.module, &limits());
         for difference in &run.differences {

@@ -3,13 +3,13 @@
 //! next case always runs.
 
 use concord::case::{Case, ModuleSource};
-use concord::divergence::Divergences;
 use concord::engine::{
     Call, CompileError, Engine, EngineInfo, Instance, InstanceConfig, MemoryObservation, Module, Outcome,
 };
-use concord::observation::Verdict;
 use concord::runner::Runner;
 use concord_tests::{guest, in_process};
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::Verdict;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -1,13 +1,13 @@
 //! Documented mechanisms confirm each observation they explain: a fault planted in a
 //! configuration with documented differences, under its own id, is still a divergence.
 
-use concord::divergence::Divergences;
 use concord::engine::{MemoryLimiting, Outcome};
-use concord::observation::Verdict;
 use concord::runner::Runner;
 use concord::scenario;
-use concord::self_check::{Fault, Faulty};
+use concord_self_check::{Fault, Faulty};
 use concord_tests::{engines, position_with};
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::Verdict;
 use std::sync::Arc;
 
 /// extism-js never bounds linear memory (documented: `memory-limit-not-enforced`, confirmed by

@@ -3,11 +3,11 @@
 //! A failure shrinks to a minimal case, which is saved under conformance/regressions/ with the
 //! command that replays it.
 
-use concord::divergence::Divergences;
-use concord::observation::Verdict;
 use concord::regression;
 use concord::runner::Runner;
 use concord_tests::engines;
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::Verdict;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestError, TestRunner};
 use std::cell::RefCell;

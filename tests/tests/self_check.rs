@@ -6,10 +6,10 @@
 //! `i64.rem_s` wrong for negative divisors (caught by generated modules).
 
 use concord::case::load_cases;
-use concord::divergence::Divergences;
 use concord::engine::Capabilities;
-use concord::self_check::{Fault, Honest, Planted, hunt};
+use concord_self_check::{Fault, Honest, Planted, hunt};
 use concord_tests::{engines, in_process, position_with};
+use concord_verdict::divergence::Divergences;
 
 /// Each fault planted, under its own id and with the registry in force, in a configuration that
 /// can express it, beside all the others: the case files and a few drawn cases catch every plugin

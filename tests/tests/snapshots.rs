@@ -3,10 +3,10 @@
 //! `cargo insta review` walks through. No timings and no versions: only behaviour.
 
 use concord::case::load_cases;
-use concord::divergence::Divergences;
 use concord::engine::{Outcome, sha256_hex};
 use concord::runner::Runner;
 use concord_tests::engines;
+use concord_verdict::divergence::Divergences;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -2,9 +2,9 @@
 //! layer: no undocumented failure, no stale entry, and the per-file pass counts of every engine
 //! pinned as an insta snapshot, so an engine upgrade that changes spec behaviour shows as a diff.
 
-use concord::divergence::Divergences;
-use concord::observation::Verdict;
 use concord_tests::engines;
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::Verdict;
 use std::collections::BTreeMap;
 
 #[test]
@@ -21,8 +21,13 @@ fn wasm_v2_passes_on_every_engine_but_for_documented_failures() {
         .map(|r| format!("{} on {}: {}", r.case, r.engine, r.detail))
         .collect();
     assert!(undocumented.is_empty(), "undocumented spec failures:\n{}", undocumented.join("\n"));
-    let report =
-        concord::report::Report::from_entries(Vec::new(), spec.results.clone(), spec.counts.clone(), &divergences);
+    let report = concord_report::Report::from_entries(
+        Vec::new(),
+        spec.results.clone(),
+        Vec::new(),
+        spec.counts.clone(),
+        &divergences,
+    );
     let stale: Vec<&str> = report.stale.iter().map(|d| d.reason.as_str()).collect();
     assert!(stale.is_empty(), "documented spec failures that no longer show: {stale:?}");
 

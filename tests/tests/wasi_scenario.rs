@@ -3,12 +3,12 @@
 //! with no documented difference to hide behind. Extism's JavaScript host, whose WASI is Node's,
 //! is reported unsupported by the scenario, not judged by it.
 
-use concord::divergence::Divergences;
 use concord::engine::{Outcome, WasiHost};
-use concord::observation::Verdict;
 use concord::runner::Runner;
 use concord::scenario;
 use concord_tests::{capabilities, engines, reference_host};
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::Verdict;
 
 #[test]
 fn concords_wasi_answers_as_wasi_common_on_every_sequence() {

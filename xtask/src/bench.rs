@@ -1,6 +1,6 @@
 use anyhow::{Context, Result, bail};
 use concord::engine::{Capabilities, PluginKernel};
-use concord::report::ScenarioCount;
+use concord_verdict::count::ScenarioCount;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -67,7 +67,7 @@ fn cold_build(root: &Path) -> Result<Value> {
     }
     let commit = Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(root).output().ok();
     let commit = commit.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    let machine = concord::performance::machine();
+    let machine = concord_report::performance::machine();
     Ok(json!({
         "seconds": seconds,
         "command": "cargo test --workspace --all-targets --no-run",
@@ -117,7 +117,7 @@ fn mib_per_s(bytes: f64, ns: Option<f64>) -> Option<f64> {
 /// (`overhead.json`: Concord against the engine's own API, interleaved rounds).
 fn summarize(criterion: &Path, overhead: &Value) -> Result<Value> {
     let engines = concord::all_engines();
-    let machine = concord::performance::machine();
+    let machine = concord_report::performance::machine();
     let rows: Vec<Value> = engines
         .iter()
         .map(|engine| {

@@ -1,8 +1,8 @@
 use anyhow::{Context, Result};
 use concord::conformance::{self, DEFAULT_SEED, Options, Progress};
-use concord::divergence::Divergences;
-use concord::observation::Verdict;
-use concord::report::{Report, symbol};
+use concord_report::Report;
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::Verdict;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -147,7 +147,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// The planted faults, each in every configuration in turn: the table printed and written.
 fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let table = conformance::self_check(&args.options(), &args.faults, divergences)?;
+    let table = concord_self_check::run(&args.options(), &args.faults, divergences)?;
     println!("{}", table.text());
     for (fault, engine, not_ok) in table.failures() {
         println!("NOT OK  {fault:24} in {engine}: {not_ok:?}");
@@ -182,7 +182,7 @@ fn finish(report: Report, name: &str) -> Result<ExitCode> {
             *documented.entry((&result.engine, &result.scenario, note)).or_default() += 1;
             continue;
         }
-        println!("{:11} {}/{} on {}: {note}", symbol(result.verdict), result.scenario, result.case, result.engine);
+        println!("{:11} {}/{} on {}: {note}", result.verdict.symbol(), result.scenario, result.case, result.engine);
     }
     for ((engine, scenario, reason), count) in documented {
         println!("documented  {engine} in {scenario} ({count} cases): {reason}");
@@ -209,8 +209,8 @@ fn finish(report: Report, name: &str) -> Result<ExitCode> {
     };
     write(format!("{name}.json"), serde_json::to_string_pretty(&report)?)?;
     if !name.contains("shard") {
-        write(format!("{name}.md"), concord::report_md::markdown(&report))?;
-        write(format!("{name}.html"), concord::report_html::html(&report))?;
+        write(format!("{name}.md"), concord_report::md::markdown(&report))?;
+        write(format!("{name}.html"), concord_report::html::html(&report))?;
     }
     Ok(if report.has_divergence() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -1,8 +1,8 @@
 use anyhow::{Context, Result, bail};
-use concord::divergence::Divergences;
-use concord::self_check::{Fault, Faulty};
 use concord_engine::Engine;
 use concord_fuzz::Finding;
+use concord_self_check::{Fault, Faulty};
+use concord_verdict::divergence::Divergences;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -11,6 +11,8 @@ pub fn run(cargo_args: &[String]) -> Result<ExitCode> {
     crate::node::ensure()?;
     let mut child = Command::new(crate::guests::cargo())
         .args(["test", "--workspace", "--all-targets", "--no-fail-fast"])
+        // `concord check --plant`, which the CLI's tests plant faults with.
+        .args(["--features", "concord-cli/plant"])
         .args(cargo_args)
         .stdout(Stdio::piped())
         .spawn()

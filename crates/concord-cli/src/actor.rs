@@ -3,11 +3,11 @@
 //! where they part.
 
 use anyhow::{Context, Result, bail};
-use concord::divergence::Divergences;
 use concord::engine::{InstanceConfig, ModuleInfo, Outcome};
-use concord::observation::{Observation, Verdict};
-use concord::verdict::{self, Party, Rerun, Witness};
 use concord_actor::{Actor, ActorSpec, Mode, Payload, Sends, State, StatePolicy, StepRecord};
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::{Observation, Verdict};
+use concord_verdict::verdict::{self, Party, Rerun, Witness};
 use serde::Serialize;
 use serde_json::Value;
 use std::path::PathBuf;

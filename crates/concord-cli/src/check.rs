@@ -1,15 +1,14 @@
 use crate::manifest;
 use anyhow::{Context, Result, bail};
-use concord::divergence::Divergences;
 use concord::engine::wasi::Preopen;
 use concord::engine::{
     CompileError, Engine, InstanceConfig, InstantiateFailure, MemoryLimit, ModuleInfo, Outcome, sha256_hex,
 };
-use concord::observation::{Observation, Verdict};
-use concord::self_check::{Fault, Faulty};
 use concord::timed::{TimedRun, timed_calls};
-use concord::verdict::{self, Party, Rerun, Witness};
 use concord_host_module::HostModule;
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::{Observation, Verdict};
+use concord_verdict::verdict::{self, Party, Rerun, Witness};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,8 +65,9 @@ pub struct Args {
     /// Plant a self-check fault in one configuration, FAULT=ENGINE (`flip-output-byte=extism-js`),
     /// under that configuration's own id: to see that a documented engine's other faults are still
     /// caught. For testing Concord itself.
-    #[arg(long, value_parser = parse_plant)]
-    plant: Option<(Fault, String)>,
+    #[cfg(feature = "plant")]
+    #[arg(long, value_parser = crate::plant::parse)]
+    plant: Option<crate::plant::Plant>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -76,15 +76,6 @@ pub struct Args {
     /// JSON, as `plugin`).
     #[arg(long)]
     explain: bool,
-}
-
-fn parse_plant(text: &str) -> Result<(Fault, String), String> {
-    let (name, engine) = text.split_once('=').ok_or_else(|| format!("`{text}` is not FAULT=ENGINE"))?;
-    let fault = Fault::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {
-        let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
-        format!("no fault named {name}; the faults are {}", names.join(", "))
-    })?;
-    Ok((fault, engine.to_string()))
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -171,11 +162,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (None, Some(text)) => text.as_bytes().to_vec(),
         (None, None) => Vec::new(),
     };
-    let mut engines = concord::select(&args.engines)?;
-    if let Some((fault, id)) = &args.plant {
-        let Some(at) = engines.iter().position(|e| e.id() == id) else { bail!("--plant: no engine {id} in this run") };
-        engines[at] = Arc::new(Faulty::keeping_id(engines[at].clone(), *fault));
-    }
+    let engines = concord::select(&args.engines)?;
+    #[cfg(feature = "plant")]
+    let engines = crate::plant::planted(args.plant.as_ref(), engines)?;
     if engines.is_empty() {
         bail!("this build has no engines");
     }

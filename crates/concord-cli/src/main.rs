@@ -6,6 +6,8 @@ mod actor;
 mod check;
 mod manifest;
 mod needs;
+#[cfg(feature = "plant")]
+mod plant;
 mod wast;
 
 use clap::{Parser, Subcommand};

@@ -68,12 +68,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let files = run_everywhere(&engines, &scripts);
     let elapsed = start.elapsed();
     let disagreements = disagreements(&files);
-    let registry = concord::divergence::Divergences::builtin();
+    let registry = concord_verdict::divergence::Divergences::builtin();
     let judged = concord::spec::judge(&engines, &scripts, &files, &registry, concord::spec::Registered::AnyFile);
     // Failures, and differences from the other engines on an assertion passed (a trap of a kind
     // that names two causes, the spec's among them), that a documented mechanism explains.
     let (mut documented, mut differences) = (Documented::new(), Documented::new());
-    for result in judged.iter().filter(|r| r.verdict == concord::observation::Verdict::Documented) {
+    for result in judged.iter().filter(|r| r.verdict == concord_verdict::observation::Verdict::Documented) {
         let Some((file, line)) = concord::spec::command_of(&result.case) else { continue };
         let key = (file.to_string(), line, result.engine.clone());
         let reason = result.note.clone().unwrap_or_default();
@@ -94,7 +94,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             documented: documented.keys().filter(|(_, _, engine)| engine == e.id()).count(),
         })
         .collect();
-    let ok = judged.iter().all(|r| r.verdict != concord::observation::Verdict::Diverge);
+    let ok = judged.iter().all(|r| r.verdict != concord_verdict::observation::Verdict::Diverge);
     let report = WastReport { ok, engines, files, disagreements, elapsed_ms: elapsed.as_millis() };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -6,6 +6,7 @@ use common::{capabilities, concord, guest, json, scratch};
 use concord::engine::{MemoryLimiting, PluginKernel};
 
 /// The configuration whose memory limit bounds only its kernel's blocks (Extism's JavaScript host).
+#[cfg(feature = "plant")]
 fn unbounded_memory() -> String {
     let all = concord::all_engines();
     let engine = all.iter().find(|e| e.capabilities().memory_limit == MemoryLimiting::KernelBlocksOnly);
@@ -57,6 +58,7 @@ fn each_hosts_memory_limit_semantics_is_labelled_documented() {
 /// The same plugin with one output byte flipped on extism-js, planted under its own id: its
 /// unenforced limit no longer explains what it returned, so the run exits 1 with extism-js the
 /// one that diverges, and Extism's limiter still documented.
+#[cfg(feature = "plant")]
 #[test]
 fn a_flipped_byte_beside_a_documented_limit_exits_one() {
     let input = scratch("grow-past-limit-planted.bin", &100i32.to_le_bytes());

@@ -122,6 +122,19 @@ pub struct ModuleRun {
     pub timings: Vec<(String, Duration, bool)>,
 }
 
+impl ModuleRun {
+    /// Adds this module to each engine's stats.
+    pub fn tally(&self, stats: &mut [EngineStats]) {
+        for (engine, took, unsupported) in &self.timings {
+            if let Some(s) = stats.iter_mut().find(|s| &s.engine == engine) {
+                s.modules += 1;
+                s.unsupported += u64::from(*unsupported);
+                s.busy += *took;
+            }
+        }
+    }
+}
+
 /// Runs seeds `first..` on every engine, `threads` modules at a time, until `count` modules ran
 /// or `until` passed, whichever comes first; `found` hears of each module engines differ on.
 pub fn run(
@@ -149,15 +162,7 @@ pub fn run(
                         break;
                     }
                     let Ok(run) = run_seed(engines, seed, &config) else { continue };
-                    let mut stats = stats.lock().unwrap_or_else(|p| p.into_inner());
-                    for (engine, took, unsupported) in &run.timings {
-                        if let Some(s) = stats.iter_mut().find(|s| &s.engine == engine) {
-                            s.modules += 1;
-                            s.unsupported += u64::from(*unsupported);
-                            s.busy += *took;
-                        }
-                    }
-                    drop(stats);
+                    run.tally(&mut stats.lock().unwrap_or_else(|p| p.into_inner()));
                     if !run.differences.is_empty() {
                         found(&Finding {
                             module: run.module,

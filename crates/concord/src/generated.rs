@@ -3,18 +3,19 @@
 //! replayed. Each module engines differ on is a result like any case's (case `seed-N`, or
 //! `regression-NAME` for a saved one), documented or not.
 
-use crate::divergence::{Divergence, Divergences};
-use crate::mechanism::Shown;
-use crate::observation::Verdict;
-use crate::result::ResultEntry;
-use crate::verdict::{self, Consensus, Explain, Observed, Party, Witness};
 use concord_engine::Engine;
 use concord_fuzz::{Difference, Finding, GeneratedModule, Observation, run_module};
+use concord_verdict::count::ScenarioCount;
+use concord_verdict::divergence::{Divergence, Divergences};
+use concord_verdict::mechanism::Shown;
+use concord_verdict::observation::Verdict;
+use concord_verdict::result::ResultEntry;
+use concord_verdict::verdict::{self, Consensus, Explain, Party, Witness};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub const SCENARIO: &str = crate::suite::GENERATED;
+pub const SCENARIO: &str = concord_verdict::suite::GENERATED;
 
 /// Where modules engines differed on are kept and replayed from.
 pub fn regressions_dir() -> PathBuf {
@@ -27,6 +28,9 @@ pub struct GeneratedRun {
     pub modules: u64,
     pub replayed: u64,
     pub results: Vec<ResultEntry>,
+    /// Per engine: modules run (generated and saved), how many it could not take part in, and how
+    /// the rest split by verdict.
+    pub counts: Vec<ScenarioCount>,
     /// Generated modules with an undocumented difference, to shrink and save.
     pub undocumented: Vec<Finding>,
     pub elapsed: Duration,
@@ -44,7 +48,7 @@ pub fn run(
     let findings = Mutex::new(Vec::new());
     let found = |finding: &Finding| findings.lock().unwrap_or_else(|p| p.into_inner()).push(finding.clone());
     let start = Instant::now();
-    let stats = concord_fuzz::run(engines, first, Some(count), None, threads, &found);
+    let mut stats = concord_fuzz::run(engines, first, Some(count), None, threads, &found);
     let mut findings = findings.into_inner().unwrap_or_else(|p| p.into_inner());
     findings.sort_by_key(|f| f.module.seed);
     let mut results = Vec::new();
@@ -61,13 +65,22 @@ pub fn run(
     let saved = concord_fuzz::saved::load_all(&regressions_dir()).map_err(anyhow::Error::msg)?;
     for saved in &saved {
         let run = run_module(engines, &saved.module, &concord_fuzz::limits());
+        run.tally(&mut stats);
         let path = regressions_dir().join(format!("{}.json", saved.name));
         let replay = concord_fuzz::saved::replay_command(&path);
         let case = format!("regression-{}", saved.name);
         results.extend(judge(engines, &case, &saved.module.wasm, &run.observations, &replay, divergences));
     }
-    let modules = stats.iter().map(|s| s.modules).max().unwrap_or(0);
-    Ok(GeneratedRun { modules, replayed: saved.len() as u64, results, undocumented, elapsed: start.elapsed() })
+    let replayed = saved.len() as u64;
+    let modules = stats.iter().map(|s| s.modules).max().unwrap_or(0).saturating_sub(replayed);
+    let counts = stats
+        .iter()
+        .map(|s| {
+            let ran = (s.modules as usize, s.unsupported as usize);
+            ScenarioCount::with_results(SCENARIO, &s.engine, ran, s.busy, &results)
+        })
+        .collect();
+    Ok(GeneratedRun { modules, replayed, results, counts, undocumented, elapsed: start.elapsed() })
 }
 
 /// One result per engine that differs on `case` from what the witnesses bore out.
@@ -131,24 +144,6 @@ impl Explain<Observation> for Registry<'_> {
         let like = references.first().copied().unwrap_or("");
         let difference = concord_fuzz::compare::difference(party.id, like, side, party.observation);
         documented(self.divergences, self.case, self.wasm, &difference).map(|entry| entry.reason.clone())
-    }
-}
-
-impl Observed for Observation {
-    fn agrees_with(&self, other: &Self) -> bool {
-        self == other
-    }
-
-    /// An engine that could not take part is left out of a module's observations.
-    fn unsupported(&self) -> Option<&str> {
-        None
-    }
-
-    fn detail(&self) -> String {
-        match &self.refused {
-            Some(why) => why.clone(),
-            None => format!("instantiated, {} steps", self.steps.len()),
-        }
     }
 }
 

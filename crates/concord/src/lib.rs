@@ -1,28 +1,19 @@
 //! Concord: runs the same plugin bytes on every engine configuration, compares what each one
-//! does, and reports where they differ.
+//! does, and reports where they differ. This crate holds the suites (case files and model
+//! scenarios through the runner, the spec testsuite, generated modules) and the conformance run
+//! over them; the verdict is `concord-verdict`'s, the report `concord-report`'s.
 
-pub mod advice;
 pub mod case;
+pub mod case_result;
 pub mod conformance;
-pub mod divergence;
 pub mod generated;
 pub mod guests;
-pub mod mechanism;
-pub mod observation;
-pub mod performance;
 pub mod registry;
 pub mod regression;
-pub mod report;
-pub mod report_html;
-pub mod report_md;
-pub mod result;
 pub mod runner;
 pub mod scenario;
-pub mod self_check;
 pub mod spec;
-pub mod suite;
 pub mod timed;
-pub mod verdict;
 
 pub use concord_engine as engine;
 pub use registry::{all_engines, select};

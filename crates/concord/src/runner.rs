@@ -2,12 +2,13 @@
 //! case's expected outcome (if it states one) and with the other engines.
 
 use crate::case::{ActorScript, Case, DEFAULT_DEADLINE, Expected, ModuleSource, transcript};
-use crate::divergence::Divergences;
-use crate::mechanism::{Replay, Seen};
-use crate::observation::{CaseResult, EngineResult, Observation, Verdict, panic_text};
-use crate::verdict::{self, Party, ReplayOn, Rerun, Witness};
+use crate::case_result::CaseResult;
 use concord_actor::{Actor, StepRecord};
 use concord_engine::{CompileError, Engine, InstanceConfig, Module, Outcome};
+use concord_verdict::divergence::Divergences;
+use concord_verdict::mechanism::{Replay, Seen};
+use concord_verdict::observation::{EngineResult, Observation, Verdict, panic_text};
+use concord_verdict::verdict::{self, Party, ReplayOn, Rerun, Witness};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;

@@ -2,34 +2,22 @@
 //! `.wast` runner, as per-file counts for the report and, for every assertion an engine fails or
 //! engines disagree on, a result like any case's (case `file:line`), documented or not.
 
-use crate::divergence::{Divergence, Divergences};
-use crate::mechanism::Shown;
-use crate::observation::Verdict;
-use crate::result::ResultEntry;
-use crate::verdict::{self, Consensus, Explain, Party, Witness};
 use anyhow::{Result, bail};
 use concord_engine::{Engine, Value};
+use concord_verdict::count::{ScenarioCount, SpecCount};
+use concord_verdict::divergence::{Divergence, Divergences};
+use concord_verdict::mechanism::Shown;
+use concord_verdict::observation::Verdict;
+use concord_verdict::result::ResultEntry;
+use concord_verdict::verdict::{self, Consensus, Explain, Party, Witness};
 use concord_wast::expect::Expected;
 use concord_wast::suite::{self, MEMORY_FILES, suite_names};
 use concord_wast::{CommandResult, FileRun, Observed, Script, Verdict as WastVerdict, run_everywhere};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub const SCENARIO: &str = crate::suite::SPEC;
-
-/// One file on one engine: how its assertions came out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SpecCount {
-    pub engine: String,
-    pub suite: String,
-    pub file: String,
-    pub passed: usize,
-    pub failed: usize,
-    pub unsupported: usize,
-    pub skipped: usize,
-}
+pub const SCENARIO: &str = concord_verdict::suite::SPEC;
 
 /// What the spec scenario adds to a report.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +26,18 @@ pub struct SpecRun {
     /// Failures and disagreements, one per engine and assertion.
     pub results: Vec<ResultEntry>,
     pub elapsed: Duration,
+}
+
+impl SpecRun {
+    /// The assertions `engine` ran, as every suite counts its items: those it failed or differs
+    /// on are results, documented or not; the rest that it ran agree.
+    pub fn count_on(&self, engine: &str) -> ScenarioCount {
+        let (ran, unsupported) =
+            self.counts.iter().filter(|c| c.engine == engine).fold((0, 0), |(ran, unsupported), c| {
+                (ran + c.passed + c.failed + c.unsupported, unsupported + c.unsupported)
+            });
+        ScenarioCount::with_results(SCENARIO, engine, (ran, unsupported), Duration::ZERO, &self.results)
+    }
 }
 
 /// The scripts `which` names: `wasm-v2` (a core suite or a proposal by name), `memory` (wasm-v2's
@@ -183,28 +183,6 @@ impl Explain<Observed> for Registry<'_> {
             Registered::AnyFile => explained_anywhere(self.divergences, party.id, shows.as_ref()?),
         };
         entry.map(|entry| entry.reason.clone())
-    }
-}
-
-impl verdict::Observed for Observed {
-    fn agrees_with(&self, other: &Self) -> bool {
-        self == other
-    }
-
-    /// Commands an engine could not run are left out of the parties.
-    fn unsupported(&self) -> Option<&str> {
-        None
-    }
-
-    fn detail(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl SpecCount {
-    /// Whether a spec divergence (case `suite/file:line`) is about this file.
-    pub fn covers(&self, divergence: &Divergence) -> bool {
-        divergence.scenario == SCENARIO && divergence.case.starts_with(&format!("{}/{}:", self.suite, self.file))
     }
 }
 

@@ -1,7 +1,7 @@
 //! One plugin on one engine, each phase timed on its own, any panic caught as the engine's fault.
 
-use crate::observation::panic_text;
 use concord_engine::{Engine, InstanceConfig, Outcome};
+use concord_verdict::observation::panic_text;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 

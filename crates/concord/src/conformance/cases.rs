@@ -2,13 +2,14 @@
 
 use super::{MAX_SHRUNK, Options, Progress, Suite, SuiteRun};
 use crate::case::{Case, load_cases};
-use crate::divergence::Divergences;
-use crate::observation::{CaseResult, Verdict};
+use crate::case_result::CaseResult;
 use crate::regression;
 use crate::runner::Runner;
 use crate::scenario::Draw;
 use anyhow::Result;
 use concord_engine::Engine;
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::Verdict;
 use std::sync::Arc;
 
 pub struct CaseSuite {
@@ -60,7 +61,9 @@ impl Suite for CaseSuite {
         }
         progress.end();
         save_regressions(&mut runner, &results, &mut self.draws, divergences, progress)?;
-        Ok(SuiteRun { results: crate::report::entries(&results), spec: Vec::new() })
+        let results = crate::case_result::entries(&results);
+        let ids: Vec<&str> = engines.iter().map(|e| e.id()).collect();
+        Ok(SuiteRun { counts: concord_verdict::count::count_results(&ids, &results), results, spec: Vec::new() })
     }
 }
 

@@ -1,9 +1,9 @@
 //! What each engine costs, measured once per run on the stream guest.
 
 use super::Progress;
-use crate::performance::{Performance, Samples, machine, measure};
 use anyhow::Result;
 use concord_engine::Engine;
+use concord_report::performance::{Performance, Samples, machine, measure};
 use std::sync::Arc;
 
 pub fn measure_all(engines: &[Arc<dyn Engine>], progress: &dyn Progress) -> Result<Performance> {

@@ -2,9 +2,9 @@
 //! shard); the first few undocumented differences are shrunk and saved.
 
 use super::{MAX_SHRUNK, Options, Progress, Suite, SuiteRun};
-use crate::divergence::Divergences;
 use anyhow::Result;
 use concord_engine::Engine;
+use concord_verdict::divergence::Divergences;
 use std::sync::Arc;
 
 pub struct GeneratedSuite {
@@ -20,11 +20,11 @@ impl GeneratedSuite {
 
 impl Suite for GeneratedSuite {
     fn covers(&self, scenario: &str) -> bool {
-        scenario == crate::suite::GENERATED
+        scenario == concord_verdict::suite::GENERATED
     }
 
     fn in_scope(&self, options: &Options) -> bool {
-        options.in_scope(crate::suite::GENERATED) && self.count > 0 && options.runs_whole_suites()
+        options.in_scope(concord_verdict::suite::GENERATED) && self.count > 0 && options.runs_whole_suites()
     }
 
     fn run(
@@ -46,6 +46,6 @@ impl Suite for GeneratedSuite {
             let (_, shown) = crate::generated::shrink_and_save(engines, finding, &dir)?;
             progress.say(&format!("saved {shown}"));
         }
-        Ok(SuiteRun { results: generated.results, spec: Vec::new() })
+        Ok(SuiteRun { results: generated.results, counts: generated.counts, spec: Vec::new() })
     }
 }

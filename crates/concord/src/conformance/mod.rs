@@ -5,17 +5,14 @@
 mod cases;
 mod costs;
 mod generated;
-mod self_check;
 mod spec;
 
-pub use self_check::self_check;
-
-use crate::divergence::Divergences;
-use crate::report::Report;
-use crate::result::ResultEntry;
-use crate::spec::SpecCount;
 use anyhow::{Result, bail};
 use concord_engine::Engine;
+use concord_report::Report;
+use concord_verdict::count::{ScenarioCount, SpecCount};
+use concord_verdict::divergence::Divergences;
+use concord_verdict::result::ResultEntry;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -65,7 +62,7 @@ impl Default for Options {
 }
 
 impl Options {
-    fn in_scope(&self, scenario: &str) -> bool {
+    pub fn in_scope(&self, scenario: &str) -> bool {
         self.scenario.as_deref().is_none_or(|s| s == scenario)
     }
 
@@ -99,8 +96,11 @@ impl Progress for Quiet {
 /// What one suite adds to the report.
 #[derive(Default)]
 pub struct SuiteRun {
+    /// Its items that engines differ on; for a suite of cases, every case.
     pub results: Vec<ResultEntry>,
-    /// The spec testsuite's per-file counts (its passing assertions are no results).
+    /// Per scenario and engine: how many items ran and how their verdicts split.
+    pub counts: Vec<ScenarioCount>,
+    /// The spec testsuite's per-file counts, for its own table.
     pub spec: Vec<SpecCount>,
 }
 
@@ -137,14 +137,15 @@ pub fn run(options: &Options, divergences: &Divergences, progress: &dyn Progress
     {
         bail!("no cases for scenario `{scenario}`");
     }
-    let (mut results, mut spec) = (Vec::new(), Vec::new());
+    let (mut results, mut counts, mut spec) = (Vec::new(), Vec::new(), Vec::new());
     for suite in suites.iter_mut().filter(|s| s.in_scope(options)) {
         let run = suite.run(&engines, divergences, progress)?;
         results.extend(run.results);
+        counts.extend(run.counts);
         spec.extend(run.spec);
     }
     let infos = engines.iter().map(|e| e.info().clone()).collect();
-    let mut report = Report::from_entries(infos, results, spec, divergences);
+    let mut report = Report::from_entries(infos, results, counts, spec, divergences);
     if options.shard.is_none() && !options.skip_costs {
         report.performance = Some(costs::measure_all(&engines, progress)?);
     }

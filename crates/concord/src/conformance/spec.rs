@@ -1,9 +1,9 @@
 //! The spec testsuite, whole, in the unsharded run (or the first shard).
 
 use super::{Options, Progress, Suite, SuiteRun};
-use crate::divergence::Divergences;
 use anyhow::Result;
 use concord_engine::Engine;
+use concord_verdict::divergence::Divergences;
 use std::sync::Arc;
 
 pub struct SpecSuite {
@@ -18,11 +18,11 @@ impl SpecSuite {
 
 impl Suite for SpecSuite {
     fn covers(&self, scenario: &str) -> bool {
-        scenario == crate::suite::SPEC
+        scenario == concord_verdict::suite::SPEC
     }
 
     fn in_scope(&self, options: &Options) -> bool {
-        options.in_scope(crate::suite::SPEC) && self.which != "none" && options.runs_whole_suites()
+        options.in_scope(concord_verdict::suite::SPEC) && self.which != "none" && options.runs_whole_suites()
     }
 
     fn run(
@@ -39,6 +39,7 @@ impl Suite for SpecSuite {
             engines.len(),
             spec.elapsed.as_secs_f64()
         ));
-        Ok(SuiteRun { results: spec.results, spec: spec.counts })
+        let counts = engines.iter().map(|e| spec.count_on(e.id())).collect();
+        Ok(SuiteRun { results: spec.results, counts, spec: spec.counts })
     }
 }

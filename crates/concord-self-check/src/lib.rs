@@ -1,5 +1,6 @@
-//! Planted faults: engine wrappers that each break one promise (test-only, used by
-//! `cargo xtask conformance --self-check`). The suite is worth running only if it catches every one.
+//! The self-check: planted faults, engine wrappers that each break one promise, and the run that
+//! plants each in every configuration (`cargo xtask conformance --self-check`). The suite is worth
+//! running only if it catches every one. Only tests and xtask depend on this crate.
 
 use concord_engine::kernel::ENV_MODULE;
 use concord_engine::{
@@ -13,11 +14,13 @@ use std::time::Duration;
 mod detour;
 mod everywhere;
 mod rem_s;
+mod run;
 mod table;
 mod typed;
 mod write_short;
 
 pub use everywhere::{Honest, Planted};
+pub use run::run;
 pub use table::Table;
 pub use typed::plant as plant_typed;
 
@@ -317,20 +320,20 @@ pub fn hunt(
     seed: u64,
     per_scenario: usize,
     only: Option<&str>,
-    divergences: &crate::divergence::Divergences,
-) -> Option<(crate::case::Case, String)> {
-    use crate::observation::Verdict;
-    use crate::runner::Runner;
+    divergences: &concord_verdict::divergence::Divergences,
+) -> Option<(concord::case::Case, String)> {
+    use concord::runner::Runner;
+    use concord_verdict::observation::Verdict;
     let faulty: Arc<dyn Engine> = Arc::new(Faulty::new(inner.clone(), fault));
     let id = faulty.id().to_string();
     let mut runner = Runner::new(vec![inner, faulty]);
-    let mut caught = |case: &crate::case::Case| {
+    let mut caught = |case: &concord::case::Case| {
         let result = runner.run(case, divergences);
         result.engines.into_iter().find(|r| r.engine == id && r.verdict == Verdict::Diverge).and_then(|r| r.note)
     };
-    for mut draw in crate::scenario::draw(seed, per_scenario, only) {
+    for mut draw in concord::scenario::draw(seed, per_scenario, only) {
         if caught(&draw.case()).is_some() {
-            let minimal = crate::scenario::shrink(&mut draw, 64, |case| caught(case).is_some());
+            let minimal = concord::scenario::shrink(&mut draw, 64, |case| caught(case).is_some());
             let note = caught(&minimal).unwrap_or_default();
             return Some((minimal, note));
         }
@@ -357,7 +360,7 @@ pub fn hunt_generated(
         })
     })?;
     let case = format!("generated/seed-{}", finding.module.seed);
-    let shown = match crate::generated::shrink_and_save(&pair, &finding, dir) {
+    let shown = match concord::generated::shrink_and_save(&pair, &finding, dir) {
         Ok((_, shown)) => format!("{shown} --engine {} --plant {}", inner.id(), fault.name()),
         Err(e) => format!("{}; could not save it: {e:#}", finding.differences[0].what),
     };

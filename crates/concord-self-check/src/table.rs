@@ -125,7 +125,7 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{Planted, Table};
-    use crate::self_check::Fault;
+    use crate::Fault;
 
     #[test]
     fn a_planting_not_caught_is_a_failure_and_shows_in_both_forms() {

@@ -1,8 +1,8 @@
 //! "Which engine for which embedder": drawn from this run's measurements and verdicts only.
 
-use crate::observation::Verdict;
+use crate::Report;
 use crate::performance::EngineCost;
-use crate::report::Report;
+use concord_verdict::observation::Verdict;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]

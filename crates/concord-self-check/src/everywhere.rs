@@ -4,11 +4,11 @@
 //! cases, typed-layer faults by the spec testsuite or generated modules (see `typed`).
 
 use super::{Fault, Faulty, Layer};
-use crate::case::Case;
-use crate::divergence::Divergences;
-use crate::observation::{Observation, Verdict};
-use crate::runner::Runner;
+use concord::case::Case;
+use concord::runner::Runner;
 use concord_engine::Engine;
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::{Observation, Verdict};
 use serde::Serialize;
 use std::sync::Arc;
 

@@ -1,9 +1,10 @@
 //! The report model: what `report.json` holds. Keys are stable; users and later tooling read them.
 
-use crate::divergence::{Divergence, Divergences};
-use crate::observation::{CaseResult, Verdict};
-use crate::result::ResultEntry;
-use concord_engine::{Engine, EngineInfo, LimitKind, Outcome, sha256_hex};
+use concord_engine::{Engine, EngineInfo, LimitKind};
+use concord_verdict::count::{self, ScenarioCount, SpecCount};
+use concord_verdict::divergence::{Divergence, Divergences};
+use concord_verdict::observation::Verdict;
+use concord_verdict::result::ResultEntry;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -31,7 +32,7 @@ pub struct Report {
     pub benchmarks: Option<serde_json::Value>,
     /// The spec testsuite per engine and file; its failures are in `results` (scenario `spec`).
     #[serde(default)]
-    pub spec: Vec<crate::spec::SpecCount>,
+    pub spec: Vec<SpecCount>,
 }
 
 /// Documented observations that one mechanism explains.
@@ -45,83 +46,6 @@ pub struct MechanismCount {
     pub engines: Vec<String>,
     /// One of them: `scenario/case on engine`.
     pub example: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScenarioCount {
-    pub scenario: String,
-    pub engine: String,
-    pub cases: usize,
-    pub agree: usize,
-    pub documented: usize,
-    pub diverge: usize,
-    pub unsupported: usize,
-    /// What the engine spent on them, instantiation and calls (compilation is cached per run).
-    #[serde(default)]
-    pub elapsed_ms: f64,
-}
-
-impl ScenarioCount {
-    pub fn count(&self, verdict: Verdict) -> usize {
-        match verdict {
-            Verdict::Agree => self.agree,
-            Verdict::Documented => self.documented,
-            Verdict::Diverge => self.diverge,
-            Verdict::Unsupported => self.unsupported,
-        }
-    }
-
-    /// The most serious verdict any of these cases got.
-    pub fn worst(&self) -> Option<Verdict> {
-        [Verdict::Diverge, Verdict::Documented, Verdict::Unsupported, Verdict::Agree]
-            .into_iter()
-            .find(|&v| self.count(v) > 0)
-    }
-
-    /// "68 agree, 4 documented": the verdict counts that are not zero.
-    pub fn verdicts(&self) -> String {
-        let parts: Vec<String> = [Verdict::Agree, Verdict::Documented, Verdict::Diverge, Verdict::Unsupported]
-            .into_iter()
-            .filter(|&v| self.count(v) > 0)
-            .map(|v| format!("{} {}", self.count(v), symbol(v)))
-            .collect();
-        parts.join(", ")
-    }
-
-    /// The suite's own cost on this engine: cases per second of engine time.
-    pub fn cases_per_second(&self) -> Option<f64> {
-        (self.elapsed_ms > 0.0).then(|| self.cases as f64 / (self.elapsed_ms / 1e3))
-    }
-}
-
-/// Per case scenario; the spec scenario keeps its own per-file counts (`Report::spec`), since only
-/// its failures are results.
-fn scenario_counts(engines: &[EngineInfo], results: &[ResultEntry]) -> Vec<ScenarioCount> {
-    let mut scenarios: Vec<&str> = results
-        .iter()
-        .map(|r| r.scenario.as_str())
-        .filter(|s| *s != crate::suite::SPEC && *s != crate::suite::GENERATED)
-        .collect();
-    scenarios.dedup();
-    scenarios
-        .into_iter()
-        .flat_map(|scenario| {
-            engines.iter().map(move |engine| {
-                let mine: Vec<_> = results.iter().filter(|r| r.scenario == scenario && r.engine == engine.id).collect();
-                let count = |v: Verdict| mine.iter().filter(|r| r.verdict == v).count();
-                ScenarioCount {
-                    scenario: scenario.to_string(),
-                    engine: engine.id.clone(),
-                    cases: mine.len(),
-                    agree: count(Verdict::Agree),
-                    documented: count(Verdict::Documented),
-                    diverge: count(Verdict::Diverge),
-                    unsupported: count(Verdict::Unsupported),
-                    elapsed_ms: mine.iter().map(|r| r.elapsed_us as f64 / 1e3).sum(),
-                }
-            })
-        })
-        .collect()
 }
 
 /// How an engine held up: the reliability section.
@@ -139,9 +63,9 @@ pub struct EngineReliability {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
-    /// Distinct cases run.
+    /// Distinct items run: cases, spec assertions, generated modules.
     pub cases: usize,
-    /// Case × engine results, and how they split by verdict.
+    /// Item × engine results, and how they split by verdict.
     pub results: usize,
     pub agree: usize,
     pub diverge: usize,
@@ -150,6 +74,25 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Every suite's items on every engine: a case, an assertion or a module counts once however
+    /// many engines ran it.
+    fn of(scenarios: &[ScenarioCount]) -> Summary {
+        let mut summary = Summary::default();
+        let mut names: Vec<&str> = scenarios.iter().map(|c| c.scenario.as_str()).collect();
+        names.dedup();
+        for name in names {
+            summary.cases += scenarios.iter().filter(|c| c.scenario == name).map(|c| c.cases).max().unwrap_or(0);
+        }
+        for c in scenarios {
+            summary.results += c.cases;
+            summary.agree += c.agree;
+            summary.documented += c.documented;
+            summary.diverge += c.diverge;
+            summary.unsupported += c.unsupported;
+        }
+        summary
+    }
+
     /// "a agree, b documented, c diverge, d unsupported".
     pub fn verdicts(&self) -> String {
         format!(
@@ -165,37 +108,37 @@ impl Report {
         format!("{} cases on {} engine configurations", self.summary.cases, self.engines.len())
     }
 
-    pub fn new(engines: &[Arc<dyn Engine>], cases: &[CaseResult], divergences: &Divergences) -> Self {
-        let engines = engines.iter().map(|e| e.info().clone()).collect();
-        Report::from_entries(engines, entries(cases), Vec::new(), divergences)
+    /// The report of a suite every item of which is a result (cases, each on every engine).
+    pub fn new(engines: &[Arc<dyn Engine>], results: Vec<ResultEntry>, divergences: &Divergences) -> Self {
+        let engines: Vec<EngineInfo> = engines.iter().map(|e| e.info().clone()).collect();
+        let ids: Vec<&str> = engines.iter().map(|e| e.id.as_str()).collect();
+        let counts = count::count_results(&ids, &results);
+        Report::from_entries(engines, results, counts, Vec::new(), divergences)
     }
 
-    /// Summary and stale divergences follow from the entries (and, for the spec scenario, whose
-    /// passing assertions are no results, from its per-file counts), so a report can be rebuilt
-    /// from partial ones.
+    /// Everything else follows from the entries, every suite's per-engine counts (a suite whose
+    /// agreeing items leave no result counts them there) and the spec's per-file counts, so a
+    /// report can be rebuilt from partial ones.
     pub fn from_entries(
         engines: Vec<EngineInfo>,
         mut results: Vec<ResultEntry>,
-        spec: Vec<crate::spec::SpecCount>,
+        counts: Vec<ScenarioCount>,
+        spec: Vec<SpecCount>,
         divergences: &Divergences,
     ) -> Self {
         let position = |id: &str| engines.iter().position(|e| e.id == id).unwrap_or(usize::MAX);
         results.sort_by_key(|r| (r.scenario.clone(), r.case.clone(), position(&r.engine)));
         results.dedup_by(|a, b| a.scenario == b.scenario && a.case == b.case && a.engine == b.engine);
-        let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
-        let mut case_ids: Vec<_> = results.iter().map(|r| (&r.scenario, &r.case)).collect();
-        case_ids.dedup();
-        let summary = Summary {
-            cases: case_ids.len(),
-            results: results.len(),
-            agree: count(Verdict::Agree),
-            diverge: count(Verdict::Diverge),
-            documented: count(Verdict::Documented),
-            unsupported: count(Verdict::Unsupported),
-        };
+        let ids: Vec<&str> = engines.iter().map(|e| e.id.as_str()).collect();
+        let scenarios = count::sum(&ids, counts);
+        let summary = Summary::of(&scenarios);
+        // An entry for every case of a scenario was due wherever that scenario ran on its engine;
+        // one that names cases, where one of them ran.
         let ran = |d: &Divergence| {
             results.iter().any(|r| d.names_engine(&r.engine) && d.applies_to_case(&r.scenario, &r.case))
                 || spec.iter().any(|c| d.names_engine(&c.engine) && c.covers(d))
+                || (d.case == "*"
+                    && scenarios.iter().any(|c| c.scenario == d.scenario && c.cases > 0 && d.names_engine(&c.engine)))
         };
         // A documented result's note is its entry's reason, which with the engine and case names
         // one entry (see `each_entry_is_told_apart_by_its_engine_case_and_reason`).
@@ -209,7 +152,6 @@ impl Report {
         };
         let stale = divergences.entries.iter().filter(|d| ran(d) && !shown(d)).cloned().collect();
         let reliability = engines.iter().map(|e| reliability(&e.id, &results)).collect();
-        let scenarios = scenario_counts(&engines, &results);
         let mechanisms = mechanism_counts(&results, divergences);
         Report {
             engines,
@@ -225,27 +167,9 @@ impl Report {
         }
     }
 
-    /// This report with a scenario's results added (the spec's and the generated modules' failures)
-    /// and, for the spec, its per-file counts.
-    pub fn with_results(
-        self,
-        added: Vec<ResultEntry>,
-        spec: Vec<crate::spec::SpecCount>,
-        divergences: &Divergences,
-    ) -> Report {
-        let mut results = self.results;
-        results.extend(added);
-        let mut counts = self.spec;
-        counts.extend(spec);
-        let mut report = Report::from_entries(self.engines, results, counts, divergences);
-        report.performance = self.performance;
-        report.benchmarks = self.benchmarks;
-        report
-    }
-
     /// Per engine and suite: passed, failed, unsupported and skipped spec assertions.
-    pub fn spec_totals(&self) -> Vec<crate::spec::SpecCount> {
-        let mut totals: Vec<crate::spec::SpecCount> = Vec::new();
+    pub fn spec_totals(&self) -> Vec<SpecCount> {
+        let mut totals: Vec<SpecCount> = Vec::new();
         for count in &self.spec {
             match totals.iter_mut().find(|t| t.engine == count.engine && t.suite == count.suite) {
                 Some(total) => {
@@ -254,7 +178,7 @@ impl Report {
                     total.unsupported += count.unsupported;
                     total.skipped += count.skipped;
                 }
-                None => totals.push(crate::spec::SpecCount { file: String::new(), ..count.clone() }),
+                None => totals.push(SpecCount { file: String::new(), ..count.clone() }),
             }
         }
         totals
@@ -266,6 +190,7 @@ impl Report {
         let mut results = Vec::new();
         let mut performance = None;
         let mut spec = Vec::new();
+        let mut counts = Vec::new();
         for part in parts {
             for engine in part.engines {
                 if !engines.iter().any(|e| e.id == engine.id) {
@@ -275,8 +200,9 @@ impl Report {
             results.extend(part.results);
             performance = performance.or(part.performance);
             spec.extend(part.spec);
+            counts.extend(part.scenarios);
         }
-        let mut merged = Report::from_entries(engines, results, spec, divergences);
+        let mut merged = Report::from_entries(engines, results, counts, spec, divergences);
         merged.performance = performance;
         merged
     }
@@ -309,6 +235,7 @@ impl Report {
             for engine in &self.engines {
                 let cell = self.scenario_count(scenario, &engine.id).map_or(String::new(), |c| {
                     match (c.documented, c.diverge) {
+                        _ if c.unsupported == c.cases => "unsupported".to_string(),
                         (0, 0) => format!("{} agree", c.agree),
                         (d, 0) => format!("{} ({d} doc)", c.cases),
                         (_, x) => format!("{} ({x} DIVERGE)", c.cases),
@@ -383,50 +310,4 @@ fn reliability(engine: &str, results: &[ResultEntry]) -> EngineReliability {
         hangs: mine.iter().filter(|r| r.hung).count(),
         worst_overrun_ms,
     }
-}
-
-pub fn symbol(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Agree => "agree",
-        Verdict::Diverge => "DIVERGE",
-        Verdict::Documented => "documented",
-        Verdict::Unsupported => "unsupported",
-    }
-}
-
-/// A short human description of an outcome: for output, its length and first bytes.
-/// Outputs up to this many bytes are kept whole in the report.
-const SHORT_OUTPUT: usize = 64;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Each engine's result on each case, as the report keeps them.
-pub fn entries(cases: &[CaseResult]) -> Vec<ResultEntry> {
-    cases
-        .iter()
-        .flat_map(|case| {
-            let deadline_ms = case.case.budget().deadline.map(|d| d.as_millis() as u64);
-            case.engines.iter().map(move |r| ResultEntry {
-                scenario: case.case.scenario.clone(),
-                case: case.case.name.clone(),
-                engine: r.engine.clone(),
-                verdict: r.verdict,
-                outcome: r.observation.outcome.kind().to_string(),
-                detail: r.observation.outcome.detail(),
-                output_sha256: r.observation.outcome.output().map(sha256_hex),
-                output_hex: r.observation.outcome.output().filter(|b| b.len() <= SHORT_OUTPUT).map(hex),
-                memory_pages: r.observation.memory_pages,
-                elapsed_us: r.observation.elapsed.as_micros() as u64,
-                note: r.note.clone(),
-                deadline_ms,
-                hung: r.observation.hung,
-                limit: match r.observation.outcome {
-                    Outcome::LimitHit(kind) => Some(kind),
-                    _ => None,
-                },
-            })
-        })
-        .collect()
 }

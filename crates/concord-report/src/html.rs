@@ -1,9 +1,9 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no network).
 
+use crate::Report;
 use crate::advice::advise;
-use crate::observation::Verdict;
-use crate::report::{Report, symbol};
-use crate::report_md::{LIMIT_CASES, case_ids};
+use crate::md::{LIMIT_CASES, case_ids};
+use concord_verdict::observation::Verdict;
 use std::fmt::Write;
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}\
@@ -98,7 +98,7 @@ pub fn html(report: &Report) -> String {
                 Some(r) => {
                     let title = esc(r.note.as_deref().unwrap_or(&r.detail));
                     let _ =
-                        write!(h, "<td class=\"{}\" title=\"{title}\">{}</td>", class(r.verdict), symbol(r.verdict));
+                        write!(h, "<td class=\"{}\" title=\"{title}\">{}</td>", class(r.verdict), r.verdict.symbol());
                 }
                 None => h += "<td></td>",
             }

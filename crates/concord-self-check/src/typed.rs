@@ -4,9 +4,9 @@
 //! the configuration has no typed layer or the fault changes nothing it does.
 
 use super::{Fault, Faulty, Layer, Planted};
-use crate::divergence::Divergences;
-use crate::observation::Verdict;
 use concord_engine::Engine;
+use concord_verdict::divergence::Divergences;
+use concord_verdict::observation::Verdict;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -35,12 +35,12 @@ pub fn plant(engines: &[Arc<dyn Engine>], at: usize, fault: Fault, seed: u64, di
 /// The spec's `i64.wast` first, then the whole of wasm-v2: the first assertion the faulty
 /// configuration fails where the honest one does not.
 fn in_spec(honest: Arc<dyn Engine>, faulty: Arc<dyn Engine>, divergences: &Divergences) -> Planted {
-    let Ok(suite) = crate::spec::scripts("wasm-v2") else {
+    let Ok(suite) = concord::spec::scripts("wasm-v2") else {
         return Planted::Missed { case: "(the spec testsuite did not load)".into() };
     };
     let (first, rest): (Vec<_>, Vec<_>) = suite.into_iter().partition(|s| s.name.ends_with("/i64.wast"));
     for scripts in [first, rest] {
-        let judged = |engine: &Arc<dyn Engine>| crate::spec::run(std::slice::from_ref(engine), &scripts, divergences);
+        let judged = |engine: &Arc<dyn Engine>| concord::spec::run(std::slice::from_ref(engine), &scripts, divergences);
         let before: BTreeSet<(String, Verdict)> =
             judged(&honest).results.into_iter().map(|r| (r.case, r.verdict)).collect();
         let after = judged(&faulty).results;
@@ -94,7 +94,7 @@ fn in_generated(
         let replay =
             format!("cargo xtask fuzz --seed {seed} --modules 1 --engine {} --plant {}", honest.id(), fault.name());
         let shown = format!("{}; replay: {replay}", difference.what);
-        return match crate::generated::documented(divergences, &format!("seed-{seed}"), &module.wasm, &difference) {
+        return match concord::generated::documented(divergences, &format!("seed-{seed}"), &module.wasm, &difference) {
             Some(entry) => Planted::Hidden { case, note: format!("{shown} ({})", entry.reason) },
             None => Planted::Caught { case, note: shown },
         };

@@ -1,19 +1,19 @@
 //! The self-check as a run: the suite's cases against each planted fault, in every configuration
 //! in turn under its own id beside the others.
 
-use super::Options;
-use crate::case::load_cases;
-use crate::divergence::Divergences;
-use crate::regression;
-use crate::self_check::{Fault, Honest, Table};
+use crate::{Fault, Honest, Table};
 use anyhow::{Result, bail};
+use concord::case::load_cases;
+use concord::conformance::Options;
+use concord::regression;
+use concord_verdict::divergence::Divergences;
 
 /// Cases per model scenario the self-check draws at most: each planting runs them all again.
 const CASES_PER_SCENARIO: usize = 32;
 
 /// Plants `faults` (all of them when empty, by name) and says where each was caught.
-pub fn self_check(options: &Options, faults: &[String], divergences: &Divergences) -> Result<Table> {
-    let engines = crate::select(&options.engines)?;
+pub fn run(options: &Options, faults: &[String], divergences: &Divergences) -> Result<Table> {
+    let engines = concord::select(&options.engines)?;
     if engines.is_empty() {
         bail!("no engine to plant faults in");
     }
@@ -21,11 +21,11 @@ pub fn self_check(options: &Options, faults: &[String], divergences: &Divergence
         let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
         bail!("no fault named {unknown}; the faults are {}", names.join(", "));
     }
-    let mut cases = load_cases(&crate::conformance_dir().join("cases"))?;
+    let mut cases = load_cases(&concord::conformance_dir().join("cases"))?;
     cases.extend(regression::load_all(&regression::dir())?);
     cases.retain(|case| options.in_scope(&case.scenario));
     let per_scenario = options.cases.min(CASES_PER_SCENARIO);
-    cases.extend(crate::scenario::generate(options.seed, per_scenario, options.scenario.as_deref()));
+    cases.extend(concord::scenario::generate(options.seed, per_scenario, options.scenario.as_deref()));
     let honest = Honest::observe(&engines, cases, options.seed);
     let chosen = |fault: &Fault| faults.is_empty() || faults.iter().any(|name| name == fault.name());
     let planted = Fault::ALL

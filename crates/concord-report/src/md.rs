@@ -1,8 +1,8 @@
 //! `report.md`: the report for people reading it in a repository or a CI log.
 
+use crate::Report;
 use crate::advice::advise;
-use crate::observation::Verdict;
-use crate::report::{Report, symbol};
+use concord_verdict::observation::Verdict;
 use std::fmt::Write;
 
 /// The cases whose outcomes make up the limit-semantics table, and what each column means.
@@ -57,7 +57,7 @@ pub fn markdown(report: &Report) -> String {
         let cells: Vec<_> = report
             .engines
             .iter()
-            .map(|e| report.result(&scenario, &case, &e.id).map_or("", |r| symbol(r.verdict)))
+            .map(|e| report.result(&scenario, &case, &e.id).map_or("", |r| r.verdict.symbol()))
             .collect();
         let _ = writeln!(md, "| {scenario}/{case} | {} |", cells.join(" | "));
     }
@@ -208,7 +208,7 @@ pub fn markdown(report: &Report) -> String {
             let _ = writeln!(
                 md,
                 "- {} `{}/{}` on {}: {}",
-                symbol(r.verdict),
+                r.verdict.symbol(),
                 r.scenario,
                 r.case,
                 r.engine,

@@ -1,6 +1,5 @@
 //! What engines are compared on: one engine's observation of one case, and the verdict it gets.
 
-use crate::case::Case;
 use concord_engine::Outcome;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -22,7 +21,8 @@ impl Observation {
         Observation { outcome, memory_pages, elapsed: Duration::ZERO, hung: false }
     }
 
-    pub(crate) fn fault(outcome: Outcome) -> Self {
+    /// An observation of an outcome alone: a case that could not be run as asked.
+    pub fn fault(outcome: Outcome) -> Self {
         Observation { outcome, memory_pages: None, elapsed: Duration::ZERO, hung: false }
     }
 
@@ -42,6 +42,21 @@ pub enum Verdict {
     Unsupported,
 }
 
+impl Verdict {
+    /// Every verdict, most serious first.
+    pub const BY_SEVERITY: [Verdict; 4] = [Verdict::Diverge, Verdict::Documented, Verdict::Unsupported, Verdict::Agree];
+
+    /// How the report writes it; a divergence shouts.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Verdict::Agree => "agree",
+            Verdict::Diverge => "DIVERGE",
+            Verdict::Documented => "documented",
+            Verdict::Unsupported => "unsupported",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EngineResult {
     pub engine: String,
@@ -49,12 +64,6 @@ pub struct EngineResult {
     pub verdict: Verdict,
     /// Why it is not `agree`: what it differs from, and the documented reason if there is one.
     pub note: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct CaseResult {
-    pub case: Case,
-    pub engines: Vec<EngineResult>,
 }
 
 /// The text of a panic's payload, for the engine fault it is reported as.
