@@ -95,7 +95,7 @@ const TRAPS = [
   ['dereferencing a null pointer', 'null_reference'],
 ];
 
-// Why a call into Wasm stopped, as concord_engine::Stop on the wire; `null` when the error is none
+// Why a call into Wasm stopped, as concord_host::Stop on the wire; `null` when the error is none
 // of these. A trap from a worker thread arrives as a copy, an Error named RuntimeError.
 function wasmStop(error) {
   if (error instanceof HostFault) return { host: error.fault };

@@ -2,7 +2,7 @@
 // `concord-v8` backend, after crates/concord-node/prelude.js (the pipe, host calls, V8's traps).
 //
 // The plugin kernel (`extism:host/env`) is written here a second time, after
-// crates/concord-engine/src/kernel, with the same bounds checks and the same refusals, so a plugin
+// crates/concord-host/src/kernel, with the same bounds checks and the same refusals, so a plugin
 // sees the same host on V8 as on the native engines. WASI is not: each call is forwarded to the
 // Rust side (prelude.js's `callWasi`), where Concord's one WASI runs over this instance's memory.
 // Linear memory is read through views made at the moment of each access, never kept across a call
@@ -16,7 +16,7 @@
 const crypto = require('node:crypto');
 const vm = require('node:vm');
 
-// Why a call into Wasm stopped, as concord_engine::Stop on the wire.
+// Why a call into Wasm stopped, as concord_host::Stop on the wire.
 const classify = (error) => wasmStop(error) ?? { engine_fault: describe(error) };
 
 // A deadline is V8's own: node:vm runs the call under a watchdog that terminates the execution
@@ -35,7 +35,7 @@ function run(deadlineMs, fn) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The kernel's block arena, as crates/concord-engine/src/kernel/arena.rs keeps it.
+// The kernel's block arena, as crates/concord-host/src/kernel/arena.rs keeps it.
 
 const ADDRESS_SPACE = 2 ** 32;
 const FIRST_OFFSET = 8;
@@ -174,7 +174,7 @@ class Arena {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The kernel, as crates/concord-engine/src/kernel/mod.rs keeps it.
+// The kernel, as crates/concord-host/src/kernel/mod.rs keeps it.
 
 const VAR_STORE_LIMIT = 1024 * 1024;
 const LOG_LIMIT = 1024;

@@ -6,9 +6,10 @@
 //! Extism's hosts included (which checks those signatures against the real ones), and V8's, whose
 //! kernel is written again in JavaScript and refuses to link a function it lacks.
 
-use concord::engine::kernel::ENV_MODULE;
 use concord::engine::wasi::{WASI_MODULE, names};
-use concord::engine::{InstanceConfig, Outcome, PluginKernel, ValType, resolve};
+use concord::engine::{InstanceConfig, Outcome, PluginKernel, ValType};
+use concord::host::kernel::ENV_MODULE;
+use concord::host::resolve;
 use concord_tests::{engines, run_once, wat};
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -73,7 +73,7 @@ fn runaway_guests_are_stopped_on_every_engine() {
 
 #[test]
 fn the_limits_guest_declares_what_its_model_assumes() {
-    let info = concord::engine::ModuleInfo::parse(&concord_tests::guest("limits")).expect("limits parses");
+    let info = concord::host::ModuleInfo::parse(&concord_tests::guest("limits")).expect("limits parses");
     assert_eq!(info.memory.map(|(initial, _)| initial), Some(concord::scenario::limits::GUEST_INITIAL_PAGES));
 }
 

@@ -40,7 +40,7 @@ enum Command {
     /// The test command: build the guests, then run the whole workspace's tests.
     Test {
         /// Extra arguments for `cargo test`.
-        #[arg(trailing_var_arg = true)]
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         cargo_args: Vec<String>,
     },
 }

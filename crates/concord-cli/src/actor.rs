@@ -3,7 +3,8 @@
 //! where they part.
 
 use anyhow::{Context, Result, bail};
-use concord::engine::{InstanceConfig, ModuleInfo, Outcome};
+use concord::engine::{InstanceConfig, Outcome};
+use concord::host::ModuleInfo;
 use concord_actor::{Actor, ActorSpec, Mode, Payload, Sends, State, StatePolicy, StepRecord};
 use concord_verdict::divergence::Divergences;
 use concord_verdict::observation::{Observation, Verdict};

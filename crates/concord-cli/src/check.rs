@@ -1,9 +1,8 @@
 use crate::manifest;
 use anyhow::{Context, Result, bail};
 use concord::engine::wasi::Preopen;
-use concord::engine::{
-    CompileError, Engine, InstanceConfig, InstantiateFailure, MemoryLimit, ModuleInfo, Outcome, sha256_hex,
-};
+use concord::engine::{CompileError, Engine, InstanceConfig, InstantiateFailure, MemoryLimit, Outcome, sha256_hex};
+use concord::host::ModuleInfo;
 use concord::timed::{TimedRun, timed_calls};
 use concord_host_module::HostModule;
 use concord_verdict::divergence::Divergences;
@@ -369,7 +368,7 @@ fn print_table(report: &CheckReport) {
 /// not serve is among them.
 fn host_functions(path: &std::path::Path, info: &ModuleInfo) -> Result<Vec<concord::engine::HostFunction>> {
     let host = HostModule::load(path).with_context(|| format!("host module {}", path.display()))?;
-    let served = [concord::engine::kernel::ENV_MODULE, concord::engine::wasi::WASI_MODULE];
+    let served = [concord::host::kernel::ENV_MODULE, concord::engine::wasi::WASI_MODULE];
     if let Some(missing) =
         info.imports.iter().find(|i| !served.contains(&i.module.as_str()) && !host.provides(&i.module, &i.name))
     {

@@ -3,7 +3,8 @@
 //! call, what starts the guest's runtime, and whether the host refuses the module outright. It
 //! tells an embedder what their host must offer before any engine runs.
 
-use concord::engine::{ExportShape, InstanceConfig, ModuleInfo, PluginAbi, Provider};
+use concord::engine::InstanceConfig;
+use concord::host::{ExportShape, ModuleInfo, PluginAbi, Provider};
 use serde::Serialize;
 
 #[derive(Serialize)]

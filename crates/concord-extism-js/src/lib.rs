@@ -11,9 +11,10 @@
 
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFunction, InstanceConfig, InstanceData, InstantiateFailure,
-    MemoryObservation, Module, ModuleInfo, Outcome, PipeFault, start_outcome,
+    MemoryObservation, Module, Outcome, PipeFault,
 };
 use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
+use concord_host::{ModuleInfo, start_outcome};
 use concord_node::child::{HostSide, carried};
 use concord_node::compiled::Compiled;
 use concord_node::held::Held;

@@ -6,9 +6,10 @@ mod kernel_access;
 
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, GuestError, HostFault, InstanceConfig, InstantiateFailure,
-    KernelFault, LimitKind, MemoryObservation, Module, ModuleInfo, Outcome, TrapKind, ValType, fault_outcome,
+    KernelFault, LimitKind, MemoryObservation, Module, Outcome, TrapKind, ValType,
 };
 use concord_engine::{Capabilities, Deadline, Fuel, MemoryLimiting, PluginKernel, WasiHost};
+use concord_host::{ModuleInfo, fault_outcome};
 use extism::{CompiledPlugin, Manifest, Plugin, PluginBuilder, UserData, Wasm};
 use kernel_access::{ExtismKernel, Instances};
 use std::collections::BTreeMap;

@@ -5,8 +5,8 @@
 //! its `length`, or reads from its start) or allocated itself; anything else is refused the same
 //! way whichever engine runs the plugin.
 
-use concord_engine::kernel::{ENV_MODULE, KernelFn};
 use concord_engine::{HostFault, KernelAccess, Refusal, Val, ValType};
+use concord_host::kernel::{ENV_MODULE, KernelFn};
 
 /// A kernel function a host module imports from `extism:host/env`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,8 @@
 
 mod kernel_calls;
 
-use concord_engine::kernel::ENV_MODULE;
 use concord_engine::{HostFault, HostFunction, KernelAccess, USER_MODULE, Val, ValType};
+use concord_host::kernel::ENV_MODULE;
 use kernel_calls::{CallView, KernelCall};
 use std::path::Path;
 use std::sync::Arc;

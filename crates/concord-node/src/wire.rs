@@ -1,6 +1,7 @@
 //! The JSON the host speaks, as the Rust side reads it: only shapes, no engine text is judged.
 
-use concord_engine::{GuestError, HostFault, KernelFault, LimitKind, Outcome, Stop, TrapKind};
+use concord_engine::{GuestError, HostFault, KernelFault, LimitKind, Outcome, TrapKind};
+use concord_host::Stop;
 use serde::Deserialize;
 
 /// Why a call into Wasm stopped, as host.js's `classify` reports it.
@@ -73,7 +74,7 @@ impl WireOutcome {
                 Err(why) => Outcome::EngineFault(why),
             },
             WireOutcome::GuestError(error) => Outcome::GuestError(error),
-            WireOutcome::Stop(stop) => concord_engine::stop_outcome(stop.into()),
+            WireOutcome::Stop(stop) => concord_host::stop_outcome(stop.into()),
         }
     }
 }

@@ -2,12 +2,12 @@
 //! plants each in every configuration (`cargo xtask conformance --self-check`). The suite is worth
 //! running only if it catches every one. Only tests and xtask depend on this crate.
 
-use concord_engine::kernel::ENV_MODULE;
 use concord_engine::{
     Call, CompileError, Engine, EngineInfo, GuestError, HostFunction, Instance, InstanceConfig, InstanceId,
     KernelAccess, MemoryLimit, MemoryObservation, Module, Outcome, PipeFault, TypedStore, Val, ValType, Value,
     WASM_PAGE, WasiHost,
 };
+use concord_host::kernel::ENV_MODULE;
 use std::sync::Arc;
 use std::time::Duration;
 

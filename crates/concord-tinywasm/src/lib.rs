@@ -9,11 +9,13 @@ mod typed;
 
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    Call, CompileError, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostFault, HostState, InitCall,
-    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, Module, Outcome, PluginAbi, Stop, TrapKind,
-    ValType, plugin_call, plugin_module, resolve_for, start_outcome,
+    Call, CompileError, CpuBudget, Engine, EngineInfo, Feature, HostFault, InstanceConfig, InstantiateFailure,
+    LimitKind, MemoryObservation, Module, Outcome, TrapKind, ValType,
 };
 use concord_engine::{Capabilities, Fuel};
+use concord_host::{
+    ExportShape, HostState, InitCall, PluginAbi, Stop, plugin_call, plugin_module, resolve_for, start_outcome,
+};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;

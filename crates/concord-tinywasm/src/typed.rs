@@ -5,8 +5,9 @@
 use crate::{instantiate_failure, parse, run, wasm_type};
 use concord_engine::{
     BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value,
-    spectest, start_outcome, stop_outcome,
+    spectest,
 };
+use concord_host::{start_outcome, stop_outcome};
 use std::collections::HashMap;
 use tinywasm::types::{
     ExportType, ExternRef, FuncRef, FuncType, GlobalType, ImportType, MemoryArch, MemoryType, TableType, WasmType,

@@ -14,11 +14,11 @@ mod wrapper;
 
 use concord_engine::wasi::Wasi;
 use concord_engine::{
-    Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InitCall, InstanceConfig, InstanceData,
-    InstantiateFailure, MemoryObservation, Module, Outcome, PipeFault, PluginAbi, ValType, plugin_module, resolve_for,
-    start_outcome,
+    Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InstanceConfig, InstanceData, InstantiateFailure,
+    MemoryObservation, Module, Outcome, PipeFault, ValType,
 };
 use concord_engine::{Capabilities, Fuel, MemoryLimit};
+use concord_host::{InitCall, PluginAbi, plugin_module, resolve_for, start_outcome};
 use concord_node::child::{self, HostSide};
 use concord_node::compiled::Compiled;
 use concord_node::held::Held;
@@ -210,7 +210,7 @@ impl V8Module {
                     link["function"] = host.len().into();
                     host.push(function.clone());
                 }
-                None if module == concord_engine::kernel::ENV_MODULE => link["kind"] = "kernel".into(),
+                None if module == concord_host::kernel::ENV_MODULE => link["kind"] = "kernel".into(),
                 None => link["kind"] = "wasi".into(),
             }
             links.push(link);

@@ -5,8 +5,9 @@ use crate::instantiate_failure;
 use crate::types::{Export, ModuleTypes};
 use crate::wrapper::{Carried, GLOBAL_GETTER, carried_types, wrapper};
 use concord_engine::{
-    BadExport, CompileError, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value, stop_outcome,
+    BadExport, CompileError, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value,
 };
+use concord_host::stop_outcome;
 use concord_node::held::Held;
 use concord_node::{PATIENCE, base64, patience, pool, unbase64};
 use serde_json::{Value as Json, json};

@@ -6,9 +6,10 @@
 use crate::tunables::LimitingTunables;
 use crate::{Compiler, classify, engine, with_deadline};
 use concord_engine::{
-    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, Stop, TypedStore,
-    Value, limits_match, spectest, start_outcome, stop_outcome,
+    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value,
+    limits_match, spectest,
 };
+use concord_host::{Stop, start_outcome, stop_outcome};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

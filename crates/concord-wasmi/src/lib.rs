@@ -5,14 +5,16 @@
 
 mod typed;
 
-use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostFault, HostState,
-    InitCall, InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome,
-    PluginAbi, Stop, TrapKind, ValType, plugin_call, plugin_module, resolve_for, start_outcome,
+    Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, Feature, HostFault, InstanceConfig,
+    InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, TrapKind, ValType,
 };
 use concord_engine::{Capabilities, Fuel};
+use concord_host::kernel::{Kernel, KernelFn, KernelHost};
+use concord_host::{
+    ExportShape, HostState, InitCall, PluginAbi, Stop, plugin_call, plugin_module, resolve_for, start_outcome,
+};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;

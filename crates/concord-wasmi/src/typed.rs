@@ -4,9 +4,10 @@
 
 use crate::{FUEL_SLICE, Slice, classify, metering};
 use concord_engine::{
-    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, Stop, TypedStore,
-    Value, limits_match, spectest, stop_outcome,
+    BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, Outcome, TypedStore, Value,
+    limits_match, spectest,
 };
+use concord_host::{Stop, stop_outcome};
 use std::collections::HashMap;
 use std::time::Instant;
 use wasmi::{

@@ -8,14 +8,16 @@ mod epoch;
 mod limiter;
 mod typed;
 
-use concord_engine::kernel::{Kernel, KernelFn, KernelHost};
 use concord_engine::wasi::GuestMemory;
 use concord_engine::{
-    Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, ExportShape, Feature, HostState, InitCall,
-    InstanceConfig, InstantiateFailure, LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, PluginAbi,
-    Stop, TrapKind, ValType, WASM_PAGE, plugin_call, plugin_module, resolve_for, start_outcome,
+    Call, CompileError, CompileVariant, CpuBudget, Engine, EngineInfo, Feature, InstanceConfig, InstantiateFailure,
+    LimitKind, MemoryObservation, MeteringVariants, Module, Outcome, TrapKind, ValType, WASM_PAGE,
 };
 use concord_engine::{Capabilities, Fuel};
+use concord_host::kernel::{Kernel, KernelFn, KernelHost};
+use concord_host::{
+    ExportShape, HostState, InitCall, PluginAbi, Stop, plugin_call, plugin_module, resolve_for, start_outcome,
+};
 use limiter::MemoryLimiter;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -5,8 +5,9 @@ use crate::limiter::MemoryLimiter;
 use crate::{arm_budget_of, classify};
 use concord_engine::{
     BadExport, CompileError, CpuBudget, InstanceConfig, InstanceId, InstantiateFailure, MemoryLimitRule, Outcome,
-    TypedStore, Value, limits_match, spectest, stop_outcome,
+    TypedStore, Value, limits_match, spectest,
 };
+use concord_host::stop_outcome;
 use wasmtime::{
     Extern, ExternRef, ExternType, FuncType, Global, GlobalType, Linker, Memory, MemoryType, Module, Mutability, Ref,
     RefType, Rooted, Store, Table, TableType, Val, ValType,
@@ -132,7 +133,7 @@ impl TypedStore for WasmtimeStore {
             Err(_) if self.store.data().limiter.refused => {
                 Err(Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit))
             }
-            Err(error) => Err(concord_engine::start_outcome(classify(&error))),
+            Err(error) => Err(concord_host::start_outcome(classify(&error))),
         }
     }
 

@@ -4,9 +4,9 @@
 use crate::expect::Expected;
 use crate::script::{Action, CommandKind, Exec, Script};
 use concord_engine::{
-    CompileError, Feature, InstanceId, InstantiateFailure, ModuleInfo, Outcome, Support, TrapKind, TypedStore, Value,
-    support,
+    CompileError, Feature, InstanceId, InstantiateFailure, Outcome, Support, TrapKind, TypedStore, Value, support,
 };
+use concord_host::ModuleInfo;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;

@@ -16,6 +16,7 @@ pub mod spec;
 pub mod timed;
 
 pub use concord_engine as engine;
+pub use concord_host as host;
 pub use registry::{all_engines, select};
 
 use std::path::PathBuf;

@@ -3,8 +3,9 @@
 //! no host data), the export looked up once per instance.
 
 use super::{RawInstance, RawModule};
-use concord::engine::kernel::KernelFn;
-use concord::engine::{HostState, InstanceConfig, Val};
+use concord::engine::{InstanceConfig, Val};
+use concord::host::HostState;
+use concord::host::kernel::KernelFn;
 use concord_tinywasm::wasm_type;
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -3,8 +3,9 @@
 //! `TypedFunction` looked up once per instance.
 
 use super::{RawInstance, RawModule};
-use concord::engine::kernel::KernelFn;
-use concord::engine::{HostState, InstanceConfig};
+use concord::engine::InstanceConfig;
+use concord::host::HostState;
+use concord::host::kernel::KernelFn;
 use concord_wasmer::{Compiler, engine, kernel_function};
 use wasmer::{FunctionEnv, Imports, Store, TypedFunction};
 

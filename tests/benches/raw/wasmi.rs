@@ -2,8 +2,9 @@
 //! translation), imports built per instance, a `TypedFunc` looked up once per instance.
 
 use super::{RawInstance, RawModule};
-use concord::engine::kernel::KernelFn;
-use concord::engine::{HostState, InstanceConfig};
+use concord::engine::InstanceConfig;
+use concord::host::HostState;
+use concord::host::kernel::KernelFn;
 use concord_wasmi::kernel_function;
 use wasmi::{Store, TypedFunc};
 

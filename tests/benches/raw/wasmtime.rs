@@ -2,8 +2,9 @@
 //! import linked once into an `InstancePre`, a `TypedFunc` looked up once per instance.
 
 use super::{RawInstance, RawModule};
-use concord::engine::kernel::KernelFn;
-use concord::engine::{HostState, InstanceConfig};
+use concord::engine::InstanceConfig;
+use concord::host::HostState;
+use concord::host::kernel::KernelFn;
 use concord_wasmtime::{Allocator, Compiler, link_kernel_function};
 use wasmtime::{Engine, InstancePre, Linker, Store, TypedFunc};
 

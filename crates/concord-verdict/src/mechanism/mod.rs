@@ -194,7 +194,7 @@ fn following(rules: KernelRules, seen: &Seen, replay: &mut dyn Replay) -> bool {
 /// Where the model of the JavaScript SDK's kernel stops following it because the SDK's worker
 /// runs out of memory (an allocation of terabytes), which ends in an engine fault there.
 fn worker_out_of_memory(outcome: &Outcome) -> bool {
-    use concord_engine::kernel::{NOT_FOLLOWED, WORKER_OUT_OF_MEMORY};
+    use concord_host::kernel::{NOT_FOLLOWED, WORKER_OUT_OF_MEMORY};
     matches!(outcome, Outcome::KernelFault(fault) if fault.function == NOT_FOLLOWED && fault.reason == WORKER_OUT_OF_MEMORY)
 }
 

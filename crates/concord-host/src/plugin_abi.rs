@@ -5,8 +5,8 @@
 //! runtime, and when. Read once from the module, so every backend applies the same rules.
 
 use crate::module_info::{FuncSig, ModuleInfo};
-use crate::outcome::CompileError;
-use crate::outcome::{BadExport, InstantiateFailure, Outcome};
+use concord_engine::CompileError;
+use concord_engine::{BadExport, InstantiateFailure, Outcome};
 use std::collections::BTreeMap;
 use wasmparser::ValType;
 

@@ -4,9 +4,9 @@
 //! again). Backends that run Concord's host layer wrap a command's module so, through
 //! [`plugin_module`]; other modules are returned as they are, at no cost.
 
-use crate::engine::{Call, Instance, MemoryObservation, Module};
 use crate::plugin_abi::PluginAbi;
-use crate::{InstanceConfig, Outcome};
+use concord_engine::{Call, Instance, MemoryObservation, Module};
+use concord_engine::{InstanceConfig, Outcome};
 use std::sync::Arc;
 
 const START: &str = "_start";

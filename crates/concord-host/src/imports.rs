@@ -1,10 +1,10 @@
 //! Every import a plugin may ask for, resolved by name to one host implementation. Backends link
 //! what this returns and nothing else, so an unknown import is the same clear failure everywhere.
 
-use crate::host::{HostCallback, HostFault, HostFunction, Val, ValType};
 use crate::kernel::{ENV_MODULE, Kernel, KernelFn, LogLevel};
-use crate::wasi::{GuestMemory, LinearMemory, WASI_MODULE, Wasi, WasiFunction};
-use crate::{InstanceConfig, Refusal};
+use concord_engine::wasi::{GuestMemory, LinearMemory, WASI_MODULE, Wasi, WasiFunction};
+use concord_engine::{HostCallback, HostFault, HostFunction, Val, ValType};
+use concord_engine::{InstanceConfig, Refusal};
 
 /// The per-instance host state every linked function works on.
 #[derive(Debug)]
@@ -129,7 +129,7 @@ impl Import {
 /// Finds the host side of `module::name`, or `None` when this host does not provide it.
 /// What an instance under `config` links for `module`/`name`: [`resolve`], with WASI left out
 /// when the configuration turns it off.
-pub fn resolve_for(config: &crate::InstanceConfig, module: &str, name: &str) -> Option<Import> {
+pub fn resolve_for(config: &concord_engine::InstanceConfig, module: &str, name: &str) -> Option<Import> {
     if config.without_wasi && module == WASI_MODULE {
         return None;
     }
@@ -162,7 +162,7 @@ pub fn resolve(module: &str, name: &str, user: &[HostFunction]) -> Option<Import
             (params, results, false, body)
         }
         WASI_MODULE => {
-            let f = crate::wasi::function(name)?;
+            let f = concord_engine::wasi::function(name)?;
             return Some(Import {
                 name: name.to_string(),
                 params: f.params.to_vec(),

@@ -13,8 +13,8 @@ pub use arena::Arena;
 pub use sdk::{NOT_FOLLOWED, SdkKernel, WORKER_OUT_OF_MEMORY};
 pub use typed::{KernelFn, KernelHost};
 
-use crate::host::{HostFault, KernelAccess};
-use crate::{InstanceData, KernelRules, Refusal};
+use concord_engine::{HostFault, KernelAccess};
+use concord_engine::{InstanceData, KernelRules, Refusal};
 use std::collections::BTreeMap;
 
 pub const ENV_MODULE: &str = "extism:host/env";
@@ -54,7 +54,7 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    pub fn new(memory_limit: Option<crate::MemoryLimit>, config: BTreeMap<String, String>) -> Self {
+    pub fn new(memory_limit: Option<concord_engine::MemoryLimit>, config: BTreeMap<String, String>) -> Self {
         Kernel {
             arena: Arena::new(memory_limit),
             input: Vec::new(),
@@ -150,7 +150,7 @@ impl Kernel {
 
     /// The kernel memory's size in bytes, in whole 64 KiB pages as Extism's kernel reports it.
     pub fn memory_bytes(&self) -> u64 {
-        self.arena.footprint().div_ceil(crate::WASM_PAGE).max(1) * crate::WASM_PAGE
+        self.arena.footprint().div_ceil(concord_engine::WASM_PAGE).max(1) * concord_engine::WASM_PAGE
     }
 
     /// The bytes the guest passed to `output_set` this call. A bad output range is reported, not trusted.
@@ -411,7 +411,7 @@ impl Kernel {
 }
 
 fn fault(function: &str, refusal: Refusal, reason: impl Into<String>) -> HostFault {
-    HostFault::Kernel(Box::new(crate::KernelFault::new(function, refusal, reason)))
+    HostFault::Kernel(Box::new(concord_engine::KernelFault::new(function, refusal, reason)))
 }
 
 impl LogLevel {

@@ -2,9 +2,9 @@
 //! passes around. Every guest-supplied offset is checked against the live blocks; nothing here can
 //! index out of bounds whatever the guest sends.
 
-use crate::MemoryLimit;
-use crate::Refusal;
-use crate::host::HostFault;
+use concord_engine::HostFault;
+use concord_engine::MemoryLimit;
+use concord_engine::Refusal;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
@@ -65,7 +65,7 @@ impl Arena {
         // Extism's kernel reuses a freed block only when a new one would not fit the memory it
         // already has (its pages, here also the limit): a block freed and the block made next
         // start at different offsets.
-        let room = (self.footprint().div_ceil(crate::WASM_PAGE).max(1) * crate::WASM_PAGE)
+        let room = (self.footprint().div_ceil(concord_engine::WASM_PAGE).max(1) * concord_engine::WASM_PAGE)
             .min(self.limit.unwrap_or(ADDRESS_SPACE));
         let bump_end =
             len.checked_next_multiple_of(ALIGN).and_then(|c| self.footprint().checked_add(c)?.checked_add(GUARD));
@@ -183,7 +183,7 @@ impl Arena {
     /// Extism's kernel reads an output range it never checked: the bytes there, and 0 past the
     /// last block. A range past the memory's pages is refused as [`Arena::read`] refuses it.
     pub fn read_unchecked(&self, offset: u64, len: u64) -> Result<Vec<u8>, HostFault> {
-        let pages = self.footprint().div_ceil(crate::WASM_PAGE).max(1) * crate::WASM_PAGE;
+        let pages = self.footprint().div_ceil(concord_engine::WASM_PAGE).max(1) * concord_engine::WASM_PAGE;
         match offset.checked_add(len) {
             Some(end) if end <= pages => {
                 let mut bytes = vec![0; len as usize];

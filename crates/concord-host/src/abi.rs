@@ -1,9 +1,9 @@
 //! How a plugin call ends, decided once for every backend that runs the native kernel.
 
-use crate::host::HostFault;
 use crate::imports::HostState;
-use crate::outcome::{GuestError, InstantiateFailure, LimitKind, Outcome, TrapKind};
-use crate::{Call, KernelRules};
+use concord_engine::HostFault;
+use concord_engine::{Call, KernelRules};
+use concord_engine::{GuestError, InstantiateFailure, LimitKind, Outcome, TrapKind};
 use std::mem::take;
 
 /// Why an export did not return normally, as a backend classifies its engine's error.

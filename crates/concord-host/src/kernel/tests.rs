@@ -1,5 +1,5 @@
 use super::Kernel;
-use crate::{HostFault, MemoryLimit};
+use concord_engine::{HostFault, MemoryLimit};
 
 fn kernel() -> Kernel {
     Kernel::new(Some(MemoryLimit::from_bytes(1024)), Default::default())
@@ -86,7 +86,7 @@ fn vars_survive_calls_and_config_is_read_only() {
 
 impl Kernel {
     fn write_block_for_test(&mut self, bytes: &[u8]) -> u64 {
-        crate::KernelAccess::write_block(self, bytes).unwrap()
+        concord_engine::KernelAccess::write_block(self, bytes).unwrap()
     }
 }
 
@@ -95,7 +95,8 @@ impl Kernel {
 /// through the other, and a bad offset is the same typed fault on both.
 #[test]
 fn the_dynamic_kernel_path_runs_the_typed_functions() {
-    use crate::{HostState, InstanceConfig, Val, resolve};
+    use crate::{HostState, resolve};
+    use concord_engine::{InstanceConfig, Val};
     let mut state = HostState::new(&InstanceConfig::default().with_memory_limit(MemoryLimit::from_pages(1)));
     let mut call = |name: &str, args: &[Val]| {
         let import = resolve(super::ENV_MODULE, name, &[]).expect("a kernel function");
@@ -117,7 +118,8 @@ fn the_dynamic_kernel_path_runs_the_typed_functions() {
 /// what `resolve` returns, so it must not report the kernel function there.
 #[test]
 fn an_embedder_function_shadows_the_kernel_function_of_the_same_name() {
-    use crate::{HostFunction, HostState, InstanceConfig, Val, ValType, resolve};
+    use crate::{HostState, resolve};
+    use concord_engine::{HostFunction, InstanceConfig, Val, ValType};
     use std::sync::Arc;
     let user = HostFunction {
         module: super::ENV_MODULE.into(),
@@ -136,7 +138,7 @@ fn an_embedder_function_shadows_the_kernel_function_of_the_same_name() {
     assert!(resolve(super::ENV_MODULE, "input_length", &[]).unwrap().kernel_fn().is_some());
 }
 
-fn refusal<T: std::fmt::Debug>(result: Result<T, HostFault>) -> (String, Option<crate::Refusal>) {
+fn refusal<T: std::fmt::Debug>(result: Result<T, HostFault>) -> (String, Option<concord_engine::Refusal>) {
     match result {
         Err(HostFault::Kernel(fault)) => (fault.function.clone(), fault.refusal),
         other => panic!("expected a kernel fault, got {other:?}"),
@@ -145,7 +147,7 @@ fn refusal<T: std::fmt::Debug>(result: Result<T, HostFault>) -> (String, Option<
 
 #[test]
 fn a_fault_names_its_function_and_what_it_refused() {
-    use crate::Refusal::*;
+    use concord_engine::Refusal::*;
     let mut k = kernel();
     k.begin_call(b"in");
     let block = k.alloc(12).unwrap();
@@ -169,26 +171,26 @@ fn offset_zero_is_the_empty_block_wherever_a_whole_block_is_read() {
     assert_eq!(k.logs(), [(super::LogLevel::Info, String::new())]);
     let value = k.config_get(0).unwrap();
     assert_eq!(k.arena().block(value).unwrap(), b"nameless", "the empty key names the config's empty key");
-    let stored = crate::KernelAccess::write_block(&mut k, b"v").unwrap();
+    let stored = concord_engine::KernelAccess::write_block(&mut k, b"v").unwrap();
     k.var_set(0, stored).unwrap();
     let read = k.var_get(0).unwrap();
     assert_eq!(k.arena().block(read).unwrap(), b"v");
     k.var_set(0, 0).unwrap();
     assert_eq!(k.var_get(0).unwrap(), 0, "value offset 0 removes the var");
-    assert_eq!(crate::KernelAccess::read_block(&mut k, 0).unwrap(), b"");
+    assert_eq!(concord_engine::KernelAccess::read_block(&mut k, 0).unwrap(), b"");
 }
 
 #[test]
 fn keys_values_and_messages_are_taken_and_freed_as_in_extism() {
     let mut k = kernel();
-    let key = crate::KernelAccess::write_block(&mut k, b"k").unwrap();
-    let value = crate::KernelAccess::write_block(&mut k, b"v").unwrap();
+    let key = concord_engine::KernelAccess::write_block(&mut k, b"k").unwrap();
+    let value = concord_engine::KernelAccess::write_block(&mut k, b"v").unwrap();
     k.var_set(key, value).unwrap();
     assert_eq!((k.length(key), k.length(value)), (0, 0));
-    let key = crate::KernelAccess::write_block(&mut k, b"k").unwrap();
+    let key = concord_engine::KernelAccess::write_block(&mut k, b"k").unwrap();
     k.config_get(key).unwrap();
     assert_eq!(k.length(key), 0);
-    let message = crate::KernelAccess::write_block(&mut k, b"m").unwrap();
+    let message = concord_engine::KernelAccess::write_block(&mut k, b"m").unwrap();
     k.log(super::LogLevel::Error, message).unwrap();
     assert_eq!(k.length(message), 0);
 }
@@ -215,8 +217,8 @@ fn length_unsafe_of_a_freed_block_is_zero() {
 /// The JavaScript SDK's kernel, as the native one follows it (`kernel/sdk.rs`). These pin the
 /// model's reading of the SDK's source; the conformance run is what checks it against the SDK.
 mod following_the_javascript_sdk {
-    use crate::KernelRules;
     use crate::kernel::Kernel;
+    use concord_engine::KernelRules;
 
     fn sdk() -> Kernel {
         let config = [("greeting".to_string(), "hello".to_string())].into();

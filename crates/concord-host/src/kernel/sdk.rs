@@ -1,5 +1,5 @@
 //! Extism's JavaScript SDK's kernel, as the native kernel follows it under
-//! [`KernelRules::ExtismJs`](crate::KernelRules::ExtismJs): `@extism/extism` 2.0.0-rc13,
+//! [`KernelRules::ExtismJs`](concord_engine::KernelRules::ExtismJs): `@extism/extism` 2.0.0-rc13,
 //! `src/call-context.ts`, with a plugin run in a worker (`runInWorker`, `src/background-plugin.ts`
 //! and `src/worker.ts`), as Concord's extism-js backend runs every plugin. Read from the SDK's
 //! source; a reference following it confirms the `extism-js-kernel-rules` mechanism only where the
@@ -27,8 +27,8 @@
 //! no engine): a worker that fails to send its blocks (one buffer twice, or a detached one), an
 //! input past the memory limit, and allocations of 4 GiB or more (the worker runs out of memory).
 
-use crate::host::HostFault;
-use crate::{KernelFault, Refusal};
+use concord_engine::HostFault;
+use concord_engine::{KernelFault, Refusal};
 use std::collections::BTreeMap;
 
 /// The function a fault of a state this model does not follow names: no engine names it.
@@ -103,7 +103,7 @@ fn address(index: usize) -> u64 {
 }
 
 impl SdkKernel {
-    pub fn new(memory_limit: Option<crate::MemoryLimit>, config: BTreeMap<String, String>) -> Self {
+    pub fn new(memory_limit: Option<concord_engine::MemoryLimit>, config: BTreeMap<String, String>) -> Self {
         let mut sdk = SdkKernel {
             buffers: Vec::new(),
             blocks: Vec::new(),
@@ -113,7 +113,7 @@ impl SdkKernel {
             error: None,
             vars: BTreeMap::new(),
             config,
-            max_pages: memory_limit.map(crate::MemoryLimit::pages).filter(|&pages| pages > 0),
+            max_pages: memory_limit.map(concord_engine::MemoryLimit::pages).filter(|&pages| pages > 0),
             calls: 0,
             not_followed: None,
         };
@@ -164,7 +164,7 @@ impl SdkKernel {
     fn over_max_pages(&self, view: impl Fn(&Block) -> u64) -> bool {
         let Some(max) = self.max_pages else { return false };
         let total: u64 = self.blocks.iter().flatten().map(view).sum();
-        total.div_ceil(crate::WASM_PAGE) > max
+        total.div_ceil(concord_engine::WASM_PAGE) > max
     }
 
     /// A call starts: the worker sends the last call's blocks, and the main thread stores the

@@ -2,7 +2,7 @@
 //! blocks overlap, lengths and contents are exact, and every offset outside a live block is refused.
 
 use super::Kernel;
-use crate::{HostFault, MemoryLimit};
+use concord_engine::{HostFault, MemoryLimit};
 use proptest::prelude::*;
 
 const LIMIT: u64 = 16 * 1024;
@@ -184,7 +184,7 @@ proptest! {
                 },
                 Op::VarRoundTrip { block } => if let Some(b) = model.pick(block).cloned() {
                     // A var set from a live block reads back as a new block with the same bytes.
-                    let Ok(key) = crate::KernelAccess::write_block(&mut kernel, b"key") else { continue };
+                    let Ok(key) = concord_engine::KernelAccess::write_block(&mut kernel, b"key") else { continue };
                     model.blocks.retain(|m| m.offset != key);
                     model.blocks.push(ModelBlock { offset: key, data: b"key".to_vec(), live: true });
                     // The key may have reused the picked block's offset: judge it as it is now.
@@ -196,7 +196,7 @@ proptest! {
                             m.live = false;
                         }
                         prop_assert_eq!((kernel.length(key), kernel.length(b.offset)), (0, 0));
-                        let Ok(key) = crate::KernelAccess::write_block(&mut kernel, b"key") else { continue };
+                        let Ok(key) = concord_engine::KernelAccess::write_block(&mut kernel, b"key") else { continue };
                         model.blocks.retain(|m| m.offset != key);
                         model.blocks.push(ModelBlock { offset: key, data: b"key".to_vec(), live: false });
                         match kernel.var_get(key) {

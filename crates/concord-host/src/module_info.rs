@@ -1,8 +1,8 @@
 //! What a module declares, read without any engine: used to explain failures the same way on
 //! every engine (which import is missing) and to configure engines that need to know up front.
 
-use crate::InstanceConfig;
-use crate::outcome::{CompileError, InstantiateFailure, Outcome};
+use concord_engine::InstanceConfig;
+use concord_engine::{CompileError, InstantiateFailure, Outcome};
 use std::collections::BTreeMap;
 use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
 
@@ -57,8 +57,8 @@ impl ModuleInfo {
                     crate::kernel::ENV_MODULE if crate::resolve(&import.module, &import.name, &[]).is_some() => {
                         Provider::Kernel
                     }
-                    crate::wasi::WASI_MODULE
-                        if !config.without_wasi && crate::wasi::function(&import.name).is_some() =>
+                    concord_engine::wasi::WASI_MODULE
+                        if !config.without_wasi && concord_engine::wasi::function(&import.name).is_some() =>
                     {
                         Provider::Wasi
                     }

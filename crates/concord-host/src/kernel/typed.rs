@@ -4,7 +4,7 @@
 //! the name-to-function table exists once.
 
 use super::{ENV_MODULE, Kernel, LogLevel};
-use crate::host::{HostFault, Val, ValType};
+use concord_engine::{HostFault, Val, ValType};
 
 type R<T> = Result<T, HostFault>;
 
@@ -98,8 +98,9 @@ impl KernelFn {
 
     /// The same function called with dynamically typed arguments.
     pub fn invoke(self, kernel: &mut Kernel, args: &[Val]) -> R<Option<Val>> {
-        let arg =
-            |i: usize| args.get(i).ok_or_else(|| HostFault::kernel(crate::Refusal::BadArgument, "missing argument"));
+        let arg = |i: usize| {
+            args.get(i).ok_or_else(|| HostFault::kernel(concord_engine::Refusal::BadArgument, "missing argument"))
+        };
         let i64_val = |v: u64| Some(Val::I64(v as i64));
         Ok(match self {
             KernelFn::Get(f) => i64_val(f(kernel)?),
