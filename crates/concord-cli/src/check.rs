@@ -1,17 +1,15 @@
 use crate::manifest;
 use anyhow::{Context, Result, bail};
+use concord::check::{EngineCheck, Plugin, RejectedEverywhere, check};
 use concord::engine::wasi::Preopen;
-use concord::engine::{CompileError, Engine, InstanceConfig, InstantiateFailure, MemoryLimit, Outcome, sha256_hex};
+use concord::engine::{CompileError, InstanceConfig, MemoryLimit, sha256_hex};
 use concord::host::ModuleInfo;
-use concord::timed::{TimedRun, timed_calls};
 use concord_host_module::HostModule;
 use concord_verdict::divergence::Divergences;
-use concord_verdict::observation::{Observation, Verdict};
-use concord_verdict::verdict::{self, Party, Rerun, Witness};
+use concord_verdict::observation::Verdict;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// A plugin that runs longer than this without `--timeout-ms` is stopped, so a check never hangs.
@@ -183,64 +181,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 
     let calls = args.calls as usize;
-    let runs: Vec<(String, TimedRun)> = engines
-        .iter()
-        .map(|engine| {
-            let run = timed_calls(engine.as_ref(), &wasm, &args.export, &input, &config, calls);
-            (engine.id().to_string(), run)
-        })
-        .collect();
-    if let Some(why) = rejected_everywhere(&runs) {
-        bail!("{} is not a valid WebAssembly module: every engine rejects it ({why})", args.plugin.display());
-    }
-    // Engines are judged on the first call where they part (a call none made counts as an
-    // outcome of its own), or on the last when they never do.
-    let at = |run: &TimedRun, i: usize| match run.calls.get(i) {
-        Some((outcome, pages)) => Observation::new(outcome.clone(), *pages),
-        None if i == 0 => Observation::new(run.outcome.clone(), run.memory_pages),
-        None => Observation::new(Outcome::EngineFault("no such call: an earlier one did not return".into()), None),
-    };
-    let made = runs.iter().map(|(_, r)| r.calls.len()).max().unwrap_or(1).max(1);
-    let parts = |i: usize| {
-        let observations: Vec<Observation> = runs.iter().map(|(_, r)| at(r, i)).collect();
-        let mut running = observations.iter().filter(|o| !matches!(o.outcome, Outcome::Unsupported(_)));
-        let first = running.next();
-        running.any(|o| first.is_some_and(|first| !o.agrees_with(first)))
-    };
-    let judged = (0..made).find(|&i| parts(i)).unwrap_or(made - 1);
-    let observations: Vec<Observation> = runs.iter().map(|(_, r)| at(r, judged)).collect();
-    let divergences = Divergences::builtin();
-    let parties: Vec<Party> = engines
-        .iter()
-        .zip(&observations)
-        .map(|(engine, observation)| Party {
-            id: engine.id(),
-            witness: Witness::of(engine.as_ref()),
-            observation,
-            breaks_model: None,
-        })
-        .collect();
-    // The engines that did what the witnesses bore out run the plugin again where a mechanism
-    // asks what one would do under another configuration.
-    let mut rerun = PluginRerun {
-        engines: &engines,
-        wasm: &wasm,
-        export: &args.export,
-        input: &input,
-        config: &config,
-        calls,
-        judged,
-    };
-    let (_, verdicts) = verdict::judge(&parties, None, &divergences, &mut rerun);
-    let engines: Vec<EngineReport> = runs
-        .iter()
-        .zip(&observations)
-        .zip(verdicts)
-        .map(|(((id, run), observation), (verdict, note))| {
-            let note = match (verdict, note) {
-                (Verdict::Diverge, Some(note)) if calls > 1 => Some(format!("call {}: {note}", judged + 1)),
-                (_, note) => note,
-            };
+    let plugin = Plugin { wasm: &wasm, export: &args.export, input: &input, config: &config, calls };
+    let checked = check(&engines, &plugin, &Divergences::builtin()).map_err(|RejectedEverywhere(why)| {
+        anyhow::anyhow!("{} is not a valid WebAssembly module: every engine rejects it ({why})", args.plugin.display())
+    })?;
+    let engines: Vec<EngineReport> = checked
+        .engines
+        .into_iter()
+        .map(|EngineCheck { id, run, observation, verdict, note }| {
             let calls = match calls {
                 1 => Vec::new(),
                 _ => run
@@ -254,7 +202,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     .collect(),
             };
             EngineReport {
-                id: id.clone(),
+                id,
                 calls,
                 outcome: OutcomeReport { kind: observation.outcome.kind(), detail: observation.outcome.detail() },
                 output_sha256: observation.outcome.output().map(sha256_hex),
@@ -284,43 +232,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         print_table(&report);
     }
     Ok(if report.undocumented == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// The plugin called again on a reference engine, for a mechanism to confirm an observation.
-struct PluginRerun<'a> {
-    engines: &'a [Arc<dyn Engine>],
-    wasm: &'a [u8],
-    export: &'a str,
-    input: &'a [u8],
-    config: &'a InstanceConfig,
-    calls: usize,
-    /// The call the engines are judged on.
-    judged: usize,
-}
-
-impl Rerun for PluginRerun<'_> {
-    fn rerun(&mut self, references: &[&str], change: &dyn Fn(&mut InstanceConfig)) -> Option<Observation> {
-        let mut config = self.config.clone();
-        change(&mut config);
-        let reference = verdict::reference(self.engines, references, &config)?;
-        let run = timed_calls(reference.as_ref(), self.wasm, self.export, self.input, &config, self.calls);
-        Some(match run.calls.get(self.judged) {
-            Some((outcome, pages)) => Observation::new(outcome.clone(), *pages),
-            None => Observation::new(run.outcome, run.memory_pages),
-        })
-    }
-}
-
-/// The engines' reason when every one of them refused the module as invalid.
-fn rejected_everywhere(runs: &[(String, TimedRun)]) -> Option<String> {
-    let reasons: Vec<&str> = runs
-        .iter()
-        .map(|(_, run)| match &run.outcome {
-            Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message }) => Some(message.as_str()),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    Some(reasons.first()?.lines().next().unwrap_or_default().to_string())
 }
 
 fn print_table(report: &CheckReport) {

@@ -1,10 +1,12 @@
 //! Concord: runs the same plugin bytes on every engine configuration, compares what each one
 //! does, and reports where they differ. This crate holds the suites (case files and model
-//! scenarios through the runner, the spec testsuite, generated modules) and the conformance run
-//! over them; the verdict is `concord-verdict`'s, the report `concord-report`'s.
+//! scenarios through the runner, the spec testsuite, generated modules), the conformance run over
+//! them, and one plugin's check on every engine; the verdict is `concord-verdict`'s, the report
+//! `concord-report`'s.
 
 pub mod case;
 pub mod case_result;
+pub mod check;
 pub mod conformance;
 pub mod generated;
 pub mod guests;
