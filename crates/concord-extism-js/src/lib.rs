@@ -1,5 +1,5 @@
 //! Extism's JavaScript host: the `@extism/extism` SDK on Node.js, driven in a long-lived Node
-//! child (`host.js`, beside this crate) over concord-node's pipe. The plugin meets Extism's own
+//! child (`js/main.js`, beside this crate) over concord-node's pipe. The plugin meets Extism's own
 //! kernel and WASI, written in JavaScript, so the same plugin bytes that run under Extism's Rust
 //! host (the `extism` configuration) are compared under its other SDK: limits, timeouts, host
 //! functions and error codes.
@@ -8,6 +8,8 @@
 //! a deadline its `timeoutMs` (which the SDK allows only with `runInWorker`, so a plugin with a
 //! deadline runs in a worker thread), the config and host functions its own options. The SDK has
 //! no fuel: a configuration with fuel is unsupported.
+
+mod requests;
 
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, HostFunction, InstanceConfig, InstanceData, InstantiateFailure,
@@ -18,13 +20,14 @@ use concord_host::{ModuleInfo, start_outcome};
 use concord_node::child::{HostSide, carried};
 use concord_node::compiled::Compiled;
 use concord_node::held::Held;
-use concord_node::{Host, PATIENCE, base64, patience, pool, wire};
-use serde_json::{Value, json};
+use concord_node::protocol::{HandleKind, Hello, PluginCall, PluginCalled};
+use concord_node::{Host, PATIENCE, base64, patience, pool};
+use requests::{HostLink, Instantiate, Instantiated};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The JavaScript host, run with `node --eval`.
-pub static HOST: Host = Host { name: "extism-js", script: include_str!("../host.js") };
+/// The JavaScript host.
+pub static HOST: Host = Host { name: "extism-js", main: concat!(env!("CARGO_MANIFEST_DIR"), "/js/main.js") };
 
 /// The SDK release crates/concord-node/package.json pins.
 pub const SDK_VERSION: &str = "2.0.0-rc13";
@@ -95,7 +98,10 @@ impl ExtismJsModule {
     /// The embedder's host functions the plugin imports, each with its place in the list sent to
     /// the child, or why the plugin cannot be made: an import nothing provides is named the way
     /// the other engines name it (the SDK says so only in words).
-    fn host_functions(&self, config: &InstanceConfig) -> Result<(Vec<Value>, Vec<HostFunction>), Outcome> {
+    fn host_functions<'a>(
+        &self,
+        config: &'a InstanceConfig,
+    ) -> Result<(Vec<HostLink<'a>>, Vec<HostFunction>), Outcome> {
         if let Some(missing) = self.info.missing_import(config) {
             return Err(missing);
         }
@@ -104,7 +110,7 @@ impl ExtismJsModule {
             let user = config.host_functions.iter().find(|f| f.module == import.module && f.name == import.name);
             if let Some(function) = user {
                 carried(function)?;
-                links.push(json!({"module": function.module, "name": function.name, "function": functions.len()}));
+                links.push(HostLink { module: &function.module, name: &function.name, function: functions.len() });
                 functions.push(function.clone());
             }
         }
@@ -125,32 +131,29 @@ impl Module for ExtismJsModule {
         let (links, host_functions) = self.host_functions(config)?;
         let lease = pool::lease(key());
         let (module, generation) = self.compiled.handle_in(node, &lease)?;
-        let request = json!({
-            "op": "instantiate",
-            "module": module,
-            "host_functions": links,
-            "config": config.config,
-            "wasi": self.info.imports_module(WASI_MODULE) && !config.without_wasi,
-            "max_pages": config.memory_limit.map(concord_engine::MemoryLimit::pages),
-            "deadline_ms": config.cpu.deadline_ms(),
-        });
+        let request = Instantiate {
+            module,
+            host_functions: links,
+            config: &config.config,
+            wasi: self.info.imports_module(WASI_MODULE) && !config.without_wasi,
+            max_pages: config.memory_limit.map(concord_engine::MemoryLimit::pages),
+            deadline_ms: config.cpu.deadline_ms(),
+        };
         let mut data = InstanceData::default();
         let host = HostSide { functions: &host_functions, data: &mut data, wasi: None };
-        let answer = lease.lock().request(generation, &request, Some(host), patience(config))?;
-        let Some(handle) = answer["instance"].as_u64() else {
-            if answer["start_timed_out"] == true {
+        let handle = match lease.lock().request(generation, &request, Some(host), patience(config))? {
+            Instantiated::Instance(handle) => handle,
+            Instantiated::StartTimedOut(_) => {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::StartTimedOut));
             }
-            return Err(match (answer.get("start"), answer["engine_fault"].as_str()) {
-                (Some(stop), _) => wire::stop(stop).map_or_else(|fault| fault, start_outcome),
-                (None, Some(why)) => Outcome::EngineFault(why.to_string()),
-                (None, None) => {
-                    Outcome::InstantiateFailed(InstantiateFailure::Other { message: answer["failed"].to_string() })
-                }
-            });
+            Instantiated::Start(stop) => return Err(start_outcome(stop.into())),
+            Instantiated::EngineFault(why) => return Err(Outcome::EngineFault(why)),
+            Instantiated::Failed(message) => {
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::Other { message }));
+            }
         };
         Ok(Box::new(ExtismJsInstance {
-            held: Held::new(lease, generation, "instance", handle),
+            held: Held::new(lease, generation, HandleKind::Instance, handle),
             host_functions,
             data,
             exports: self.info.exports.clone(),
@@ -174,19 +177,12 @@ impl concord_engine::Instance for ExtismJsInstance {
         if !self.exports.iter().any(|e| e == export) {
             return Call::from_outcome(Outcome::BadExport(BadExport::Missing { name: export.into() }));
         }
-        let request = json!({"op": "call", "export": export, "input": base64(input)});
+        let request = PluginCall { instance: self.held.handle(), export, input: base64(input) };
         let host = HostSide { functions: &self.host_functions, data: &mut self.data, wasi: None };
-        let answer = match self.held.request_planted(request, Some(host), self.patience, self.pipe_fault) {
-            Ok(answer) => answer,
-            Err(outcome) => return Call::from_outcome(outcome),
-        };
-        // An export the SDK's functionExists would refuse: not a function.
-        if answer["not_a_function"] == true {
-            return Call::from_outcome(Outcome::BadExport(BadExport::Signature { name: export.into() }));
-        }
-        Call::from_outcome(match serde_json::from_value::<wire::WireOutcome>(answer["outcome"].clone()) {
-            Ok(outcome) => outcome.outcome(),
-            Err(e) => Outcome::EngineFault(format!("an outcome of no known shape: {e}")),
+        Call::from_outcome(match self.held.request_planted(&request, Some(host), self.patience, self.pipe_fault) {
+            Ok(PluginCalled::NotAFunction(_)) => Outcome::BadExport(BadExport::Signature { name: export.into() }),
+            Ok(PluginCalled::Outcome(outcome)) => outcome.outcome(),
+            Err(outcome) => outcome,
         })
     }
 
@@ -204,7 +200,7 @@ impl concord_engine::Instance for ExtismJsInstance {
 pub fn versions() -> Result<(String, String), String> {
     let node = concord_node::node()?;
     let mut child = concord_node::child::Child::spawn(&node, &HOST, &key().flags).map_err(|gone| gone.0)?;
-    let answer = child.request(&json!({"op": "hello"}), None, PATIENCE).map_err(|gone| gone.0)?;
-    let text = |key: &str| answer[key].as_str().unwrap_or_default().to_string();
+    let mut answer = child.request(&Hello {}, None, PATIENCE).map_err(|gone| gone.0)?;
+    let mut text = |key: &str| answer.remove(key).unwrap_or_default();
     Ok((text("node"), text("extism")))
 }

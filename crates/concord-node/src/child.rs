@@ -3,10 +3,12 @@
 //! the next request starts a fresh one.
 
 use crate::Host;
+use crate::protocol::{
+    CallAnswer, FromChild, Hello, KernelAnswer, KernelRequest, KernelValue, MemoryRequest, Request, ToChild, WireVal,
+};
 use crate::wire::WireFault;
 use concord_engine::wasi::{LinearMemory, Wasi};
 use concord_engine::{HostFault, HostFunction, InstanceData, KernelAccess, Outcome, PipeFault, Refusal, Val, ValType};
-use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -42,8 +44,8 @@ impl Child {
         // From the install directory, where `require` finds the npm packages the script uses.
         let mut process = Command::new(node)
             .args(flags)
-            .arg("--eval")
-            .arg([crate::PRELUDE, host.script].concat())
+            .arg(host.main)
+            .env("NODE_PATH", crate::install_dir().join("node_modules"))
             .current_dir(crate::install_dir())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -77,7 +79,7 @@ impl Child {
             }
         });
         let mut child = Child { process, stdin, lines, stderr };
-        child.request(&json!({"op": "hello"}), None, Duration::from_secs(30))?;
+        child.request(&Hello {}, None, Duration::from_secs(30))?;
         Ok(child)
     }
 
@@ -94,7 +96,7 @@ impl Child {
         }
     }
 
-    fn write(&mut self, message: &Value) -> Result<(), ChildGone> {
+    fn write(&mut self, message: &impl serde::Serialize) -> Result<(), ChildGone> {
         let mut line = serde_json::to_vec(message).expect("JSON");
         line.push(b'\n');
         self.stdin.write_all(&line).and_then(|()| self.stdin.flush()).map_err(|e| {
@@ -103,12 +105,12 @@ impl Child {
         })
     }
 
-    fn read(&mut self, until: Instant) -> Result<Value, ChildGone> {
+    fn read(&mut self, until: Instant) -> Result<FromChild, ChildGone> {
         self.read_planted(until, None)
     }
 
     /// Reads an answer, with a planted `fault` done to it.
-    fn read_planted(&mut self, until: Instant, fault: Option<PipeFault>) -> Result<Value, ChildGone> {
+    fn read_planted(&mut self, until: Instant, fault: Option<PipeFault>) -> Result<FromChild, ChildGone> {
         let wait = until.saturating_duration_since(Instant::now());
         if fault == Some(PipeFault::AnswerLate) {
             return Err(self.gone(&format!("the Node process did not answer within {} ms", wait.as_millis())));
@@ -130,73 +132,79 @@ impl Child {
         }
         serde_json::from_str(&line).map_err(|_| {
             let shown: String = line.chars().take(80).collect();
-            self.gone(&format!("the Node process printed something that is not an answer: {shown:?}"))
+            self.gone(&format!("the Node process printed something that is not a message of the pipe: {shown:?}"))
         })
     }
 
-    /// Sends `request` and returns its answer's `ok` part, serving the host calls the Wasm makes
-    /// meanwhile. An `error` answer (the host itself failed) is returned as `Err` too, the child
-    /// kept.
-    pub fn request(
+    /// Sends `request` and returns its answer, serving the host calls the Wasm makes meanwhile.
+    /// An `error` answer (the host script itself failed) or an answer of another shape than the
+    /// request's is returned as `Err` too, the child kept.
+    pub fn request<R: Request>(
         &mut self,
-        request: &Value,
+        request: &R,
         host: Option<HostSide<'_>>,
         patience: Duration,
-    ) -> Result<Value, ChildGone> {
+    ) -> Result<R::Answer, ChildGone> {
         self.request_planted(request, host, patience, None)
     }
 
     /// [`Self::request`], with a planted `fault` done to the first line that answers it.
-    pub fn request_planted(
+    pub fn request_planted<R: Request>(
         &mut self,
-        request: &Value,
+        request: &R,
         mut host: Option<HostSide<'_>>,
         patience: Duration,
         mut fault: Option<PipeFault>,
-    ) -> Result<Value, ChildGone> {
+    ) -> Result<R::Answer, ChildGone> {
         let until = Instant::now() + patience;
         self.write(request)?;
         loop {
-            let mut message = self.read_planted(until, fault.take())?;
-            if let Some(call) = message.get_mut("host_call").map(Value::take) {
-                let answer = self.serve_host_call(call, host.as_mut(), until)?;
-                self.write(&json!({ "host_answer": answer }))?;
-                continue;
+            match self.read_planted(until, fault.take())? {
+                FromChild::HostCall { function, args } => {
+                    let answer = self.serve_host_call(function, args, host.as_mut(), until)?;
+                    self.write(&ToChild::HostAnswer(answer))?;
+                }
+                FromChild::WasiCall { name, args, memory_size } => {
+                    let wasi = host.as_mut().and_then(|h| h.wasi.as_deref_mut());
+                    let answer = self.serve_wasi_call(&name, args, memory_size, wasi, until)?;
+                    self.write(&ToChild::WasiAnswer(answer))?;
+                }
+                FromChild::Ok(answer) => {
+                    return serde_json::from_value(answer).map_err(|e| {
+                        let op = serde_json::to_value(request).ok().and_then(|r| r["op"].as_str().map(str::to_string));
+                        ChildGone(format!(
+                            "the host script answered {} with another shape: {e}",
+                            op.unwrap_or_default()
+                        ))
+                    });
+                }
+                FromChild::Error(error) => return Err(ChildGone(format!("the host script failed: {error}"))),
+                FromChild::KernelAnswer(_) | FromChild::MemoryAnswer(_) => {
+                    return Err(self.gone("the Node process answered a question nobody asked"));
+                }
             }
-            if let Some(call) = message.get_mut("wasi_call").map(Value::take) {
-                let wasi = host.as_mut().and_then(|h| h.wasi.as_deref_mut());
-                let answer = self.serve_wasi_call(call, wasi, until)?;
-                self.write(&json!({ "wasi_answer": answer }))?;
-                continue;
-            }
-            if let Some(ok) = message.get_mut("ok").map(Value::take) {
-                return Ok(ok);
-            }
-            let error = message.get("error").and_then(Value::as_str).unwrap_or("an answer of no known shape");
-            return Err(ChildGone(format!("the host script failed: {error}")));
         }
     }
 
     fn serve_host_call(
         &mut self,
-        call: Value,
+        index: usize,
+        args: Vec<WireVal>,
         host: Option<&mut HostSide<'_>>,
         until: Instant,
-    ) -> Result<Value, ChildGone> {
-        let index = call["function"].as_u64().unwrap_or(u64::MAX) as usize;
+    ) -> Result<CallAnswer, ChildGone> {
         let Some(host) = host else {
-            return Ok(json!({ "fault": WireFault::User("no host functions on this request".into()) }));
+            return Ok(CallAnswer::Fault(WireFault::User("no host functions on this request".into())));
         };
         let Some(function) = host.functions.get(index) else {
-            return Ok(json!({ "fault": WireFault::User(format!("no host function {index}")) }));
+            return Ok(CallAnswer::Fault(WireFault::User(format!("no host function {index}"))));
         };
-        let args: Vec<Val> =
-            call["args"].as_array().map(|a| a.iter().filter_map(from_wire).collect()).unwrap_or_default();
+        let args: Vec<Val> = args.into_iter().map(Val::from).collect();
         // What came over the pipe is held to the function's declared parameters before it runs,
         // as an engine in process holds the guest's call to them.
         if args.len() != function.params.len() || args.iter().zip(&function.params).any(|(v, t)| v.ty() != *t) {
             let why = format!("host function {} called with {args:?}, declared {:?}", function.name, function.params);
-            return Ok(json!({ "fault": WireFault::User(why) }));
+            return Ok(CallAnswer::Fault(WireFault::User(why)));
         }
         let mut kernel = RemoteKernel { child: self, data: host.data, until, gone: None };
         let result = (function.callback)(&mut kernel, &args);
@@ -208,34 +216,39 @@ impl Child {
                 if values.len() == function.results.len()
                     && values.iter().zip(&function.results).all(|(v, t)| v.ty() == *t) =>
             {
-                json!({ "results": values.iter().map(to_wire).collect::<Vec<_>>() })
+                CallAnswer::Results(values.iter().map(WireVal::from).collect())
             }
-            Ok(values) => json!({ "fault": WireFault::User(format!(
-                "host function returned {values:?}, declared {:?}", function.results
-            )) }),
-            Err(fault) => json!({ "fault": WireFault::from(fault) }),
+            Ok(values) => CallAnswer::Fault(WireFault::User(format!(
+                "host function returned {values:?}, declared {:?}",
+                function.results
+            ))),
+            Err(fault) => CallAnswer::Fault(WireFault::from(fault)),
         })
     }
 }
 
 impl Child {
     /// Runs a WASI call the guest made in the child, over its memory there.
-    fn serve_wasi_call(&mut self, call: Value, wasi: Option<&mut Wasi>, until: Instant) -> Result<Value, ChildGone> {
+    fn serve_wasi_call(
+        &mut self,
+        name: &str,
+        args: Vec<WireVal>,
+        size: Option<u64>,
+        wasi: Option<&mut Wasi>,
+        until: Instant,
+    ) -> Result<CallAnswer, ChildGone> {
         let Some(wasi) = wasi else {
-            return Ok(json!({ "fault": WireFault::User("no WASI on this request".into()) }));
+            return Ok(CallAnswer::Fault(WireFault::User("no WASI on this request".into())));
         };
-        let name = call["name"].as_str().unwrap_or_default().to_string();
-        let args: Vec<Val> =
-            call["args"].as_array().map(|a| a.iter().filter_map(from_wire).collect()).unwrap_or_default();
-        let size = call["memory_size"].as_u64();
+        let args: Vec<Val> = args.into_iter().map(Val::from).collect();
         let mut memory = RemoteMemory { child: self, size: size.unwrap_or(0), until, gone: None };
-        let result = wasi.call(&name, size.is_some().then_some(&mut memory as &mut dyn LinearMemory), &args);
+        let result = wasi.call(name, size.is_some().then_some(&mut memory as &mut dyn LinearMemory), &args);
         if let Some(gone) = memory.gone {
             return Err(gone);
         }
         Ok(match result {
-            Ok(value) => json!({ "results": value.iter().map(to_wire).collect::<Vec<_>>() }),
-            Err(fault) => json!({ "fault": WireFault::from(fault) }),
+            Ok(value) => CallAnswer::Results(value.iter().map(WireVal::from).collect()),
+            Err(fault) => CallAnswer::Fault(WireFault::from(fault)),
         })
     }
 }
@@ -250,16 +263,16 @@ struct RemoteMemory<'a> {
 }
 
 impl RemoteMemory<'_> {
-    fn ask(&mut self, request: Value) -> Result<Value, HostFault> {
-        let answer = self.child.write(&json!({ "memory": request })).and_then(|()| self.child.read(self.until));
-        match answer {
-            Ok(mut answer) => Ok(answer.get_mut("memory_answer").map(Value::take).unwrap_or_default()),
-            Err(gone) => {
-                let fault = HostFault::User(gone.0.clone());
-                self.gone = Some(gone);
-                Err(fault)
-            }
-        }
+    fn ask(&mut self, request: MemoryRequest) -> Result<Option<String>, HostFault> {
+        let answer = self.child.write(&ToChild::Memory(request)).and_then(|()| self.child.read(self.until));
+        let gone = match answer {
+            Ok(FromChild::MemoryAnswer(answer)) => return Ok(answer.bytes),
+            Ok(_) => self.child.gone("the Node process answered a memory access with something else"),
+            Err(gone) => gone,
+        };
+        let fault = HostFault::User(gone.0.clone());
+        self.gone = Some(gone);
+        Err(fault)
     }
 }
 
@@ -269,8 +282,8 @@ impl LinearMemory for RemoteMemory<'_> {
     }
 
     fn read(&mut self, at: u32, len: u32) -> Result<Cow<'_, [u8]>, HostFault> {
-        let answer = self.ask(json!({"op": "read", "at": at, "len": len}))?;
-        let bytes = crate::unbase64(answer["bytes"].as_str().unwrap_or_default()).map_err(HostFault::User)?;
+        let answer = self.ask(MemoryRequest::Read { at, len })?;
+        let bytes = crate::unbase64(&answer.unwrap_or_default()).map_err(HostFault::User)?;
         if bytes.len() != len as usize {
             return Err(HostFault::User(format!("the child read {} bytes, not {len}", bytes.len())));
         }
@@ -278,7 +291,7 @@ impl LinearMemory for RemoteMemory<'_> {
     }
 
     fn write(&mut self, at: u32, bytes: &[u8]) -> Result<(), HostFault> {
-        self.ask(json!({"op": "write", "at": at, "bytes": crate::base64(bytes)})).map(drop)
+        self.ask(MemoryRequest::Write { at, bytes: crate::base64(bytes) }).map(drop)
     }
 }
 
@@ -302,23 +315,6 @@ pub fn carried(function: &HostFunction) -> Result<(), Outcome> {
     }
 }
 
-fn from_wire(value: &Value) -> Option<Val> {
-    if let Some(v) = value.get("i64").and_then(Value::as_str) {
-        return v.parse().ok().map(Val::I64);
-    }
-    value.get("i32").and_then(Value::as_i64).map(|v| Val::I32(v as i32))
-}
-
-fn to_wire(value: &Val) -> Value {
-    match value {
-        Val::I32(v) => json!({ "i32": v }),
-        Val::I64(v) => json!({ "i64": v.to_string() }),
-        // Not sent: an instance whose host functions take or return floats is refused on V8.
-        Val::F32(v) => json!({ "i32": v.to_bits() as i32 }),
-        Val::F64(v) => json!({ "i64": (v.to_bits() as i64).to_string() }),
-    }
-}
-
 /// The kernel of the instance whose host call is running, in the child: each access is a request.
 struct RemoteKernel<'a> {
     child: &'a mut Child,
@@ -329,66 +325,59 @@ struct RemoteKernel<'a> {
 }
 
 impl RemoteKernel<'_> {
-    fn ask(&mut self, request: Value) -> Result<Value, HostFault> {
-        let answer = self.child.write(&json!({ "kernel": request })).and_then(|()| self.child.read(self.until));
-        let mut answer = match answer {
-            Ok(answer) => answer,
-            Err(gone) => {
-                let fault = HostFault::User(gone.0.clone());
-                self.gone = Some(gone);
-                return Err(fault);
-            }
+    fn ask(&mut self, request: KernelRequest<'_>) -> Result<KernelValue, HostFault> {
+        let answer = self.child.write(&ToChild::Kernel(request)).and_then(|()| self.child.read(self.until));
+        let gone = match answer {
+            Ok(FromChild::KernelAnswer(KernelAnswer::Ok(value))) => return Ok(value),
+            Ok(FromChild::KernelAnswer(KernelAnswer::Fault(fault))) => return Err(fault.into()),
+            Ok(_) => self.child.gone("the Node process answered a kernel request with something else"),
+            Err(gone) => gone,
         };
-        let mut answer = answer.get_mut("kernel_answer").map(Value::take).unwrap_or_default();
-        if let Some(fault) = answer.get_mut("fault").map(Value::take) {
-            return Err(serde_json::from_value::<WireFault>(fault)
-                .map(HostFault::from)
-                .unwrap_or_else(|e| HostFault::User(format!("a kernel fault of no known shape: {e}"))));
-        }
-        Ok(answer.get_mut("ok").map(Value::take).unwrap_or_default())
+        let fault = HostFault::User(gone.0.clone());
+        self.gone = Some(gone);
+        Err(fault)
     }
 
-    fn bytes(answer: &Value) -> Result<Vec<u8>, HostFault> {
-        crate::unbase64(answer["bytes"].as_str().unwrap_or_default()).map_err(HostFault::User)
+    fn bytes(answer: KernelValue) -> Result<Vec<u8>, HostFault> {
+        crate::unbase64(&answer.bytes.unwrap_or_default()).map_err(HostFault::User)
     }
 }
 
-fn offset(answer: &Value) -> Result<u64, HostFault> {
-    answer["offset"].as_u64().ok_or_else(|| HostFault::kernel(Refusal::BadArgument, "the kernel gave no offset"))
+fn offset(answer: KernelValue) -> Result<u64, HostFault> {
+    answer.offset.ok_or_else(|| HostFault::kernel(Refusal::BadArgument, "the kernel gave no offset"))
 }
 
 impl KernelAccess for RemoteKernel<'_> {
     fn read_block(&mut self, offset: u64) -> Result<Vec<u8>, HostFault> {
-        Self::bytes(&self.ask(json!({"op": "read_block", "offset": offset}))?)
+        Self::bytes(self.ask(KernelRequest::ReadBlock { offset })?)
     }
 
     fn write_block(&mut self, bytes: &[u8]) -> Result<u64, HostFault> {
-        offset(&self.ask(json!({"op": "write_block", "bytes": crate::base64(bytes)}))?)
+        offset(self.ask(KernelRequest::WriteBlock { bytes: crate::base64(bytes) })?)
     }
 
     fn block_length(&mut self, offset: u64) -> u64 {
-        self.ask(json!({"op": "block_length", "offset": offset})).map_or(0, |a| a["length"].as_u64().unwrap_or(0))
+        self.ask(KernelRequest::BlockLength { offset }).map_or(0, |a| a.length.unwrap_or(0))
     }
 
     fn alloc(&mut self, len: u64) -> Result<u64, HostFault> {
-        offset(&self.ask(json!({"op": "alloc", "len": len}))?)
+        offset(self.ask(KernelRequest::Alloc { len })?)
     }
 
     fn write_into(&mut self, block: u64, at: u64, bytes: &[u8]) -> Result<(), HostFault> {
-        self.ask(json!({"op": "write_into", "block": block, "at": at, "bytes": crate::base64(bytes)})).map(drop)
+        self.ask(KernelRequest::WriteInto { block, at, bytes: crate::base64(bytes) }).map(drop)
     }
 
     fn free(&mut self, block: u64) -> Result<(), HostFault> {
-        self.ask(json!({"op": "free", "block": block})).map(drop)
+        self.ask(KernelRequest::Free { block }).map(drop)
     }
 
     fn input(&mut self) -> Vec<u8> {
-        self.ask(json!({"op": "input"})).and_then(|a| Self::bytes(&a)).unwrap_or_default()
+        self.ask(KernelRequest::Input).and_then(Self::bytes).unwrap_or_default()
     }
 
     fn config(&mut self, key: &str) -> Option<String> {
-        let answer = self.ask(json!({"op": "config", "key": key})).ok()?;
-        answer["value"].as_str().map(str::to_string)
+        self.ask(KernelRequest::Config { key }).ok()?.value
     }
 
     fn instance_data(&mut self) -> &mut InstanceData {

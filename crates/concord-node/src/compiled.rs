@@ -2,9 +2,9 @@
 //! compiled in, by that child's generation. A handle in a child that has died is never used again.
 
 use crate::pool::{self, Cell, Lease};
+use crate::protocol::{self, Compile, HandleKind};
 use crate::{PATIENCE, base64};
 use concord_engine::{CompileError, InstantiateFailure, Outcome};
-use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
@@ -20,8 +20,7 @@ impl Compiled {
     }
 
     /// Its handle in the leased child, compiling it there first if need be, and that child's
-    /// generation. The host script answers `compile` with `module`, or `invalid` and the engine's
-    /// reason.
+    /// generation.
     pub fn handle_in(&self, node: &Path, lease: &Lease) -> Result<(u64, u64), Outcome> {
         let mut slot = lease.lock();
         let generation = slot.start(node)?;
@@ -29,12 +28,12 @@ impl Compiled {
         if let Some((_, handle)) = handles.get(&generation) {
             return Ok((*handle, generation));
         }
-        let request = json!({"op": "compile", "wasm": base64(&self.wasm)});
-        let answer = slot.request(generation, &request, None, PATIENCE)?;
-        if let Some(why) = answer["invalid"].as_str() {
-            return Err(Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message: why.to_string() }));
-        }
-        let handle = answer["module"].as_u64().ok_or_else(|| Outcome::EngineFault("no module handle".into()))?;
+        let handle = match slot.request(generation, &Compile { wasm: base64(&self.wasm) }, None, PATIENCE)? {
+            protocol::Compiled::Module(handle) => handle,
+            protocol::Compiled::Invalid(message) => {
+                return Err(Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message }));
+            }
+        };
         handles.insert(generation, (lease.weak(), handle));
         Ok((handle, generation))
     }
@@ -54,7 +53,7 @@ impl Drop for Compiled {
         let handles = std::mem::take(self.handles.get_mut().unwrap_or_else(|e| e.into_inner()));
         for (generation, (cell, handle)) in handles {
             if let Some(cell) = cell.upgrade() {
-                let request = json!({"op": "drop_module", "module": handle});
+                let request = protocol::Drop { kind: HandleKind::Module, handle };
                 let _ = pool::lock(&cell).request(generation, &request, None, PATIENCE);
             }
         }

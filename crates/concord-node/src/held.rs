@@ -5,43 +5,51 @@
 use crate::PATIENCE;
 use crate::child::HostSide;
 use crate::pool::Lease;
+use crate::protocol::{self, HandleKind, Request};
 use concord_engine::{Outcome, PipeFault};
-use serde_json::{Value, json};
 use std::time::Duration;
 
 pub struct Held {
     lease: Lease,
     generation: u64,
-    /// What it is to the script: the field its handle goes in, and the `drop_` request's suffix.
-    kind: &'static str,
+    kind: HandleKind,
     handle: u64,
 }
 
 impl Held {
-    pub fn new(lease: Lease, generation: u64, kind: &'static str, handle: u64) -> Self {
+    pub fn new(lease: Lease, generation: u64, kind: HandleKind, handle: u64) -> Self {
         Held { lease, generation, kind, handle }
     }
 
-    /// Sends `request` about it (its handle added as `kind`), serving `host`'s calls meanwhile.
-    pub fn request(&self, request: Value, host: Option<HostSide<'_>>, patience: Duration) -> Result<Value, Outcome> {
+    /// Its handle in the child, for the requests about it.
+    pub fn handle(&self) -> u64 {
+        self.handle
+    }
+
+    /// Sends `request` to the child it lives in, serving `host`'s calls meanwhile.
+    pub fn request<R: Request>(
+        &self,
+        request: &R,
+        host: Option<HostSide<'_>>,
+        patience: Duration,
+    ) -> Result<R::Answer, Outcome> {
         self.request_planted(request, host, patience, None)
     }
 
     /// [`Self::request`], with a planted pipe `fault`.
-    pub fn request_planted(
+    pub fn request_planted<R: Request>(
         &self,
-        mut request: Value,
+        request: &R,
         host: Option<HostSide<'_>>,
         patience: Duration,
         fault: Option<PipeFault>,
-    ) -> Result<Value, Outcome> {
-        request[self.kind] = self.handle.into();
-        self.lease.lock().request_planted(self.generation, &request, host, patience, fault)
+    ) -> Result<R::Answer, Outcome> {
+        self.lease.lock().request_planted(self.generation, request, host, patience, fault)
     }
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let _ = self.request(json!({"op": format!("drop_{}", self.kind)}), None, PATIENCE);
+        let _ = self.request(&protocol::Drop { kind: self.kind, handle: self.handle }, None, PATIENCE);
     }
 }

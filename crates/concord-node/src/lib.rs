@@ -1,6 +1,8 @@
 //! Node.js children for the engines Concord drives out of process (V8 itself, and Extism's
-//! JavaScript host on V8). Each engine ships one host script beside its crate; a child runs it
-//! with the engine's flags and speaks JSON lines over stdin and stdout. Reads and writes are
+//! JavaScript host on V8). Each engine ships its host script beside its crate (`js/main.js`,
+//! modules with one job each, over this crate's `js/`: the pipe, faults, traps, host calls and the
+//! request loop); a child runs it with the engine's flags and speaks JSON lines over stdin and
+//! stdout, in the messages `protocol` types. Reads and writes are
 //! synchronous on both sides, so in the middle of a Wasm call the script can ask for the
 //! embedder's host function (`host_call`) and serve its kernel requests until it answers.
 //!
@@ -11,6 +13,7 @@ pub mod child;
 pub mod compiled;
 pub mod held;
 pub mod pool;
+pub mod protocol;
 pub mod wire;
 
 use base64::Engine as _;
@@ -35,14 +38,13 @@ pub fn patience(config: &InstanceConfig) -> Duration {
     config.cpu.deadline.map_or(PATIENCE, |d| d + GRACE)
 }
 
-/// What every host script starts with: the pipe, host calls, V8's trap messages, the request loop.
-pub const PRELUDE: &str = include_str!("../prelude.js");
-
-/// An engine's host script, run with `node --eval` after [`PRELUDE`]. Children are told apart by its name.
+/// An engine's host script: the module Node runs, which loads the rest with `require`. Children
+/// are told apart by its name.
 #[derive(Debug)]
 pub struct Host {
     pub name: &'static str,
-    pub script: &'static str,
+    /// The path of its main module, in the source tree (where [`install_dir`] is too).
+    pub main: &'static str,
 }
 
 impl PartialEq for Host {

@@ -7,8 +7,8 @@
 
 use crate::Host;
 use crate::child::{Child, HostSide};
+use crate::protocol::Request;
 use concord_engine::{Outcome, PipeFault};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -132,25 +132,25 @@ impl Slot {
 
     /// Sends `request` to the child that handles of `generation` live in. A child that fails is
     /// forgotten (killed), so the next request starts a fresh one; a handle made in it is gone.
-    pub fn request(
+    pub fn request<R: Request>(
         &mut self,
         generation: u64,
-        request: &Value,
+        request: &R,
         host: Option<HostSide<'_>>,
         patience: Duration,
-    ) -> Result<Value, Outcome> {
+    ) -> Result<R::Answer, Outcome> {
         self.request_planted(generation, request, host, patience, None)
     }
 
     /// [`Self::request`], with a planted pipe `fault`.
-    pub fn request_planted(
+    pub fn request_planted<R: Request>(
         &mut self,
         generation: u64,
-        request: &Value,
+        request: &R,
         host: Option<HostSide<'_>>,
         patience: Duration,
         fault: Option<PipeFault>,
-    ) -> Result<Value, Outcome> {
+    ) -> Result<R::Answer, Outcome> {
         let Some(child) = self.child.as_mut().filter(|_| self.generation == generation) else {
             return Err(Outcome::EngineFault("the Node process this handle lived in is gone".into()));
         };

@@ -4,7 +4,7 @@ use concord_engine::{GuestError, HostFault, KernelFault, LimitKind, Outcome, Tra
 use concord_host::Stop;
 use serde::Deserialize;
 
-/// Why a call into Wasm stopped, as host.js's `classify` reports it.
+/// Why a call into Wasm stopped, as the host scripts report it (js/traps.js's `wasmStop`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WireStop {
@@ -77,11 +77,4 @@ impl WireOutcome {
             WireOutcome::Stop(stop) => concord_host::stop_outcome(stop.into()),
         }
     }
-}
-
-/// A stop as host.js reports it, or why it could not be read.
-pub fn stop(value: &serde_json::Value) -> Result<Stop, Outcome> {
-    serde_json::from_value::<WireStop>(value.clone())
-        .map(Stop::from)
-        .map_err(|e| Outcome::EngineFault(format!("a stop of no known shape: {e}")))
 }

@@ -1,5 +1,5 @@
 //! V8, out of process: the engine of Chrome and Node.js, driven in a long-lived Node.js child
-//! (`host.js`, beside this crate) over a pipe. The plugin kernel and the WASI subset run there,
+//! (`js/main.js`, beside this crate) over a pipe. The plugin kernel and the WASI subset run there,
 //! written in JavaScript after Concord's Rust ones; the embedder's host functions run here, and
 //! the child waits for them mid-call.
 //!
@@ -8,29 +8,31 @@
 //! terminates the execution and leaves the instance as it stood. V8 has no fuel: a configuration
 //! with fuel is unsupported. Node itself comes from npm, through `concord-node`.
 
+mod requests;
 mod typed;
 mod types;
 mod wrapper;
 
 use concord_engine::wasi::Wasi;
 use concord_engine::{
-    Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InstanceConfig, InstanceData, InstantiateFailure,
-    MemoryObservation, Module, Outcome, PipeFault, ValType,
+    BadExport, Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InstanceConfig, InstanceData,
+    InstantiateFailure, MemoryObservation, Module, Outcome, PipeFault, ValType,
 };
 use concord_engine::{Capabilities, Fuel, MemoryLimit};
-use concord_host::{InitCall, PluginAbi, plugin_module, resolve_for, start_outcome};
+use concord_host::{PluginAbi, plugin_module, resolve_for, start_outcome};
 use concord_node::child::{self, HostSide};
 use concord_node::compiled::Compiled;
 use concord_node::held::Held;
-use concord_node::{Host, PATIENCE, base64, patience, pool, unbase64, wire};
-use serde_json::{Value, json};
+use concord_node::protocol::{HandleKind, Hello, PluginCall, PluginCalled};
+use concord_node::{Host, PATIENCE, base64, patience, pool, unbase64};
+use requests::{Echo, Failed, Init, Instantiate, Instantiated, Link, LinkTo, Memory, Pages};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use types::ModuleTypes;
 
-/// The JavaScript host, run with `node --eval`.
-pub static HOST: Host = Host { name: "v8", script: include_str!("../host.js") };
+/// The JavaScript host.
+pub static HOST: Host = Host { name: "v8", main: concat!(env!("CARGO_MANIFEST_DIR"), "/js/main.js") };
 
 /// A bare child for measurements: a round trip through the pipe with no Wasm in it, the pipe's
 /// share of a call's cost (the overhead benchmark's baseline for V8), and the versions it runs.
@@ -44,14 +46,14 @@ impl Pipe {
 
     /// `bytes` there and back.
     pub fn echo(&mut self, bytes: &[u8]) -> Result<Vec<u8>, String> {
-        let answer = self.0.request(&json!({"op": "echo", "bytes": base64(bytes)}), None, PATIENCE);
-        unbase64(answer.map_err(|gone| gone.0)?["bytes"].as_str().unwrap_or_default())
+        let answer = self.0.request(&Echo { bytes: base64(bytes) }, None, PATIENCE).map_err(|gone| gone.0)?;
+        unbase64(&answer.bytes)
     }
 
     /// The V8 and Node versions the child runs.
     pub fn versions(&mut self) -> Result<(String, String), String> {
-        let answer = self.0.request(&json!({"op": "hello"}), None, PATIENCE).map_err(|gone| gone.0)?;
-        let text = |key: &str| answer[key].as_str().unwrap_or_default().to_string();
+        let mut answer = self.0.request(&Hello {}, None, PATIENCE).map_err(|gone| gone.0)?;
+        let mut text = |key: &str| answer.remove(key).unwrap_or_default();
         Ok((text("v8"), text("node")))
     }
 }
@@ -181,7 +183,7 @@ impl V8Module {
     }
 
     /// What every import links to, or why the instance cannot be made.
-    fn imports(&self, config: &InstanceConfig) -> Result<(Vec<Value>, Vec<HostFunction>), Outcome> {
+    fn imports(&self, config: &InstanceConfig) -> Result<(Vec<Link>, Vec<HostFunction>), Outcome> {
         let mut links = Vec::new();
         let mut host = Vec::new();
         for import in &self.types.imports {
@@ -202,18 +204,16 @@ impl V8Module {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
             let user = config.host_functions.iter().find(|f| f.module == module && f.name == name);
-            let mut link = json!({"module": module, "name": name});
-            match user {
+            let to = match user {
                 Some(function) => {
                     child::carried(function)?;
-                    link["kind"] = "host".into();
-                    link["function"] = host.len().into();
                     host.push(function.clone());
+                    LinkTo::Host { function: host.len() - 1 }
                 }
-                None if module == concord_host::kernel::ENV_MODULE => link["kind"] = "kernel".into(),
-                None => link["kind"] = "wasi".into(),
-            }
-            links.push(link);
+                None if module == concord_host::kernel::ENV_MODULE => LinkTo::Kernel,
+                None => LinkTo::Wasi,
+            };
+            links.push(Link { module, name, to });
         }
         Ok((links, host))
     }
@@ -236,49 +236,56 @@ impl Module for V8Module {
         let (links, host_functions) = self.imports(config)?;
         let lease = pool::lease(key(self.compiler, config.memory_limit.map(MemoryLimit::pages)));
         let (module, generation) = self.compiled_in(&lease)?;
-        let request = json!({
-            "op": "instantiate",
-            "module": module,
-            "imports": links,
-            "config": config.config,
-            "memory_limit_bytes": config.memory_limit.map(MemoryLimit::bytes),
-            "deadline_ms": config.cpu.deadline_ms(),
-            "init": init_calls(self.abi.at_instantiation()),
-            "first_call": init_calls(self.abi.at_first_call()),
-        });
+        let request = Instantiate {
+            module,
+            imports: links,
+            config: &config.config,
+            memory_limit_bytes: config.memory_limit.map(MemoryLimit::bytes),
+            deadline_ms: config.cpu.deadline_ms(),
+            init: Init::all(self.abi.at_instantiation()),
+            first_call: Init::all(self.abi.at_first_call()),
+        };
         let mut data = InstanceData::default();
         let mut wasi = Wasi::with_preopens(&config.preopens);
         let host = HostSide { functions: &host_functions, data: &mut data, wasi: Some(&mut wasi) };
-        let answer = lease.lock().request(generation, &request, Some(host), patience(config))?;
-        if let Some(handle) = answer["instance"].as_u64() {
-            return Ok(Box::new(V8Instance {
-                held: Held::new(lease, generation, "instance", handle),
-                host_functions,
-                data,
-                wasi,
-                abi: self.abi.clone(),
-                patience: patience(config),
-                pipe_fault: config.pipe_fault,
-            }));
+        let handle = match lease.lock().request(generation, &request, Some(host), patience(config))? {
+            Instantiated::Instance(handle) => handle,
+            failed => return Err(instantiate_failure(failed)),
+        };
+        Ok(Box::new(V8Instance {
+            held: Held::new(lease, generation, HandleKind::Instance, handle),
+            host_functions,
+            data,
+            wasi,
+            abi: self.abi.clone(),
+            patience: patience(config),
+            pipe_fault: config.pipe_fault,
+        }))
+    }
+}
+
+/// Why the host script could not make an instance.
+fn instantiate_failure(answer: Instantiated) -> Outcome {
+    let failure = match answer {
+        Instantiated::Instance(_) => return Outcome::EngineFault("an instance taken for a failure".into()),
+        Instantiated::Start(stop) => return start_outcome(stop.into()),
+        Instantiated::Invalid(why) => return CompileError::Invalid(why).into(),
+        Instantiated::Failed(Failed::MemoryLimit) => InstantiateFailure::MemoryLimit,
+        Instantiated::Failed(Failed::Missing { module, name }) => InstantiateFailure::MissingImport { module, name },
+        Instantiated::Failed(Failed::Link(message)) => {
+            let (module, name) = linked_names(&message);
+            InstantiateFailure::ImportTypeMismatch { module, name }
         }
-        Err(instantiate_failure(&answer))
-    }
+        Instantiated::Failed(Failed::Other(message)) => InstantiateFailure::Other { message },
+    };
+    Outcome::InstantiateFailed(failure)
 }
 
-fn init_calls(calls: &[InitCall]) -> Value {
-    calls.iter().map(|c| json!({"export": c.export, "args": c.args})).collect()
-}
-
-/// Why host.js could not make an instance.
-fn instantiate_failure(answer: &Value) -> Outcome {
-    if answer["failed"] == "memory_limit" {
-        return Outcome::InstantiateFailed(InstantiateFailure::MemoryLimit);
-    }
-    if let Some(stop) = answer.get("start") {
-        return wire::stop(stop).map_or_else(|fault| fault, start_outcome);
-    }
-    let message = answer["failed"].to_string();
-    Outcome::InstantiateFailed(InstantiateFailure::Other { message })
+/// The import a V8 link error names: `Import #0 "module" "name": ...`.
+fn linked_names(message: &str) -> (String, String) {
+    let mut quoted = message.split('"').skip(1).step_by(2);
+    let module = quoted.next().unwrap_or_default().to_string();
+    (module, quoted.next().unwrap_or_default().to_string())
 }
 
 struct V8Instance {
@@ -292,7 +299,11 @@ struct V8Instance {
 }
 
 impl V8Instance {
-    fn request(&mut self, request: Value, serve_host: bool) -> Result<Value, Outcome> {
+    fn request<R: concord_node::protocol::Request>(
+        &mut self,
+        request: &R,
+        serve_host: bool,
+    ) -> Result<R::Answer, Outcome> {
         let host = serve_host.then_some(HostSide {
             functions: &self.host_functions,
             data: &mut self.data,
@@ -308,14 +319,11 @@ impl concord_engine::Instance for V8Instance {
         if let Err(outcome) = self.abi.export(export) {
             return Call::from_outcome(outcome);
         }
-        let request = json!({"op": "call", "export": export, "input": base64(input)});
-        let answer = match self.request(request, true) {
-            Ok(answer) => answer,
+        let request = PluginCall { instance: self.held.handle(), export, input: base64(input) };
+        let outcome = match self.request(&request, true) {
+            Ok(PluginCalled::Outcome(outcome)) => outcome.outcome(),
+            Ok(PluginCalled::NotAFunction(_)) => Outcome::BadExport(BadExport::Signature { name: export.into() }),
             Err(outcome) => return Call::from_outcome(outcome),
-        };
-        let outcome = match serde_json::from_value::<wire::WireOutcome>(answer["outcome"].clone()) {
-            Ok(outcome) => outcome.outcome(),
-            Err(e) => Outcome::EngineFault(format!("an outcome of no known shape: {e}")),
         };
         let (stdout, stderr) = (&mut self.wasi.stdout.bytes, &mut self.wasi.stderr.bytes);
         Call { outcome, stdout: std::mem::take(stdout), stderr: std::mem::take(stderr) }
@@ -323,12 +331,10 @@ impl concord_engine::Instance for V8Instance {
 
     /// Asked apart from [`Self::memory`], which hashes the whole memory in the child.
     fn memory_pages(&mut self) -> Option<u64> {
-        self.request(json!({"op": "pages"}), false).ok()?["pages"].as_u64()
+        self.request(&Pages { instance: self.held.handle() }, false).ok()?.pages
     }
 
     fn memory(&mut self) -> Option<MemoryObservation> {
-        let answer = self.request(json!({"op": "memory"}), false).ok()?;
-        let memory = answer.get("memory").filter(|m| !m.is_null())?;
-        Some(MemoryObservation { pages: memory["pages"].as_u64()?, sha256: memory["sha256"].as_str()?.to_string() })
+        self.request(&Memory { instance: self.held.handle() }, false).ok()?.memory
     }
 }

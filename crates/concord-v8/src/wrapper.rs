@@ -14,23 +14,13 @@ use wasm_encoder::{
 pub const GLOBAL_GETTER: &str = "concord:global:";
 
 /// A value as JavaScript carries it: its wire type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Carried {
     I32,
     I64,
     FuncRef,
     ExternRef,
-}
-
-impl Carried {
-    pub fn wire_name(self) -> &'static str {
-        match self {
-            Carried::I32 => "i32",
-            Carried::I64 => "i64",
-            Carried::FuncRef => "funcref",
-            Carried::ExternRef => "externref",
-        }
-    }
 }
 
 /// How a value of `ty` crosses: as which carried values, or `None` when it cannot.
