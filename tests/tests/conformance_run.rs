@@ -69,3 +69,34 @@ fn spec_assertions_are_counted_per_engine() {
     };
     counted_per_engine(Options { spec: "memory".into(), ..only("spec") }, "spec", ran);
 }
+
+/// `report.md` is read, not scrolled: what diverges and the documented mechanisms come first, and
+/// no result is listed one by one (they are in report.json and report.html).
+#[test]
+fn the_markdown_report_summarizes_and_lists_no_result() {
+    let report =
+        conformance::run(&Options { cases: 16, ..only("kernel") }, &Divergences::builtin(), &Quiet).expect("the run");
+    let documented: Vec<_> =
+        report.results.iter().filter(|r| r.verdict == concord_verdict::observation::Verdict::Documented).collect();
+    assert!(documented.len() > 5, "Extism's kernel rules document differences in the kernel scenario");
+    let md = concord_report::md::markdown(&report);
+    let sections: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(sections[..2], ["## What diverges", "## Documented differences, by mechanism"], "{md}");
+    assert!(md.contains("Nothing: every difference between engines is documented"), "{md}");
+    for mechanism in &report.mechanisms {
+        let row = format!("| {} | {} |", mechanism.mechanism, mechanism.observations);
+        assert!(md.contains(&row), "{row} in\n{md}");
+    }
+    let listed = documented.iter().filter(|r| md.contains(&format!("{}/{}", r.scenario, r.case))).count();
+    assert!(listed <= report.mechanisms.len(), "{listed} results listed one by one:\n{md}");
+    assert!(md.lines().count() < 120, "{} lines", md.lines().count());
+
+    // The page's first screen has the same order; the results are below, collapsed and filterable.
+    let html = concord_report::html::html(&report);
+    let at = |text: &str| html.find(text).unwrap_or_else(|| panic!("{text} in the page"));
+    assert!(at("What diverges") < at("Documented differences, by mechanism"));
+    assert!(at("Documented differences, by mechanism") < at("Conformance matrix"));
+    assert!(at("Conformance matrix") < at("<details id=\"differences\">"));
+    let rows = html.matches("data-verdict=\"documented\"").count();
+    assert_eq!(rows, documented.len(), "one filterable row per documented result");
+}

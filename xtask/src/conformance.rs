@@ -48,6 +48,10 @@ pub struct Args {
     /// Generated modules (wasm-smith) to run as the `generated` scenario, from `--seed`.
     #[arg(long, default_value_t = 256)]
     generated: u64,
+    /// Also write the report as JUnit XML here, for CI systems: one test case per case and
+    /// configuration, a divergence a failure with its text and replay command.
+    #[arg(long)]
+    junit: Option<PathBuf>,
 }
 
 fn parse_shard(text: &str) -> Result<(usize, usize), String> {
@@ -124,7 +128,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
             })
             .collect::<Result<Vec<Report>>>()?;
-        return finish(Report::merge(parts, &divergences), "report");
+        return finish(Report::merge(parts, &divergences), "report", args.junit.as_deref());
     }
 
     crate::guests::build()?;
@@ -139,8 +143,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         report.benchmarks = Some(serde_json::from_str(&text).with_context(|| format!("parsing {}", bench.display()))?);
     }
     match args.shard {
-        Some((k, n)) => finish(report, &format!("report.shard-{k}-of-{n}")),
-        None => finish(report, "report"),
+        Some((k, n)) => finish(report, &format!("report.shard-{k}-of-{n}"), args.junit.as_deref()),
+        None => finish(report, "report", args.junit.as_deref()),
     }
 }
 
@@ -172,7 +176,7 @@ fn self_check(args: &Args, divergences: &Divergences) -> Result<ExitCode> {
 
 /// Prints the matrix and the differences, writes `<name>.json` (and, for a whole report, `.md`
 /// and `.html`), and exits 1 on an undocumented divergence.
-fn finish(report: Report, name: &str) -> Result<ExitCode> {
+fn finish(report: Report, name: &str, junit: Option<&std::path::Path>) -> Result<ExitCode> {
     println!("{}", report.matrix());
     // Documented differences are grouped by engine, scenario and reason; divergences are listed one by one.
     let mut documented: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
@@ -211,6 +215,11 @@ fn finish(report: Report, name: &str) -> Result<ExitCode> {
     if !name.contains("shard") {
         write(format!("{name}.md"), concord_report::md::markdown(&report))?;
         write(format!("{name}.html"), concord_report::html::html(&report))?;
+    }
+    if let Some(path) = junit {
+        std::fs::write(path, concord_report::junit::junit(&report))
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
     }
     Ok(if report.has_divergence() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -1,15 +1,27 @@
-//! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no network).
+//! `report.html`: one self-contained page (inline CSS, SVG and one small script, no network). The
+//! first screen is what a person came for (the summary, what diverges, the mechanisms, the
+//! matrix); every result that is not agreement is below, collapsed, filterable by engine, scenario
+//! and verdict.
 
 use crate::Report;
 use crate::advice::advise;
-use crate::md::{LIMIT_CASES, case_ids};
+use crate::md::LIMIT_CASES;
 use concord_verdict::observation::Verdict;
 use std::fmt::Write;
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}\
 th{background:#f3f3f3}.agree{background:#e3f4e1}.documented{background:#fff4d6}.diverge{background:#f9d3d3;font-weight:bold}\
-.unsupported{background:#eee}.charts{display:flex;flex-wrap:wrap;gap:2em}h1,h2{font-weight:600}code{background:#f3f3f3;padding:0 3px}";
+.unsupported{background:#eee}.charts{display:flex;flex-wrap:wrap;gap:2em}h1,h2{font-weight:600}code{background:#f3f3f3;padding:0 3px}\
+details{margin:1em 0}summary{cursor:pointer;font-weight:600}select{margin-right:1em}";
+
+/// Shows only the rows of `#results` whose engine, scenario and verdict the three filters allow.
+const FILTER: &str = "function concordFilter(){const f={};for(const s of document.querySelectorAll('select[data-filter]'))\
+f[s.dataset.filter]=s.value;for(const r of document.querySelectorAll('#results tr[data-engine]'))r.hidden=\
+Object.entries(f).some(([k,v])=>v&&r.dataset[k]!==v)}";
+
+/// Diverging results listed at the top, at most; all of them are in the filterable table.
+const DIVERGING_LISTED: usize = 50;
 
 fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -75,6 +87,41 @@ pub fn html(report: &Report) -> String {
     );
     let head: String = report.engines.iter().map(|e| format!("<th>{}</th>", esc(&e.id))).collect();
 
+    h += "<h2>What diverges</h2><ul>";
+    let diverging: Vec<_> = report.results.iter().filter(|r| r.verdict == Verdict::Diverge).collect();
+    if diverging.is_empty() {
+        h += "<li>Nothing: every difference between engines is documented.</li>";
+    }
+    for r in diverging.iter().take(DIVERGING_LISTED) {
+        let _ = write!(
+            h,
+            "<li class=\"diverge\">{}/{} on {}: {}<br>replay: <code>cargo xtask conformance --scenario {} --engine {}</code></li>",
+            esc(&r.scenario),
+            esc(&r.case),
+            esc(&r.engine),
+            esc(r.note.as_deref().unwrap_or("")),
+            esc(&r.scenario),
+            esc(&r.engine)
+        );
+    }
+    h += "</ul>";
+    if !report.mechanisms.is_empty() {
+        h += "<h2>Documented differences, by mechanism</h2><table><tr><th>mechanism</th><th>observations</th><th>engines</th><th>why</th><th>for example</th><th>evidence</th></tr>";
+        for m in &report.mechanisms {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                esc(&m.mechanism),
+                m.observations,
+                esc(&m.engines.join(", ")),
+                esc(m.reason.as_deref().unwrap_or("")),
+                esc(&m.example),
+                esc(m.evidence.as_deref().unwrap_or(""))
+            );
+        }
+        h += "</table>";
+    }
+
     let _ = write!(h, "<h2>Conformance matrix</h2><table id=\"matrix\"><tr><th>scenario</th>{head}</tr>");
     for scenario in report.scenario_names() {
         let _ = write!(h, "<tr><td>{}</td>", esc(scenario));
@@ -89,7 +136,7 @@ pub fn html(report: &Report) -> String {
 
     let _ = write!(
         h,
-        "<h3>Every named case (and any generated case that diverges)</h3><table><tr><th>case</th>{head}</tr>"
+        "<details><summary>Every named case (and any generated case that diverges)</summary><table><tr><th>case</th>{head}</tr>"
     );
     for (scenario, case) in case_ids(report) {
         let _ = write!(h, "<tr><td>{}/{}</td>", esc(&scenario), esc(&case));
@@ -105,7 +152,7 @@ pub fn html(report: &Report) -> String {
         }
         h += "</tr>";
     }
-    h += "</table>";
+    h += "</table></details>";
 
     if !report.spec.is_empty() {
         h += "<h2>Spec testsuite</h2><p>Assertions per engine and suite: passed / failed / unsupported / skipped.</p>";
@@ -175,21 +222,57 @@ pub fn html(report: &Report) -> String {
         h += "</ul>";
     }
 
-    let differences: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Agree).collect();
-    if !differences.is_empty() {
-        h += "<h2>Differences</h2><ul>";
-        for r in differences {
-            let _ = write!(
-                h,
-                "<li class=\"{}\">{}/{} on {}: {}</li>",
-                class(r.verdict),
-                esc(&r.scenario),
-                esc(&r.case),
-                esc(&r.engine),
-                esc(r.note.as_deref().unwrap_or(""))
-            );
-        }
-        h += "</ul>";
-    }
+    h += &differences(report);
     h + "</body></html>"
+}
+
+/// The named cases, and any generated case that diverges: generated cases that behave are counted
+/// in the matrix, not listed.
+pub fn case_ids(report: &Report) -> Vec<(String, String)> {
+    let diverges = |scenario: &str, case: &str| {
+        report.results.iter().any(|r| r.scenario == scenario && r.case == case && r.verdict == Verdict::Diverge)
+    };
+    let mut cases: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| !r.case.starts_with("gen-") || diverges(&r.scenario, &r.case))
+        .map(|r| (r.scenario.clone(), r.case.clone()))
+        .collect();
+    cases.dedup();
+    cases
+}
+
+/// Every result that is not agreement, collapsed, with a filter for engine, scenario and verdict.
+fn differences(report: &Report) -> String {
+    let differences: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Agree).collect();
+    if differences.is_empty() {
+        return String::new();
+    }
+    let mut h = format!(
+        "<details id=\"differences\"><summary>Every difference ({}: documented, unsupported, diverging)</summary><p>",
+        differences.len()
+    );
+    let select = |filter: &str, values: Vec<&str>| {
+        let options: String = values.iter().map(|v| format!("<option>{}</option>", esc(v))).collect();
+        format!(
+            "<select data-filter=\"{filter}\" onchange=\"concordFilter()\"><option value=\"\">every {filter}</option>{options}</select>"
+        )
+    };
+    h += &select("engine", report.engines.iter().map(|e| e.id.as_str()).collect());
+    h += &select("scenario", report.scenario_names());
+    h += &select("verdict", vec!["documented", "unsupported", "diverge"]);
+    h +=
+        "</p><table id=\"results\"><tr><th>scenario</th><th>case</th><th>engine</th><th>verdict</th><th>note</th></tr>";
+    for r in differences {
+        let _ = write!(
+            h,
+            "<tr class=\"{verdict}\" data-engine=\"{engine}\" data-scenario=\"{scenario}\" data-verdict=\"{verdict}\"><td>{scenario}</td><td>{}</td><td>{engine}</td><td>{verdict}</td><td>{}</td></tr>",
+            esc(&r.case),
+            esc(r.note.as_deref().unwrap_or(&r.detail)),
+            verdict = class(r.verdict),
+            engine = esc(&r.engine),
+            scenario = esc(&r.scenario),
+        );
+    }
+    format!("{h}</table></details><script>{FILTER}</script>")
 }

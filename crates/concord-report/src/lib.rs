@@ -4,6 +4,7 @@
 
 pub mod advice;
 pub mod html;
+pub mod junit;
 pub mod md;
 pub mod performance;
 mod report;

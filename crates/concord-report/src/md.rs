@@ -13,10 +13,55 @@ pub const LIMIT_CASES: [(&str, &str, &str); 4] = [
     ("runaway", "loop-deadline", "infinite loop, deadline"),
 ];
 
+/// Diverging results listed in full, at most; the rest are in report.json and report.html.
+const DIVERGING_LISTED: usize = 50;
+
+/// The report a person reads in a minute: what was run, what diverges and how to replay it, the
+/// documented differences by mechanism, then the tables. Every result, case by case, is in
+/// `report.json` and `report.html`, not here.
 pub fn markdown(report: &Report) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Concord conformance report\n");
     let _ = writeln!(md, "{}: **{}**.\n", report.scope(), report.summary.verdicts());
+
+    let _ = writeln!(md, "## What diverges\n");
+    let diverging: Vec<_> = report.results.iter().filter(|r| r.verdict == Verdict::Diverge).collect();
+    if diverging.is_empty() {
+        let _ = writeln!(md, "Nothing: every difference between engines is documented below.");
+    }
+    for r in diverging.iter().take(DIVERGING_LISTED) {
+        let note = r.note.as_deref().unwrap_or("");
+        let _ = writeln!(md, "- `{}/{}` on {}: {note}  ", r.scenario, r.case, r.engine);
+        let _ = writeln!(md, "  replay: `cargo xtask conformance --scenario {} --engine {}`", r.scenario, r.engine);
+    }
+    if diverging.len() > DIVERGING_LISTED {
+        let _ = writeln!(md, "- and {} more, in report.json", diverging.len() - DIVERGING_LISTED);
+    }
+    for d in &report.stale {
+        let _ = writeln!(md, "- stale: {} `{}/{}` {}: {}", d.engine, d.scenario, d.case, d.why_stale(), d.reason);
+    }
+
+    if !report.mechanisms.is_empty() {
+        let _ = writeln!(md, "\n## Documented differences, by mechanism\n");
+        let _ = writeln!(
+            md,
+            "Each is an entry of `conformance/divergences.toml`, checked on every observation it explains.\n"
+        );
+        let _ = writeln!(md, "| mechanism | observations | engines | why | for example | evidence |");
+        let _ = writeln!(md, "|---|---:|---|---|---|---|");
+        for m in &report.mechanisms {
+            let engines = m.engines.join(", ");
+            let why = m.reason.as_deref().unwrap_or("");
+            let evidence = m.evidence.as_deref().map_or(String::new(), |e| format!("`{e}`"));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {engines} | {why} | `{}` | {evidence} |",
+                m.mechanism, m.observations, m.example
+            );
+        }
+    }
+
+    let _ = writeln!(md, "\n## Engines\n");
     let _ = writeln!(md, "| engine | version | compiler |\n|---|---|---|");
     for e in &report.engines {
         let _ = writeln!(md, "| {} | {} {} | {} |", e.id, e.engine, e.version, e.compiler);
@@ -51,24 +96,13 @@ pub fn markdown(report: &Report) -> String {
         let _ = writeln!(md, "| {scenario} | {} |", cells.join(" | "));
     }
 
-    let _ = writeln!(md, "\n### Every named case (and any generated case that diverges)\n");
-    let _ = writeln!(md, "| case | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
-    for (scenario, case) in case_ids(report) {
-        let cells: Vec<_> = report
-            .engines
-            .iter()
-            .map(|e| report.result(&scenario, &case, &e.id).map_or("", |r| r.verdict.symbol()))
-            .collect();
-        let _ = writeln!(md, "| {scenario}/{case} | {} |", cells.join(" | "));
-    }
-
     if !report.spec.is_empty() {
         let _ = writeln!(md, "\n## Spec testsuite\n");
         let _ = writeln!(
             md,
             "Assertions of the WebAssembly spec testsuite per engine and suite: passed / failed / unsupported \
              (a feature the configuration does not run) / skipped (text-format and threads directives). \
-             Every failure is listed with the results (scenario `spec`, case `file:line`).\n"
+             Every failure is in report.json (scenario `spec`, case `file:line`).\n"
         );
         let _ = writeln!(md, "| engine | suite | passed | failed | unsupported | skipped |\n|---|---|---|---|---|---|");
         for t in report.spec_totals() {
@@ -192,48 +226,5 @@ pub fn markdown(report: &Report) -> String {
         }
     }
 
-    if !report.mechanisms.is_empty() {
-        let _ = writeln!(md, "\n## Documented, by mechanism\n");
-        let _ = writeln!(md, "| mechanism | observations | engines | for example |");
-        let _ = writeln!(md, "|---|---:|---|---|");
-        for m in &report.mechanisms {
-            let engines = m.engines.join(", ");
-            let _ = writeln!(md, "| {} | {} | {engines} | `{}` |", m.mechanism, m.observations, m.example);
-        }
-    }
-    let documented: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Agree).collect();
-    if !documented.is_empty() {
-        let _ = writeln!(md, "\n## Differences\n");
-        for r in documented {
-            let _ = writeln!(
-                md,
-                "- {} `{}/{}` on {}: {}",
-                r.verdict.symbol(),
-                r.scenario,
-                r.case,
-                r.engine,
-                r.note.as_deref().unwrap_or("")
-            );
-        }
-    }
-    for d in &report.stale {
-        let _ = writeln!(md, "- stale: {} `{}/{}` {}: {}", d.engine, d.scenario, d.case, d.why_stale(), d.reason);
-    }
     md
-}
-
-/// The named cases, and any generated case that diverges: generated cases that behave are counted
-/// in the matrix, not listed.
-pub fn case_ids(report: &Report) -> Vec<(String, String)> {
-    let diverges = |scenario: &str, case: &str| {
-        report.results.iter().any(|r| r.scenario == scenario && r.case == case && r.verdict == Verdict::Diverge)
-    };
-    let mut cases: Vec<_> = report
-        .results
-        .iter()
-        .filter(|r| !r.case.starts_with("gen-") || diverges(&r.scenario, &r.case))
-        .map(|r| (r.scenario.clone(), r.case.clone()))
-        .collect();
-    cases.dedup();
-    cases
 }

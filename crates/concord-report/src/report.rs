@@ -46,6 +46,12 @@ pub struct MechanismCount {
     pub engines: Vec<String>,
     /// One of them: `scenario/case on engine`.
     pub example: String,
+    /// The reason of the entry that documented the example.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// A saved case that shows it, where that entry names one.
+    #[serde(default)]
+    pub evidence: Option<String>,
 }
 
 /// How an engine held up: the reliability section.
@@ -277,6 +283,8 @@ fn mechanism_counts(results: &[ResultEntry], divergences: &Divergences) -> Vec<M
                     observations: 0,
                     engines: Vec::new(),
                     example,
+                    reason: entry.map(|d| d.reason.clone()),
+                    evidence: entry.and_then(|d| d.evidence.clone()),
                 });
                 counts.len() - 1
             }
