@@ -47,6 +47,11 @@ fn counted_per_engine(options: Options, scenario: &str, items: impl Fn(&str) -> 
     }
     let most = engines().iter().map(|e| items(e.id())).max().unwrap_or(0);
     assert_eq!(report.summary.cases, most);
+    let named = match scenario {
+        "spec" => format!("{most} spec assertions on"),
+        _ => format!("{most} generated modules on"),
+    };
+    assert!(report.scope().starts_with(&named), "{}", report.scope());
     assert!(report.matrix().lines().any(|line| line.starts_with(scenario)), "{}", report.matrix());
     let json = serde_json::to_value(&report).expect("serializes");
     let rows = json["scenarios"].as_array().expect("scenarios").iter().filter(|r| r["scenario"] == scenario);

@@ -109,9 +109,24 @@ impl Summary {
 }
 
 impl Report {
-    /// "N cases on M engine configurations", the report's one-line scope.
+    /// "N cases, A spec assertions, G generated modules on M engine configurations", the report's
+    /// one-line scope (a suite that did not run is left out).
     pub fn scope(&self) -> String {
-        format!("{} cases on {} engine configurations", self.summary.cases, self.engines.len())
+        let items =
+            |suite: &str| self.scenarios.iter().filter(|c| c.scenario == suite).map(|c| c.cases).max().unwrap_or(0);
+        let (assertions, modules) = (items(concord_verdict::suite::SPEC), items(concord_verdict::suite::GENERATED));
+        let cases = self.summary.cases.saturating_sub(assertions + modules);
+        let mut parts = Vec::new();
+        if cases > 0 || assertions + modules == 0 {
+            parts.push(format!("{cases} cases"));
+        }
+        if assertions > 0 {
+            parts.push(format!("{assertions} spec assertions"));
+        }
+        if modules > 0 {
+            parts.push(format!("{modules} generated modules"));
+        }
+        format!("{} on {} engine configurations", parts.join(", "), self.engines.len())
     }
 
     /// The report of a suite every item of which is a result (cases, each on every engine).
