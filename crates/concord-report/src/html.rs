@@ -3,9 +3,9 @@
 //! matrix); every result that is not agreement is below, collapsed, filterable by engine, scenario
 //! and verdict.
 
-use crate::Report;
 use crate::advice::advise;
 use crate::md::LIMIT_CASES;
+use crate::{DIVERGING_LISTED, Report, replay_command};
 use concord_verdict::observation::Verdict;
 use std::fmt::Write;
 
@@ -19,9 +19,6 @@ details{margin:1em 0}summary{cursor:pointer;font-weight:600}select{margin-right:
 const FILTER: &str = "function concordFilter(){const f={};for(const s of document.querySelectorAll('select[data-filter]'))\
 f[s.dataset.filter]=s.value;for(const r of document.querySelectorAll('#results tr[data-engine]'))r.hidden=\
 Object.entries(f).some(([k,v])=>v&&r.dataset[k]!==v)}";
-
-/// Diverging results listed at the top, at most; all of them are in the filterable table.
-const DIVERGING_LISTED: usize = 50;
 
 fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -88,20 +85,19 @@ pub fn html(report: &Report) -> String {
     let head: String = report.engines.iter().map(|e| format!("<th>{}</th>", esc(&e.id))).collect();
 
     h += "<h2>What diverges</h2><ul>";
-    let diverging: Vec<_> = report.results.iter().filter(|r| r.verdict == Verdict::Diverge).collect();
+    let diverging = report.diverging();
     if diverging.is_empty() {
         h += "<li>Nothing: every difference between engines is documented.</li>";
     }
     for r in diverging.iter().take(DIVERGING_LISTED) {
         let _ = write!(
             h,
-            "<li class=\"diverge\">{}/{} on {}: {}<br>replay: <code>cargo xtask conformance --scenario {} --engine {}</code></li>",
+            "<li class=\"diverge\">{}/{} on {}: {}<br>replay: <code>{}</code></li>",
             esc(&r.scenario),
             esc(&r.case),
             esc(&r.engine),
             esc(r.note.as_deref().unwrap_or("")),
-            esc(&r.scenario),
-            esc(&r.engine)
+            esc(&replay_command(r))
         );
     }
     h += "</ul>";

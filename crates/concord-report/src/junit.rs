@@ -4,21 +4,25 @@
 //! items leave no result (the spec testsuite, generated modules) adds one passing case per
 //! configuration for them, so the totals are the run's.
 
-use crate::Report;
+use crate::{Report, replay_command};
 use concord_verdict::observation::Verdict;
 use concord_verdict::result::ResultEntry;
+use std::collections::HashMap;
 use std::fmt::Write;
 
 pub fn junit(report: &Report) -> String {
+    let mut by_place: HashMap<(&str, &str), Vec<&ResultEntry>> = HashMap::new();
+    for r in &report.results {
+        by_place.entry((&r.scenario, &r.engine)).or_default().push(r);
+    }
     let mut suites = String::new();
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
     for scenario in report.scenario_names() {
         let mut cases = String::new();
         let (mut suite_tests, mut suite_failures, mut suite_skipped) = (0, 0, 0);
         for engine in &report.engines {
-            let mine: Vec<&ResultEntry> =
-                report.results.iter().filter(|r| r.scenario == scenario && r.engine == engine.id).collect();
-            for r in &mine {
+            let mine = by_place.get(&(scenario, engine.id.as_str())).map_or(&[][..], Vec::as_slice);
+            for r in mine {
                 cases += &testcase(r);
                 suite_tests += 1;
                 suite_failures += usize::from(r.verdict == Verdict::Diverge);
@@ -60,12 +64,11 @@ fn testcase(r: &ResultEntry) -> String {
     match r.verdict {
         Verdict::Agree => head + "/>",
         Verdict::Diverge => format!(
-            "{head}><failure message=\"{}\" type=\"diverge\">{}: {}\nreplay: cargo xtask conformance --scenario {} --engine {}</failure></testcase>",
+            "{head}><failure message=\"{}\" type=\"diverge\">{}: {}\nreplay: {}</failure></testcase>",
             esc(note),
             esc(&r.outcome),
             esc(&r.detail),
-            esc(&r.scenario),
-            esc(&r.engine)
+            esc(&replay_command(r))
         ),
         Verdict::Unsupported => format!("{head}><skipped message=\"{}\"/></testcase>", esc(&r.detail)),
         Verdict::Documented => format!("{head}><system-out>documented: {}</system-out></testcase>", esc(note)),

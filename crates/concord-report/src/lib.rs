@@ -9,4 +9,4 @@ pub mod md;
 pub mod performance;
 mod report;
 
-pub use report::{EngineReliability, MechanismCount, Report, Summary};
+pub use report::{DIVERGING_LISTED, EngineReliability, MechanismCount, Report, Summary, replay_command};

@@ -1,8 +1,7 @@
 //! `report.md`: the report for people reading it in a repository or a CI log.
 
-use crate::Report;
 use crate::advice::advise;
-use concord_verdict::observation::Verdict;
+use crate::{DIVERGING_LISTED, Report, replay_command};
 use std::fmt::Write;
 
 /// The cases whose outcomes make up the limit-semantics table, and what each column means.
@@ -13,9 +12,6 @@ pub const LIMIT_CASES: [(&str, &str, &str); 4] = [
     ("runaway", "loop-deadline", "infinite loop, deadline"),
 ];
 
-/// Diverging results listed in full, at most; the rest are in report.json and report.html.
-const DIVERGING_LISTED: usize = 50;
-
 /// The report a person reads in a minute: what was run, what diverges and how to replay it, the
 /// documented differences by mechanism, then the tables. Every result, case by case, is in
 /// `report.json` and `report.html`, not here.
@@ -25,14 +21,14 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(md, "{}: **{}**.\n", report.scope(), report.summary.verdicts());
 
     let _ = writeln!(md, "## What diverges\n");
-    let diverging: Vec<_> = report.results.iter().filter(|r| r.verdict == Verdict::Diverge).collect();
+    let diverging = report.diverging();
     if diverging.is_empty() {
         let _ = writeln!(md, "Nothing: every difference between engines is documented below.");
     }
     for r in diverging.iter().take(DIVERGING_LISTED) {
         let note = r.note.as_deref().unwrap_or("");
         let _ = writeln!(md, "- `{}/{}` on {}: {note}  ", r.scenario, r.case, r.engine);
-        let _ = writeln!(md, "  replay: `cargo xtask conformance --scenario {} --engine {}`", r.scenario, r.engine);
+        let _ = writeln!(md, "  replay: `{}`", replay_command(r));
     }
     if diverging.len() > DIVERGING_LISTED {
         let _ = writeln!(md, "- and {} more, in report.json", diverging.len() - DIVERGING_LISTED);

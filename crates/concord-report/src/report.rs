@@ -334,3 +334,18 @@ fn reliability(engine: &str, results: &[ResultEntry]) -> EngineReliability {
         worst_overrun_ms,
     }
 }
+
+/// Diverging results a page lists in full, at most; all of them are in report.json.
+pub const DIVERGING_LISTED: usize = 50;
+
+/// The command that runs a result's scenario again on its engine.
+pub fn replay_command(result: &ResultEntry) -> String {
+    format!("cargo xtask conformance --scenario {} --engine {}", result.scenario, result.engine)
+}
+
+impl Report {
+    /// The results that no entry of the registry explains.
+    pub fn diverging(&self) -> Vec<&ResultEntry> {
+        self.results.iter().filter(|r| r.verdict == Verdict::Diverge).collect()
+    }
+}
