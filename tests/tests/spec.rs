@@ -7,6 +7,15 @@ use concord_verdict::divergence::Divergences;
 use concord_verdict::observation::Verdict;
 use std::collections::BTreeMap;
 
+/// Every result no entry documents, for people.
+fn undocumented(spec: &concord::spec::SpecRun) -> Vec<String> {
+    spec.results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Diverge)
+        .map(|r| format!("{} on {}: {}", r.case, r.engine, r.detail))
+        .collect()
+}
+
 #[test]
 fn wasm_v2_passes_on_every_engine_but_for_documented_failures() {
     let divergences = Divergences::load(&concord::conformance_dir().join("divergences.toml")).expect("parses");
@@ -14,12 +23,7 @@ fn wasm_v2_passes_on_every_engine_but_for_documented_failures() {
     assert_eq!(scripts.len(), 90, "every wasm-v2 core file");
     let spec = concord::spec::run(engines(), &scripts, &divergences);
 
-    let undocumented: Vec<String> = spec
-        .results
-        .iter()
-        .filter(|r| r.verdict == Verdict::Diverge)
-        .map(|r| format!("{} on {}: {}", r.case, r.engine, r.detail))
-        .collect();
+    let undocumented = undocumented(&spec);
     assert!(undocumented.is_empty(), "undocumented spec failures:\n{}", undocumented.join("\n"));
     let report = concord_report::Report::from_entries(
         Vec::new(),
@@ -55,5 +59,36 @@ fn wasm_v2_passes_on_every_engine_but_for_documented_failures() {
     assert_eq!(passed["extism"], 0, "Extism has no typed layer: unsupported, not failed");
     insta::with_settings!({ snapshot_path => "../../conformance/snapshots/spec", prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_yaml_snapshot!("wasm-v2", table);
+    });
+}
+
+/// Every proposal of the pinned testsuite on every configuration: nothing undocumented, no stale
+/// entry, and the proposal matrix pinned as a snapshot (what each configuration supports, measured).
+#[test]
+fn every_proposal_ends_in_no_undocumented_divergence_and_its_matrix_is_pinned() {
+    let divergences = Divergences::load(&concord::conformance_dir().join("divergences.toml")).expect("parses");
+    let proposals: Vec<&str> =
+        concord_wast::suite::suite_names().into_iter().filter(|s| !s.starts_with("wasm-")).collect();
+    let scripts = concord::spec::scripts(&proposals.join(",")).expect("the proposals parse");
+    let spec = concord::spec::run(engines(), &scripts, &divergences);
+    let undocumented = undocumented(&spec);
+    assert!(undocumented.is_empty(), "undocumented failures in the proposals:\n{}", undocumented.join("\n"));
+    let infos = engines().iter().map(|e| e.info().clone()).collect();
+    let report = concord_report::Report::from_entries(
+        infos,
+        spec.results.clone(),
+        Vec::new(),
+        spec.counts.clone(),
+        &divergences,
+    );
+
+    let mut matrix: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for cell in &report.proposals {
+        let standing = format!("{:?} {}", cell.standing, cell.counts());
+        matrix.entry(cell.suite.clone()).or_default().insert(cell.engine.clone(), standing);
+    }
+    assert_eq!(matrix.len(), proposals.len(), "a row for every proposal");
+    insta::with_settings!({ snapshot_path => "../../conformance/snapshots/spec", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_yaml_snapshot!("proposals", matrix);
     });
 }

@@ -43,7 +43,7 @@ pub struct Args {
     faults: Vec<String>,
     /// The spec testsuite to run as the `spec` scenario: a suite (`wasm-v2`, `simd`, ...), `memory`
     /// (wasm-v2's memory files), `all` (wasm-v2 and every proposal), comma-separated, or `none`.
-    #[arg(long, default_value = "wasm-v2")]
+    #[arg(long, default_value = "all")]
     spec: String,
     /// Generated modules (wasm-smith) to run as the `generated` scenario, from `--seed`.
     #[arg(long, default_value_t = 256)]
@@ -64,7 +64,7 @@ fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     Ok((k, n))
 }
 
-fn out_dir() -> PathBuf {
+pub fn out_dir() -> PathBuf {
     concord::guests::workspace_root().join("target").join("conformance")
 }
 

@@ -6,6 +6,7 @@ mod conformance;
 mod fuzz;
 mod guests;
 mod node;
+mod screenshot;
 mod sources;
 mod test;
 mod zig;
@@ -35,6 +36,8 @@ enum Command {
     Conformance(conformance::Args),
     /// Run generated modules on every engine until the time is up; exit 1 if engines differ.
     Fuzz(fuzz::Args),
+    /// Draw the conformance report's HTML in headless Chromium: target/conformance/report.png.
+    Screenshot(screenshot::Args),
     /// Run the criterion benchmarks and summarize them: medians, ratios, target/conformance/bench.json.
     Bench(bench::Args),
     /// The test command: build the guests, then run the whole workspace's tests.
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Test { cargo_args } => test::run(&cargo_args),
         Command::Bench(args) => bench::run(args),
         Command::Fuzz(args) => fuzz::run(args),
+        Command::Screenshot(args) => screenshot::run(args).map(|_| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

@@ -24,10 +24,11 @@ pub enum Feature {
     Gc,
     CustomPageSizes,
     WideArithmetic,
+    CustomDescriptors,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 13] = [
+    pub const ALL: [Feature; 14] = [
         Feature::Simd,
         Feature::ReferenceTypes,
         Feature::RelaxedSimd,
@@ -41,6 +42,7 @@ impl Feature {
         Feature::Gc,
         Feature::CustomPageSizes,
         Feature::WideArithmetic,
+        Feature::CustomDescriptors,
     ];
 
     /// What Wasm 2.0 adds to the base: the features the wasm-v2 spec testsuite needs.
@@ -61,6 +63,7 @@ impl Feature {
             Feature::Gc => WasmFeatures::GC,
             Feature::CustomPageSizes => WasmFeatures::CUSTOM_PAGE_SIZES,
             Feature::WideArithmetic => WasmFeatures::WIDE_ARITHMETIC,
+            Feature::CustomDescriptors => WasmFeatures::CUSTOM_DESCRIPTORS,
         }
     }
 }
@@ -82,6 +85,7 @@ impl std::fmt::Display for Feature {
             Feature::Gc => "gc",
             Feature::CustomPageSizes => "custom-page-sizes",
             Feature::WideArithmetic => "wide-arithmetic",
+            Feature::CustomDescriptors => "custom-descriptors",
         })
     }
 }
@@ -105,6 +109,9 @@ pub enum Support {
     Supported,
     /// Valid Wasm that needs these features, which the configuration lacks.
     Unsupported(Vec<Feature>),
+    /// Valid Wasm only with proposals Concord does not name (`custom-descriptors`, say): no
+    /// configuration declares them, so no configuration is asked to run it.
+    Beyond(Vec<String>),
     /// Not valid Wasm under any feature set: the validator's reason.
     Invalid(String),
 }
@@ -115,7 +122,10 @@ pub fn support(wasm: &[u8], supported: &[Feature]) -> Support {
         return Support::Supported;
     }
     if let Err(error) = Validator::new_with_features(with(&Feature::ALL)).validate_all(wasm) {
-        return Support::Invalid(error.to_string());
+        return match beyond(wasm) {
+            Some(proposals) => Support::Beyond(proposals),
+            None => Support::Invalid(error.to_string()),
+        };
     }
     let needed: Vec<Feature> = Feature::ALL
         .into_iter()
@@ -126,6 +136,20 @@ pub fn support(wasm: &[u8], supported: &[Feature]) -> Support {
         })
         .collect();
     Support::Unsupported(needed)
+}
+
+/// The proposals outside [`Feature::ALL`] that make `wasm` valid, by the validator's names for
+/// them; `None` when none does.
+fn beyond(wasm: &[u8]) -> Option<Vec<String>> {
+    let everything = WasmFeatures::all();
+    Validator::new_with_features(everything).validate_all(wasm).ok()?;
+    let unnamed = everything.difference(with(&Feature::ALL));
+    let needed = unnamed
+        .iter_names()
+        .filter(|(_, flag)| Validator::new_with_features(everything.difference(*flag)).validate_all(wasm).is_err())
+        .map(|(name, _)| name.to_lowercase().replace('_', "-"))
+        .collect();
+    Some(needed)
 }
 
 #[cfg(test)]
@@ -145,5 +169,15 @@ mod tests {
         assert_eq!(support(&memory64, Feature::WASM2), Support::Unsupported(vec![Feature::Memory64]));
         assert!(matches!(support(b"\0asm\x01\0\0\0\x7f", &[]), Support::Invalid(_)));
         assert_eq!(Feature::MultiMemory.to_string(), "multi-memory");
+    }
+
+    #[test]
+    fn a_module_needing_a_proposal_concord_does_not_name_is_beyond_and_names_it() {
+        // A shared function type: the shared-everything-threads proposal.
+        let shared = wasm("(module (type (shared (func))))");
+        assert_eq!(support(&shared, &Feature::ALL), Support::Beyond(vec!["shared-everything-threads".into()]));
+        let exact = wasm("(module (type $t (struct)) (func (param (ref (exact $t)))))");
+        let without: Vec<Feature> = Feature::ALL.into_iter().filter(|f| *f != Feature::CustomDescriptors).collect();
+        assert_eq!(support(&exact, &without), Support::Unsupported(vec![Feature::CustomDescriptors]));
     }
 }

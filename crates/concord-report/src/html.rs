@@ -130,6 +130,28 @@ pub fn html(report: &Report) -> String {
     }
     h += "</table>";
 
+    h += &proposal_matrix(report);
+
+    let limit_head: String = LIMIT_CASES.iter().map(|c| format!("<th>{}</th>", esc(c.2))).collect();
+    let _ = write!(h, "<h2>Limit semantics as measured</h2><table><tr><th>engine</th>{limit_head}</tr>");
+    for e in &report.engines {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&e.id));
+        for (scenario, case, _) in LIMIT_CASES {
+            let cell = report.result(scenario, case, &e.id).map_or("not run".to_string(), |r| r.outcome_as_i32s());
+            let _ = write!(h, "<td>{}</td>", esc(&cell));
+        }
+        h += "</tr>";
+    }
+    h += "</table>";
+
+    if report.performance.is_some() {
+        h += "<h2>Which engine for which embedder</h2><ul>";
+        for a in advise(report) {
+            let _ = write!(h, "<li><b>{}</b>: {} — {}</li>", esc(a.need), esc(&a.engine), esc(&a.why));
+        }
+        h += "</ul>";
+    }
+
     let _ = write!(
         h,
         "<details><summary>Every named case (and any generated case that diverges)</summary><table><tr><th>case</th>{head}</tr>"
@@ -149,36 +171,6 @@ pub fn html(report: &Report) -> String {
         h += "</tr>";
     }
     h += "</table></details>";
-
-    if !report.spec.is_empty() {
-        h += "<h2>Spec testsuite</h2><p>Assertions per engine and suite: passed / failed / unsupported / skipped.</p>";
-        h += "<table><tr><th>engine</th><th>suite</th><th>passed</th><th>failed</th><th>unsupported</th><th>skipped</th></tr>";
-        for t in report.spec_totals() {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&t.engine),
-                esc(&t.suite),
-                t.passed,
-                t.failed,
-                t.unsupported,
-                t.skipped
-            );
-        }
-        h += "</table>";
-    }
-
-    let limit_head: String = LIMIT_CASES.iter().map(|c| format!("<th>{}</th>", esc(c.2))).collect();
-    let _ = write!(h, "<h2>Limit semantics as measured</h2><table><tr><th>engine</th>{limit_head}</tr>");
-    for e in &report.engines {
-        let _ = write!(h, "<tr><td>{}</td>", esc(&e.id));
-        for (scenario, case, _) in LIMIT_CASES {
-            let cell = report.result(scenario, case, &e.id).map_or("not run".to_string(), |r| r.outcome_as_i32s());
-            let _ = write!(h, "<td>{}</td>", esc(&cell));
-        }
-        h += "</tr>";
-    }
-    h += "</table>";
 
     h += "<h2>Reliability</h2><p>Every call ran under a CPU budget and a watchdog; a panic is caught as the engine's fault. Harness crashes: 0 (this report was written).</p>";
     h += "<table><tr><th>engine</th><th>cases</th><th>outcomes</th><th>engine faults</th><th>hangs</th><th>worst overrun past a deadline</th></tr>";
@@ -211,15 +203,51 @@ pub fn html(report: &Report) -> String {
         h += &bar_chart("instantiate (ms)", "ms", &series(&|c| c.instantiate_us / 1e3));
         h += &bar_chart("empty call (µs)", "µs", &series(&|c| c.call_us));
         h += &bar_chart("stream throughput at 1 MiB", "MiB/s", &series(&|c| c.stream_mib_s_1m));
-        h += "</div><h2>Which engine for which embedder</h2><ul>";
-        for a in advise(report) {
-            let _ = write!(h, "<li><b>{}</b>: {} — {}</li>", esc(a.need), esc(&a.engine), esc(&a.why));
-        }
-        h += "</ul>";
+        h += "</div>";
     }
 
     h += &differences(report);
     h + "</body></html>"
+}
+
+/// Each suite of the spec testsuite on each configuration, coloured by its standing.
+fn proposal_matrix(report: &Report) -> String {
+    if report.proposals.is_empty() {
+        return String::new();
+    }
+    let engines = report.proposal_engines();
+    let head: String = engines.iter().map(|e| format!("<th>{}</th>", esc(e))).collect();
+    let mut h = format!(
+        "<h2>Proposal matrix</h2><p>Each suite of the spec testsuite on each configuration, measured: assertions \
+         passed / failed / unsupported. Green: all it ran passed; yellow: passed but for documented differences; \
+         red: diverges; grey: the proposal's feature is not declared. Extism's hosts run plugins, not typed calls, \
+         and have no column.</p><table id=\"proposals\"><tr><th>suite</th>{head}</tr>"
+    );
+    for suite in report.proposal_suites() {
+        let _ = write!(h, "<tr><td>{}</td>", esc(suite));
+        for e in &engines {
+            match report.proposal(suite, e) {
+                Some(c) => {
+                    let title = format!(
+                        "{} skipped, {} documented, {} diverge{}",
+                        c.skipped,
+                        c.documented,
+                        c.diverge,
+                        match (c.feature, c.declared) {
+                            (Some(f), Some(false)) => format!("; {f} not declared"),
+                            (Some(f), _) => format!("; {f} declared"),
+                            _ => String::new(),
+                        }
+                    );
+                    let _ =
+                        write!(h, "<td class=\"{}\" title=\"{}\">{}</td>", c.standing.class(), esc(&title), c.counts());
+                }
+                None => h += "<td></td>",
+            }
+        }
+        h += "</tr>";
+    }
+    h + "</table>"
 }
 
 /// The named cases, and any generated case that diverges: generated cases that behave are counted

@@ -7,6 +7,7 @@ pub mod html;
 pub mod junit;
 pub mod md;
 pub mod performance;
+pub mod proposals;
 mod report;
 
 pub use report::{DIVERGING_LISTED, EngineReliability, MechanismCount, Report, Summary, replay_command};

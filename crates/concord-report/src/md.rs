@@ -57,12 +57,6 @@ pub fn markdown(report: &Report) -> String {
         }
     }
 
-    let _ = writeln!(md, "\n## Engines\n");
-    let _ = writeln!(md, "| engine | version | compiler |\n|---|---|---|");
-    for e in &report.engines {
-        let _ = writeln!(md, "| {} | {} {} | {} |", e.id, e.engine, e.version, e.compiler);
-    }
-
     let _ = writeln!(md, "\n## Conformance matrix\n");
     let _ = writeln!(md, "Per scenario and engine: cases that agree / are documented differences / diverge.\n");
     let header: Vec<_> = report.engines.iter().map(|e| e.id.as_str()).collect();
@@ -76,37 +70,27 @@ pub fn markdown(report: &Report) -> String {
         let _ = writeln!(md, "| {scenario} | {} |", cells.join(" | "));
     }
 
-    let _ = writeln!(md, "\n### What the suite costs\n");
-    let _ =
-        writeln!(md, "Cases per second of engine time (instantiate and calls; each module compiled once per run).\n");
-    let _ = writeln!(md, "| scenario | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
-    for scenario in report.scenario_names() {
-        let cells: Vec<String> = report
-            .engines
-            .iter()
-            .map(|e| {
-                let count = report.scenario_count(scenario, &e.id);
-                count.and_then(|c| c.cases_per_second()).map_or(String::new(), |rate| format!("{rate:.0}/s"))
-            })
-            .collect();
-        let _ = writeln!(md, "| {scenario} | {} |", cells.join(" | "));
-    }
-
-    if !report.spec.is_empty() {
-        let _ = writeln!(md, "\n## Spec testsuite\n");
+    if !report.proposals.is_empty() {
+        let _ = writeln!(md, "\n## Proposal matrix\n");
         let _ = writeln!(
             md,
-            "Assertions of the WebAssembly spec testsuite per engine and suite: passed / failed / unsupported \
-             (a feature the configuration does not run) / skipped (text-format and threads directives). \
-             Every failure is in report.json (scenario `spec`, case `file:line`).\n"
+            "Each suite of the WebAssembly spec testsuite on each configuration, measured: assertions passed / \
+             failed / unsupported. ✅ all it ran passed, ⚠️ passed but for documented differences, ❌ diverges, \
+             ➖ the proposal's feature is not declared (what needs it is unsupported). Extism's hosts run plugins, \
+             not typed calls, and have no column. Every failure is in report.json (scenario `spec`, case \
+             `file:line`).\n"
         );
-        let _ = writeln!(md, "| engine | suite | passed | failed | unsupported | skipped |\n|---|---|---|---|---|---|");
-        for t in report.spec_totals() {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {} | {} |",
-                t.engine, t.suite, t.passed, t.failed, t.unsupported, t.skipped
-            );
+        let engines = report.proposal_engines();
+        let _ = writeln!(md, "| suite | {} |\n|---|{}", engines.join(" | "), "---|".repeat(engines.len()));
+        for suite in report.proposal_suites() {
+            let cells: Vec<String> = engines
+                .iter()
+                .map(|e| {
+                    let cell = report.proposal(suite, e);
+                    cell.map(|c| format!("{} {}", c.standing.mark(), c.counts())).unwrap_or_default()
+                })
+                .collect();
+            let _ = writeln!(md, "| {suite} | {} |", cells.join(" | "));
         }
     }
 
@@ -125,6 +109,35 @@ pub fn markdown(report: &Report) -> String {
             })
             .collect();
         let _ = writeln!(md, "| {} | {} |", e.id, cells.join(" | "));
+    }
+
+    if report.performance.is_some() {
+        let _ = writeln!(md, "\n## Which engine for which embedder\n");
+        for a in advise(report) {
+            let _ = writeln!(md, "- **{}**: {} — {}", a.need, a.engine, a.why);
+        }
+    }
+
+    let _ = writeln!(md, "\n## Engines\n");
+    let _ = writeln!(md, "| engine | version | compiler |\n|---|---|---|");
+    for e in &report.engines {
+        let _ = writeln!(md, "| {} | {} {} | {} |", e.id, e.engine, e.version, e.compiler);
+    }
+
+    let _ = writeln!(md, "\n## What the suite costs\n");
+    let _ =
+        writeln!(md, "Cases per second of engine time (instantiate and calls; each module compiled once per run).\n");
+    let _ = writeln!(md, "| scenario | {} |\n|---|{}", header.join(" | "), "---|".repeat(header.len()));
+    for scenario in report.scenario_names() {
+        let cells: Vec<String> = report
+            .engines
+            .iter()
+            .map(|e| {
+                let count = report.scenario_count(scenario, &e.id);
+                count.and_then(|c| c.cases_per_second()).map_or(String::new(), |rate| format!("{rate:.0}/s"))
+            })
+            .collect();
+        let _ = writeln!(md, "| {scenario} | {} |", cells.join(" | "));
     }
 
     let _ = writeln!(md, "\n## Reliability\n");
@@ -171,10 +184,6 @@ pub fn markdown(report: &Report) -> String {
                 c.stream_mib_s_64k,
                 c.stream_mib_s_1m
             );
-        }
-        let _ = writeln!(md, "\n## Which engine for which embedder\n");
-        for a in advise(report) {
-            let _ = writeln!(md, "- **{}**: {} — {}", a.need, a.engine, a.why);
         }
     }
 

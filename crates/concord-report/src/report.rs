@@ -1,5 +1,6 @@
 //! The report model: what `report.json` holds. Keys are stable; users and later tooling read them.
 
+use crate::proposals::{self, ProposalCell};
 use concord_engine::{Engine, EngineInfo, LimitKind};
 use concord_verdict::count::{self, ScenarioCount, SpecCount};
 use concord_verdict::divergence::{Divergence, Divergences};
@@ -33,6 +34,9 @@ pub struct Report {
     /// The spec testsuite per engine and file; its failures are in `results` (scenario `spec`).
     #[serde(default)]
     pub spec: Vec<SpecCount>,
+    /// Each suite of the spec testsuite that ran (a core version, each proposal) per engine.
+    #[serde(default)]
+    pub proposals: Vec<ProposalCell>,
 }
 
 /// Documented observations that one mechanism explains.
@@ -174,6 +178,7 @@ impl Report {
         let stale = divergences.entries.iter().filter(|d| ran(d) && !shown(d)).cloned().collect();
         let reliability = engines.iter().map(|e| reliability(&e.id, &results)).collect();
         let mechanisms = mechanism_counts(&results, divergences);
+        let proposals = proposals::matrix(&engines, &spec_totals(&spec), &results);
         Report {
             engines,
             results,
@@ -185,24 +190,27 @@ impl Report {
             performance: None,
             benchmarks: None,
             spec,
+            proposals,
         }
     }
 
     /// Per engine and suite: passed, failed, unsupported and skipped spec assertions.
-    pub fn spec_totals(&self) -> Vec<SpecCount> {
-        let mut totals: Vec<SpecCount> = Vec::new();
-        for count in &self.spec {
-            match totals.iter_mut().find(|t| t.engine == count.engine && t.suite == count.suite) {
-                Some(total) => {
-                    total.passed += count.passed;
-                    total.failed += count.failed;
-                    total.unsupported += count.unsupported;
-                    total.skipped += count.skipped;
-                }
-                None => totals.push(SpecCount { file: String::new(), ..count.clone() }),
-            }
-        }
-        totals
+    /// The suites of the proposal matrix, in the order they ran.
+    pub fn proposal_suites(&self) -> Vec<&str> {
+        let mut suites: Vec<&str> = self.proposals.iter().map(|c| c.suite.as_str()).collect();
+        suites.dedup();
+        suites
+    }
+
+    /// The configurations the proposal matrix has columns for, in report order.
+    pub fn proposal_engines(&self) -> Vec<&str> {
+        let ran = |id: &str| self.proposals.iter().any(|c| c.engine == id);
+        self.engines.iter().map(|e| e.id.as_str()).filter(|id| ran(id)).collect()
+    }
+
+    /// One suite's cell on one engine.
+    pub fn proposal(&self, suite: &str, engine: &str) -> Option<&ProposalCell> {
+        self.proposals.iter().find(|c| c.suite == suite && c.engine == engine)
     }
 
     /// Folds partial reports (from `--shard K/N` runs) into one.
@@ -348,4 +356,21 @@ impl Report {
     pub fn diverging(&self) -> Vec<&ResultEntry> {
         self.results.iter().filter(|r| r.verdict == Verdict::Diverge).collect()
     }
+}
+
+/// The spec testsuite's per-file counts summed per engine and suite.
+fn spec_totals(spec: &[SpecCount]) -> Vec<SpecCount> {
+    let mut totals: Vec<SpecCount> = Vec::new();
+    for count in spec {
+        match totals.iter_mut().find(|t| t.engine == count.engine && t.suite == count.suite) {
+            Some(total) => {
+                total.passed += count.passed;
+                total.failed += count.failed;
+                total.unsupported += count.unsupported;
+                total.skipped += count.skipped;
+            }
+            None => totals.push(SpecCount { file: String::new(), ..count.clone() }),
+        }
+    }
+    totals
 }

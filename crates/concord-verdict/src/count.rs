@@ -128,6 +128,9 @@ pub struct SpecCount {
     pub engine: String,
     pub suite: String,
     pub file: String,
+    /// The feature the suite's proposal adds, where Concord names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature: Option<concord_engine::Feature>,
     pub passed: usize,
     pub failed: usize,
     pub unsupported: usize,

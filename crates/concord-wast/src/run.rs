@@ -123,6 +123,12 @@ fn failed(detail: impl Into<String>, observed: Observed) -> Judged {
     (Verdict::Failed, detail.into(), observed)
 }
 
+/// A command whose module failed: that failure is the module directive's result, counted once
+/// there, not again on every command that could not run without it.
+fn not_run_after(why: &str) -> Judged {
+    (Verdict::Skipped, format!("not run: {why}"), Observed::Nothing)
+}
+
 impl Runner<'_> {
     fn command(&mut self, kind: &CommandKind) -> Judged {
         match kind {
@@ -144,11 +150,11 @@ impl Runner<'_> {
                     Observed::Outcome(outcome.normalized()),
                 ),
             },
-            CommandKind::AssertTrap { exec: Exec::Action(action), trap, message } => match self.act(action) {
+            CommandKind::AssertTrap { exec: Exec::Action(action), traps, message } => match self.act(action) {
                 Err(not_run) => not_run,
-                Ok(result) => judge_trap(result.map(Observed::Values), *trap, message),
+                Ok(result) => judge_trap(result.map(Observed::Values), traps, message),
             },
-            CommandKind::AssertTrap { exec: Exec::Module(wasm), trap, message } => match self.supported(wasm) {
+            CommandKind::AssertTrap { exec: Exec::Module(wasm), traps, message } => match self.supported(wasm) {
                 Err(not_run) => not_run,
                 Ok(()) => {
                     let result =
@@ -158,22 +164,25 @@ impl Runner<'_> {
                             }
                             other => other,
                         });
-                    judge_trap(result, *trap, message)
+                    judge_trap(result, traps, message)
                 }
             },
             CommandKind::AssertExhaustion { action } => match self.act(action) {
                 Err(not_run) => not_run,
-                Ok(result) => judge_trap(result.map(Observed::Values), TrapKind::StackOverflow, "call stack exhausted"),
+                Ok(result) => {
+                    judge_trap(result.map(Observed::Values), &[TrapKind::StackOverflow], "call stack exhausted")
+                }
             },
             CommandKind::AssertInvalid { wasm } | CommandKind::AssertMalformed { wasm } => {
                 match self.store.compile(wasm) {
                     Err(CompileError::EngineFault(why)) => failed(format!("engine fault: {why}"), Observed::Rejected),
                     Err(_) => (Verdict::Passed, String::new(), Observed::Rejected),
-                    // The suite's rejection is for its own Wasm version; a later feature this
-                    // configuration runs (multi-memory, memory64) can make the module valid.
-                    Ok(()) if support(wasm, self.features) == Support::Supported => (
+                    // The suite's rejection is for its own Wasm version; a later feature can make
+                    // the module valid (multi-memory, memory64), and an engine that accepts it runs
+                    // that feature, declared or not.
+                    Ok(()) if matches!(support(wasm, &Feature::ALL), Support::Supported | Support::Beyond(_)) => (
                         Verdict::Unsupported,
-                        "valid with the features this configuration runs; the suite rejects it without them".into(),
+                        "valid with a later feature; the suite rejects it without it".into(),
                         Observed::Nothing,
                     ),
                     Ok(()) => failed("accepted a module the spec rejects", Observed::Accepted),
@@ -205,13 +214,22 @@ impl Runner<'_> {
                 let needed: Vec<String> = needed.iter().map(ToString::to_string).collect();
                 return Err((Verdict::Unsupported, format!("needs {}", needed.join(", ")), Observed::Nothing));
             }
-            // The store judges invalid modules itself; a `module` directive should be valid.
-            Support::Invalid(_) => {}
+            Support::Beyond(proposals) => {
+                let why = format!("needs {}, which no configuration declares", proposals.join(", "));
+                return Err((Verdict::Unsupported, why, Observed::Nothing));
+            }
+            // Every module run here is valid by the suite; one the validator rejects under every
+            // feature it knows uses something newer than it (a later draft of a proposal), and
+            // what that needs is no configuration's declaration.
+            Support::Invalid(error) => {
+                let why = format!("valid by the suite, but no feature set the validator knows accepts it: {error}");
+                return Err((Verdict::Unsupported, why, Observed::Nothing));
+            }
         }
         let imports = ModuleInfo::parse(wasm).map(|info| info.imports).unwrap_or_default();
         match imports.iter().find_map(|import| self.unavailable.get(&import.module)) {
             Some(Slot::Unsupported(why)) => Err((Verdict::Unsupported, why.clone(), Observed::Nothing)),
-            Some(Slot::Failed(why)) => Err(failed(why.clone(), Observed::Nothing)),
+            Some(Slot::Failed(why)) => Err(not_run_after(why)),
             _ => Ok(()),
         }
     }
@@ -246,7 +264,7 @@ impl Runner<'_> {
         match slot {
             Some(Slot::Instance(id)) => Ok(*id),
             Some(Slot::Unsupported(why)) => Err((Verdict::Unsupported, why.clone(), Observed::Nothing)),
-            Some(Slot::Failed(why)) => Err(failed(why.clone(), Observed::Nothing)),
+            Some(Slot::Failed(why)) => Err(not_run_after(why)),
             None => Err((Verdict::Skipped, "no module to run it on".into(), Observed::Nothing)),
         }
     }
@@ -284,10 +302,11 @@ fn matches(expected: &[Expected], values: &[Value]) -> bool {
     expected.len() == values.len() && expected.iter().zip(values).all(|(e, v)| e.matches(v))
 }
 
-fn judge_trap(result: Result<Observed, Outcome>, trap: TrapKind, message: &str) -> Judged {
+fn judge_trap(result: Result<Observed, Outcome>, traps: &[TrapKind], message: &str) -> Judged {
+    let trap = traps.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ");
     match result {
         Err(Outcome::Unsupported(why)) => (Verdict::Unsupported, why, Observed::Nothing),
-        Err(Outcome::Trap(kind)) if kind.covers(trap) => {
+        Err(Outcome::Trap(kind)) if traps.iter().any(|trap| kind.covers(*trap)) => {
             (Verdict::Passed, String::new(), Observed::Outcome(Outcome::Trap(kind)))
         }
         Err(other) => {

@@ -48,6 +48,7 @@ pub fn proposal_feature(suite: &str) -> Option<Feature> {
         "gc" => Feature::Gc,
         "custom-page-sizes" => Feature::CustomPageSizes,
         "wide-arithmetic" => Feature::WideArithmetic,
+        "custom-descriptors" => Feature::CustomDescriptors,
         _ => return None,
     })
 }

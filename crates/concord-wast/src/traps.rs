@@ -3,9 +3,17 @@
 
 use concord_engine::TrapKind;
 
-/// The kind a spec message names, matched on its start (messages may add detail: "uninitialized
-/// element 2"). `None` for a message this table does not know.
-pub fn trap_kind(message: &str) -> Option<TrapKind> {
+/// The kinds a spec message allows, matched on its start (messages may add detail: "uninitialized
+/// element 2"): one, or both kinds of access for the older suites' bare "out of bounds". `None` for
+/// a message this table does not know.
+pub fn trap_kinds(message: &str) -> Option<Vec<TrapKind>> {
+    if message == "out of bounds" {
+        return Some(vec![TrapKind::MemoryOutOfBounds, TrapKind::TableOutOfBounds]);
+    }
+    trap_kind(message).map(|kind| vec![kind])
+}
+
+fn trap_kind(message: &str) -> Option<TrapKind> {
     const KINDS: &[(&str, TrapKind)] = &[
         ("unreachable", TrapKind::Unreachable),
         ("out of bounds memory access", TrapKind::MemoryOutOfBounds),
@@ -38,5 +46,7 @@ mod tests {
         assert_eq!(trap_kind("out of bounds memory access"), Some(TrapKind::MemoryOutOfBounds));
         assert_eq!(trap_kind("undefined element"), Some(TrapKind::TableOutOfBounds));
         assert_eq!(trap_kind("something new"), None);
+        assert_eq!(trap_kinds("out of bounds"), Some(vec![TrapKind::MemoryOutOfBounds, TrapKind::TableOutOfBounds]));
+        assert_eq!(trap_kinds("out of bounds memory access"), Some(vec![TrapKind::MemoryOutOfBounds]));
     }
 }

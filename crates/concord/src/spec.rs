@@ -193,6 +193,7 @@ fn count(run: &FileRun) -> SpecCount {
         engine: run.engine.clone(),
         suite: suite.to_string(),
         file: file.to_string(),
+        feature: suite::proposal_feature(suite),
         passed: c.passed,
         failed: c.failed,
         unsupported: c.unsupported,
@@ -220,12 +221,14 @@ struct Shows {
     did: String,
     expected: String,
     returned: Option<(Vec<Value>, Vec<Expected>)>,
+    /// For a module that was to instantiate: its bytes.
+    module: Option<Vec<u8>>,
 }
 
 impl Shows {
     fn shown(&self) -> Shown<'_> {
         let returned = self.returned.as_ref().map(|(got, expected)| (got.as_slice(), expected.as_slice()));
-        Shown { did: &self.did, expected: &self.expected, module: None, returned }
+        Shown { did: &self.did, expected: &self.expected, module: self.module.as_deref(), returned }
     }
 }
 
@@ -234,7 +237,7 @@ impl Shows {
 fn difference(did: &Observed, others: &Observed) -> Option<Shows> {
     match (did, others) {
         (Observed::Outcome(did), Observed::Outcome(others)) => {
-            Some(Shows { did: did.class(), expected: others.class(), returned: None })
+            Some(Shows { did: did.class(), expected: others.class(), returned: None, module: None })
         }
         _ => None,
     }
@@ -246,13 +249,23 @@ fn shows(script: &Script, failure: &concord_wast::CommandResult) -> Option<Shows
     use concord_wast::script::CommandKind;
     let command = script.commands.iter().find(|c| c.line == failure.line)?;
     match (&command.kind, &failure.observed) {
-        (CommandKind::AssertTrap { trap, .. }, Observed::Outcome(did)) => {
-            Some(Shows { did: did.class(), expected: concord_engine::Outcome::Trap(*trap).class(), returned: None })
-        }
+        (CommandKind::AssertTrap { traps, .. }, Observed::Outcome(did)) => Some(Shows {
+            did: did.class(),
+            expected: concord_engine::Outcome::Trap(*traps.first()?).class(),
+            returned: None,
+            module: None,
+        }),
         (CommandKind::AssertReturn { expected, .. }, Observed::Values(got)) => Some(Shows {
             did: "returned".into(),
             expected: "returned".into(),
             returned: Some((got.clone(), expected.clone())),
+            module: None,
+        }),
+        (CommandKind::Module { wasm, .. }, Observed::Outcome(did)) => Some(Shows {
+            did: did.class(),
+            expected: "instantiated".into(),
+            returned: None,
+            module: Some(wasm.clone()),
         }),
         _ => None,
     }

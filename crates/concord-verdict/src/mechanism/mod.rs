@@ -5,6 +5,7 @@
 //! known difference is still caught by any other fault: a flipped output byte is not "the limit is
 //! not enforced", however many entries name that engine.
 
+mod module_shape;
 mod nan;
 mod untyped_select;
 
@@ -56,6 +57,14 @@ pub enum Mechanism {
     /// refused as invalid a module the others instantiated, and the module has such a `select`.
     #[serde(rename = "untyped-select-taken-for-32-bits")]
     UntypedSelectTakenFor32Bits,
+    /// An element segment item that reads a global (`global.get`, valid Wasm 2.0) is not
+    /// translated, so the module does not compile: holds when the engine refused as invalid a
+    /// module the spec (or the others) instantiated, and the module has such an item.
+    ElementItemGlobalGetUntranslated,
+    /// A table maximum above wasmer's ceiling of 2^27 elements is refused at instantiation,
+    /// where the spec allows any maximum up to 2^32 - 1: holds when the engine refused to
+    /// instantiate a module the spec (or the others) instantiated, and the module declares one.
+    TableMaximumOverCeiling,
 }
 
 /// What a tool that sees outcomes as classes shows a mechanism (the spec testsuite, generated
@@ -99,6 +108,8 @@ impl Mechanism {
             Mechanism::StartTrapEscapes => "start-trap-escapes",
             Mechanism::SignallingNanUnquieted => "signalling-nan-unquieted",
             Mechanism::UntypedSelectTakenFor32Bits => "untyped-select-taken-for-32-bits",
+            Mechanism::ElementItemGlobalGetUntranslated => "element-item-global-get-untranslated",
+            Mechanism::TableMaximumOverCeiling => "table-maximum-over-ceiling",
         }
     }
 
@@ -149,7 +160,10 @@ impl Mechanism {
                 (Outcome::EngineFault(_), Some(Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { .. })))
             ),
             // Only the tools that see modules and values can tell these.
-            Mechanism::SignallingNanUnquieted | Mechanism::UntypedSelectTakenFor32Bits => false,
+            Mechanism::SignallingNanUnquieted
+            | Mechanism::UntypedSelectTakenFor32Bits
+            | Mechanism::ElementItemGlobalGetUntranslated
+            | Mechanism::TableMaximumOverCeiling => false,
         }
     }
 }
@@ -169,10 +183,18 @@ impl Mechanism {
                 shown.returned.is_some_and(|(got, expected)| nan::only_signalling_nans_unquieted(got, expected))
             }
             Mechanism::UntypedSelectTakenFor32Bits => {
-                shown.did
-                    == Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message: String::new() }).class()
-                    && shown.expected.starts_with("instantiate")
+                refused_as_invalid(shown)
                     && shown.module.is_some_and(untyped_select::has_untyped_select_on_unknown_operands)
+            }
+            Mechanism::ElementItemGlobalGetUntranslated => {
+                refused_as_invalid(shown) && shown.module.is_some_and(module_shape::has_element_item_global_get)
+            }
+            Mechanism::TableMaximumOverCeiling => {
+                shown.did == Outcome::InstantiateFailed(InstantiateFailure::Other { message: String::new() }).class()
+                    && shown.expected.starts_with("instantiate")
+                    && shown.module.is_some_and(|wasm| {
+                        module_shape::has_table_maximum_over(wasm, module_shape::WASMER_TABLE_CEILING)
+                    })
             }
             Mechanism::MemoryLimitNotEnforced
             | Mechanism::ExtismMemoryLimiter
@@ -183,6 +205,12 @@ impl Mechanism {
             | Mechanism::StartTrapEscapes => false,
         }
     }
+}
+
+/// Whether the engine refused as invalid a module that was to instantiate.
+fn refused_as_invalid(shown: &Shown) -> bool {
+    shown.did == Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message: String::new() }).class()
+        && shown.expected.starts_with("instantiate")
 }
 
 /// Whether a reference whose kernel follows `rules` gives exactly what was seen.

@@ -55,7 +55,7 @@ impl Default for Options {
             seed: DEFAULT_SEED,
             skip_costs: false,
             replay: Vec::new(),
-            spec: "wasm-v2".into(),
+            spec: "all".into(),
             generated: 256,
         }
     }
