@@ -59,8 +59,14 @@ pub fn config() -> Config {
 
 /// The module for `seed`: the same bytes for the same seed, on every machine.
 pub fn module(seed: u64) -> Result<Vec<u8>, String> {
-    let entropy = bytes(seed, ENTROPY);
-    let mut u = Unstructured::new(&entropy);
+    module_from(&bytes(seed, ENTROPY), seed)
+}
+
+/// The module `wasm-smith` makes from `entropy`, the low bits of `variant` choosing the
+/// configuration's variations: how a seed makes one, and how a fuzzer's input does.
+pub fn module_from(entropy: &[u8], variant: u64) -> Result<Vec<u8>, String> {
+    let seed = variant;
+    let mut u = Unstructured::new(entropy);
     let mut config = config();
     // Half the memories declare a maximum, half do not.
     config.memory_max_size_required = seed & 1 == 0;

@@ -24,6 +24,16 @@ impl GeneratedModule {
         Ok(GeneratedModule { seed, wasm: generate::module(seed)?, arguments: BTreeMap::new() })
     }
 
+    /// The module `wasm-smith` makes of a fuzzer's input. Its seed, from which the exports'
+    /// arguments and the configuration's variations come, is a hash of the input (FNV-1a), so the
+    /// same input is the same module with the same calls.
+    pub fn from_entropy(entropy: &[u8]) -> Result<Self, String> {
+        let seed = entropy
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3));
+        Ok(GeneratedModule { seed, wasm: generate::module_from(entropy, seed)?, arguments: BTreeMap::new() })
+    }
+
     /// The same module with other bytes (a shrinking candidate).
     pub fn with_wasm(&self, wasm: Vec<u8>) -> Self {
         GeneratedModule { wasm, ..self.clone() }

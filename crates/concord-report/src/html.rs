@@ -9,8 +9,11 @@ use crate::{DIVERGING_LISTED, Report, replay_command};
 use concord_verdict::observation::Verdict;
 use std::fmt::Write;
 
-const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}\
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}\
+const STYLE: &str = "body{font:13px/1.35 system-ui,sans-serif;margin:1em auto;max-width:1500px;color:#222}\
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:1px 6px;text-align:left}\
+h1{margin:.3em 0}h2{margin:.8em 0 .2em;font-size:1.2em}p{margin:.2em 0}\
+#mechanisms td,#matrix td,#proposals td{white-space:nowrap}#matrix,#proposals{font-size:12px}\
+td.line{max-width:360px;overflow:hidden;text-overflow:ellipsis}\
 th{background:#f3f3f3}.agree{background:#e3f4e1}.documented{background:#fff4d6}.diverge{background:#f9d3d3;font-weight:bold}\
 .unsupported{background:#eee}.charts{display:flex;flex-wrap:wrap;gap:2em}h1,h2{font-weight:600}code{background:#f3f3f3;padding:0 3px}\
 details{margin:1em 0}summary{cursor:pointer;font-weight:600}select{margin-right:1em}";
@@ -102,29 +105,41 @@ pub fn html(report: &Report) -> String {
     }
     h += "</ul>";
     if !report.mechanisms.is_empty() {
-        h += "<h2>Documented differences, by mechanism</h2><table><tr><th>mechanism</th><th>observations</th><th>engines</th><th>why</th><th>for example</th><th>evidence</th></tr>";
+        // One line a mechanism, so the matrices stay on the first screen: the reason and the
+        // example in full are a hover (or a copy) away.
+        h += "<h2>Documented differences, by mechanism</h2><table id=\"mechanisms\"><tr><th>mechanism</th><th>observations</th><th>engines</th><th>why</th><th>for example</th><th>evidence</th></tr>";
         for m in &report.mechanisms {
+            let why = esc(m.reason.as_deref().unwrap_or(""));
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"line\" title=\"{why}\">{why}</td><td class=\"line\" title=\"{example}\"><code>{example}</code></td><td><code>{}</code></td></tr>",
                 esc(&m.mechanism),
                 m.observations,
                 esc(&m.engines.join(", ")),
-                esc(m.reason.as_deref().unwrap_or("")),
-                esc(&m.example),
-                esc(m.evidence.as_deref().unwrap_or(""))
+                esc(m.evidence.as_deref().unwrap_or("")),
+                example = esc(&m.example),
             );
         }
         h += "</table>";
     }
 
-    let _ = write!(h, "<h2>Conformance matrix</h2><table id=\"matrix\"><tr><th>scenario</th>{head}</tr>");
+    let _ = write!(
+        h,
+        "<h2>Conformance matrix</h2><p>Per scenario and engine: agree / documented / diverge / unsupported.</p>\
+         <table id=\"matrix\"><tr><th>scenario</th>{head}</tr>"
+    );
     for scenario in report.scenario_names() {
         let _ = write!(h, "<tr><td>{}</td>", esc(scenario));
         for e in &report.engines {
             let count = report.scenario_count(scenario, &e.id);
             let worst = count.and_then(|c| c.worst()).map_or("", class);
-            let _ = write!(h, "<td class=\"{worst}\">{}</td>", count.map(|c| c.verdicts()).unwrap_or_default());
+            let (numbers, words) = count.map_or_else(Default::default, |c| {
+                let numbers = [Verdict::Agree, Verdict::Documented, Verdict::Diverge, Verdict::Unsupported]
+                    .map(|v| c.count(v).to_string())
+                    .join(" / ");
+                (numbers, c.verdicts())
+            });
+            let _ = write!(h, "<td class=\"{worst}\" title=\"{}\">{numbers}</td>", esc(&words));
         }
         h += "</tr>";
     }

@@ -135,3 +135,71 @@ fn cell(engine: &EngineInfo, total: &SpecCount, results: &[ResultEntry]) -> Prop
         standing,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use concord_engine::{Capabilities, Fuel};
+
+    fn engine(id: &str, features: Vec<Feature>) -> EngineInfo {
+        EngineInfo {
+            id: id.into(),
+            engine: id.into(),
+            version: "0".into(),
+            compiler: "none".into(),
+            capabilities: Capabilities::on_concord_host(Fuel::PluginCalls, features),
+        }
+    }
+
+    fn total(engine: &str, suite: &str, (passed, failed, unsupported): (usize, usize, usize)) -> SpecCount {
+        SpecCount {
+            engine: engine.into(),
+            suite: suite.into(),
+            file: String::new(),
+            feature: (suite == "simd").then_some(Feature::Simd),
+            passed,
+            failed,
+            unsupported,
+            skipped: 0,
+        }
+    }
+
+    fn failed(engine: &str, case: &str, verdict: Verdict) -> ResultEntry {
+        ResultEntry::without_output(
+            concord_verdict::suite::SPEC,
+            case,
+            engine,
+            (verdict, String::new()),
+            "failed",
+            "".into(),
+        )
+    }
+
+    #[test]
+    fn a_cell_stands_on_what_was_measured_and_what_is_declared() {
+        let engines = [engine("a", vec![Feature::Simd]), engine("b", vec![])];
+        let totals = [
+            total("a", "wasm-v2", (10, 1, 0)),
+            total("b", "wasm-v2", (11, 0, 0)),
+            total("a", "simd", (5, 2, 0)),
+            total("b", "simd", (1, 0, 6)),
+        ];
+        let results = [
+            failed("a", "wasm-v2/f.wast:3", Verdict::Documented),
+            failed("a", "simd/s.wast:9", Verdict::Diverge),
+            failed("a", "simd/s.wast:12", Verdict::Documented),
+        ];
+        let cells = matrix(&engines, &totals, &results);
+        let standing = |suite: &str, engine: &str| {
+            cells.iter().find(|c| c.suite == suite && c.engine == engine).map(|c| c.standing)
+        };
+        assert_eq!(standing("wasm-v2", "a"), Some(Standing::Documented));
+        assert_eq!(standing("wasm-v2", "b"), Some(Standing::Passes));
+        // A declared feature that fails diverges; one not declared is not support, whatever passed.
+        assert_eq!(standing("simd", "a"), Some(Standing::Diverges));
+        assert_eq!(standing("simd", "b"), Some(Standing::NotDeclared));
+        let a = cells.iter().find(|c| c.suite == "simd" && c.engine == "a").unwrap();
+        assert_eq!((a.documented, a.diverge, a.declared), (1, 1, Some(true)));
+        assert_eq!(cells.iter().map(|c| c.suite.as_str()).collect::<Vec<_>>(), ["wasm-v2", "wasm-v2", "simd", "simd"]);
+    }
+}

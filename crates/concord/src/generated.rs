@@ -83,6 +83,24 @@ pub fn run(
     Ok(GeneratedRun { modules, replayed, results, counts, undocumented, elapsed: start.elapsed() })
 }
 
+/// One input of a coverage-guided fuzzer (the cargo-fuzz target in `fuzz/`, which OSS-Fuzz or
+/// ClusterFuzzLite can run at scale): the module `wasm-smith` makes of `entropy` on every engine,
+/// judged as the generated scenario judges each module. The module with its differences where one
+/// diverges undocumented, to shrink and save; `None` where the engines agree, every difference is
+/// documented, or the bytes make no module.
+pub fn fuzz_input(engines: &[Arc<dyn Engine>], divergences: &Divergences, entropy: &[u8]) -> Option<Finding> {
+    let module = GeneratedModule::from_entropy(entropy).ok()?;
+    let run = run_module(engines, &module, &concord_fuzz::limits());
+    if run.differences.is_empty() {
+        return None;
+    }
+    let case = format!("input-{:016x}", module.seed);
+    let judged = judge(engines, &case, &module.wasm, &run.observations, "", divergences);
+    let diverging = |engine: &str| judged.iter().any(|r| r.engine == engine && r.verdict == Verdict::Diverge);
+    let differences: Vec<Difference> = run.differences.into_iter().filter(|d| diverging(&d.engine)).collect();
+    (!differences.is_empty()).then_some(Finding { module: run.module, differences, observations: run.observations })
+}
+
 /// One result per engine that differs on `case` from what the witnesses bore out.
 fn judge(
     engines: &[Arc<dyn Engine>],

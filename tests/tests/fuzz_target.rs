@@ -1,0 +1,51 @@
+//! The cargo-fuzz target's body (`concord::generated::fuzz_input`, which `fuzz/` hands libFuzzer's
+//! inputs to) on a few hundred inputs of the sizes libFuzzer makes: every engine agrees but for
+//! documented differences, and a planted fault is a finding, judged as the generated scenario
+//! judges, that shrinks and saves as `cargo xtask fuzz`'s do.
+
+use concord_fuzz::generate::bytes;
+use concord_self_check::{Fault, Faulty};
+use concord_tests::{engines, in_process};
+use concord_verdict::divergence::Divergences;
+use std::sync::Arc;
+
+/// Input `i`: a few hundred bytes to a few KiB, as libFuzzer's inputs run (its default cap is 4 KiB).
+fn input(i: u64) -> Vec<u8> {
+    bytes(0xf022_0000 + i, 256 + (i as usize * 613) % 4096)
+}
+
+fn divergences() -> Divergences {
+    Divergences::load(&concord::conformance_dir().join("divergences.toml")).expect("divergences.toml parses")
+}
+
+#[test]
+fn three_hundred_fuzzer_inputs_show_no_undocumented_difference() {
+    let divergences = divergences();
+    let mut modules = 0;
+    for i in 0..300 {
+        let data = input(i);
+        if concord_fuzz::GeneratedModule::from_entropy(&data).is_ok() {
+            modules += 1;
+        }
+        if let Some(finding) = concord::generated::fuzz_input(engines(), &divergences, &data) {
+            panic!("input {i}: {:?}", finding.differences);
+        }
+    }
+    assert!(modules >= 290, "the inputs make modules: {modules} of 300");
+}
+
+#[test]
+fn a_planted_fault_is_a_finding_that_shrinks_and_saves() {
+    let inner = in_process();
+    let faulty: Arc<dyn concord::engine::Engine> = Arc::new(Faulty::new(inner.clone(), Fault::FlipI64LowBit));
+    let pair = [inner, faulty];
+    let divergences = divergences();
+    let (i, finding) = (0..300)
+        .find_map(|i| concord::generated::fuzz_input(&pair, &divergences, &input(i)).map(|f| (i, f)))
+        .expect("a flipped i64 shows within 300 inputs");
+    assert!(finding.differences.iter().all(|d| d.engine.ends_with(Fault::FlipI64LowBit.name())), "input {i}");
+    let dir = std::env::temp_dir().join(format!("concord-fuzz-target-{}", std::process::id()));
+    let (path, shown) = concord::generated::shrink_and_save(&pair, &finding, &dir).expect("shrinks and saves");
+    assert!(path.is_file() && shown.contains("replay: cargo xtask fuzz --replay"), "{shown}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
