@@ -49,3 +49,32 @@ fn a_planted_fault_is_a_finding_that_shrinks_and_saves() {
     assert!(path.is_file() && shown.contains("replay: cargo xtask fuzz --replay"), "{shown}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every package of `fuzz/`'s lockfile at the version the main lockfile holds, but libFuzzer's
+/// bindings and the target itself: the fuzzer builds the engines CI tests, not older ones.
+#[test]
+fn the_fuzz_target_hands_its_input_to_fuzz_input_on_the_main_lockfiles_versions() {
+    let root = concord::guests::workspace_root();
+    let packages = |path: &str| -> std::collections::BTreeSet<(String, String)> {
+        let text = std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut found = std::collections::BTreeSet::new();
+        let mut name = None;
+        for line in text.lines() {
+            if let Some(n) = line.strip_prefix("name = ") {
+                name = Some(n.trim_matches('"').to_string());
+            } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
+                found.insert((n, v.trim_matches('"').to_string()));
+            }
+        }
+        found
+    };
+    let main = packages("Cargo.lock");
+    let fuzz = packages("fuzz/Cargo.lock");
+    let own = ["libfuzzer-sys", "concord-fuzz-targets"];
+    let elsewhere: Vec<_> =
+        fuzz.iter().filter(|(n, _)| !own.contains(&n.as_str())).filter(|p| !main.contains(*p)).collect();
+    assert!(elsewhere.is_empty(), "fuzz/Cargo.lock differs from Cargo.lock: {elsewhere:?}");
+    assert!(fuzz.len() > 300, "the fuzz lockfile holds every engine: {} packages", fuzz.len());
+    let target = std::fs::read_to_string(root.join("fuzz/fuzz_targets/generated_differential.rs")).expect("the target");
+    assert!(target.contains("concord::generated::fuzz_input(") && target.contains("shrink_and_save("), "{target}");
+}
