@@ -235,8 +235,8 @@ fn proposal_matrix(report: &Report) -> String {
     let mut h = format!(
         "<h2>Proposal matrix</h2><p>Each suite of the spec testsuite on each configuration, measured: assertions \
          passed / failed / unsupported. Green: all it ran passed; yellow: passed but for documented differences; \
-         red: diverges; grey: the proposal's feature is not declared. Extism's hosts run plugins, not typed calls, \
-         and have no column.</p><table id=\"proposals\"><tr><th>suite</th>{head}</tr>"
+         red: diverges; grey: the proposal's feature is not declared.{}</p><table id=\"proposals\"><tr><th>suite</th>{head}</tr>",
+        esc(&report.without_proposal_column())
     );
     for suite in report.proposal_suites() {
         let _ = write!(h, "<tr><td>{}</td>", esc(suite));

@@ -76,9 +76,9 @@ pub fn markdown(report: &Report) -> String {
             md,
             "Each suite of the WebAssembly spec testsuite on each configuration, measured: assertions passed / \
              failed / unsupported. ✅ all it ran passed, ⚠️ passed but for documented differences, ❌ diverges, \
-             ➖ the proposal's feature is not declared (what needs it is unsupported). Extism's hosts run plugins, \
-             not typed calls, and have no column. Every failure is in report.json (scenario `spec`, case \
-             `file:line`).\n"
+             ➖ the proposal's feature is not declared (what needs it is unsupported).{} Every failure is in \
+             report.json (scenario `spec`, case `file:line`).\n",
+            report.without_proposal_column()
         );
         let engines = report.proposal_engines();
         let _ = writeln!(md, "| suite | {} |\n|---|{}", engines.join(" | "), "---|".repeat(engines.len()));

@@ -86,7 +86,7 @@ pub fn matrix(engines: &[EngineInfo], totals: &[SpecCount], results: &[ResultEnt
             suites.push(&total.suite);
         }
     }
-    // A configuration without the typed layer (Extism's hosts run plugins) runs no spec suite.
+    // A configuration without the typed layer runs plugins only, and no spec suite.
     for suite in suites {
         for engine in engines.iter().filter(|e| e.capabilities.typed_layer) {
             let Some(total) = totals.iter().find(|t| t.suite == suite && t.engine == engine.id) else { continue };

@@ -208,6 +208,17 @@ impl Report {
         self.engines.iter().map(|e| e.id.as_str()).filter(|id| ran(id)).collect()
     }
 
+    /// What the proposal matrix says of the configurations it has no column for: those that run
+    /// plugins only, without the typed layer the spec testsuite needs. Empty when every one ran.
+    pub fn without_proposal_column(&self) -> String {
+        let ran = self.proposal_engines();
+        let missing: Vec<&str> = self.engines.iter().map(|e| e.id.as_str()).filter(|id| !ran.contains(id)).collect();
+        match missing.as_slice() {
+            [] => String::new(),
+            _ => format!(" No column for {}: they run plugins, not typed calls.", missing.join(", ")),
+        }
+    }
+
     /// One suite's cell on one engine.
     pub fn proposal(&self, suite: &str, engine: &str) -> Option<&ProposalCell> {
         self.proposals.iter().find(|c| c.suite == suite && c.engine == engine)
