@@ -8,6 +8,7 @@ use concord_verdict::count::SpecCount;
 use concord_verdict::observation::Verdict;
 use concord_verdict::result::ResultEntry;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// One suite on one configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,36 +80,37 @@ impl ProposalCell {
 /// The matrix from the spec's per-engine suite totals and its results, suites in the order they
 /// first ran, engines in the report's order within each.
 pub fn matrix(engines: &[EngineInfo], totals: &[SpecCount], results: &[ResultEntry]) -> Vec<ProposalCell> {
-    let mut cells = Vec::new();
+    // The spec's documented and diverging results by (engine, suite), counted in one pass: a run
+    // with every proposal has some ten thousand of them and a couple of hundred cells.
+    let mut differences: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
+    for r in results.iter().filter(|r| r.scenario == concord_verdict::suite::SPEC) {
+        let suite = r.case.split_once('/').map_or(r.case.as_str(), |(suite, _)| suite);
+        let (documented, diverge) = differences.entry((r.engine.as_str(), suite)).or_default();
+        match r.verdict {
+            Verdict::Documented => *documented += 1,
+            Verdict::Diverge => *diverge += 1,
+            Verdict::Agree | Verdict::Unsupported => {}
+        }
+    }
     let mut suites: Vec<&str> = Vec::new();
     for total in totals {
         if !suites.contains(&total.suite.as_str()) {
             suites.push(&total.suite);
         }
     }
+    let mut cells = Vec::new();
     // A configuration without the typed layer runs plugins only, and no spec suite.
     for suite in suites {
         for engine in engines.iter().filter(|e| e.capabilities.typed_layer) {
             let Some(total) = totals.iter().find(|t| t.suite == suite && t.engine == engine.id) else { continue };
-            cells.push(cell(engine, total, results));
+            let found = differences.get(&(engine.id.as_str(), suite)).copied().unwrap_or_default();
+            cells.push(cell(engine, total, found));
         }
     }
     cells
 }
 
-fn cell(engine: &EngineInfo, total: &SpecCount, results: &[ResultEntry]) -> ProposalCell {
-    let prefix = format!("{}/", total.suite);
-    let (mut documented, mut diverge) = (0, 0);
-    for r in results
-        .iter()
-        .filter(|r| r.scenario == concord_verdict::suite::SPEC && r.engine == engine.id && r.case.starts_with(&prefix))
-    {
-        match r.verdict {
-            Verdict::Documented => documented += 1,
-            Verdict::Diverge => diverge += 1,
-            Verdict::Agree | Verdict::Unsupported => {}
-        }
-    }
+fn cell(engine: &EngineInfo, total: &SpecCount, (documented, diverge): (usize, usize)) -> ProposalCell {
     let declared = total.feature.map(|feature| engine.capabilities.features.contains(&feature));
     let standing = if diverge > 0 {
         Standing::Diverges
