@@ -22,6 +22,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     crate::guests::build()?;
     crate::node::ensure()?;
+    crate::python::ensure()?;
     let root = concord::guests::workspace_root();
     let out = root.join("target").join("conformance");
     std::fs::create_dir_all(&out)?;

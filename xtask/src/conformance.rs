@@ -133,6 +133,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     crate::guests::build()?;
     crate::node::ensure()?;
+    crate::python::ensure()?;
     if args.self_check {
         return self_check(&args, &divergences);
     }

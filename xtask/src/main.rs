@@ -6,6 +6,7 @@ mod conformance;
 mod fuzz;
 mod guests;
 mod node;
+mod python;
 mod screenshot;
 mod sources;
 mod test;
@@ -25,8 +26,10 @@ struct Cli {
 enum Command {
     /// Build every guest in guests/ (Rust, WAT, C, Zig and AssemblyScript) into target/guests/.
     Guests,
-    /// Install Node.js and the npm packages for V8 and Extism's JavaScript host (npm ci into target/node-host).
+    /// Install Node.js, Bun and the npm packages for V8, JavaScriptCore and Extism's JavaScript host (npm ci into target/node-host).
     Node,
+    /// Install PythonMonkey, for SpiderMonkey, into a virtual environment in target/python-host.
+    Python,
     /// Install Zig from PyPI into target/toolchains/zig (for the C and Zig guests).
     Zig,
     /// Install the AssemblyScript compiler from npm into target/toolchains/assemblyscript.
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Guests => guests::build().map(|_| ExitCode::SUCCESS),
         Command::Node => node::install().map(|_| ExitCode::SUCCESS),
+        Command::Python => python::install().map(|_| ExitCode::SUCCESS),
         Command::Zig => zig::install().map(|_| ExitCode::SUCCESS),
         Command::Assemblyscript => assemblyscript::install().map(|_| ExitCode::SUCCESS),
         Command::Conformance(args) => conformance::run(args),

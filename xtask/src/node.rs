@@ -1,6 +1,7 @@
-//! Node.js for the out-of-process engines (V8, Extism's JavaScript host): the release and the
-//! npm packages pinned in crates/concord-node/package.json and its lockfile, installed with
-//! `npm ci` into target/node-host on first use, the way the guests' wasm32 target is installed.
+//! Node.js and Bun for the out-of-process engines (V8, JavaScriptCore, Extism's JavaScript host):
+//! the releases and the npm packages pinned in crates/concord-node/package.json and its lockfile,
+//! installed with `npm ci` into target/node-host on first use, the way the guests' wasm32 target
+//! is installed.
 
 use anyhow::{Context, Result, bail};
 use std::path::Path;
@@ -31,13 +32,16 @@ pub fn install() -> Result<()> {
         std::fs::write(dir.join(name), text)?;
     }
     eprintln!(
-        "installing Node {} and Extism's JavaScript host into {} with npm ci",
+        "installing Node {}, Bun {} and Extism's JavaScript host into {} with npm ci",
         concord_node::NODE_VERSION,
+        concord_node::runtime::BUN_VERSION,
         dir.display()
     );
     npm_ci(&dir)?;
-    if !concord_node::node_path().exists() {
-        bail!("npm ci finished but {} is missing", concord_node::node_path().display());
+    for binary in [concord_node::node_path(), concord_node::runtime::bun_path()] {
+        if !binary.exists() {
+            bail!("npm ci finished but {} is missing", binary.display());
+        }
     }
     concord_node::record_install().context("recording the install")
 }

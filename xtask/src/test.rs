@@ -9,6 +9,7 @@ use std::process::{Command, ExitCode, Stdio};
 pub fn run(cargo_args: &[String]) -> Result<ExitCode> {
     crate::guests::build()?;
     crate::node::ensure()?;
+    crate::python::ensure()?;
     let mut child = Command::new(crate::guests::cargo())
         .args(["test", "--workspace", "--all-targets", "--no-fail-fast"])
         // `concord check --plant`, which the CLI's tests plant faults with.

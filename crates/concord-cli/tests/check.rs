@@ -49,7 +49,7 @@ fn each_hosts_memory_limit_semantics_is_labelled_documented() {
     for engine in report["engines"].as_array().unwrap() {
         let expected = match capabilities(engine).memory_limit {
             MemoryLimiting::CallFails | MemoryLimiting::KernelBlocksOnly => "documented",
-            MemoryLimiting::GrowFails => "agree",
+            MemoryLimiting::GrowFails | MemoryLimiting::DeclaredMaximumCapped => "agree",
         };
         assert_eq!(engine["verdict"], expected, "{engine}");
     }
@@ -82,7 +82,7 @@ fn a_flipped_byte_beside_a_documented_limit_exits_one() {
         let expected = match capabilities(engine).memory_limit {
             MemoryLimiting::KernelBlocksOnly => "diverge",
             MemoryLimiting::CallFails => "documented",
-            MemoryLimiting::GrowFails => "agree",
+            MemoryLimiting::GrowFails | MemoryLimiting::DeclaredMaximumCapped => "agree",
         };
         assert_eq!(engine["verdict"], expected, "{engine}");
     }

@@ -68,6 +68,10 @@ pub enum Deadline {
     /// The call and, before it, starting the plugin's worker (Extism's JavaScript host, whose
     /// timeout starts when the call is asked for).
     CallAndStart,
+    /// The call, by ending the process the engine runs in when it passes (JavaScriptCore in Bun,
+    /// SpiderMonkey in PythonMonkey, which cannot be made to stop Wasm there): every other instance
+    /// in that process ends with it, and a fresh process serves the next.
+    EndsProcess,
 }
 
 /// How a memory limit on an instance is held: what a guest sees when it asks for more.
@@ -83,6 +87,11 @@ pub enum MemoryLimiting {
     CallFails,
     /// Extism's JavaScript SDK: its `maxPages` bounds the kernel's blocks, not linear memory.
     KernelBlocksOnly,
+    /// Concord's, for an engine with no limit of its own (JavaScriptCore, SpiderMonkey): the limit
+    /// is written as the maximum of every memory a module defines before the engine sees it, so
+    /// the engine fails `memory.grow` past it with -1 as it would past any maximum; an initial
+    /// memory over it fails instantiation, in Concord.
+    DeclaredMaximumCapped,
 }
 
 /// Whose kernel (the `extism:host/env` functions) and call ABI a plugin meets.

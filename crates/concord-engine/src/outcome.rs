@@ -54,11 +54,14 @@ pub enum TrapKind {
     /// A float truncated to an integer that was NaN or out of range, from an engine whose trap
     /// names both causes at once (V8: "float unrepresentable in integer range").
     FloatUnrepresentable,
+    /// An access out of bounds of a memory or of a table, from an engine whose trap names both at
+    /// once (SpiderMonkey: "index out of bounds").
+    OutOfBounds,
     Other,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 14] = [
+    pub const ALL: [TrapKind; 15] = [
         TrapKind::Unreachable,
         TrapKind::MemoryOutOfBounds,
         TrapKind::TableOutOfBounds,
@@ -72,6 +75,7 @@ impl TrapKind {
         TrapKind::HostFunction,
         TrapKind::IndirectCallNullOrBadSignature,
         TrapKind::FloatUnrepresentable,
+        TrapKind::OutOfBounds,
         TrapKind::Other,
     ];
 
@@ -91,6 +95,7 @@ impl TrapKind {
                 (self, expected),
                 (IndirectCallNullOrBadSignature, IndirectCallToNull | BadSignature)
                     | (FloatUnrepresentable, IntegerOverflow | BadConversionToInteger)
+                    | (OutOfBounds, MemoryOutOfBounds | TableOutOfBounds)
             )
     }
 }
@@ -403,6 +408,7 @@ impl fmt::Display for TrapKind {
             TrapKind::HostFunction => "a host function failed",
             TrapKind::IndirectCallNullOrBadSignature => "indirect call to null or type mismatch",
             TrapKind::FloatUnrepresentable => "integer overflow or invalid conversion to integer",
+            TrapKind::OutOfBounds => "out of bounds memory or table access",
             TrapKind::Other => "other",
         })
     }

@@ -21,10 +21,9 @@ use concord_node::child::{HostSide, carried};
 use concord_node::compiled::Compiled;
 use concord_node::held::Held;
 use concord_node::protocol::{HandleKind, Hello, PluginCall, PluginCalled};
+use concord_node::runtime::Runtime;
 use concord_node::{Host, PATIENCE, base64, patience, pool};
 use requests::{HostLink, Instantiate, Instantiated};
-use std::path::PathBuf;
-use std::time::Duration;
 
 /// The JavaScript host.
 pub static HOST: Host = Host { name: "extism-js", main: concat!(env!("CARGO_MANIFEST_DIR"), "/js/main.js") };
@@ -36,14 +35,15 @@ const WASI_MODULE: &str = concord_engine::wasi::WASI_MODULE;
 
 /// Every plugin runs in the same kind of child: the SDK applies its limits per plugin. Node's
 /// warning that its WASI is experimental would only fill stderr.
-fn key() -> pool::Key {
-    pool::Key { host: &HOST, flags: vec!["--no-warnings".into()] }
+fn key() -> Result<pool::Key, String> {
+    let runtime = Runtime::node(vec!["--no-warnings".into()])?;
+    Ok(pool::Key { host: &HOST, runtime, exclusive: false })
 }
 
 pub struct ExtismJsEngine {
     info: EngineInfo,
     /// Node, or why it cannot run here.
-    node: Result<PathBuf, String>,
+    key: Result<pool::Key, String>,
 }
 
 impl Default for ExtismJsEngine {
@@ -68,7 +68,7 @@ impl Default for ExtismJsEngine {
                     features: Vec::new(),
                 },
             },
-            node: concord_node::node(),
+            key: key(),
         }
     }
 }
@@ -80,9 +80,9 @@ impl Engine for ExtismJsEngine {
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Module>, CompileError> {
         let module =
-            ExtismJsModule { info: ModuleInfo::parse(wasm)?, compiled: Compiled::new(wasm), node: self.node.clone() };
-        if let Ok(node) = &module.node {
-            module.compiled.check_in(node, &pool::lease(key()))?;
+            ExtismJsModule { info: ModuleInfo::parse(wasm)?, compiled: Compiled::new(wasm), key: self.key.clone() };
+        if let Ok(key) = &module.key {
+            module.compiled.check_in(&pool::lease(key.clone()))?;
         }
         Ok(Box::new(module))
     }
@@ -91,7 +91,7 @@ impl Engine for ExtismJsEngine {
 struct ExtismJsModule {
     info: ModuleInfo,
     compiled: Compiled,
-    node: Result<PathBuf, String>,
+    key: Result<pool::Key, String>,
 }
 
 impl ExtismJsModule {
@@ -120,7 +120,7 @@ impl ExtismJsModule {
 
 impl Module for ExtismJsModule {
     fn instantiate(&self, config: &InstanceConfig) -> Result<Box<dyn concord_engine::Instance>, Outcome> {
-        let node = self.node.as_ref().map_err(|why| Outcome::Unsupported(why.clone()))?;
+        let key = self.key.as_ref().map_err(|why| Outcome::Unsupported(why.clone()))?;
         if config.cpu.fuel.is_some() {
             return Err(Outcome::Unsupported("Extism's JavaScript host has no fuel metering".into()));
         }
@@ -129,8 +129,8 @@ impl Module for ExtismJsModule {
             return Err(Outcome::Unsupported("Extism's JavaScript host offers no read-only directory".into()));
         }
         let (links, host_functions) = self.host_functions(config)?;
-        let lease = pool::lease(key());
-        let (module, generation) = self.compiled.handle_in(node, &lease)?;
+        let lease = pool::lease(key.clone());
+        let (module, generation) = self.compiled.handle_in(&lease, None)?;
         let request = Instantiate {
             module,
             host_functions: links,
@@ -168,7 +168,7 @@ struct ExtismJsInstance {
     host_functions: Vec<HostFunction>,
     data: InstanceData,
     exports: Vec<String>,
-    patience: Duration,
+    patience: concord_node::Patience,
     pipe_fault: Option<PipeFault>,
 }
 
@@ -198,9 +198,8 @@ impl concord_engine::Instance for ExtismJsInstance {
 
 /// The versions the child runs: Node, and the SDK it loaded.
 pub fn versions() -> Result<(String, String), String> {
-    let node = concord_node::node()?;
-    let mut child = concord_node::child::Child::spawn(&node, &HOST, &key().flags).map_err(|gone| gone.0)?;
-    let mut answer = child.request(&Hello {}, None, PATIENCE).map_err(|gone| gone.0)?;
+    let mut child = concord_node::child::Child::spawn(&key()?.runtime, &HOST).map_err(|gone| gone.why)?;
+    let mut answer = child.request(&Hello {}, None, PATIENCE).map_err(|gone| gone.why)?;
     let mut text = |key: &str| answer.remove(key).unwrap_or_default();
     Ok((text("node"), text("extism")))
 }

@@ -1,27 +1,39 @@
-//! One Node.js child running an engine's host script, spoken to in JSON lines. A request waits for its answer
-//! with patience; a child that dies, stops answering or prints garbage is killed and reported, and
-//! the next request starts a fresh one.
+//! One child running an engine's host script in its runtime, spoken to in JSON lines. A request
+//! waits for its answer with patience; a child that dies, stops answering or prints garbage is
+//! killed and reported, and the next request starts a fresh one.
 
-use crate::Host;
 use crate::protocol::{
     CallAnswer, FromChild, Hello, KernelAnswer, KernelRequest, KernelValue, MemoryRequest, Request, ToChild, WireVal,
 };
+use crate::runtime::Runtime;
 use crate::wire::WireFault;
+use crate::{Host, Patience};
 use concord_engine::wasi::{LinearMemory, Wasi};
 use concord_engine::{HostFault, HostFunction, InstanceData, KernelAccess, Outcome, PipeFault, Refusal, Val, ValType};
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{ChildStdin, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Why a request got no answer.
 #[derive(Debug, Clone)]
-pub struct ChildGone(pub String);
+pub struct ChildGone {
+    pub why: String,
+    /// Whether the wait ran out (the child was alive but had not answered).
+    pub unanswered: bool,
+}
+
+impl ChildGone {
+    fn new(why: impl Into<String>) -> Self {
+        ChildGone { why: why.into(), unanswered: false }
+    }
+}
 
 pub struct Child {
+    /// The runtime's name, for messages: "the Node process".
+    name: &'static str,
     process: std::process::Child,
     stdin: ChildStdin,
     lines: Receiver<std::io::Result<String>>,
@@ -40,18 +52,14 @@ pub struct HostSide<'a> {
 }
 
 impl Child {
-    pub fn spawn(node: &Path, host: &Host, flags: &[String]) -> Result<Child, ChildGone> {
-        // From the install directory, where `require` finds the npm packages the script uses.
-        let mut process = Command::new(node)
-            .args(flags)
-            .arg(host.main)
-            .env("NODE_PATH", crate::install_dir().join("node_modules"))
-            .current_dir(crate::install_dir())
+    pub fn spawn(runtime: &Runtime, host: &Host) -> Result<Child, ChildGone> {
+        let mut process = runtime
+            .command(host.main)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| ChildGone(format!("cannot start {}: {e}", node.display())))?;
+            .map_err(|e| ChildGone::new(format!("cannot start {}: {e}", runtime.program.display())))?;
         let stdin = process.stdin.take().expect("piped");
         let stdout = process.stdout.take().expect("piped");
         let mut stderr_pipe = process.stderr.take().expect("piped");
@@ -78,9 +86,14 @@ impl Child {
                 kept.drain(..excess);
             }
         });
-        let mut child = Child { process, stdin, lines, stderr };
-        child.request(&Hello {}, None, Duration::from_secs(30))?;
+        let mut child = Child { name: runtime.name, process, stdin, lines, stderr };
+        child.request(&Hello {}, None, Patience { wait: Duration::from_secs(30), deadline_ends_child: false })?;
         Ok(child)
+    }
+
+    /// Whether the process has ended.
+    pub fn exited(&mut self) -> bool {
+        !matches!(self.process.try_wait(), Ok(None))
     }
 
     fn gone(&mut self, why: &str) -> ChildGone {
@@ -91,8 +104,8 @@ impl Child {
         let tail = String::from_utf8_lossy(&stderr);
         let tail = tail.trim();
         match tail.is_empty() {
-            true => ChildGone(why.to_string()),
-            false => ChildGone(format!("{why}; it printed: {}", tail.lines().last().unwrap_or_default())),
+            true => ChildGone::new(why),
+            false => ChildGone::new(format!("{why}; it printed: {}", tail.lines().last().unwrap_or_default())),
         }
     }
 
@@ -100,7 +113,7 @@ impl Child {
         let mut line = serde_json::to_vec(message).expect("JSON");
         line.push(b'\n');
         self.stdin.write_all(&line).and_then(|()| self.stdin.flush()).map_err(|e| {
-            let why = format!("the Node process stopped reading ({e})");
+            let why = format!("the {} process stopped reading ({e})", self.name);
             self.gone(&why)
         })
     }
@@ -112,16 +125,18 @@ impl Child {
     /// Reads an answer, with a planted `fault` done to it.
     fn read_planted(&mut self, until: Instant, fault: Option<PipeFault>) -> Result<FromChild, ChildGone> {
         let wait = until.saturating_duration_since(Instant::now());
+        let unanswered = |child: &mut Child| ChildGone {
+            unanswered: true,
+            ..child.gone(&format!("the {} process did not answer within {} ms", child.name, wait.as_millis()))
+        };
         if fault == Some(PipeFault::AnswerLate) {
-            return Err(self.gone(&format!("the Node process did not answer within {} ms", wait.as_millis())));
+            return Err(unanswered(self));
         }
         let mut line = match self.lines.recv_timeout(wait) {
             Ok(Ok(line)) => line,
-            Ok(Err(e)) => return Err(self.gone(&format!("reading from the Node process failed ({e})"))),
-            Err(RecvTimeoutError::Timeout) => {
-                return Err(self.gone(&format!("the Node process did not answer within {} ms", wait.as_millis())));
-            }
-            Err(RecvTimeoutError::Disconnected) => return Err(self.gone("the Node process exited")),
+            Ok(Err(e)) => return Err(self.gone(&format!("reading from the {} process failed ({e})", self.name))),
+            Err(RecvTimeoutError::Timeout) => return Err(unanswered(self)),
+            Err(RecvTimeoutError::Disconnected) => return Err(self.gone(&format!("the {} process exited", self.name))),
         };
         if fault == Some(PipeFault::DropsByte) && !line.is_empty() {
             let mut middle = line.len() / 2;
@@ -132,7 +147,10 @@ impl Child {
         }
         serde_json::from_str(&line).map_err(|_| {
             let shown: String = line.chars().take(80).collect();
-            self.gone(&format!("the Node process printed something that is not a message of the pipe: {shown:?}"))
+            self.gone(&format!(
+                "the {} process printed something that is not a message of the pipe: {shown:?}",
+                self.name
+            ))
         })
     }
 
@@ -143,7 +161,7 @@ impl Child {
         &mut self,
         request: &R,
         host: Option<HostSide<'_>>,
-        patience: Duration,
+        patience: Patience,
     ) -> Result<R::Answer, ChildGone> {
         self.request_planted(request, host, patience, None)
     }
@@ -153,10 +171,10 @@ impl Child {
         &mut self,
         request: &R,
         mut host: Option<HostSide<'_>>,
-        patience: Duration,
+        patience: Patience,
         mut fault: Option<PipeFault>,
     ) -> Result<R::Answer, ChildGone> {
-        let until = Instant::now() + patience;
+        let until = Instant::now() + patience.wait;
         self.write(request)?;
         loop {
             match self.read_planted(until, fault.take())? {
@@ -172,15 +190,15 @@ impl Child {
                 FromChild::Ok(answer) => {
                     return serde_json::from_value(answer).map_err(|e| {
                         let op = serde_json::to_value(request).ok().and_then(|r| r["op"].as_str().map(str::to_string));
-                        ChildGone(format!(
+                        ChildGone::new(format!(
                             "the host script answered {} with another shape: {e}",
                             op.unwrap_or_default()
                         ))
                     });
                 }
-                FromChild::Error(error) => return Err(ChildGone(format!("the host script failed: {error}"))),
+                FromChild::Error(error) => return Err(ChildGone::new(format!("the host script failed: {error}"))),
                 FromChild::KernelAnswer(_) | FromChild::MemoryAnswer(_) => {
-                    return Err(self.gone("the Node process answered a question nobody asked"));
+                    return Err(self.gone(&format!("the {} process answered a question nobody asked", self.name)));
                 }
             }
         }
@@ -267,10 +285,13 @@ impl RemoteMemory<'_> {
         let answer = self.child.write(&ToChild::Memory(request)).and_then(|()| self.child.read(self.until));
         let gone = match answer {
             Ok(FromChild::MemoryAnswer(answer)) => return Ok(answer.bytes),
-            Ok(_) => self.child.gone("the Node process answered a memory access with something else"),
+            Ok(_) => {
+                let why = format!("the {} process answered a memory access with something else", self.child.name);
+                self.child.gone(&why)
+            }
             Err(gone) => gone,
         };
-        let fault = HostFault::User(gone.0.clone());
+        let fault = HostFault::User(gone.why.clone());
         self.gone = Some(gone);
         Err(fault)
     }
@@ -330,10 +351,13 @@ impl RemoteKernel<'_> {
         let gone = match answer {
             Ok(FromChild::KernelAnswer(KernelAnswer::Ok(value))) => return Ok(value),
             Ok(FromChild::KernelAnswer(KernelAnswer::Fault(fault))) => return Err(fault.into()),
-            Ok(_) => self.child.gone("the Node process answered a kernel request with something else"),
+            Ok(_) => {
+                let why = format!("the {} process answered a kernel request with something else", self.child.name);
+                self.child.gone(&why)
+            }
             Err(gone) => gone,
         };
-        let fault = HostFault::User(gone.0.clone());
+        let fault = HostFault::User(gone.why.clone());
         self.gone = Some(gone);
         Err(fault)
     }

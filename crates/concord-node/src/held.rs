@@ -2,12 +2,11 @@
 //! about it names it and goes to the child it lives in, and dropping it asks that child to drop
 //! it. A child that has died since answers none of it (see `pool::Slot::request`).
 
-use crate::PATIENCE;
 use crate::child::HostSide;
 use crate::pool::Lease;
 use crate::protocol::{self, HandleKind, Request};
+use crate::{PATIENCE, Patience};
 use concord_engine::{Outcome, PipeFault};
-use std::time::Duration;
 
 pub struct Held {
     lease: Lease,
@@ -31,7 +30,7 @@ impl Held {
         &self,
         request: &R,
         host: Option<HostSide<'_>>,
-        patience: Duration,
+        patience: Patience,
     ) -> Result<R::Answer, Outcome> {
         self.request_planted(request, host, patience, None)
     }
@@ -41,7 +40,7 @@ impl Held {
         &self,
         request: &R,
         host: Option<HostSide<'_>>,
-        patience: Duration,
+        patience: Patience,
         fault: Option<PipeFault>,
     ) -> Result<R::Answer, Outcome> {
         self.lease.lock().request_planted(self.generation, request, host, patience, fault)

@@ -1,19 +1,23 @@
-//! Node.js children for the engines Concord drives out of process (V8 itself, and Extism's
-//! JavaScript host on V8). Each engine ships its host script beside its crate (`js/main.js`,
-//! modules with one job each, over this crate's `js/`: the pipe, faults, traps, host calls and the
-//! request loop); a child runs it with the engine's flags and speaks JSON lines over stdin and
-//! stdout, in the messages `protocol` types. Reads and writes are
-//! synchronous on both sides, so in the middle of a Wasm call the script can ask for the
-//! embedder's host function (`host_call`) and serve its kernel requests until it answers.
+//! Children for the engines Concord drives out of process: the browser engines (V8 in Node,
+//! JavaScriptCore in Bun, SpiderMonkey in PythonMonkey), and Extism's JavaScript host on V8. Each
+//! engine ships its host script beside its crate (`js/main.js`, modules with one job each, over
+//! this crate's `js/`: the platform, the pipe, faults, traps, host calls and the request loop); a
+//! child runs it in its [`runtime::Runtime`] and speaks JSON lines over stdin and stdout, in the
+//! messages `protocol` types. Reads and writes are synchronous on both sides, so in the middle of
+//! a Wasm call the script can ask for the embedder's host function (`host_call`) and serve its
+//! kernel requests until it answers.
 //!
-//! Node itself and the npm packages the scripts use are pinned in package.json and its lockfile,
-//! beside this crate, and installed with `npm ci` into `target/node-host` by `cargo xtask`.
+//! Node, Bun and the npm packages the scripts use are pinned in package.json and its lockfile,
+//! beside this crate, and installed with `npm ci` into `target/node-host` by `cargo xtask`;
+//! PythonMonkey is pinned in python/requirements.txt.
 
 pub mod child;
 pub mod compiled;
 pub mod held;
+pub mod memory_cap;
 pub mod pool;
 pub mod protocol;
+pub mod runtime;
 pub mod wire;
 
 use base64::Engine as _;
@@ -28,17 +32,33 @@ pub const V8_VERSION: &str = "14.6.202.34";
 /// The command that installs Node and the npm packages, for the message where they are missing.
 pub const INSTALL_COMMAND: &str = "cargo xtask node";
 
+/// How long a request may go unanswered, and what it means when it is not answered in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Patience {
+    pub wait: Duration,
+    /// The request runs Wasm under a deadline that the engine cannot stop itself: the child is
+    /// ended when `wait` is over, and the request was stopped by its deadline, not lost.
+    pub deadline_ends_child: bool,
+}
+
 /// How long a request may go unanswered when no deadline bounds it: the harness never hangs.
-pub const PATIENCE: Duration = Duration::from_secs(120);
+pub const PATIENCE: Patience = Patience { wait: Duration::from_secs(120), deadline_ends_child: false };
 /// How long past its deadline a call may take to be stopped before the child is given up.
 const GRACE: Duration = Duration::from_secs(10);
 
-/// How long to wait for an answer under `config`.
-pub fn patience(config: &InstanceConfig) -> Duration {
-    config.cpu.deadline.map_or(PATIENCE, |d| d + GRACE)
+/// How long to wait for an answer under `config`, from an engine that stops a call itself when
+/// its deadline passes.
+pub fn patience(config: &InstanceConfig) -> Patience {
+    config.cpu.deadline.map_or(PATIENCE, |d| Patience { wait: d + GRACE, deadline_ends_child: false })
 }
 
-/// An engine's host script: the module Node runs, which loads the rest with `require`. Children
+/// How long to wait for an answer under `config`, from an engine that cannot stop Wasm at a
+/// deadline: until the deadline, and then the child is ended.
+pub fn patience_ending_child(config: &InstanceConfig) -> Patience {
+    config.cpu.deadline.map_or(PATIENCE, |d| Patience { wait: d, deadline_ends_child: true })
+}
+
+/// An engine's host script: the module its runtime runs, which loads the rest with `require`. Children
 /// are told apart by its name.
 #[derive(Debug)]
 pub struct Host {

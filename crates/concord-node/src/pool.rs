@@ -1,19 +1,20 @@
-//! The children. A child runs one host script with one set of flags (V8's limit on memory pages
-//! is a flag of the whole process), so there is a group of children per script and flags. A
+//! The children. A child runs one host script in one runtime with one set of flags (V8's limit on
+//! memory pages is a flag of the whole process), so there is a group of children per script,
+//! runtime and flags. A
 //! child runs one call at a time, so an
 //! instance leases a child no other live instance uses, when there is one, and instances alive
 //! at once (on different threads, as an embedder runs one isolate per thread) run side by side;
 //! one instance after another reuses the same child.
 
-use crate::Host;
 use crate::child::{Child, HostSide};
 use crate::protocol::Request;
-use concord_engine::{Outcome, PipeFault};
+use crate::runtime::Runtime;
+use crate::{Host, Patience};
+use concord_engine::{LimitKind, Outcome, PipeFault};
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The most children one group starts; past it, instances share the least leased one.
 const PER_GROUP: usize = 4;
@@ -23,8 +24,11 @@ const KEPT: usize = 16;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
     pub host: &'static Host,
-    /// Node's and V8's flags, which hold for the whole process.
-    pub flags: Vec<String>,
+    /// The runtime and the engine's flags, which hold for the whole process.
+    pub runtime: Runtime,
+    /// Whether every live instance or store gets a child of its own, however many there are
+    /// (where a deadline ends the child it passes in, so that it ends no other instance).
+    pub exclusive: bool,
 }
 
 /// A child, or none yet. Its generation changes whenever a new child starts in it (numbers are
@@ -81,7 +85,7 @@ pub fn lease(key: Key) -> Lease {
     let free = group.iter().find(|cell| leases(cell) == 0).cloned();
     let cell = match free {
         Some(cell) => cell,
-        None if group.len() < PER_GROUP => {
+        None if group.len() < PER_GROUP || key.exclusive => {
             evict_idle(&mut pool);
             let cell = Arc::new(Cell {
                 slot: Mutex::new(Slot { key: key.clone(), child: None, generation: 0 }),
@@ -120,11 +124,15 @@ pub fn lock(cell: &Cell) -> MutexGuard<'_, Slot> {
 }
 
 impl Slot {
-    /// The generation of the running child, started now if there is none.
-    pub fn start(&mut self, node: &Path) -> Result<u64, Outcome> {
+    /// The generation of the running child, started now if there is none, or if the one there
+    /// died while idle (no request of its was lost; the handles in it are gone).
+    pub fn start(&mut self) -> Result<u64, Outcome> {
+        if self.child.as_mut().is_some_and(Child::exited) {
+            self.child = None;
+        }
         if self.child.is_none() {
-            let child = Child::spawn(node, self.key.host, &self.key.flags);
-            self.child = Some(child.map_err(|gone| Outcome::EngineFault(gone.0))?);
+            let child = Child::spawn(&self.key.runtime, self.key.host);
+            self.child = Some(child.map_err(|gone| Outcome::EngineFault(gone.why))?);
             self.generation = GENERATIONS.fetch_add(1, Ordering::Relaxed);
         }
         Ok(self.generation)
@@ -132,12 +140,13 @@ impl Slot {
 
     /// Sends `request` to the child that handles of `generation` live in. A child that fails is
     /// forgotten (killed), so the next request starts a fresh one; a handle made in it is gone.
+    /// One that has not answered when a deadline it cannot stop passes was stopped by it.
     pub fn request<R: Request>(
         &mut self,
         generation: u64,
         request: &R,
         host: Option<HostSide<'_>>,
-        patience: Duration,
+        patience: Patience,
     ) -> Result<R::Answer, Outcome> {
         self.request_planted(generation, request, host, patience, None)
     }
@@ -148,15 +157,18 @@ impl Slot {
         generation: u64,
         request: &R,
         host: Option<HostSide<'_>>,
-        patience: Duration,
+        patience: Patience,
         fault: Option<PipeFault>,
     ) -> Result<R::Answer, Outcome> {
         let Some(child) = self.child.as_mut().filter(|_| self.generation == generation) else {
-            return Err(Outcome::EngineFault("the Node process this handle lived in is gone".into()));
+            return Err(Outcome::EngineFault("the process this handle lived in is gone".into()));
         };
         child.request_planted(request, host, patience, fault).map_err(|gone| {
             self.child = None;
-            Outcome::EngineFault(gone.0)
+            match gone.unanswered && patience.deadline_ends_child {
+                true => Outcome::LimitHit(LimitKind::Deadline),
+                false => Outcome::EngineFault(gone.why),
+            }
         })
     }
 }

@@ -30,9 +30,9 @@ pub fn all_engines() -> Vec<Arc<dyn Engine>> {
     engines.push(Arc::new(concord_tinywasm::TinywasmEngine::default()));
     #[cfg(feature = "extism")]
     engines.push(Arc::new(concord_extism::ExtismEngine::default()));
-    #[cfg(feature = "v8")]
-    for compiler in concord_v8::Compiler::ALL {
-        engines.push(Arc::new(concord_v8::V8Engine::new(compiler)));
+    #[cfg(feature = "browsers")]
+    for browser in concord_browser::Browser::ALL {
+        engines.push(Arc::new(concord_browser::BrowserEngine::new(browser)));
     }
     #[cfg(feature = "extism-js")]
     engines.push(Arc::new(concord_extism_js::ExtismJsEngine::default()));

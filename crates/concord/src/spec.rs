@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use concord_engine::{Engine, Value};
 use concord_verdict::count::{ScenarioCount, SpecCount};
 use concord_verdict::divergence::{Divergence, Divergences};
-use concord_verdict::mechanism::Shown;
+use concord_verdict::mechanism::{self, Shown};
 use concord_verdict::observation::Verdict;
 use concord_verdict::result::ResultEntry;
 use concord_verdict::verdict::{self, Consensus, Explain, Party, Witness};
@@ -264,6 +264,12 @@ fn shows(script: &Script, failure: &concord_wast::CommandResult) -> Option<Shows
         (CommandKind::Module { wasm, .. }, Observed::Outcome(did)) => Some(Shows {
             did: did.class(),
             expected: "instantiated".into(),
+            returned: None,
+            module: Some(wasm.clone()),
+        }),
+        (CommandKind::AssertInvalid { wasm }, Observed::Accepted) => Some(Shows {
+            did: mechanism::ACCEPTED.into(),
+            expected: mechanism::REJECTED_AS_INVALID.into(),
             returned: None,
             module: Some(wasm.clone()),
         }),

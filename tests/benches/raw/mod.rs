@@ -3,8 +3,8 @@
 //! ratio of the two, measured in one run. One file per engine.
 
 mod extism;
+mod pipe;
 mod tinywasm;
-mod v8;
 mod wasmer;
 mod wasmi;
 mod wasmtime;
@@ -24,6 +24,7 @@ type Baseline = fn(&[u8]) -> Box<dyn RawModule>;
 /// Each engine configuration of `concord::all_engines()` and its baseline, by id: the one table
 /// a new engine adds a row to.
 pub const BASELINES: &[(&str, Baseline)] = {
+    use concord_browser::Browser;
     use concord_wasmer::Compiler as WasmerCompiler;
     use concord_wasmtime::Allocator::{OnDemand, Pooling};
     use concord_wasmtime::Compiler as WasmtimeCompiler;
@@ -39,11 +40,15 @@ pub const BASELINES: &[(&str, Baseline)] = {
         ("wasmi", |wasm| Box::new(wasmi::Module::new(wasm))),
         ("tinywasm", |wasm| Box::new(tinywasm::Module::new(wasm))),
         ("extism", |wasm| Box::new(extism::Module::new(wasm))),
-        ("v8-turbofan", |_| Box::new(v8::Module::new(concord_v8::Compiler::Turbofan))),
-        ("v8-liftoff", |_| Box::new(v8::Module::new(concord_v8::Compiler::Liftoff))),
+        ("v8-turbofan", |_| Box::new(pipe::Module::new(Browser::V8Turbofan))),
+        ("v8-liftoff", |_| Box::new(pipe::Module::new(Browser::V8Liftoff))),
+        ("jsc-omg", |_| Box::new(pipe::Module::new(Browser::JscOmg))),
+        ("jsc-bbq", |_| Box::new(pipe::Module::new(Browser::JscBbq))),
+        ("jsc-ipint", |_| Box::new(pipe::Module::new(Browser::JscIpint))),
+        ("spidermonkey", |_| Box::new(pipe::Module::new(Browser::SpiderMonkey))),
         // Extism's JavaScript host speaks over the same pipe to a Node child: its baseline is that
         // pipe alone too, so its ratio is the SDK's cost (its worker included) beyond the pipe.
-        ("extism-js", |_| Box::new(v8::Module::new(concord_v8::Compiler::Turbofan))),
+        ("extism-js", |_| Box::new(pipe::Module::new(Browser::V8Turbofan))),
     ]
 };
 

@@ -444,7 +444,8 @@ fn fd_write(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
     };
     let mut written = 0u64;
     for (buf, len) in buffers {
-        sink.push(&g.bytes(buf, len)?);
+        let kept = len.min(u32::try_from(sink.room()).unwrap_or(u32::MAX));
+        sink.push(&g.bytes(buf, kept)?, len);
         written += len as u64;
     }
     let written = u32::try_from(written).map_err(|_| Fail::Errno(errno::OVERFLOW))?;

@@ -47,10 +47,17 @@ pub struct Capture {
 }
 
 impl Capture {
-    fn push(&mut self, data: &[u8]) {
-        let room = CAPTURE_LIMIT.saturating_sub(self.bytes.len());
-        self.bytes.extend_from_slice(&data[..data.len().min(room)]);
-        self.total += data.len() as u64;
+    /// How many more bytes it keeps.
+    fn room(&self) -> usize {
+        CAPTURE_LIMIT.saturating_sub(self.bytes.len())
+    }
+
+    /// Keeps `kept`, the first bytes of `len` written (as many as [`Self::room`] allows, or all),
+    /// and counts them all. The rest is never read: a guest's memory in another process crosses
+    /// a pipe to be read, and a flood of output would cross it whole.
+    fn push(&mut self, kept: &[u8], len: u32) {
+        self.bytes.extend_from_slice(&kept[..kept.len().min(self.room())]);
+        self.total += u64::from(len);
     }
 }
 

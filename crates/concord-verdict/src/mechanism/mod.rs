@@ -7,6 +7,7 @@
 
 mod module_shape;
 mod nan;
+mod unreachable_code;
 mod untyped_select;
 
 use crate::observation::Observation;
@@ -65,7 +66,16 @@ pub enum Mechanism {
     /// where the spec allows any maximum up to 2^32 - 1: holds when the engine refused to
     /// instantiate a module the spec (or the others) instantiated, and the module declares one.
     TableMaximumOverCeiling,
+    /// Code after an unconditional branch (`unreachable`, `br`, `return`), blocks in it included,
+    /// is not type-checked, so a module the spec rejects for a type error there is accepted: holds
+    /// when the engine accepted a module that was to be rejected as invalid, and the module's
+    /// first validation error is in such code.
+    UnreachableCodeUnchecked,
 }
+
+/// What a tool shows for a module the engine accepted where the spec rejects it as invalid.
+pub const ACCEPTED: &str = "accepted";
+pub const REJECTED_AS_INVALID: &str = "rejected as invalid";
 
 /// What a tool that sees outcomes as classes shows a mechanism (the spec testsuite, generated
 /// modules, `concord wast`): what the engine did and what was expected of it, as
@@ -110,6 +120,7 @@ impl Mechanism {
             Mechanism::UntypedSelectTakenFor32Bits => "untyped-select-taken-for-32-bits",
             Mechanism::ElementItemGlobalGetUntranslated => "element-item-global-get-untranslated",
             Mechanism::TableMaximumOverCeiling => "table-maximum-over-ceiling",
+            Mechanism::UnreachableCodeUnchecked => "unreachable-code-unchecked",
         }
     }
 
@@ -144,9 +155,11 @@ impl Mechanism {
                 }
                 _ => false,
             },
-            Mechanism::OneTrapForTwoCauses => match (outcome, seen.others.map(|o| &o.outcome)) {
-                (Outcome::Trap(kind), Some(Outcome::Trap(expected))) => kind != expected && kind.covers(*expected),
-                _ => false,
+            Mechanism::OneTrapForTwoCauses => match seen.others {
+                Some(others) => trap_of_class(&outcome.class())
+                    .zip(trap_of_class(&others.outcome.class()))
+                    .is_some_and(|(own, theirs)| names_both(own, theirs)),
+                None => false,
             },
             Mechanism::DeadlineCountsStart => matches!(
                 (outcome, seen.others.map(|o| &o.outcome)),
@@ -163,7 +176,8 @@ impl Mechanism {
             Mechanism::SignallingNanUnquieted
             | Mechanism::UntypedSelectTakenFor32Bits
             | Mechanism::ElementItemGlobalGetUntranslated
-            | Mechanism::TableMaximumOverCeiling => false,
+            | Mechanism::TableMaximumOverCeiling
+            | Mechanism::UnreachableCodeUnchecked => false,
         }
     }
 }
@@ -174,11 +188,9 @@ impl Mechanism {
     /// never holds there.
     pub fn holds_on_classes(self, shown: &Shown) -> bool {
         match self {
-            Mechanism::OneTrapForTwoCauses => match (TrapKind::of_class(shown.did), TrapKind::of_class(shown.expected))
-            {
-                (Some(kind), Some(expected)) => kind != expected && kind.covers(expected),
-                _ => false,
-            },
+            Mechanism::OneTrapForTwoCauses => trap_of_class(shown.did)
+                .zip(trap_of_class(shown.expected))
+                .is_some_and(|(own, theirs)| names_both(own, theirs)),
             Mechanism::SignallingNanUnquieted => {
                 shown.returned.is_some_and(|(got, expected)| nan::only_signalling_nans_unquieted(got, expected))
             }
@@ -196,6 +208,11 @@ impl Mechanism {
                         module_shape::has_table_maximum_over(wasm, module_shape::WASMER_TABLE_CEILING)
                     })
             }
+            Mechanism::UnreachableCodeUnchecked => {
+                shown.did == ACCEPTED
+                    && shown.expected == REJECTED_AS_INVALID
+                    && shown.module.is_some_and(unreachable_code::invalid_only_in_unreachable_code)
+            }
             Mechanism::MemoryLimitNotEnforced
             | Mechanism::ExtismMemoryLimiter
             | Mechanism::ExtismKernelRules
@@ -205,6 +222,21 @@ impl Mechanism {
             | Mechanism::StartTrapEscapes => false,
         }
     }
+}
+
+/// Where a trap an outcome class names happened (in a call, `trap X`, or in the start function,
+/// `instantiate_failed start trapped X`), and its kind.
+fn trap_of_class(class: &str) -> Option<(&'static str, TrapKind)> {
+    let (place, name) = match class.strip_prefix("instantiate_failed start trapped ") {
+        Some(name) => ("start", name),
+        None => ("call", class.strip_prefix("trap ")?),
+    };
+    TrapKind::of_class(&format!("trap {name}")).map(|kind| (place, kind))
+}
+
+/// Whether `own` is a kind that names `theirs` among two causes, in the same place.
+fn names_both(own: (&str, TrapKind), theirs: (&str, TrapKind)) -> bool {
+    own.0 == theirs.0 && own.1 != theirs.1 && own.1.covers(theirs.1)
 }
 
 /// Whether the engine refused as invalid a module that was to instantiate.

@@ -1,5 +1,5 @@
-//! The typed-call layer on V8: a store of linked instances in the child, every module reached
-//! through its wrapper (wrapper.rs) so values cross as integer bits.
+//! The typed-call layer on a browser engine: a store of linked instances in the child, every
+//! module reached through its wrapper (wrapper.rs) so values cross as integer bits.
 
 use crate::instantiate_failure;
 use crate::requests::{
@@ -8,39 +8,53 @@ use crate::requests::{
 };
 use crate::types::{Export, ModuleTypes};
 use crate::wrapper::{Carried, GLOBAL_GETTER, carried_types, wrapper};
-use concord_engine::{BadExport, CompileError, InstanceConfig, InstanceId, Outcome, TypedStore, Value};
+use concord_engine::{BadExport, CompileError, InstanceId, Outcome, TypedStore, Value};
 use concord_host::stop_outcome;
 use concord_node::held::Held;
 use concord_node::protocol::{HandleKind, Request};
-use concord_node::{PATIENCE, base64, patience, pool, unbase64};
-use std::path::PathBuf;
-use std::time::Duration;
+use concord_node::{PATIENCE, Patience, base64, memory_cap, pool, unbase64};
 
-pub struct V8Store {
+pub struct BrowserStore {
     held: Held,
     instances: Vec<(u64, ModuleTypes)>,
+    /// The deadline the host script holds, if it can.
     deadline_ms: Option<u64>,
-    patience: Duration,
+    /// For requests that run Wasm.
+    patience: Patience,
+    /// The memory limit Concord holds for the engine, in pages.
+    memory_cap: Option<u64>,
 }
 
-impl V8Store {
-    pub fn new(node: PathBuf, key: pool::Key, config: &InstanceConfig) -> Result<Self, Outcome> {
+impl BrowserStore {
+    pub fn new(key: pool::Key, deadline_ms: Option<u64>, patience: Patience) -> Result<Self, Outcome> {
         let lease = pool::lease(key);
         let (generation, answer) = {
             let mut slot = lease.lock();
-            let generation = slot.start(&node)?;
+            let generation = slot.start()?;
             (generation, slot.request(generation, &requests::TypedStore {}, None, PATIENCE)?)
         };
-        Ok(V8Store {
+        Ok(BrowserStore {
             held: Held::new(lease, generation, HandleKind::Store, answer.store),
             instances: Vec::new(),
-            deadline_ms: config.cpu.deadline_ms(),
-            patience: patience(config),
+            deadline_ms,
+            patience,
+            memory_cap: None,
         })
     }
 
+    /// Every module it instantiates with each memory it defines at most `pages` long.
+    pub fn with_memory_cap(self, pages: Option<u64>) -> Self {
+        BrowserStore { memory_cap: pages, ..self }
+    }
+
+    /// A request that runs Wasm.
     fn request<R: Request>(&self, request: &R) -> Result<R::Answer, Outcome> {
         self.held.request(request, None, self.patience)
+    }
+
+    /// A request that does not.
+    fn ask<R: Request>(&self, request: &R) -> Result<R::Answer, Outcome> {
+        self.held.request(request, None, PATIENCE)
     }
 
     fn store(&self) -> u64 {
@@ -52,7 +66,8 @@ impl V8Store {
     }
 
     fn carried_all(types: &[wasmparser::ValType]) -> Result<Vec<Carried>, Outcome> {
-        carried_types(types).ok_or_else(|| Outcome::Unsupported(format!("{types:?} values cannot cross into V8")))
+        carried_types(types)
+            .ok_or_else(|| Outcome::Unsupported(format!("{types:?} values cannot cross into the browser engines")))
     }
 }
 
@@ -73,7 +88,7 @@ fn depart(value: Value, out: &mut Vec<WireValue>) {
 /// The values of `types` from what crossed back.
 fn arrive(types: &[wasmparser::ValType], values: Vec<WireValue>) -> Result<Vec<Value>, Outcome> {
     use wasmparser::ValType as V;
-    let bad = || Outcome::EngineFault("the V8 host answered values of another shape".into());
+    let bad = || Outcome::EngineFault("the host script answered values of another shape".into());
     let bits = |value: WireValue| match value {
         WireValue::I32 { bits } | WireValue::I64 { bits } => bits.parse::<u64>().map_err(|_| bad()),
         _ => Err(bad()),
@@ -106,10 +121,10 @@ fn arrive(types: &[wasmparser::ValType], values: Vec<WireValue>) -> Result<Vec<V
         .collect()
 }
 
-impl TypedStore for V8Store {
+impl TypedStore for BrowserStore {
     fn compile(&mut self, wasm: &[u8]) -> Result<(), CompileError> {
         let answer = self
-            .request(&TypedCompile { wasm: base64(wasm) })
+            .ask(&TypedCompile { wasm: base64(wasm) })
             .map_err(|outcome| CompileError::EngineFault(outcome.to_string()))?;
         match answer.invalid {
             Some(why) => Err(CompileError::Invalid(why)),
@@ -119,6 +134,14 @@ impl TypedStore for V8Store {
 
     fn instantiate(&mut self, wasm: &[u8]) -> Result<InstanceId, Outcome> {
         let types = ModuleTypes::parse(wasm)?;
+        let capped;
+        let wasm = match self.memory_cap {
+            Some(pages) => {
+                capped = memory_cap::capped(wasm, pages)?;
+                &capped
+            }
+            None => wasm,
+        };
         let request = TypedInstantiate {
             store: self.store(),
             wasm: base64(wasm),
@@ -135,7 +158,7 @@ impl TypedStore for V8Store {
 
     fn register(&mut self, name: &str, instance: InstanceId) -> Result<(), Outcome> {
         let handle = self.instance(instance)?.0;
-        self.request(&TypedRegister { store: self.store(), name, instance: handle }).map(drop)
+        self.ask(&TypedRegister { store: self.store(), name, instance: handle }).map(drop)
     }
 
     fn invoke(&mut self, instance: InstanceId, export: &str, args: &[Value]) -> Result<Vec<Value>, Outcome> {
@@ -166,7 +189,7 @@ impl TypedStore for V8Store {
         let content = [ty.content_type];
         let results = Self::carried_all(&content)?;
         let request = TypedGlobal { store: self.store(), instance: *handle, export, results };
-        let GlobalRead::Values(values) = self.request(&request)? else {
+        let GlobalRead::Values(values) = self.ask(&request)? else {
             return Err(Outcome::EngineFault(format!("no {GLOBAL_GETTER}{export}")));
         };
         let values = arrive(&content, values)?;
@@ -175,7 +198,7 @@ impl TypedStore for V8Store {
 
     fn memory(&mut self, instance: InstanceId, export: &str) -> Option<Vec<u8>> {
         let handle = self.instance(instance).ok()?.0;
-        let answer = self.request(&TypedMemory { store: self.store(), instance: handle, export }).ok()?;
+        let answer = self.ask(&TypedMemory { store: self.store(), instance: handle, export }).ok()?;
         unbase64(&answer.bytes?).ok()
     }
 }

@@ -12,10 +12,11 @@
 const { serve } = require('../../concord-node/js/serve');
 const { plugins, instantiatePlugin, callPlugin, memoryOf, pagesOf } = require('./plugins');
 const typed = require('./typed_store');
+const { versions } = require('../../concord-node/js/platform');
 
 serve(
   {
-    hello: () => ({ v8: process.versions.v8, node: process.versions.node }),
+    hello: () => versions(),
     echo: (request) => ({ bytes: request.bytes }),
     instantiate: instantiatePlugin,
     call: callPlugin,

@@ -3,11 +3,11 @@
 // ended with Extism's precedence.
 'use strict';
 
-const crypto = require('node:crypto');
 const { Kernel, KERNEL, serveKernel } = require('./kernel');
 const { classify, run } = require('./run');
 const { PAGE } = require('./arena');
 const { base64, unbase64 } = require('../../concord-node/js/pipe');
+const { sha256 } = require('../../concord-node/js/platform');
 const { within } = require('../../concord-node/js/faults');
 const { callHost, callWasi } = require('../../concord-node/js/host_calls');
 const { modules, newHandle } = require('../../concord-node/js/serve');
@@ -128,7 +128,7 @@ function finish(plugin, code) {
 function memoryOf(plugin) {
   if (!plugin.memory) return null;
   const bytes = new Uint8Array(plugin.memory.buffer);
-  return { pages: bytes.length / 65536, sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
+  return { pages: bytes.length / 65536, sha256: sha256(bytes) };
 }
 
 function pagesOf(plugin) {

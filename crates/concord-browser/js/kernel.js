@@ -10,9 +10,7 @@ const { base64, unbase64 } = require('../../concord-node/js/pipe');
 
 const VAR_STORE_LIMIT = 1024 * 1024;
 const LOG_LIMIT = 1024;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const lossy = new TextDecoder('utf-8');
-const encode = (text) => new TextEncoder().encode(text);
+const { utf8Decode, utf8Encode: encode } = require('../../concord-node/js/platform');
 
 class Kernel {
   constructor(limit, config) {
@@ -61,7 +59,7 @@ class Kernel {
   }
 
   errorMessage() {
-    return this.error === 0 ? null : lossy.decode(this.arena.block(this.error));
+    return this.error === 0 ? null : utf8Decode(this.arena.block(this.error), false);
   }
 
   inputLoadU8(offset) {
@@ -106,7 +104,7 @@ class Kernel {
   blockText(offset, fn, what) {
     const bytes = within(this.arena.block(offset), fn);
     try {
-      return utf8.decode(bytes);
+      return utf8Decode(bytes, true);
     } catch {
       throw kernelFault('not-utf8', `the ${what} at ${offset} is not UTF-8`, fn);
     }

@@ -1,17 +1,18 @@
-//! V8 runs out of process, so no embedder calls it without a pipe. Its baseline is the pipe
-//! alone: a round trip carrying the same bytes with no Wasm in it. The ratio is then how much a
-//! call through Concord's V8 backend costs beyond the pipe.
+//! The browser engines run out of process, so no embedder calls them without a pipe. Their
+//! baseline is the pipe alone, to a child of the same runtime: a round trip carrying the same
+//! bytes with no Wasm in it. The ratio is then how much a call through Concord's backend costs
+//! beyond the pipe.
 
 use super::{RawInstance, RawModule};
-use concord_v8::{Compiler, Pipe};
+use concord_browser::{Browser, Pipe};
 use std::cell::RefCell;
 use std::rc::Rc;
 
 pub struct Module(Rc<RefCell<Pipe>>);
 
 impl Module {
-    pub fn new(compiler: Compiler) -> Self {
-        Module(Rc::new(RefCell::new(Pipe::spawn(compiler).expect("Node is installed"))))
+    pub fn new(browser: Browser) -> Self {
+        Module(Rc::new(RefCell::new(Pipe::spawn(browser).expect("the runtime is installed"))))
     }
 }
 
