@@ -119,6 +119,30 @@ pub enum WasiHost {
     Node,
 }
 
+impl MemoryLimiting {
+    /// Who holds the limit, and how, in a few words (the report's limit table).
+    pub fn held_by(self) -> &'static str {
+        match self {
+            MemoryLimiting::GrowFails => "the engine",
+            MemoryLimiting::CallFails => "Extism's limiter",
+            MemoryLimiting::KernelBlocksOnly => "no one (kernel blocks only)",
+            MemoryLimiting::DeclaredMaximumCapped => "Concord, capping each memory's maximum",
+        }
+    }
+}
+
+impl Deadline {
+    /// Who stops a call at its deadline, and how, in a few words (the report's limit table).
+    pub fn held_by(self) -> &'static str {
+        match self {
+            Deadline::Call => "the engine",
+            Deadline::PluginWide => "the engine, plugin-wide",
+            Deadline::CallAndStart => "the host, start included",
+            Deadline::EndsProcess => "Concord, ending the child",
+        }
+    }
+}
+
 impl Capabilities {
     /// A configuration in this process that runs plugins through Concord's own host layer: its
     /// kernel and WASI, which can read guest memory and preopen read-only, its typed layer, a

@@ -148,9 +148,13 @@ pub fn html(report: &Report) -> String {
     h += &proposal_matrix(report);
 
     let limit_head: String = LIMIT_CASES.iter().map(|c| format!("<th>{}</th>", esc(c.2))).collect();
-    let _ = write!(h, "<h2>Limit semantics as measured</h2><table><tr><th>engine</th>{limit_head}</tr>");
+    let _ = write!(
+        h,
+        "<h2>Limit semantics as measured</h2><table><tr><th>engine</th><th>memory limit held by</th><th>deadline held by</th>{limit_head}</tr>"
+    );
     for e in &report.engines {
-        let _ = write!(h, "<tr><td>{}</td>", esc(&e.id));
+        let (memory, deadline) = (e.capabilities.memory_limit.held_by(), e.capabilities.deadline.held_by());
+        let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{}</td>", esc(&e.id), esc(memory), esc(deadline));
         for (scenario, case, _) in LIMIT_CASES {
             let cell = report.result(scenario, case, &e.id).map_or("not run".to_string(), |r| r.outcome_as_i32s());
             let _ = write!(h, "<td>{}</td>", esc(&cell));

@@ -97,7 +97,7 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(md, "\n## Limit semantics as measured\n");
     let _ = writeln!(
         md,
-        "| engine | {} |\n|---|{}",
+        "| engine | memory limit held by | deadline held by | {} |\n|---|---|---|{}",
         LIMIT_CASES.map(|c| c.2).join(" | "),
         "---|".repeat(LIMIT_CASES.len())
     );
@@ -108,7 +108,8 @@ pub fn markdown(report: &Report) -> String {
                 report.result(scenario, case, &e.id).map_or("not run".to_string(), |r| r.outcome_as_i32s())
             })
             .collect();
-        let _ = writeln!(md, "| {} | {} |", e.id, cells.join(" | "));
+        let (memory, deadline) = (e.capabilities.memory_limit.held_by(), e.capabilities.deadline.held_by());
+        let _ = writeln!(md, "| {} | {memory} | {deadline} | {} |", e.id, cells.join(" | "));
     }
 
     if report.performance.is_some() {
