@@ -3,7 +3,6 @@
 
 const { wasmStop } = require('../../concord-node/js/traps');
 const { describe } = require('../../concord-node/js/serve');
-const { interruptsWasm } = require('../../concord-node/js/platform');
 
 // Why a call into Wasm stopped, as concord_host::Stop on the wire.
 const classify = (error) => wasmStop(error) ?? { engine_fault: describe(error) };
@@ -11,12 +10,12 @@ const classify = (error) => wasmStop(error) ?? { engine_fault: describe(error) }
 // A deadline is V8's own: node:vm runs the call under a watchdog that terminates the execution
 // (V8's TerminateExecution) when it passes. The instance survives, as it stood when stopped.
 // Without a deadline the call runs directly: the watchdog costs a thread per call. An engine that
-// cannot stop Wasm here (JavaScriptCore in Bun, SpiderMonkey in PythonMonkey) runs it directly
-// too: the Rust side ends the child when the deadline passes.
+// cannot stop Wasm here (JavaScriptCore in Bun, SpiderMonkey in PythonMonkey) is never sent one:
+// the Rust side ends its child when the deadline passes.
 let timedScript = null;
 
 function run(deadlineMs, fn) {
-  if (deadlineMs === null || deadlineMs === undefined || !interruptsWasm) return fn();
+  if (deadlineMs === null || deadlineMs === undefined) return fn();
   timedScript ??= new (require('node:vm').Script)('globalThis.concordTimed()');
   globalThis.concordTimed = fn;
   try {

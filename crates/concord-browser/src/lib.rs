@@ -298,8 +298,8 @@ impl Engine for BrowserEngine {
             return Err(outcome);
         }
         let browser = self.browser;
-        let store = typed::BrowserStore::new(key, browser.deadline_ms(config), browser.patience(config))?;
-        Ok(Box::new(store.with_memory_cap(browser.memory_cap(max_pages))))
+        let (deadline_ms, patience) = (browser.deadline_ms(config), browser.patience(config));
+        Ok(Box::new(typed::BrowserStore::new(key, deadline_ms, patience, browser.memory_cap(max_pages))?))
     }
 }
 

@@ -26,7 +26,12 @@ pub struct BrowserStore {
 }
 
 impl BrowserStore {
-    pub fn new(key: pool::Key, deadline_ms: Option<u64>, patience: Patience) -> Result<Self, Outcome> {
+    pub fn new(
+        key: pool::Key,
+        deadline_ms: Option<u64>,
+        patience: Patience,
+        memory_cap: Option<u64>,
+    ) -> Result<Self, Outcome> {
         let lease = pool::lease(key);
         let (generation, answer) = {
             let mut slot = lease.lock();
@@ -38,13 +43,8 @@ impl BrowserStore {
             instances: Vec::new(),
             deadline_ms,
             patience,
-            memory_cap: None,
+            memory_cap,
         })
-    }
-
-    /// Every module it instantiates with each memory it defines at most `pages` long.
-    pub fn with_memory_cap(self, pages: Option<u64>) -> Self {
-        BrowserStore { memory_cap: pages, ..self }
     }
 
     /// A request that runs Wasm.

@@ -81,7 +81,11 @@ impl TrapKind {
 
     /// The trap an outcome class names (`trap BadSignature`), as [`Outcome::class`] writes it.
     pub fn of_class(class: &str) -> Option<TrapKind> {
-        let name = class.strip_prefix("trap ")?;
+        TrapKind::named(class.strip_prefix("trap ")?)
+    }
+
+    /// The kind its name in an outcome class names (`BadSignature`).
+    pub fn named(name: &str) -> Option<TrapKind> {
         TrapKind::ALL.into_iter().find(|kind| format!("{kind:?}") == name)
     }
 

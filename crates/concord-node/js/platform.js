@@ -19,7 +19,6 @@ function fromPython(python) {
     utf8Decode: (bytes, fatal) => uncopied(python.utf8Decode(bytes, fatal)),
     utf8Encode: (text) => new Uint8Array(python.utf8Encode(text)),
     versions: () => ({ ...python.versions }),
-    interruptsWasm: false,
   };
 }
 
@@ -74,8 +73,6 @@ function fromNode() {
       bun
         ? { engine: 'javascriptcore', engine_version: process.versions.webkit, runtime: 'bun', runtime_version: bun }
         : { engine: 'v8', engine_version: process.versions.v8, runtime: 'node', runtime_version: process.versions.node },
-    // node:vm's timeout terminates Wasm in V8; Bun's does not stop a Wasm loop.
-    interruptsWasm: !bun,
   };
 }
 

@@ -1,7 +1,5 @@
 // The request loop: each request's handler by its `op`; a handler may be async. A handler that
-// throws is the host script failing, reported as `error` and the child kept. Only a promise is
-// awaited: a loop of synchronous handlers never returns to the runtime's event loop, which in
-// PythonMonkey is Python's asyncio, slow to come back. Modules compiled for
+// throws is the host script failing, reported as `error` and the child kept. Modules compiled for
 // crates/concord-node's `Compiled` live here, by handle; every handle a script hands out (modules,
 // instances, stores) comes from the same counter, and `drop` frees one through the dropper of its
 // kind.
@@ -41,9 +39,7 @@ async function serve(engineHandlers, droppers) {
     try {
       const handler = handlers[request.op];
       if (!handler) throw new Error(`no request ${request.op}`);
-      let answer_ = handler(request);
-      if (answer_ instanceof Promise) answer_ = await answer_;
-      answer = { ok: answer_ ?? {} };
+      answer = { ok: (await handler(request)) ?? {} };
     } catch (error) {
       answer = { error: describe(error) };
     }

@@ -231,7 +231,7 @@ fn trap_of_class(class: &str) -> Option<(&'static str, TrapKind)> {
         Some(name) => ("start", name),
         None => ("call", class.strip_prefix("trap ")?),
     };
-    TrapKind::of_class(&format!("trap {name}")).map(|kind| (place, kind))
+    TrapKind::named(name).map(|kind| (place, kind))
 }
 
 /// Whether `own` is a kind that names `theirs` among two causes, in the same place.
