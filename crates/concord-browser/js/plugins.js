@@ -41,7 +41,7 @@ function instantiatePlugin(request) {
     } else if (link.kind === 'wasi') {
       table[name] = (...args) => {
         try {
-          return callWasi(name, args, plugin.memory);
+          return callWasi(name, args, plugin.memory, link.reads_first);
         } catch (error) {
           throw within(error, name);
         }

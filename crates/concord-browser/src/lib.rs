@@ -20,7 +20,7 @@ mod typed;
 mod types;
 mod wrapper;
 
-use concord_engine::wasi::Wasi;
+use concord_engine::wasi::{self, Wasi};
 use concord_engine::{
     BadExport, Call, CompileError, Engine, EngineInfo, Feature, HostFunction, InstanceConfig, InstanceData,
     InstantiateFailure, MemoryObservation, Module, Outcome, PipeFault, ValType,
@@ -341,7 +341,7 @@ impl BrowserModule {
                     LinkTo::Host { function: host.len() - 1 }
                 }
                 None if module == concord_host::kernel::ENV_MODULE => LinkTo::Kernel,
-                None => LinkTo::Wasi,
+                None => LinkTo::Wasi { reads_first: wasi::function(&name).and_then(|f| f.reads_first()) },
             };
             links.push(Link { module, name, to });
         }

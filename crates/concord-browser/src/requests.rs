@@ -2,6 +2,7 @@
 
 use crate::wrapper::Carried;
 use concord_engine::MemoryObservation;
+use concord_engine::wasi::ArrayArg;
 use concord_host::InitCall;
 use concord_node::answers;
 use concord_node::protocol::Done;
@@ -55,8 +56,8 @@ pub enum LinkTo {
     Host { function: usize },
     /// The script's own kernel.
     Kernel,
-    /// Concord's WASI, forwarded here.
-    Wasi,
+    /// Concord's WASI, forwarded here, with the array the function reads first sent along.
+    Wasi { reads_first: Option<ArrayArg> },
 }
 
 #[derive(Serialize)]

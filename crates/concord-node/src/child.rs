@@ -2,15 +2,17 @@
 //! waits for its answer with patience; a child that dies, stops answering or prints garbage is
 //! killed and reported, and the next request starts a fresh one.
 
+mod remote_memory;
+
 use crate::protocol::{
-    CallAnswer, FromChild, Hello, KernelAnswer, KernelRequest, KernelValue, MemoryRequest, Request, ToChild, WireVal,
+    CallAnswer, FromChild, Hello, KernelAnswer, KernelRequest, KernelValue, MemoryAhead, Request, ToChild, WireVal,
 };
 use crate::runtime::Runtime;
 use crate::wire::WireFault;
 use crate::{Host, Patience};
 use concord_engine::wasi::{LinearMemory, Wasi};
 use concord_engine::{HostFault, HostFunction, InstanceData, KernelAccess, Outcome, PipeFault, Refusal, Val, ValType};
-use std::borrow::Cow;
+use remote_memory::RemoteMemory;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{ChildStdin, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
@@ -182,9 +184,9 @@ impl Child {
                     let answer = self.serve_host_call(function, args, host.as_mut(), until)?;
                     self.write(&ToChild::HostAnswer(answer))?;
                 }
-                FromChild::WasiCall { name, args, memory_size } => {
+                FromChild::WasiCall { name, args, memory_size, ahead } => {
                     let wasi = host.as_mut().and_then(|h| h.wasi.as_deref_mut());
-                    let answer = self.serve_wasi_call(&name, args, memory_size, wasi, until)?;
+                    let answer = self.serve_wasi_call(&name, args, (memory_size, ahead), wasi, until)?;
                     self.write(&ToChild::WasiAnswer(answer))?;
                 }
                 FromChild::Ok(answer) => {
@@ -251,7 +253,7 @@ impl Child {
         &mut self,
         name: &str,
         args: Vec<WireVal>,
-        size: Option<u64>,
+        (size, ahead): (Option<u64>, Option<MemoryAhead>),
         wasi: Option<&mut Wasi>,
         until: Instant,
     ) -> Result<CallAnswer, ChildGone> {
@@ -259,8 +261,11 @@ impl Child {
             return Ok(CallAnswer::Fault(WireFault::User("no WASI on this request".into())));
         };
         let args: Vec<Val> = args.into_iter().map(Val::from).collect();
-        let mut memory = RemoteMemory { child: self, size: size.unwrap_or(0), until, gone: None };
-        let result = wasi.call(name, size.is_some().then_some(&mut memory as &mut dyn LinearMemory), &args);
+        let mut memory = RemoteMemory::new(self, size.unwrap_or(0), until);
+        let result = match ahead.map(|ahead| memory.hold(ahead)).transpose() {
+            Ok(_) => wasi.call(name, size.is_some().then_some(&mut memory as &mut dyn LinearMemory), &args),
+            Err(fault) => Err(fault),
+        };
         if let Some(gone) = memory.gone {
             return Err(gone);
         }
@@ -268,51 +273,6 @@ impl Child {
             Ok(value) => CallAnswer::Results(value.iter().map(WireVal::from).collect()),
             Err(fault) => CallAnswer::Fault(WireFault::from(fault)),
         })
-    }
-}
-
-/// The linear memory of the instance whose WASI call is running, in the child: each read and
-/// write is a request, on a range already checked against its size.
-struct RemoteMemory<'a> {
-    child: &'a mut Child,
-    size: u64,
-    until: Instant,
-    gone: Option<ChildGone>,
-}
-
-impl RemoteMemory<'_> {
-    fn ask(&mut self, request: MemoryRequest) -> Result<Option<String>, HostFault> {
-        let answer = self.child.write(&ToChild::Memory(request)).and_then(|()| self.child.read(self.until));
-        let gone = match answer {
-            Ok(FromChild::MemoryAnswer(answer)) => return Ok(answer.bytes),
-            Ok(_) => {
-                let why = format!("the {} process answered a memory access with something else", self.child.name);
-                self.child.gone(&why)
-            }
-            Err(gone) => gone,
-        };
-        let fault = HostFault::User(gone.why.clone());
-        self.gone = Some(gone);
-        Err(fault)
-    }
-}
-
-impl LinearMemory for RemoteMemory<'_> {
-    fn size(&self) -> u64 {
-        self.size
-    }
-
-    fn read(&mut self, at: u32, len: u32) -> Result<Cow<'_, [u8]>, HostFault> {
-        let answer = self.ask(MemoryRequest::Read { at, len })?;
-        let bytes = crate::unbase64(&answer.unwrap_or_default()).map_err(HostFault::User)?;
-        if bytes.len() != len as usize {
-            return Err(HostFault::User(format!("the child read {} bytes, not {len}", bytes.len())));
-        }
-        Ok(Cow::Owned(bytes))
-    }
-
-    fn write(&mut self, at: u32, bytes: &[u8]) -> Result<(), HostFault> {
-        self.ask(MemoryRequest::Write { at, bytes: crate::base64(bytes) }).map(drop)
     }
 }
 

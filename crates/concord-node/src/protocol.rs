@@ -103,6 +103,8 @@ pub(crate) enum FromChild {
         name: String,
         args: Vec<WireVal>,
         memory_size: Option<u64>,
+        /// The bytes the call reads first (its link's `reads_first`), sent with it.
+        ahead: Option<MemoryAhead>,
     },
     KernelAnswer(KernelAnswer),
     MemoryAnswer(MemoryAnswer),
@@ -165,6 +167,12 @@ pub(crate) struct KernelValue {
 pub(crate) enum MemoryRequest {
     Read { at: u32, len: u32 },
     Write { at: u32, bytes: String },
+}
+
+#[derive(Deserialize)]
+pub(crate) struct MemoryAhead {
+    pub at: u32,
+    pub bytes: String,
 }
 
 #[derive(Deserialize)]
@@ -247,6 +255,9 @@ mod tests {
         assert!(matches!(call, FromChild::HostCall { function: 2, ref args } if args.len() == 1));
         let answer: FromChild = serde_json::from_value(json!({"kernel_answer": {"ok": {"offset": 8}}})).unwrap();
         assert!(matches!(answer, FromChild::KernelAnswer(KernelAnswer::Ok(KernelValue { offset: Some(8), .. }))));
+        let wasi = json!({"wasi_call": {"name": "fd_write", "args": [], "memory_size": 65536, "ahead": {"at": 8, "bytes": "AAAA"}}});
+        let wasi: FromChild = serde_json::from_value(wasi).unwrap();
+        assert!(matches!(wasi, FromChild::WasiCall { ahead: Some(MemoryAhead { at: 8, .. }), .. }));
         assert!(serde_json::from_value::<FromChild>(json!({"surprise": 1})).is_err());
     }
 }

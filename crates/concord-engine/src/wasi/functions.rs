@@ -48,6 +48,28 @@ impl WasiFunction {
     }
 }
 
+/// An array of records a WASI function reads before anything else of the guest's memory: the
+/// argument holding its address, the argument holding how many records, and a record's size. A
+/// host whose guest memory is in another process sends it along with the call, which saves a
+/// round trip on every read and write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ArrayArg {
+    pub pointer: usize,
+    pub count: usize,
+    pub record_size: u32,
+}
+
+impl WasiFunction {
+    pub fn reads_first(&self) -> Option<ArrayArg> {
+        const IOVECS: ArrayArg = ArrayArg { pointer: 1, count: 2, record_size: 8 };
+        match self.name {
+            "fd_read" | "fd_pread" | "fd_write" | "fd_pwrite" | "sock_recv" | "sock_send" => Some(IOVECS),
+            "poll_oneoff" => Some(ArrayArg { pointer: 0, count: 2, record_size: super::poll::SUBSCRIPTION_SIZE }),
+            _ => None,
+        }
+    }
+}
+
 pub fn function(name: &str) -> Option<&'static WasiFunction> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }

@@ -15,7 +15,7 @@ mod poll;
 mod snapshot;
 
 pub use errno::Errno;
-pub use functions::{WasiFunction, function, names};
+pub use functions::{ArrayArg, WasiFunction, function, names};
 pub use memory::{Guest, GuestMemory, LinearMemory};
 pub use snapshot::{Preopen, Snapshot};
 

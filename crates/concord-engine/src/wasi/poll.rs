@@ -11,7 +11,7 @@ use super::fd::Entry;
 use super::memory::Guest;
 use super::{CLOCK_CASES, CLOCK_MONOTONIC, CLOCK_REALTIME, Wasi};
 
-const SUBSCRIPTION_SIZE: u32 = 48;
+pub(super) const SUBSCRIPTION_SIZE: u32 = 48;
 const EVENT_SIZE: u32 = 32;
 const EVENTTYPE_CLOCK: u8 = 0;
 const EVENTTYPE_FD_READ: u8 = 1;
