@@ -257,6 +257,11 @@ impl Case {
         budgeted(cpu)
     }
 
+    /// Whether the case sets a deadline of its own: what it checks then depends on time.
+    pub fn sets_deadline(&self) -> bool {
+        self.actor.as_ref().map_or(self.config.cpu, |script| script.spec.cpu).deadline.is_some()
+    }
+
     /// The engine memory limit the case runs under, in pages.
     pub fn limit_pages(&self) -> Option<u64> {
         match &self.actor {

@@ -69,6 +69,11 @@ impl Runner {
     /// on a worker thread under the watchdog. A panic is the engine's fault; a worker that
     /// overruns is abandoned and reported as hung, and the run goes on.
     pub fn observe(&mut self, engine: &Arc<dyn Engine>, case: &Case) -> Observation {
+        self.start(engine, case).map_or_else(|observation| observation, Running::finish)
+    }
+
+    /// Starts `case` on one engine's worker thread, or says at once why it cannot run.
+    fn start(&mut self, engine: &Arc<dyn Engine>, case: &Case) -> Result<Running, Observation> {
         if !case.wasi_hosts.is_empty() && !case.wasi_hosts.contains(&engine.capabilities().wasi) {
             let why = format!(
                 "{} links {:?} WASI, and this case compares the answers of {:?}",
@@ -76,12 +81,9 @@ impl Runner {
                 engine.capabilities().wasi,
                 case.wasi_hosts
             );
-            return Observation::fault(Outcome::Unsupported(why));
+            return Err(Observation::fault(Outcome::Unsupported(why)));
         }
-        let module = match self.module(engine, &case.module) {
-            Ok(module) => module,
-            Err(outcome) => return Observation::fault(outcome),
-        };
+        let module = self.module(engine, &case.module).map_err(Observation::fault)?;
         let drive = Drive::of(case);
         let per_call = case.budget().deadline.unwrap_or(DEFAULT_DEADLINE);
         let patience = per_call * (drive.calls() + 1) + self.watchdog_margin;
@@ -93,18 +95,9 @@ impl Runner {
             let _ = done.send(observation);
         });
         if let Err(error) = worker {
-            return Observation::fault(Outcome::EngineFault(format!("could not start a worker thread: {error}")));
+            return Err(Observation::fault(Outcome::EngineFault(format!("could not start a worker thread: {error}"))));
         }
-        match result.recv_timeout(patience) {
-            Ok(observation) => observation,
-            Err(mpsc::RecvTimeoutError::Timeout) => Observation {
-                outcome: Outcome::EngineFault(format!("watchdog: no result within {patience:?}; worker abandoned")),
-                memory_pages: None,
-                elapsed: start.elapsed(),
-                hung: true,
-            },
-            Err(mpsc::RecvTimeoutError::Disconnected) => Observation::fault(Outcome::EngineFault("worker died".into())),
-        }
+        Ok(Running { result, start, patience })
     }
 
     /// Runs `case` on every engine and gives each a verdict.
@@ -113,10 +106,23 @@ impl Runner {
         self.judge(case, observations, divergences)
     }
 
-    /// What every engine does with `case`, by engine id, in the runner's order.
+    /// What every engine does with `case`, by engine id, in the runner's order. Engines in other
+    /// processes mostly wait on their children, so they run all at once beside the engines in
+    /// this process, which take their turns one at a time; unless the case sets a deadline of its
+    /// own, where what it checks is time: then every engine runs alone.
     pub fn observe_all(&mut self, case: &Case) -> Vec<(String, Observation)> {
         let engines = self.engines.clone();
-        engines.iter().map(|e| (e.id().to_string(), self.observe(e, case))).collect()
+        let alongside = |engine: &Arc<dyn Engine>| engine.capabilities().out_of_process && !case.sets_deadline();
+        let mut started: Vec<Option<Result<Running, Observation>>> =
+            engines.iter().map(|e| alongside(e).then(|| self.start(e, case))).collect();
+        let mut observations: Vec<Option<Observation>> =
+            engines.iter().zip(&started).map(|(e, s)| s.is_none().then(|| self.observe(e, case))).collect();
+        for (observation, started) in observations.iter_mut().zip(&mut started) {
+            if let Some(started) = started.take() {
+                *observation = Some(started.map_or_else(|observation| observation, Running::finish));
+            }
+        }
+        engines.iter().zip(observations).map(|(e, o)| (e.id().to_string(), o.expect("observed"))).collect()
     }
 
     /// Gives each of `observations` (one per engine, in the runner's order) its verdict.
@@ -157,6 +163,30 @@ impl Runner {
             results.push(EngineResult { engine: engine.clone(), observation: observation.clone(), verdict, note });
         }
         CaseResult { case: case.clone(), engines: results }
+    }
+}
+
+/// A case on an engine's worker thread.
+struct Running {
+    result: mpsc::Receiver<Observation>,
+    start: Instant,
+    /// How long after `start` the worker is given up on.
+    patience: Duration,
+}
+
+impl Running {
+    fn finish(self) -> Observation {
+        let patience = self.patience;
+        match self.result.recv_timeout(patience.saturating_sub(self.start.elapsed())) {
+            Ok(observation) => observation,
+            Err(mpsc::RecvTimeoutError::Timeout) => Observation {
+                outcome: Outcome::EngineFault(format!("watchdog: no result within {patience:?}; worker abandoned")),
+                memory_pages: None,
+                elapsed: self.start.elapsed(),
+                hung: true,
+            },
+            Err(mpsc::RecvTimeoutError::Disconnected) => Observation::fault(Outcome::EngineFault("worker died".into())),
+        }
     }
 }
 
