@@ -298,6 +298,7 @@ fn judge(reports: &mut [EngineSteps], differing_steps: &[usize], run: &ActorRun)
                 witness: witness.clone(),
                 observation,
                 breaks_model: None,
+                model: None,
             })
             .collect();
         let mut rerun = StepRerun { run, step: i };

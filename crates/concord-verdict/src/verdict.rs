@@ -75,6 +75,9 @@ pub struct Party<'a, O = Observation> {
     pub observation: &'a O,
     /// How it breaks what the case's model says, if it does: it then differs whatever the others did.
     pub breaks_model: Option<String>,
+    /// The one observation the case's model says, where it says one: what a party that breaks
+    /// the model is explained against when no witness follows it (a run on one configuration).
+    pub model: Option<&'a O>,
 }
 
 /// What the witnesses bear out.
@@ -159,7 +162,7 @@ pub fn judge_by<O: Observed>(
     parties: &[Party<O>],
     explain: &mut dyn Explain<O>,
 ) -> (Consensus<O>, Vec<(Verdict, Option<String>)>) {
-    let anyone_follows = parties.iter().any(|p| p.breaks_model.is_none() && !unsupported(p));
+    let anyone_follows = anyone_follows(parties);
     let counted: Vec<bool> = parties.iter().map(|p| !anyone_follows || p.breaks_model.is_none()).collect();
     let (weights, weighed) = weigh(parties, &counted);
     if weighed.is_empty() {
@@ -233,7 +236,13 @@ fn explained<O: Observed>(party: &Party<O>, side: &O, parties: &[Party<O>], expl
     });
     let Some(why) = differs else { return Explained::Agrees };
     let references = agreeing(parties, side);
-    match explain.documented(party, side, &references) {
+    // Where no witness follows the model, the side is one of the observations that break it, and
+    // a mechanism is asked how the party differs from what the model says instead.
+    let against = match (&party.breaks_model, party.model) {
+        (Some(_), Some(model)) if !anyone_follows(parties) => model,
+        _ => side,
+    };
+    match explain.documented(party, against, &references) {
         Some(reason) => Explained::Documented(reason),
         None => Explained::Unexplained(why),
     }
@@ -276,6 +285,10 @@ fn split_note<O: Observed>(sides: &[(O, Vec<String>)]) -> String {
     let sides: Vec<String> =
         sides.iter().map(|(observation, ids)| format!("{} ({})", observation.detail(), ids.join(", "))).collect();
     format!("the witnesses split evenly, and no documented mechanism settles it: {}", sides.join(" against "))
+}
+
+fn anyone_follows<O: Observed>(parties: &[Party<O>]) -> bool {
+    parties.iter().any(|p| p.breaks_model.is_none() && !unsupported(p))
 }
 
 fn unsupported<O: Observed>(party: &Party<O>) -> bool {
@@ -380,6 +393,7 @@ mod tests {
                 witness: Witness { host: *host, engine: engine.to_string() },
                 observation,
                 breaks_model: None,
+                model: None,
             })
             .collect();
         let (consensus, verdicts) = judge(&parties, Some(("kernel", "a-case")), divergences, &mut NoRerun);
@@ -456,6 +470,28 @@ mod tests {
         assert_eq!(consensus, Consensus::Agreed(trap(TrapKind::IndirectCallToNull)));
         assert_eq!(verdict_of(&judged, "extism"), Verdict::Documented);
         assert_eq!(verdict_of(&judged, "wasmi"), Verdict::Agree);
+    }
+
+    #[test]
+    fn alone_a_party_that_breaks_the_model_is_explained_against_the_model() {
+        // A run on Extism alone: no witness follows the model, so the mechanism is asked how
+        // Extism differs from what the model says, not from Extism's own observation.
+        let (model, seen) = (trap(TrapKind::IndirectCallToNull), trap(TrapKind::IndirectCallNullOrBadSignature));
+        let alone = |model: Option<&Observation>, divergences: &Divergences| {
+            let party = Party {
+                id: "extism",
+                witness: Witness { host: WasiHost::WasiCommon, engine: "wasmtime".into() },
+                observation: &seen,
+                breaks_model: Some("differs from the model".into()),
+                model,
+            };
+            judge(&[party], Some(("kernel", "a-case")), divergences, &mut NoRerun).1[0].0
+        };
+        assert_eq!(alone(Some(&model), &extism_one_trap_for_two_causes()), Verdict::Documented);
+        assert_eq!(alone(Some(&model), &Divergences::default()), Verdict::Diverge);
+        // A model the mechanism does not cover is no excuse.
+        let unrelated = returned(0);
+        assert_eq!(alone(Some(&unrelated), &extism_one_trap_for_two_causes()), Verdict::Diverge);
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub fn check(
             witness: Witness::of(engine.as_ref()),
             observation,
             breaks_model: None,
+            model: None,
         })
         .collect();
     // The engines that did what the witnesses bore out run the plugin again where a mechanism

@@ -114,7 +114,7 @@ fn judge(
         .iter()
         .filter_map(|(id, observation)| {
             let engine = engines.iter().find(|e| e.id() == id)?;
-            Some(Party { id, witness: Witness::of(engine.as_ref()), observation, breaks_model: None })
+            Some(Party { id, witness: Witness::of(engine.as_ref()), observation, breaks_model: None, model: None })
         })
         .collect();
     let (consensus, verdicts) = verdict::judge_by(&parties, &mut Registry { case, wasm, divergences });

@@ -133,6 +133,10 @@ impl Runner {
         divergences: &Divergences,
     ) -> CaseResult {
         let engines = self.engines.clone();
+        let model = match &case.expect {
+            Some(Expected::Outcome(expected)) => Some(expected_observation(case, expected)),
+            _ => None,
+        };
         // Engines with a documented model of their own are held to it, and are no witnesses.
         let parties: Vec<Party> = observations
             .iter()
@@ -143,6 +147,7 @@ impl Runner {
                 witness: Witness::of(engine.as_ref()),
                 observation,
                 breaks_model: model_violation(case, observation),
+                model: model.as_ref(),
             })
             .collect();
         let scope = Some((case.scenario.as_str(), case.name.as_str()));
@@ -296,7 +301,7 @@ fn model_violation(case: &Case, observation: &Observation) -> Option<String> {
     }
     match case.expect.as_ref()? {
         Expected::Outcome(expected) => {
-            let expected = Observation { memory_pages: case.expect_pages, ..Observation::fault(expected.clone()) };
+            let expected = expected_observation(case, expected);
             (!observation.agrees_with(&expected)).then(|| {
                 let detail = first_difference(expected.outcome.output(), case.actor.is_some(), observation);
                 format!("differs from the model: {}{detail}", observation.outcome)
@@ -304,6 +309,11 @@ fn model_violation(case: &Case, observation: &Observation) -> Option<String> {
         }
         Expected::Check(check) => check.check(&observation.outcome).err().map(|why| format!("breaks the model: {why}")),
     }
+}
+
+/// What the case's model says an engine observes.
+fn expected_observation(case: &Case, expected: &Outcome) -> Observation {
+    Observation { memory_pages: case.expect_pages, ..Observation::fault(expected.clone()) }
 }
 
 /// Where an output first parts from the model's: the step for actor transcripts, else the byte.

@@ -134,6 +134,7 @@ fn judge_command(
                 witness: Witness::of(engine.as_ref()),
                 observation: &result.observed,
                 breaks_model: (result.verdict == WastVerdict::Failed).then(|| result.detail.clone()),
+                model: None,
             })
         })
         .collect();
