@@ -61,10 +61,12 @@ const JOB_STACK: usize = 16 << 20;
 pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Runs every script on every engine under the runner's deadline, as many jobs at a time as the
-/// machine has cores: how the CLI and the conformance run both run scripts.
+/// machine has cores and one more for each configuration in another process, whose jobs mostly
+/// wait on their children: how the CLI and the conformance run both run scripts.
 pub fn run_everywhere(engines: &[Arc<dyn Engine>], scripts: &[Script]) -> Vec<FileRun> {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    run_all(engines, scripts, &InstanceConfig::default().with_deadline(DEADLINE), threads)
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let waiting = engines.iter().filter(|e| e.capabilities().out_of_process).count();
+    run_all(engines, scripts, &InstanceConfig::default().with_deadline(DEADLINE), cores + waiting)
 }
 
 /// Runs every script on every engine, `threads` jobs at a time, results in (script, engine) order.
