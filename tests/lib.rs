@@ -66,7 +66,7 @@ pub fn capabilities(id: &str) -> &'static Capabilities {
 }
 
 /// The reference for the host layer: the configuration that runs Extism's own kernel
-/// (`extism-runtime.wasm`) and WASI (wasi-common), i.e. Extism's Rust host.
+/// (`extism-runtime.wasm`) and WASI (wasmtime-wasi), i.e. Extism's Rust host.
 pub fn reference_host() -> &'static Arc<dyn Engine> {
     engines().iter().find(|e| e.capabilities().kernel == PluginKernel::ExtismRuntime).expect("Extism's host is built")
 }

@@ -102,7 +102,7 @@ fn a_deadline_hit_does_not_interrupt_a_bystander() {
     }
 }
 
-/// Measured on extism 1.30: its timer enforces a timeout by bumping the epoch of the wasmtime
+/// Measured on extism 1.41: its timer enforces a timeout by bumping the epoch of the wasmtime
 /// engine behind the compiled plugin, and every call on every instance of that plugin traps at the
 /// next epoch change. So the call another instance has in flight is stopped as a timeout too.
 /// (The bystander may be between calls at that instant, hence a few attempts.)

@@ -204,7 +204,7 @@ fn a_missing_import_is_named() {
     }
 }
 
-/// Extism's hosts link all of WASI preview 1 (wasi-common in Rust, Node's in JavaScript); the
+/// Extism's hosts link all of WASI preview 1 (wasmtime-wasi in Rust, Node's in JavaScript); the
 /// native kernel links the subset it implements, and names a function outside it as missing.
 #[test]
 fn a_wasi_function_go_and_ghc_import_links_on_every_host() {

@@ -1,6 +1,6 @@
 //! Concord's host layer offers everything Extism's does: every function of Extism's own kernel and
 //! runtime builtins, and all of WASI preview1. The lists come from the sources of the real hosts in
-//! the cargo registry (Extism's kernel module, `plugin.rs`, and wasi-common's witx), not from
+//! the cargo registry (Extism's kernel module, `plugin.rs`, and wasmtime-wasi's witx), not from
 //! Concord, so a function Extism gains or Concord loses fails here; and a module importing every
 //! one of them, with the signatures Concord links, instantiates and runs on every configuration,
 //! Extism's hosts included (which checks those signatures against the real ones), and V8's, whose
@@ -44,7 +44,7 @@ fn from_registry(package: &str, version: &str) -> Option<PathBuf> {
 
 /// The function exports of Extism's kernel module, with their types.
 fn extism_kernel() -> Vec<(String, Vec<ValType>, Vec<ValType>)> {
-    let wasm = std::fs::read(package_dir("extism", "1.30.0").join("src/extism-runtime.wasm")).expect("the kernel");
+    let wasm = std::fs::read(package_dir("extism", "1.41.0").join("src/extism-runtime.wasm")).expect("the kernel");
     let mut types = Vec::new();
     let mut functions = Vec::new();
     let mut exports = Vec::new();
@@ -92,7 +92,7 @@ fn val_type(ty: &wasmparser::ValType) -> ValType {
 
 /// The builtins Extism links into `extism:host/env` beside its kernel (`add_funcs!` in `relink`).
 fn extism_builtins() -> Vec<String> {
-    let source = std::fs::read_to_string(package_dir("extism", "1.30.0").join("src/plugin.rs")).expect("plugin.rs");
+    let source = std::fs::read_to_string(package_dir("extism", "1.41.0").join("src/plugin.rs")).expect("plugin.rs");
     let start = source.find("add_funcs!(\n").expect("the builtins' list");
     source[start..]
         .lines()
@@ -103,9 +103,9 @@ fn extism_builtins() -> Vec<String> {
         .collect()
 }
 
-/// The functions of `wasi_snapshot_preview1`, from the witx wasi-common generates its WASI from.
+/// The functions of `wasi_snapshot_preview1`, from the witx wasmtime-wasi generates its WASI from.
 fn wasi_preview1() -> BTreeSet<String> {
-    let witx = package_dir("wasi-common", "43.0.2").join("witx/preview1/wasi_snapshot_preview1.witx");
+    let witx = package_dir("wasmtime-wasi", "49.0.5").join("witx/p1/wasi_snapshot_preview1.witx");
     let text = std::fs::read_to_string(witx).expect("the witx");
     text.split("(@interface func (export \"").skip(1).map(|rest| rest[..rest.find('"').unwrap()].to_string()).collect()
 }

@@ -1,5 +1,5 @@
 //! The WASI preview1 subset on the native kernel: captured stdout, seeded randomness, exit codes,
-//! no file access, and bounds-checked pointers. Extism's hosts bring their own WASI (wasi-common in
+//! no file access, and bounds-checked pointers. Extism's hosts bring their own WASI (wasmtime-wasi in
 //! Rust, Node's in JavaScript); where they behave differently the test says what they do instead.
 
 use concord::engine::wasi::{ERRNO_BADF, Wasi};

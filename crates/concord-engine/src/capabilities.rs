@@ -111,10 +111,10 @@ pub enum PluginKernel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WasiHost {
-    /// Concord's own (crate `concord-engine`), which answers as wasi-common does.
+    /// Concord's own (crate `concord-engine`), which answers as wasmtime-wasi's adapter does.
     Concord,
-    /// wasmtime's wasi-common, inside Extism's Rust host: the reference.
-    WasiCommon,
+    /// wasmtime-wasi's preview1 adapter, inside Extism's Rust host: the reference.
+    WasmtimeWasi,
     /// Node's `node:wasi`, inside Extism's JavaScript host.
     Node,
 }

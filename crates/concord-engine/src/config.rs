@@ -51,7 +51,7 @@ pub enum MemoryLimitRule {
     /// It fails: `memory.grow` returns -1 and the guest goes on, as the spec has it.
     #[default]
     GrowFails,
-    /// Extism's memory limiter (extism 1.30, `src/current_plugin.rs`): the limit bounds the bytes
+    /// Extism's memory limiter (extism 1.41, `src/current_plugin.rs`): the limit bounds the bytes
     /// grown after instantiation (the initial memory is free), a grow past it or to the memory's
     /// own declared maximum ends the call (`limit_hit: memory`). A rule a reference configuration
     /// follows to confirm that mechanism, observation by observation.
@@ -64,7 +64,7 @@ pub enum KernelRules {
     /// Concord's: every offset and range is checked against the live blocks and the input.
     #[default]
     Checked,
-    /// Extism's Rust host (extism 1.30, its kernel `extism-runtime.wasm` and `src/pdk.rs`), as
+    /// Extism's Rust host (extism 1.41, its kernel `extism-runtime.wasm` and `src/pdk.rs`), as
     /// Concord calls it (`call_get_error_code`): a load or input load is not checked (it reads
     /// what the kernel's memory holds; here 0, which a guest that reports loads never shows), an
     /// output range is taken unchecked, an `error_set` at no live block is ignored, a log message

@@ -1,4 +1,4 @@
-//! Extism 1.30, the plugin runtime itself: its own kernel, its own WASI, its own limits. Concord
+//! Extism 1.41, the plugin runtime itself: its own kernel, its own WASI, its own limits. Concord
 //! configures it the way an embedder would (manifest memory max, fuel limit, timeout) and reports
 //! what it does; where that differs from the other engines it is a documented divergence.
 
@@ -15,7 +15,7 @@ use kernel_access::{ExtismKernel, Instances};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-pub const VERSION: &str = "1.30.0";
+pub const VERSION: &str = "1.41.0";
 
 const WASI_MODULE: &str = concord_engine::wasi::WASI_MODULE;
 
@@ -30,14 +30,14 @@ impl Default for ExtismEngine {
                 id: "extism".into(),
                 engine: "extism".into(),
                 version: VERSION.into(),
-                compiler: "wasmtime-43-cranelift".into(),
+                compiler: "wasmtime-49-cranelift".into(),
                 capabilities: Capabilities {
                     fuel: Fuel::PluginCalls,
                     deadline: Deadline::PluginWide,
                     memory_limit: MemoryLimiting::CallFails,
                     typed_layer: false,
                     kernel: PluginKernel::ExtismRuntime,
-                    wasi: WasiHost::WasiCommon,
+                    wasi: WasiHost::WasmtimeWasi,
                     memory_visible: false,
                     read_only_dirs: true,
                     instance_pool: false,
@@ -151,7 +151,7 @@ impl ExtismModule {
 
     /// Why Extism could not make a plugin (or compile one) for `config`.
     fn instantiate_failure(&self, config: &InstanceConfig, error: extism::Error) -> Outcome {
-        if let Some(trap) = error.downcast_ref::<wasmtime_extism::Trap>() {
+        if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
             return match trap_outcome(*trap) {
                 Outcome::Trap(trap) => Outcome::InstantiateFailed(InstantiateFailure::StartTrapped { trap }),
                 limit => limit,
@@ -231,21 +231,21 @@ impl concord_engine::Instance for ExtismInstance {
 }
 
 /// Extism's own failures carry no type: "oom", "timeout" and "plugin ran out of fuel" are the
-/// exact messages it constructs (extism 1.30 `plugin.rs`), so they are matched whole, here only.
+/// exact messages it constructs (extism 1.41 `plugin.rs`), so they are matched whole, here only.
 fn classify(error: &extism::Error, code: i32) -> Outcome {
     if let Some(fault) = error.chain().find_map(|e| e.downcast_ref::<HostFault>()) {
         return fault_outcome(fault.clone());
     }
-    if let Some(trap) = error.downcast_ref::<wasmtime_extism::Trap>() {
+    if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
         return trap_outcome(*trap);
     }
-    if let Some(exit) = error.downcast_ref::<wasi_common_extism::I32Exit>() {
+    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
         return Outcome::GuestError(GuestError { code: exit.0, message: String::new() });
     }
     // wasmtime attaches a backtrace to an error raised inside a host function: here, one of
     // Extism's kernel or WASI functions refusing what the guest passed it.
     // Extism's messages do not name the function, so the fault carries its message alone.
-    if error.downcast_ref::<wasmtime_extism::WasmBacktrace>().is_some() && !is_limit_message(error) {
+    if error.downcast_ref::<wasmtime::WasmBacktrace>().is_some() && !is_limit_message(error) {
         return Outcome::KernelFault(KernelFault { reason: error.root_cause().to_string(), ..KernelFault::default() });
     }
     let root = error.root_cause().to_string();
@@ -261,8 +261,8 @@ fn is_limit_message(error: &extism::Error) -> bool {
     matches!(error.root_cause().to_string().as_str(), "oom" | "timeout" | "plugin ran out of fuel")
 }
 
-fn trap_outcome(trap: wasmtime_extism::Trap) -> Outcome {
-    use wasmtime_extism::Trap as T;
+fn trap_outcome(trap: wasmtime::Trap) -> Outcome {
+    use wasmtime::Trap as T;
     Outcome::Trap(match trap {
         T::OutOfFuel => return Outcome::LimitHit(LimitKind::Fuel),
         T::Interrupt => return Outcome::LimitHit(LimitKind::Deadline),

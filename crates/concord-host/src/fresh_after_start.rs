@@ -1,5 +1,5 @@
 //! Extism's rule for WASI commands: a call of `_start` runs the program to its end, so the call
-//! after it gets a fresh instance (Extism 1.30 marks the store for a reset after `_start`; the next
+//! after it gets a fresh instance (Extism 1.41 marks the store for a reset after `_start`; the next
 //! call makes a new store, a new instance, vars and WASI state anew, and starts the guest's runtime
 //! again). Backends that run Concord's host layer wrap a command's module so, through
 //! [`plugin_module`]; other modules are returned as they are, at no cost.

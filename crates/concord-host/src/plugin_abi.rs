@@ -1,4 +1,4 @@
-//! The plugin ABI's rules about a module's shape, as Extism 1.30 applies them (`plugin.rs`:
+//! The plugin ABI's rules about a module's shape, as Extism 1.41 applies them (`plugin.rs`:
 //! `function_exists`, `raw_call`, `detect_guest_runtime`, `initialize_guest_runtime`; and
 //! wasmtime's `Linker::module`, through which Extism links the plugin): which exports can be
 //! called, which modules are refused, and which of the guest's functions initialise its language

@@ -365,7 +365,7 @@ mod tests {
         ("wasmer-singlepass", WasiHost::Concord, "wasmer"),
         ("wasmi", WasiHost::Concord, "wasmi"),
         ("tinywasm", WasiHost::Concord, "tinywasm"),
-        ("extism", WasiHost::WasiCommon, "wasmtime"),
+        ("extism", WasiHost::WasmtimeWasi, "wasmtime"),
         ("v8-turbofan", WasiHost::Concord, "v8"),
         ("v8-liftoff", WasiHost::Concord, "v8"),
         ("extism-js", WasiHost::Node, "v8"),
@@ -480,7 +480,7 @@ mod tests {
         let alone = |model: Option<&Observation>, divergences: &Divergences| {
             let party = Party {
                 id: "extism",
-                witness: Witness { host: WasiHost::WasiCommon, engine: "wasmtime".into() },
+                witness: Witness { host: WasiHost::WasmtimeWasi, engine: "wasmtime".into() },
                 observation: &seen,
                 breaks_model: Some("differs from the model".into()),
                 model,

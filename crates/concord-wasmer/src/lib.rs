@@ -1,4 +1,4 @@
-//! wasmer 7.3 as two engine configurations: cranelift and singlepass. Memory limits through
+//! wasmer 7.4 as two engine configurations: cranelift and singlepass. Memory limits through
 //! custom `Tunables`; the CPU budget through the `Metering` middleware (fuel) and the host
 //! interrupter (wall-clock deadline). Only instances with a fuel budget run metered code.
 
@@ -28,7 +28,7 @@ use wasmer::{
 use wasmer_middlewares::Metering;
 use wasmer_middlewares::metering::MeteringPoints;
 
-pub const VERSION: &str = "7.3.0";
+pub const VERSION: &str = "7.4.2";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compiler {
@@ -46,7 +46,7 @@ impl Compiler {
         }
     }
 
-    /// The features beyond the base it compiles. Singlepass 7.3 has no SIMD: it cannot hold a
+    /// The features beyond the base it compiles. Singlepass 7.4 (as 7.3) has no SIMD: it cannot hold a
     /// `v128` local ("singlepass init_local unimplemented type: V128") nor compile `v128.const`
     /// or a `v128.load`, so every module of the `simd` proposal's suite failed to compile there.
     fn features(self) -> Vec<Feature> {
@@ -162,7 +162,7 @@ impl Module for WasmerModule {
         let refused = Arc::new(AtomicBool::new(false));
         let mut engine = compiled.engine.clone();
         if let Some(limit) = config.memory_limit {
-            let base = BaseTunables::for_target(engine.target());
+            let base = BaseTunables::new();
             let limit = wasmer::Pages(limit.pages().min(u32::MAX as u64) as u32);
             engine.set_tunables(LimitingTunables { base, limit, refused: refused.clone() });
         }
@@ -309,7 +309,7 @@ struct MeteringGlobals {
 }
 
 impl MeteringGlobals {
-    /// The names wasmer_middlewares 7.3's `get_remaining_points` and `set_remaining_points` use.
+    /// The names wasmer_middlewares 7.4's `get_remaining_points` and `set_remaining_points` use.
     fn of(instance: &wasmer::Instance) -> Option<MeteringGlobals> {
         let global = |name| instance.exports.get_global(name).ok().cloned();
         Some(MeteringGlobals {

@@ -40,7 +40,7 @@ impl WasmerStore {
         let refused = Arc::new(AtomicBool::new(false));
         let mut engine = engine(compiler, false);
         if let Some(limit) = config.memory_limit {
-            let base = BaseTunables::for_target(engine.target());
+            let base = BaseTunables::new();
             let limit = Pages(limit.pages().min(u32::MAX as u64) as u32);
             engine.set_tunables(LimitingTunables { base, limit, refused: refused.clone() });
         }

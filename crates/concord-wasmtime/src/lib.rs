@@ -1,4 +1,4 @@
-//! wasmtime 48 as three engine configurations: cranelift (optimizing JIT), winch (baseline JIT)
+//! wasmtime 49 as three engine configurations: cranelift (optimizing JIT), winch (baseline JIT)
 //! and pulley (wasmtime's portable interpreter), each allocating instances on demand, plus
 //! cranelift with the pooling allocator. Memory limits through a `ResourceLimiter`, the
 //! CPU budget through fuel and epoch interruption. Fuel is counted only in instances with a fuel
@@ -26,7 +26,7 @@ use wasmtime::{
     Store, Strategy, TypedFunc,
 };
 
-pub const VERSION: &str = "48.0.8";
+pub const VERSION: &str = "49.0.5";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compiler {
@@ -168,7 +168,7 @@ impl Engine for WasmtimeEngine {
 /// GC types, externref among them, so reference types are not declared.
 const WINCH_FEATURES: &[Feature] = &[Feature::Simd, Feature::ExtendedConst, Feature::MultiMemory, Feature::Memory64];
 
-/// What wasmtime 48's default configuration runs beyond the base, with cranelift and pulley.
+/// What wasmtime 49's default configuration runs beyond the base, with cranelift and pulley.
 const FEATURES: &[Feature] = &[
     Feature::Simd,
     Feature::ReferenceTypes,

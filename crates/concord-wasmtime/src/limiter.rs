@@ -35,7 +35,7 @@ impl MemoryLimiter {
         self.bytes_left = self.max_bytes.unwrap_or(usize::MAX);
     }
 
-    /// `MemoryLimiter::memory_growing` of extism 1.30 (`src/current_plugin.rs`), which only runs
+    /// `MemoryLimiter::memory_growing` of extism 1.41 (`src/current_plugin.rs`), which only runs
     /// when the manifest sets a max: a grow to the memory's own declared maximum or past it fails
     /// the call, and so does one adding more bytes than are left.
     fn extism_grow(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {

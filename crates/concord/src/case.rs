@@ -69,7 +69,7 @@ pub struct Case {
     /// Engines whose documented behaviour differs, each held to its own model.
     pub documented: Vec<EngineModel>,
     /// The WASI implementations whose answers this case compares (the `wasi` scenario's: Concord's
-    /// and wasi-common, which it answers as); a configuration linking another is not judged by
+    /// and wasmtime-wasi, which it answers as); a configuration linking another is not judged by
     /// it. Empty: every configuration is.
     pub wasi_hosts: Vec<concord_engine::WasiHost>,
     /// The scenario input the case was generated from: enough to save it and replay it.

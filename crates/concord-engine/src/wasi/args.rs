@@ -34,7 +34,7 @@ pub(super) const RIGHT_FD_READ: u64 = 1 << 1;
 pub(super) const RIGHT_FD_WRITE: u64 = 1 << 6;
 pub(super) const FDFLAG_APPEND: u16 = 1;
 pub(super) const FDFLAG_NONBLOCK: u16 = 4;
-/// DSYNC, RSYNC and SYNC, which wasi-common refuses to set.
+/// DSYNC, RSYNC and SYNC, which wasmtime-wasi refuses to set.
 pub(super) const FDFLAGS_SYNC: u16 = 2 | 8 | 16;
 
 pub(super) fn flag(value: i32, (width, bits): (u32, u32)) -> Result<u32, HostFault> {

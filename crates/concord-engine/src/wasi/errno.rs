@@ -7,20 +7,18 @@ use crate::host::HostFault;
 pub type Errno = u16;
 
 pub const SUCCESS: Errno = 0;
-pub const ACCES: Errno = 2;
 pub const BADF: Errno = 8;
 pub const ILSEQ: Errno = 25;
 pub const INVAL: Errno = 28;
-pub const IO: Errno = 29;
 pub const LOOP: Errno = 32;
 pub const NAMETOOLONG: Errno = 37;
+pub const NOMEM: Errno = 48;
 pub const NOENT: Errno = 44;
 pub const NOTDIR: Errno = 54;
+pub const NOTSOCK: Errno = 57;
 pub const NOTSUP: Errno = 58;
-pub const OVERFLOW: Errno = 61;
 pub const PERM: Errno = 63;
-pub const ROFS: Errno = 69;
-pub const TXTBSY: Errno = 74;
+pub const SPIPE: Errno = 70;
 
 /// Why a WASI function did not succeed: an errno the guest sees, or a fault that stops the call.
 #[derive(Debug)]

@@ -1,13 +1,17 @@
-//! The 46 functions of `wasi_snapshot_preview1`, each as wasi-common 43 (Extism 1.30's WASI)
-//! answers it in a sandbox whose descriptors are three pipes: arguments converted first (an
-//! unknown enum case or flag, or a value too wide for its type, traps), then the descriptor looked
-//! up, then guest memory read, then the result written through its pointer. A pipe cannot seek,
-//! sync its flags, be advised or truncated (`BADF`); a socket call on one is `BADF` too.
+//! The 46 functions of `wasi_snapshot_preview1`, each as wasmtime-wasi 49's preview1 adapter
+//! (Extism 1.41's WASI, `src/p1.rs`) answers it: arguments converted first by wiggle's glue (an
+//! unknown enum case or flag, or a value too wide for its type, traps), then the body's own order,
+//! which differs from function to function (a read's iovecs before its descriptor, a path before
+//! the directory it is opened in), then the result written through its pointer. Stdio is three
+//! streams with no file behind them: they cannot seek (`SPIPE`), sync, be advised or truncated
+//! (`BADF`); every socket call on a descriptor that exists is `NOTSOCK`.
 
 use super::args::{
     Args, FDFLAG_APPEND, FDFLAG_NONBLOCK, FDFLAGS, FDFLAGS_SYNC, RIGHT_FD_READ, RIGHT_FD_WRITE, fd, flag, times,
 };
-use super::errno::{self, BADF, Fail, INVAL, NAMETOOLONG, NOTDIR, NOTSUP, SUCCESS, WasiResult, enum_u8, enum_u32};
+use super::errno::{
+    self, BADF, Fail, INVAL, NAMETOOLONG, NOTDIR, NOTSOCK, NOTSUP, PERM, SPIPE, SUCCESS, WasiResult, enum_u8, enum_u32,
+};
 use super::fd::{Entry, OpenFile, Stream};
 use super::memory::{Guest, LinearMemory};
 use super::paths::{
@@ -151,9 +155,23 @@ const SIGNAL_CASES: u8 = 31;
 const WHENCE_SET: u8 = 0;
 const WHENCE_CUR: u8 = 1;
 
-/// What wasi-common reports a directory may do and pass on, whatever it really allows.
-const DIRECTORY_RIGHTS: u64 = bits(&[9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 23, 24, 25, 26]);
-const DIRECTORY_INHERITING_RIGHTS: u64 = DIRECTORY_RIGHTS | bits(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 21, 22, 23, 27]);
+/// What the adapter reports a preopened directory may do and pass on, whatever it really allows
+/// ("hard-coded set of rights expected by many userlands").
+const PREOPEN_RIGHTS: u64 = bits(&[9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 23, 24, 25, 26]);
+const PREOPEN_INHERITING_RIGHTS: u64 = PREOPEN_RIGHTS | bits(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 21, 22, 23, 27]);
+/// Every right; another descriptor reports these less what it cannot do.
+const ALL_RIGHTS: u64 = (1 << 30) - 1;
+const RIGHT_FD_SEEK: u64 = 1 << 2;
+const RIGHT_FD_READDIR: u64 = 1 << 14;
+const RIGHT_PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
+const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
+/// A file or a directory the guest opened: the adapter opens it for reading and never for writing
+/// (that would be refused under a read-only directory), so it lacks only the write right, and a
+/// directory what it cannot do to itself.
+const FILE_RIGHTS: u64 = ALL_RIGHTS & !RIGHT_FD_WRITE;
+const DIRECTORY_RIGHTS: u64 =
+    FILE_RIGHTS & !(RIGHT_FD_SEEK | RIGHT_FD_FILESTAT_SET_SIZE | RIGHT_PATH_FILESTAT_SET_SIZE);
+const _: () = assert!(FILE_RIGHTS & RIGHT_FD_READ != 0 && DIRECTORY_RIGHTS & RIGHT_FD_READDIR != 0);
 
 const fn bits(positions: &[u32]) -> u64 {
     let mut value = 0;
@@ -164,7 +182,7 @@ const fn bits(positions: &[u32]) -> u64 {
     }
     value
 }
-/// Pipes report `unknown`: wasi-common maps its `Pipe` file type so.
+/// Stdio reports `unknown`: the adapter's file type for a stream that is not a terminal.
 const FILETYPE_UNKNOWN: u8 = 0;
 
 // ---------------------------------------------------------------------------------------------
@@ -241,7 +259,7 @@ fn proc_exit(_: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
 
 fn proc_raise(_: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     enum_u8(a.i32(0)?, SIGNAL_CASES)?;
-    Err(Fail::Fault(HostFault::kernel(Refusal::Denied, "proc_raise unsupported")))
+    errno::errno(NOTSUP)
 }
 
 fn sched_yield(_: &mut Wasi, _: &mut Guest, _: &Args) -> WasiResult {
@@ -250,6 +268,9 @@ fn sched_yield(_: &mut Wasi, _: &mut Guest, _: &Args) -> WasiResult {
 
 fn random_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
     let (buf, len) = (a.u32(0)?, a.u32(1)?);
+    if len == 0 {
+        return Ok(());
+    }
     g.check(buf, len)?;
     let mut bytes = vec![0; len as usize];
     w.fill_random(&mut bytes);
@@ -257,17 +278,14 @@ fn random_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Descriptors: the three pipes, and the files and directories of a preopened snapshot, which
-// answer as the host's file system answers wasi-common for a file opened read-only.
+// Descriptors: stdio, and the files and directories of a preopened snapshot, which answer as the
+// host's file system answers the adapter for a file opened read-only under a read-only directory.
 
 fn fd_advise(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     enum_u8(a.i32(3)?, ADVICE_CASES)?;
-    match w.fds.file(fd(a, 0)?)? {
-        // posix_fadvise refuses only a negative length.
-        Entry::File(_) if a.i64(2)? < 0 => errno::errno(INVAL),
-        Entry::File(_) => Ok(()),
-        _ => errno::errno(BADF),
-    }
+    w.fds.file(fd(a, 0)?)?;
+    // posix_fadvise refuses only a negative length.
+    if a.i64(2)? < 0 { errno::errno(INVAL) } else { Ok(()) }
 }
 
 fn fd_allocate(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
@@ -279,7 +297,7 @@ fn fd_close(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     w.fds.close(fd(a, 0)?)
 }
 
-/// Syncing a pipe or a file succeeds: there is nothing to sync.
+/// Syncing a file succeeds (there is nothing to sync); stdio and directories are `BADF`.
 fn fd_datasync(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     w.fds.file(fd(a, 0)?).map(drop)
 }
@@ -289,13 +307,16 @@ fn fd_sync(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
 }
 
 fn fd_fdstat_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let fd = fd(a, 0)?;
-    let (filetype, flags, base, inheriting) = match w.fds.entry(fd) {
-        Some(Entry::Pipe(Stream::Stdin)) => (FILETYPE_UNKNOWN, 0, RIGHT_FD_READ, 0),
-        Some(Entry::Pipe(Stream::Stdout | Stream::Stderr)) => (FILETYPE_UNKNOWN, FDFLAG_APPEND, RIGHT_FD_WRITE, 0),
-        Some(Entry::File(file)) => (FILETYPE_REGULAR, file.flags, if file.read { RIGHT_FD_READ } else { 0 }, 0),
-        Some(Entry::Dir(_)) => (FILETYPE_DIRECTORY, 0, DIRECTORY_RIGHTS, DIRECTORY_INHERITING_RIGHTS),
-        None => return errno::errno(BADF),
+    let (filetype, flags, base, inheriting) = match w.fds.entry(fd(a, 0)?)? {
+        Entry::Pipe(Stream::Stdin) => (FILETYPE_UNKNOWN, 0, RIGHT_FD_READ, RIGHT_FD_READ),
+        Entry::Pipe(Stream::Stdout | Stream::Stderr) => (FILETYPE_UNKNOWN, 0, RIGHT_FD_WRITE, RIGHT_FD_WRITE),
+        Entry::Dir(dir) if dir.preopen.is_some() => (FILETYPE_DIRECTORY, 0, PREOPEN_RIGHTS, PREOPEN_INHERITING_RIGHTS),
+        Entry::Dir(_) => (FILETYPE_DIRECTORY, 0, DIRECTORY_RIGHTS, DIRECTORY_RIGHTS),
+        Entry::File(file) => {
+            let flags =
+                if file.append { FDFLAG_APPEND } else { 0 } | if file.nonblocking { FDFLAG_NONBLOCK } else { 0 };
+            (FILETYPE_REGULAR, flags, FILE_RIGHTS, FILE_RIGHTS)
+        }
     };
     let buf = a.u32(1)?;
     g.write_u8(buf, filetype)?;
@@ -307,108 +328,85 @@ fn fd_fdstat_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
 
 fn fd_fdstat_set_flags(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     let flags = flag(a.i32(1)?, FDFLAGS)? as u16;
-    match w.fds.file_mut(fd(a, 0)?)? {
-        Entry::File(_) if flags & FDFLAGS_SYNC != 0 => errno::errno(INVAL),
-        Entry::File(file) => {
-            file.flags = flags & (FDFLAG_APPEND | FDFLAG_NONBLOCK);
-            Ok(())
-        }
-        _ => errno::errno(BADF),
+    let file = w.fds.file_mut(fd(a, 0)?)?;
+    if flags & FDFLAGS_SYNC != 0 {
+        return errno::errno(INVAL);
     }
+    file.append = flags & FDFLAG_APPEND != 0;
+    file.nonblocking = flags & FDFLAG_NONBLOCK != 0;
+    Ok(())
 }
 
 fn fd_fdstat_set_rights(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     errno::rights(a.i64(1)?)?;
     errno::rights(a.i64(2)?)?;
-    if !w.fds.contains(fd(a, 0)?) {
-        return errno::errno(BADF);
-    }
+    w.fds.filesystem(fd(a, 0)?)?;
     errno::errno(NOTSUP)
 }
 
-/// A pipe's filestat is all zeros (its file type `unknown` is 0 too); a file's or directory's is
+/// Stdio's filestat is all zeros (its file type `unknown` is 0 too); a file's or directory's is
 /// the host's as the snapshot kept it.
 fn fd_filestat_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let stat = match w.fds.entry(fd(a, 0)?) {
-        Some(Entry::Pipe(_)) => Stat::default(),
-        Some(Entry::File(file)) => file.snapshot.node(file.node).stat,
-        Some(Entry::Dir(dir)) => dir.snapshot.node(dir.node).stat,
-        None => return errno::errno(BADF),
+    let stat = match w.fds.entry(fd(a, 0)?)? {
+        Entry::Pipe(_) => Stat::default(),
+        Entry::File(file) => file.snapshot.node(file.node).stat,
+        Entry::Dir(dir) => dir.snapshot.node(dir.node).stat,
     };
     write_filestat(g, a.u32(1)?, &stat)
 }
 
-/// A pipe cannot be truncated (`BADF`); a file opened read-only cannot either (`INVAL`, as
-/// ftruncate answers).
+/// A file under a read-only directory cannot be truncated (`PERM`); anything else is `BADF`.
 fn fd_filestat_set_size(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
-    match w.fds.file(fd(a, 0)?)? {
-        Entry::File(_) => errno::errno(INVAL),
-        _ => errno::errno(BADF),
-    }
+    w.fds.file(fd(a, 0)?)?;
+    errno::errno(PERM)
 }
 
-/// A preopened snapshot is read-only through and through (see `paths`).
+/// The flags are checked before the descriptor; a preopened snapshot is read-only (see `paths`).
 fn fd_filestat_set_times(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     times(a.i32(3)?)?;
-    match w.fds.entry(fd(a, 0)?) {
-        Some(Entry::File(_) | Entry::Dir(_)) => errno::errno(NOTSUP),
-        _ => errno::errno(BADF),
-    }
+    w.fds.filesystem(fd(a, 0)?)?;
+    errno::errno(PERM)
 }
 
-/// A preopened directory's name length; another directory is `NOTSUP`, anything else `BADF`.
+/// A preopened directory's name length; anything else is `BADF`.
 fn fd_prestat_get(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let name = w.fds.dir(fd(a, 0)?)?.preopen.clone().ok_or(Fail::Errno(NOTSUP))?;
+    let name = preopen_name(w, fd(a, 0)?).ok_or(Fail::Errno(BADF))?;
     let buf = a.u32(1)?;
     g.write_u8(buf, 0)?;
     g.write_u32(Guest::field(buf, 4)?, name.len() as u32)?;
     Ok(())
 }
 
-/// wasi-common answers a descriptor that is no directory with `NOTDIR` here.
+/// The adapter answers a descriptor that is not a preopened directory with `NOTDIR` here.
 fn fd_prestat_dir_name(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let dir = w.fds.dir(fd(a, 0)?).map_err(|_| Fail::Errno(NOTDIR))?;
-    let name = dir.preopen.clone().ok_or(Fail::Errno(NOTSUP))?;
+    let fd = fd(a, 0)?;
+    w.fds.entry(fd)?;
+    let name = preopen_name(w, fd).ok_or(Fail::Errno(NOTDIR))?;
     if name.len() > a.u32(2)? as usize {
         return errno::errno(NAMETOOLONG);
     }
     Ok(g.write_bytes(a.u32(1)?, name.as_bytes())?)
 }
 
-/// The `(buf, len)` of each iovec of an array, read in order.
-fn iovecs(g: &mut Guest, array: u32, count: u32) -> WasiResult<Vec<(u32, u32)>> {
-    (0..count)
-        .map(|i| {
-            let iov = Guest::element(array, i, 8)?;
-            Ok((g.read_u32(iov)?, g.read_u32(Guest::field(iov, 4)?)?))
-        })
-        .collect()
+fn preopen_name(w: &Wasi, fd: u32) -> Option<String> {
+    w.fds.dir(fd).ok()?.preopen.clone()
 }
 
-/// What a read checks of its iovecs: each record, then the first buffer that is not empty, the one
-/// it reads into (wasi-common fills only that one). `None` when every buffer is empty.
-fn read_target(g: &mut Guest, array: u32, count: u32) -> WasiResult<Option<(u32, u32)>> {
-    let target = iovecs(g, array, count)?.into_iter().find(|(_, len)| *len > 0);
-    if let Some((buf, len)) = target {
-        g.check(buf, len)?;
+/// The first buffer of an iovec array that is not empty, as the adapter finds it: the array's
+/// bytes and then that buffer's paid for in the call's fuel (`NOMEM` past it), the records read
+/// in order up to it (each one checked), and `(0, 0)` when every buffer is empty. The adapter
+/// reads or writes only that buffer.
+fn first_buffer(g: &mut Guest, array: u32, count: u32) -> WasiResult<(u32, u32)> {
+    g.spend(u64::from(count) * 8)?;
+    for i in 0..count {
+        let iov = Guest::element(array, i, 8)?;
+        let (buf, len) = (g.read_u32(iov)?, g.read_u32(Guest::field(iov, 4)?)?);
+        if len > 0 {
+            g.spend(u64::from(len))?;
+            return Ok((buf, len));
+        }
     }
-    Ok(target)
-}
-
-fn readable(w: &Wasi, fd: u32) -> WasiResult<Entry> {
-    let entry = w.fds.file(fd)?;
-    if !entry.readable() {
-        return errno::errno(BADF);
-    }
-    Ok(entry.clone())
-}
-
-fn writable(w: &Wasi, fd: u32) -> WasiResult<Entry> {
-    let entry = w.fds.file(fd)?;
-    if !entry.writable() {
-        return errno::errno(BADF);
-    }
-    Ok(entry.clone())
+    Ok((0, 0))
 }
 
 /// The bytes of `file` from `offset` that fit in `len`.
@@ -418,128 +416,139 @@ fn file_bytes(file: &OpenFile, offset: u64, len: u32) -> &[u8] {
     &bytes[start..(start + len as usize).min(bytes.len())]
 }
 
-/// stdin is empty: every read returns 0 bytes. A file reads from its position and moves it on.
+/// The OS reads and writes a file at an offset as a signed one: past `i64::MAX` it is `INVAL`.
+fn os_offset(offset: u64) -> WasiResult<u64> {
+    if offset > i64::MAX as u64 { errno::errno(INVAL) } else { Ok(offset) }
+}
+
+/// stdin is closed: every read is 0 bytes, and nothing is copied, so its buffer is not checked.
+/// A file's buffer is checked whole before it reads from its position, and moves it on.
 fn fd_read(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let (buf, len) = first_buffer(g, a.u32(1)?, a.u32(2)?)?;
     let fd = fd(a, 0)?;
-    let entry = readable(w, fd)?;
-    let target = read_target(g, a.u32(1)?, a.u32(2)?)?;
-    let read = match (entry, target) {
-        (Entry::File(file), Some((buf, len))) => {
-            let bytes = file_bytes(&file, file.position, len);
-            g.write_bytes(buf, bytes)?;
+    let read = match w.fds.entry(fd)? {
+        Entry::Pipe(Stream::Stdin) => 0,
+        Entry::File(_) => {
+            g.check(buf, len)?;
+            let file = w.fds.file_mut(fd)?;
+            let bytes = file_bytes(file, os_offset(file.position)?, len);
             let read = bytes.len() as u32;
-            if let Ok(Entry::File(open)) = w.fds.file_mut(fd) {
-                open.position += read as u64;
-            }
+            g.write_bytes(buf, bytes)?;
+            file.position += u64::from(read);
             read
         }
-        _ => 0,
+        _ => return errno::errno(BADF),
     };
     Ok(g.write_u32(a.u32(3)?, read)?)
 }
 
-/// A pipe cannot read at an offset, but a read into nothing succeeds before it is asked to.
+/// stdin cannot read at an offset (`SPIPE`); a file reads at one without moving, and only the
+/// bytes it read are checked against the buffer.
 fn fd_pread(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let entry = readable(w, fd(a, 0)?)?;
-    let read = match (entry, read_target(g, a.u32(1)?, a.u32(2)?)?) {
-        (_, None) => 0,
-        (Entry::File(_), Some(_)) if a.i64(3)? < 0 => return errno::errno(INVAL),
-        (Entry::File(file), Some((buf, len))) => {
-            let bytes = file_bytes(&file, a.i64(3)? as u64, len);
+    let (buf, len) = first_buffer(g, a.u32(1)?, a.u32(2)?)?;
+    let read = match w.fds.entry(fd(a, 0)?)? {
+        Entry::Pipe(Stream::Stdin) => return errno::errno(SPIPE),
+        Entry::File(file) => {
+            let bytes = file_bytes(file, os_offset(a.i64(3)? as u64)?, len);
             g.write_bytes(buf, bytes)?;
             bytes.len() as u32
         }
-        (_, Some(_)) => return errno::errno(BADF),
+        _ => return errno::errno(BADF),
     };
     Ok(g.write_u32(a.u32(4)?, read)?)
 }
 
+/// stdout and stderr take the first buffer that is not empty, whole; a file, opened read-only,
+/// is refused by the OS (`BADF`, or `INVAL` first for an offset it cannot take).
 fn fd_write(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let entry = writable(w, fd(a, 0)?)?;
-    let buffers = iovecs(g, a.u32(1)?, a.u32(2)?)?;
-    for &(buf, len) in &buffers {
-        g.check(buf, len)?;
-    }
-    let sink = match entry {
-        Entry::Pipe(Stream::Stderr) => &mut w.stderr,
-        _ => &mut w.stdout,
+    let (buf, len) = first_buffer(g, a.u32(1)?, a.u32(2)?)?;
+    let written = match w.fds.entry(fd(a, 0)?)? {
+        Entry::Pipe(stream @ (Stream::Stdout | Stream::Stderr)) => {
+            let sink = if *stream == Stream::Stderr { &mut w.stderr } else { &mut w.stdout };
+            g.check(buf, len)?;
+            let kept = len.min(u32::try_from(sink.room()).unwrap_or(u32::MAX));
+            sink.push(&g.bytes(buf, kept)?, len);
+            len
+        }
+        Entry::File(file) => return refused_write(g, (buf, len), file, file.position),
+        _ => return errno::errno(BADF),
     };
-    let mut written = 0u64;
-    for (buf, len) in buffers {
-        let kept = len.min(u32::try_from(sink.room()).unwrap_or(u32::MAX));
-        sink.push(&g.bytes(buf, kept)?, len);
-        written += len as u64;
-    }
-    let written = u32::try_from(written).map_err(|_| Fail::Errno(errno::OVERFLOW))?;
     Ok(g.write_u32(a.u32(3)?, written)?)
 }
 
-/// A pipe cannot write at an offset; its buffers are checked first all the same.
-fn fd_pwrite(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    writable(w, fd(a, 0)?)?;
-    for (buf, len) in iovecs(g, a.u32(1)?, a.u32(2)?)? {
-        g.check(buf, len)?;
+/// A write to a file, which the adapter opened read-only: its buffer is copied out first, then
+/// the OS refuses it, `INVAL` first for an offset it cannot take (an append takes none), else
+/// `BADF`.
+fn refused_write(g: &mut Guest, (buf, len): (u32, u32), file: &OpenFile, offset: u64) -> WasiResult {
+    g.check(buf, len)?;
+    if !file.append {
+        os_offset(offset)?;
     }
     errno::errno(BADF)
+}
+
+/// stdio cannot write at an offset (`SPIPE`); a file is refused as by `fd_write`.
+fn fd_pwrite(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+    let (buf, len) = first_buffer(g, a.u32(1)?, a.u32(2)?)?;
+    match w.fds.entry(fd(a, 0)?)? {
+        Entry::Pipe(Stream::Stdout | Stream::Stderr) => errno::errno(SPIPE),
+        Entry::File(file) => refused_write(g, (buf, len), file, a.i64(3)? as u64),
+        _ => errno::errno(BADF),
+    }
 }
 
 fn fd_renumber(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     w.fds.renumber(fd(a, 0)?, fd(a, 1)?)
 }
 
-/// A pipe cannot seek (`BADF`); a file's position moves anywhere from 0 on, past its end too.
+/// Stdio cannot seek (`SPIPE`); a file's position moves anywhere from 0 to `u64::MAX`, past its
+/// end too.
 fn fd_seek(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
     let whence = enum_u8(a.i32(2)?, WHENCE_CASES)?;
     let offset = a.i64(1)?;
-    if whence == WHENCE_SET && offset < 0 {
-        return errno::errno(INVAL);
-    }
-    let Entry::File(file) = w.fds.file_mut(fd(a, 0)?)? else { return errno::errno(BADF) };
-    let from = match whence {
-        WHENCE_SET => 0,
-        WHENCE_CUR => file.position as i64,
-        _ => file.bytes().len() as i64,
+    let file = w.fds.seekable(fd(a, 0)?)?;
+    let position = match whence {
+        WHENCE_SET => u64::try_from(offset).ok(),
+        WHENCE_CUR => file.position.checked_add_signed(offset),
+        _ => (file.bytes().len() as u64).checked_add_signed(offset),
     };
-    let position = from.checked_add(offset).filter(|p| *p >= 0).ok_or(Fail::Errno(INVAL))?;
-    file.position = position as u64;
-    Ok(g.write_u64(a.u32(3)?, position as u64)?)
+    file.position = position.ok_or(Fail::Errno(INVAL))?;
+    let position = file.position;
+    Ok(g.write_u64(a.u32(3)?, position)?)
 }
 
 fn fd_tell(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let Entry::File(file) = w.fds.file(fd(a, 0)?)? else { return errno::errno(BADF) };
-    let position = file.position;
+    let position = w.fds.seekable(fd(a, 0)?)?.position;
     Ok(g.write_u64(a.u32(1)?, position)?)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sockets: no descriptor is one, and a pipe answers every socket call with `BADF`.
+// Sockets: no descriptor is one. The flags are converted, the descriptor looked up, and nothing
+// else read.
+
+fn not_a_socket(w: &Wasi, a: &Args) -> WasiResult {
+    w.fds.entry(fd(a, 0)?)?;
+    errno::errno(NOTSOCK)
+}
 
 fn sock_accept(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     flag(a.i32(1)?, FDFLAGS)?;
-    w.fds.file(fd(a, 0)?)?;
-    errno::errno(BADF)
+    not_a_socket(w, a)
 }
 
-fn sock_recv(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+fn sock_recv(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     flag(a.i32(3)?, RIFLAGS)?;
-    w.fds.file(fd(a, 0)?)?;
-    read_target(g, a.u32(1)?, a.u32(2)?)?;
-    errno::errno(BADF)
+    not_a_socket(w, a)
 }
 
-fn sock_send(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
+fn sock_send(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     errno::plain_u16(a.i32(3)?)?;
-    w.fds.file(fd(a, 0)?)?;
-    for (buf, len) in iovecs(g, a.u32(1)?, a.u32(2)?)? {
-        g.check(buf, len)?;
-    }
-    errno::errno(BADF)
+    not_a_socket(w, a)
 }
 
 fn sock_shutdown(w: &mut Wasi, _: &mut Guest, a: &Args) -> WasiResult {
     flag(a.i32(1)?, SDFLAGS)?;
-    w.fds.file(fd(a, 0)?)?;
-    errno::errno(BADF)
+    not_a_socket(w, a)
 }
 
 #[cfg(test)]
@@ -557,21 +566,29 @@ mod tests {
     }
 
     #[test]
-    fn pipes_answer_as_wasi_common_does() {
+    fn stdio_answers_as_the_preview1_adapter_does() {
         let (mut wasi, mut memory) = (Wasi::default(), vec![0u8; 65536]);
         let i = Val::I32;
-        // Seeking or telling a pipe is BADF, as is opening a path relative to one a file: NOTDIR.
-        assert_eq!(call(&mut wasi, &mut memory, "fd_seek", &[i(1), Val::I64(0), i(1), i(0)]), Ok(8));
-        assert_eq!(call(&mut wasi, &mut memory, "fd_seek", &[i(1), Val::I64(-1), i(0), i(0)]), Ok(28));
+        // Seeking stdio is SPIPE, even to a negative offset (the descriptor is looked at first).
+        assert_eq!(call(&mut wasi, &mut memory, "fd_seek", &[i(1), Val::I64(0), i(1), i(0)]), Ok(70));
+        assert_eq!(call(&mut wasi, &mut memory, "fd_seek", &[i(1), Val::I64(-1), i(0), i(0)]), Ok(70));
         // A whence too wide for its type is a trap in wiggle's glue, before the function runs.
         assert!(call(&mut wasi, &mut memory, "fd_seek", &[i(1), Val::I64(0), i(256), i(0)]).is_err());
+        // Opening a path relative to stdio is BADF, as relative to nothing.
         let open = |fd| [i(fd), i(0), i(0), i(0), i(0), Val::I64(0), Val::I64(0), i(0), i(0)];
-        assert_eq!(call(&mut wasi, &mut memory, "path_open", &open(1)), Ok(54));
+        assert_eq!(call(&mut wasi, &mut memory, "path_open", &open(1)), Ok(8));
         assert_eq!(call(&mut wasi, &mut memory, "path_open", &open(3)), Ok(8));
-        // stdout's fdstat: an unknown file type, append, the right to write.
+        // stdout's fdstat: an unknown file type, no flags, the right to write, inherited too.
         assert_eq!(call(&mut wasi, &mut memory, "fd_fdstat_get", &[i(1), i(64)]), Ok(0));
-        assert_eq!(memory[64..72], [0, 0, 1, 0, 0, 0, 0, 0]);
+        assert_eq!(memory[64..72], [0, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(u64::from_le_bytes(memory[72..80].try_into().unwrap()), 1 << 6);
+        assert_eq!(u64::from_le_bytes(memory[80..88].try_into().unwrap()), 1 << 6);
+        // Two iovecs, 3 and 2 bytes: only the first is written.
+        memory[0x100..0x110].copy_from_slice(&[0, 2, 0, 0, 3, 0, 0, 0, 0, 2, 0, 0, 2, 0, 0, 0]);
+        assert_eq!(call(&mut wasi, &mut memory, "fd_write", &[i(1), i(0x100), i(2), i(8)]), Ok(0));
+        assert_eq!((memory[8], wasi.stdout.total), (3, 3));
+        // An iovec array whose bytes are more than a call may copy: NOMEM, before any is read.
+        assert_eq!(call(&mut wasi, &mut memory, "fd_write", &[i(1), i(0x100), i(-1), i(8)]), Ok(48));
         // A misaligned result pointer is a fault, not an errno.
         assert!(call(&mut wasi, &mut memory, "fd_fdstat_get", &[i(1), i(68)]).is_err());
         // Closed stdout: BADF from then on.

@@ -2,6 +2,7 @@
 //! typed access aligned, as wasmtime's `wiggle` (Extism's WASI) checks it. A pointer that fails
 //! either check is a trap there and a kernel fault here, never a read outside the memory.
 
+use super::errno::{Fail, NOMEM, WasiResult};
 use crate::Refusal;
 use crate::host::HostFault;
 use std::borrow::Cow;
@@ -41,14 +42,26 @@ impl LinearMemory for GuestMemory<'_> {
     }
 }
 
-/// The checked view every WASI function works through.
+/// What one WASI call may copy between the guest and the host: wasmtime's "hostcall fuel", which
+/// its preview1 adapter spends on each array and string it reads and refuses past with `NOMEM`.
+const HOSTCALL_FUEL: u64 = 128 << 20;
+
+/// The checked view every WASI function works through, for one call.
 pub struct Guest<'m> {
     memory: &'m mut dyn LinearMemory,
+    fuel: u64,
 }
 
 impl<'m> Guest<'m> {
     pub fn new(memory: &'m mut dyn LinearMemory) -> Self {
-        Guest { memory }
+        Guest { memory, fuel: HOSTCALL_FUEL }
+    }
+
+    /// Spends `bytes` of the call's fuel, as the adapter does before it copies them: `NOMEM`
+    /// when they are more than is left.
+    pub fn spend(&mut self, bytes: u64) -> WasiResult {
+        self.fuel = self.fuel.checked_sub(bytes).ok_or(Fail::Errno(NOMEM))?;
+        Ok(())
     }
 
     /// `ptr..ptr+len` inside the memory, or the fault wiggle traps with.
@@ -88,7 +101,11 @@ impl<'m> Guest<'m> {
         self.memory.read(ptr, len)
     }
 
+    /// Nothing to write is no access at all: wiggle checks no pointer for it.
     pub fn write_bytes(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), HostFault> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
         self.check(ptr, bytes.len() as u32)?;
         self.memory.write(ptr, bytes)
     }

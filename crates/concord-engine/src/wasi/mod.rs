@@ -1,6 +1,6 @@
 //! WASI preview1, all 46 functions, deterministic: stdout and stderr captured (bounded), randomness
 //! seeded, a virtual clock (a sleep returns at once and moves the clock on), and no file system
-//! but the read-only snapshots of the directories it is given. Its answers are Extism's WASI's (wasi-common in wasmtime), read from its
+//! but the read-only snapshots of the directories it is given. Its answers are Extism's WASI's (wasmtime-wasi's preview1 adapter), read from its
 //! source: the same errno for the same call, the same checks in the same order, a trap where it
 //! traps. Written once: every engine without a WASI of its own runs this one, V8 included (its
 //! host script forwards each call here).

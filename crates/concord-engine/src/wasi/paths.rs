@@ -1,18 +1,15 @@
-//! The path functions and the directory listing, on a preopened snapshot, as wasi-common answers
-//! them for a directory Extism's manifest preopens read-only (`ro:` in `allowed_paths`): the
-//! descriptor checked, then each path read from guest memory (out of bounds is a fault, invalid
-//! UTF-8 `ILSEQ`), then resolved beneath the directory.
+//! The path functions and the directory listing, on a preopened snapshot, as wasmtime-wasi's
+//! preview1 adapter answers them for a directory Extism's manifest preopens read-only (`ro:` in
+//! `allowed_paths`, `FsPerms::ReadOnly`): the descriptor checked, then each path read from guest
+//! memory (paid for in the call's fuel, `NOMEM` past it; out of bounds a fault; invalid UTF-8
+//! `ILSEQ`), then resolved beneath the directory. `path_open` reads its path first.
 //!
-//! A snapshot is read-only all the way down, so every change is refused with `NOTSUP`, as Extism's
-//! `ReadOnlyDir` refuses it. Extism's own read-only directory is not read-only everywhere: a
-//! directory opened below it is the host's directory unwrapped, and `path_open` with `O_CREAT` but
-//! without the write right creates (and with `O_TRUNC`, truncates) files in it. Concord refuses
-//! those too; the `wasi` scenario does not draw them.
+//! Every change is refused with `PERM` before the path is looked at, in every directory below the
+//! preopened one too, as wasmtime-wasi refuses it for a read-only directory.
 
 use super::Wasi;
 use super::args::{
-    Args, FDFLAG_APPEND, FDFLAG_NONBLOCK, FDFLAGS, FDFLAGS_SYNC, LOOKUPFLAGS, OFLAGS, RIGHT_FD_READ, RIGHT_FD_WRITE,
-    fd, flag, times,
+    Args, FDFLAG_APPEND, FDFLAG_NONBLOCK, FDFLAGS, FDFLAGS_SYNC, LOOKUPFLAGS, OFLAGS, RIGHT_FD_WRITE, fd, flag, times,
 };
 use super::errno::{self, BADF, Errno, Fail, ILSEQ, INVAL, NOTDIR, NOTSUP, PERM, WasiResult};
 use super::fd::{Entry, OpenDir, OpenFile};
@@ -25,20 +22,25 @@ const OFLAG_CREAT: u32 = 1;
 const OFLAG_DIRECTORY: u32 = 2;
 const OFLAG_EXCL: u32 = 4;
 const OFLAG_TRUNC: u32 = 8;
-const EXIST: Errno = 20;
-const ISDIR: Errno = 31;
 const DIRENT_SIZE: u32 = 24;
 
 fn dir(w: &Wasi, fd: u32) -> WasiResult<OpenDir> {
     w.fds.dir(fd).cloned()
 }
 
+/// A path as the adapter reads one: its bytes paid for in fuel, then read and decoded.
 fn path(g: &mut Guest, ptr: u32, len: u32) -> WasiResult<String> {
+    g.spend(u64::from(len))?;
+    unpaid_path(g, ptr, len)
+}
+
+/// A path read without paying for it, as `path_unlink_file` reads its one.
+fn unpaid_path(g: &mut Guest, ptr: u32, len: u32) -> WasiResult<String> {
     String::from_utf8(g.bytes(ptr, len)?.into_owned()).map_err(|_| Fail::Errno(ILSEQ))
 }
 
 fn read_only<T>() -> WasiResult<T> {
-    errno::errno(NOTSUP)
+    errno::errno(PERM)
 }
 
 fn resolved(dir: &OpenDir, path: &str, follow: bool) -> WasiResult<usize> {
@@ -82,13 +84,12 @@ pub fn path_filestat_set_times(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiRes
     read_only()
 }
 
+/// `PERM` for the read-only directory comes before the `INVAL` that following a link to link it
+/// would get, so the lookup flags are only converted.
 pub fn path_link(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let follow = flag(a.i32(1)?, LOOKUPFLAGS)? & SYMLINK_FOLLOW != 0;
+    flag(a.i32(1)?, LOOKUPFLAGS)?;
     dir(w, fd(a, 0)?)?;
     dir(w, fd(a, 4)?)?;
-    if follow {
-        return errno::errno(INVAL);
-    }
     path(g, a.u32(2)?, a.u32(3)?)?;
     path(g, a.u32(5)?, a.u32(6)?)?;
     read_only()
@@ -100,66 +101,38 @@ pub fn path_open(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
     let rights = errno::rights(a.i64(5)?)?;
     errno::rights(a.i64(6)?)?;
     let fdflags = flag(a.i32(7)?, FDFLAGS)? as u16;
-    // Opening relative to a file is `NOTDIR`; relative to nothing, `BADF`.
-    let dirfd = fd(a, 0)?;
-    if matches!(w.fds.entry(dirfd), Some(Entry::Pipe(_) | Entry::File(_))) {
-        return errno::errno(NOTDIR);
-    }
-    let dir = dir(w, dirfd)?;
     let path = path(g, a.u32(2)?, a.u32(3)?)?;
-    if rights & RIGHT_FD_WRITE != 0 {
-        return read_only();
-    }
-    // The host's open options, checked before the path is looked at.
-    let create = oflags & OFLAG_CREAT != 0;
+    // Opening relative to a file is `NOTDIR`; relative to stdio or nothing, `BADF`.
+    let dir = match w.fds.entry(fd(a, 0)?)? {
+        Entry::Dir(dir) => dir.clone(),
+        Entry::File(_) => return errno::errno(NOTDIR),
+        Entry::Pipe(_) => return errno::errno(BADF),
+    };
+    // wasmtime-wasi's `open_at`, before the path is looked at: the sync flags it cannot open
+    // with, a directory that cannot be created or truncated, then the directory's permissions:
+    // creating, truncating or the right to write is a change.
     if fdflags & FDFLAGS_SYNC != 0 {
         return errno::errno(NOTSUP);
     }
     if oflags & OFLAG_DIRECTORY != 0 && oflags & (OFLAG_CREAT | OFLAG_EXCL | OFLAG_TRUNC) != 0 {
         return errno::errno(INVAL);
     }
-    // cap-std's open options: truncating needs write access, which only `O_CREAT` gives a file
-    // opened without the write right, and append mode truncates only a file it creates anew.
-    let exclusive = create && oflags & OFLAG_EXCL != 0;
-    let append = fdflags & FDFLAG_APPEND != 0;
-    if oflags & OFLAG_TRUNC != 0 && !exclusive && (append || !create) {
-        return errno::errno(INVAL);
+    if oflags & (OFLAG_CREAT | OFLAG_TRUNC) != 0 || rights & RIGHT_FD_WRITE != 0 {
+        return read_only();
     }
-    // The host opens for writing what is created or appended to, whatever the rights asked.
-    let writes = create || append;
-    let node = match dir.snapshot.resolve(dir.node, &path, follow) {
-        Ok(node) => node,
-        // Creating a file is a change.
-        Err(errno::NOENT) if create => return read_only(),
-        Err(errno) => return errno::errno(errno),
-    };
-    if exclusive {
-        return errno::errno(EXIST);
-    }
-    let target = dir.snapshot.node(node);
-    // wasi-common opens first and looks at what it opened after, so `O_DIRECTORY` is checked last.
-    let entry = match &target.content {
-        Content::Dir(_) if writes => return errno::errno(ISDIR),
+    // What is opened is looked at after the open, so `O_DIRECTORY` on a file is checked last; a
+    // symlink not followed is refused by `O_NOFOLLOW` (the adapter does not pass `O_DIRECTORY`).
+    let node = resolved(&dir, &path, follow)?;
+    let entry = match &dir.snapshot.node(node).content {
         Content::Dir(_) => Entry::Dir(OpenDir { snapshot: dir.snapshot.clone(), node, preopen: None }),
-        Content::File(_) => {
-            if let Some(refused) = target.write_refused.filter(|_| writes) {
-                return errno::errno(refused);
-            }
-            if create && oflags & OFLAG_TRUNC != 0 {
-                return read_only();
-            }
-            if oflags & OFLAG_DIRECTORY != 0 {
-                return errno::errno(NOTDIR);
-            }
-            Entry::File(OpenFile {
-                snapshot: dir.snapshot.clone(),
-                node,
-                read: rights & RIGHT_FD_READ != 0,
-                position: 0,
-                flags: fdflags & (FDFLAG_APPEND | FDFLAG_NONBLOCK),
-            })
-        }
-        // A symlink not followed: `O_NOFOLLOW` refuses it (wasi-common does not pass `O_DIRECTORY`).
+        Content::File(_) if oflags & OFLAG_DIRECTORY != 0 => return errno::errno(NOTDIR),
+        Content::File(_) => Entry::File(OpenFile {
+            snapshot: dir.snapshot.clone(),
+            node,
+            position: 0,
+            append: fdflags & FDFLAG_APPEND != 0,
+            nonblocking: fdflags & FDFLAG_NONBLOCK != 0,
+        }),
         Content::Symlink(_) => return errno::errno(errno::LOOP),
     };
     let opened = w.fds.push(entry);
@@ -233,15 +206,15 @@ pub fn path_symlink(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
 
 pub fn path_unlink_file(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
     dir(w, fd(a, 0)?)?;
-    path(g, a.u32(1)?, a.u32(2)?)?;
+    unpaid_path(g, a.u32(1)?, a.u32(2)?)?;
     read_only()
 }
 
 /// The entries from `cookie` on: `.` and `..` first (both with the directory's own inode, as
-/// wasi-common lists them), then the host's order. Each is a 24-byte dirent and its name, cut
+/// the adapter lists them), then the host's order. Each is a 24-byte dirent and its name, cut
 /// where the buffer ends, and a full buffer tells the guest to ask again.
 pub fn fd_readdir(w: &mut Wasi, g: &mut Guest, a: &Args) -> WasiResult {
-    let dir = w.fds.dir(fd(a, 0)?).map_err(|_| Fail::Errno(BADF))?.clone();
+    let dir = w.fds.dir(fd(a, 0)?)?.clone();
     let (mut buf, buf_len, cookie) = (a.u32(1)?, a.u32(2)?, a.i64(3)? as u64);
     let node = dir.snapshot.node(dir.node);
     let Content::Dir(children) = &node.content else { return errno::errno(NOTDIR) };

@@ -1,11 +1,11 @@
 //! A read-only preopened directory, read once from the host into memory, so that every engine is
 //! served the same tree however long the run and whatever the host does to the directory meanwhile.
-//! Paths resolve as wasi-common resolves them through cap-std: beneath the directory they start
+//! Paths resolve as Extism's WASI resolves them through cap-std's primitives: beneath the directory they start
 //! from, symlinks followed within it, and any way out (an absolute path, `..` past the start, a
 //! symlink that leads outside) refused with `PERM`.
 
 use super::errno::WasiResult;
-use super::errno::{ACCES, Errno, INVAL, IO, LOOP, NOENT, NOTDIR, PERM, ROFS, TXTBSY};
+use super::errno::{Errno, INVAL, LOOP, NOENT, NOTDIR, PERM};
 use super::memory::Guest;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,9 @@ pub const FILETYPE_DIRECTORY: u8 = 3;
 pub const FILETYPE_REGULAR: u8 = 4;
 pub const FILETYPE_SYMLINK: u8 = 7;
 
-/// One node's metadata as the host reported it when the snapshot was taken.
+/// One node's metadata as the host reported it when the snapshot was taken, and as the guest is
+/// shown it: wasmtime-wasi reports every node on device 1, and for its inode a hash of the host's
+/// device and inode.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stat {
     pub dev: u64,
@@ -38,7 +40,7 @@ pub struct Stat {
 #[derive(Debug)]
 pub enum Content {
     File(Vec<u8>),
-    /// Entries in the order the host lists them (wasi-common lists them in that order too).
+    /// Entries in the order the host lists them (Extism's WASI lists them in that order too).
     Dir(Vec<(String, NodeId)>),
     Symlink(String),
 }
@@ -49,10 +51,6 @@ pub type NodeId = usize;
 pub struct Node {
     pub stat: Stat,
     pub content: Content,
-    /// What the host answers an open of this file for writing, which Extism's read-only
-    /// directory still asks for with `O_CREAT` or `O_APPEND` (the descriptor it hands out cannot
-    /// write): `None` where it would succeed.
-    pub write_refused: Option<Errno>,
     /// The directory this node was listed in (the root is its own parent).
     parent: NodeId,
 }
@@ -204,11 +202,7 @@ impl Reader {
                 format!("{} is neither a file, a directory nor a symlink", path.display()),
             ));
         };
-        let write_refused = match content {
-            Content::File(_) => write_refused(path),
-            _ => None,
-        };
-        self.nodes.push(Node { stat: stat(metadata), content, write_refused, parent });
+        self.nodes.push(Node { stat: stat(metadata), content, parent });
         if file_type.is_dir() {
             let mut entries = Vec::new();
             for entry in std::fs::read_dir(path)? {
@@ -223,18 +217,6 @@ impl Reader {
     }
 }
 
-/// Opened in append mode, which changes nothing, and closed at once.
-fn write_refused(path: &Path) -> Option<Errno> {
-    let error = std::fs::OpenOptions::new().append(true).open(path).err()?;
-    Some(match error.raw_os_error() {
-        Some(1) => PERM,
-        Some(13) => ACCES,
-        Some(26) => TXTBSY,
-        Some(30) => ROFS,
-        _ => IO,
-    })
-}
-
 fn too_big(what: String) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidInput,
@@ -242,7 +224,7 @@ fn too_big(what: String) -> io::Error {
     )
 }
 
-/// wasi-common refuses names that are not UTF-8 (`ILSEQ`); a snapshot refuses to hold them.
+/// Extism's WASI refuses names that are not UTF-8 (`ILSEQ`); a snapshot refuses to hold them.
 fn utf8(path: &Path, name: std::ffi::OsString) -> io::Result<String> {
     name.into_string().map_err(|_| {
         io::Error::new(io::ErrorKind::InvalidData, format!("{}: a name that is not UTF-8", path.display()))
@@ -257,8 +239,8 @@ fn stat(metadata: &std::fs::Metadata) -> Stat {
     };
     let file_type = metadata.file_type();
     Stat {
-        dev: metadata.dev(),
-        ino: metadata.ino(),
+        dev: 1,
+        ino: identity_hash(metadata.dev(), metadata.ino()),
         filetype: if file_type.is_dir() {
             FILETYPE_DIRECTORY
         } else if file_type.is_symlink() {
@@ -272,6 +254,17 @@ fn stat(metadata: &std::fs::Metadata) -> Stat {
         mtim: ns(metadata.modified()),
         ctim: ns(metadata.created()),
     }
+}
+
+/// wasmtime-wasi's `MetadataHashValue::new`: std's `DefaultHasher` (SipHash with fixed keys) over
+/// the host's `(dev, ino)`. Its output may change with the Rust release, which Concord shares
+/// with the wasmtime-wasi it is compared with, both being built in one workspace.
+#[cfg(unix)]
+fn identity_hash(dev: u64, ino: u64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (dev, ino).hash(&mut hasher);
+    hasher.finish()
 }
 
 #[cfg(not(unix))]

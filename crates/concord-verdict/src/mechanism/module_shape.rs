@@ -4,7 +4,7 @@
 
 use wasmparser::{ElementItems, Operator, Parser, Payload, TableType};
 
-/// The largest table maximum, in elements, that wasmer 7.3 instantiates (its `TABLE_MAX`), where
+/// The largest table maximum, in elements, that wasmer 7.3 and 7.4 instantiate (its `TABLE_MAX`), where
 /// the spec allows up to 2^32 - 1.
 pub const WASMER_TABLE_CEILING: u64 = 1 << 27;
 

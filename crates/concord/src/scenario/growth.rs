@@ -59,7 +59,7 @@ pub fn checked(results: &[i32], deltas: &[u32]) -> Vec<i32> {
         .collect()
 }
 
-/// Extism 1.30 as measured: the manifest max is a budget for growth beyond the initial pages
+/// Extism 1.41 as measured: the manifest max is a budget for growth beyond the initial pages
 /// (the limiter is reset once the instance exists), and a grow the budget cannot hold fails the
 /// whole call with "oom" instead of returning -1, even one past Wasm's 4 GiB ceiling.
 pub fn extism_model(limit_pages: u64, deltas: &[u32]) -> Result<Vec<i32>, Outcome> {

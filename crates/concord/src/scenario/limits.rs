@@ -153,7 +153,7 @@ fn native_check(input: &Input) -> ModelCheck {
     })
 }
 
-/// Extism 1.30: an initial memory over the limit fails the first call with "oom"; once the instance
+/// Extism 1.41: an initial memory over the limit fails the first call with "oom"; once the instance
 /// exists the limit counts pages beyond the initial ones, and a grow past it fails the call with
 /// "oom", which only a request that could pass the limit may cause.
 fn extism_check(input: &Input) -> ModelCheck {

@@ -1,9 +1,9 @@
 //! WASI itself, differentially: generated sequences of WASI calls (`wasi_ops` guest) run on
-//! Concord's WASI under ten configurations and on wasi-common inside Extism's Rust host (the
+//! Concord's WASI under ten configurations and on wasmtime-wasi inside Extism's Rust host (the
 //! reference: its WASI is wasmtime's), and every answer is compared: each call's errno and the
 //! bytes it wrote. Extism's JavaScript host links Node's WASI, which answers as itself (an errno
-//! where wasi-common traps on a bad argument, other errnos for pipes, an exit code lost, its
-//! process ended by some calls): it is reported unsupported here, not judged against wasi-common. Arguments are drawn by what each
+//! where wasmtime-wasi traps on a bad argument, other errnos for pipes, an exit code lost, its
+//! process ended by some calls): it is reported unsupported here, not judged against wasmtime-wasi. Arguments are drawn by what each
 //! parameter is (a descriptor, a result pointer, an iovec array, flags, an enum case), from good
 //! values and the edges around them: closed and unknown descriptors, misaligned and out-of-bounds
 //! pointers, unknown flag bits, values too wide for their type.
@@ -13,7 +13,7 @@
 //! from a table of its entries and of the ways out of it.
 //!
 //! Some things are kept out, because the real hosts would not survive them or could not repeat
-//! them: a sleep is at most 2 ms (wasi-common really sleeps); the answers of the clocks and of
+//! them: a sleep is at most 2 ms (wasmtime-wasi really sleeps); the answers of the clocks and of
 //! `random_get`, and a filestat's times, are compared by errno only (the guest blanks them); and
 //! no call may change the fixture through the holes in Extism's read-only directory (`confine`).
 
@@ -208,8 +208,8 @@ impl Model for Wasi {
             input: input.encode(),
             config,
             calls: 1,
-            // Node's WASI (Extism's JavaScript host) answers as itself, not as wasi-common.
-            wasi_hosts: vec![WasiHost::Concord, WasiHost::WasiCommon],
+            // Node's WASI (Extism's JavaScript host) answers as itself, not as wasmtime-wasi.
+            wasi_hosts: vec![WasiHost::Concord, WasiHost::WasmtimeWasi],
             ..Case::default()
         }
     }
@@ -305,21 +305,12 @@ fn args(roles: &str) -> BoxedStrategy<Vec<i64>> {
     parts.prop_map(|parts| parts.concat()).boxed()
 }
 
-/// Keeps a call from changing the fixture through the holes in Extism's read-only directory,
-/// which Concord's snapshot refuses (see `concord_engine::wasi` paths): `path_open` creates no file
-/// and asks the write right only of fd 3, and a descriptor opened below the fixture is never
-/// moved onto 0..=3, where the calls that change things (`F`) are aimed. Also keeps what the guest
-/// reads back legible.
+/// Keeps what the guest reads back legible, and a descriptor opened below the fixture off 0..=3,
+/// where the calls that would change things (`F`) are aimed. Extism's read-only directory refuses
+/// every change (`PERM`, from wasmtime-wasi's `FsPerms::ReadOnly`), `O_CREAT` and the write right
+/// included, so those are drawn as they come.
 fn confine(function: &str, args: &mut [i64]) {
-    const CREAT: i64 = 1;
-    const RIGHT_FD_WRITE: i64 = 1 << 6;
     match function {
-        "path_open" => {
-            args[4] &= !CREAT;
-            if args[0] != 3 {
-                args[5] &= !RIGHT_FD_WRITE;
-            }
-        }
         // The guest blanks each dirent's padding by walking the names' lengths, which a count
         // written over the listing would hide.
         "fd_readdir" => {
@@ -334,8 +325,11 @@ fn confine(function: &str, args: &mut [i64]) {
 }
 
 fn event() -> impl Strategy<Value = Event> {
-    // Stdio's pipes, the fixture's directory, the files opened below it, none.
+    // Stdio, the fixture's directory, the files opened below it, none. A file is not polled for
+    // reading: in wasmtime-wasi that waits on a read in tokio's blocking pool, which a deadline
+    // already due or a second file may or may not beat, so the real host's answer is a race.
     let fd = || prop_oneof![select(&[0i64, 1, 2, 3, 4, 4, 5][..]), Just(-1i64)];
+    let unread = || prop_oneof![select(&[0i64, 1, 2, 3][..]), Just(-1i64)];
     prop_oneof![
         // An absolute deadline only at the clock's start, and relative ones far apart: the real
         // hosts' clocks run on while the virtual one does not, so closer deadlines could race.
@@ -344,7 +338,7 @@ fn event() -> impl Strategy<Value = Event> {
                 let timeout_ns = if flags == 1 { 0 } else { timeout_ns };
                 Event::Clock { id, timeout_ns, flags }
             }),
-        2 => fd().prop_map(Event::FdRead),
+        2 => unread().prop_map(Event::FdRead),
         1 => fd().prop_map(Event::FdWrite),
         1 => select(&[3u8, 255][..]).prop_map(Event::Unknown),
     ]
