@@ -20,20 +20,26 @@ static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// The runtimes' process names: Node names its main thread `node-MainThread`.
 const RUNTIMES: [&str; 3] = ["node", "bun", "python"];
 
-/// Kills every child of this test process that is a runtime (only this file's tests run in it).
-fn kill_children() -> usize {
+/// Sends `signal` to every child of this test process that is a runtime (only this file's tests
+/// run in it) and whose state `only` accepts; how many it reached.
+fn signal_children(signal: &str, only: impl Fn(&str) -> bool) -> usize {
     let me = std::process::id().to_string();
-    let mut killed = 0;
+    let mut signalled = 0;
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
         let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else { continue };
         let field = |name: &str| status.lines().find_map(|l| l.strip_prefix(name)).map(str::trim).unwrap_or_default();
-        if field("PPid:") == me && RUNTIMES.iter().any(|runtime| field("Name:").starts_with(runtime)) {
+        let runtime = RUNTIMES.iter().any(|runtime| field("Name:").starts_with(runtime));
+        if field("PPid:") == me && runtime && only(field("State:")) {
             let pid = entry.file_name().to_string_lossy().into_owned();
-            let status = std::process::Command::new("kill").args(["-9", &pid]).status().expect("kill runs");
-            killed += usize::from(status.success());
+            let status = std::process::Command::new("kill").args([signal, &pid]).status().expect("kill runs");
+            signalled += usize::from(status.success());
         }
     }
-    killed
+    signalled
+}
+
+fn kill_children() -> usize {
+    signal_children("-KILL", |_| true)
 }
 
 fn pause(kill: bool) -> HostFunction {
@@ -101,5 +107,41 @@ fn a_call_past_a_deadline_the_engine_cannot_hold_ends_its_child_and_a_fresh_one_
 
         let mut fresh = module.instantiate(&config).expect("a fresh child");
         assert_eq!(fresh.call("run", b"").outcome, Outcome::Returned(vec![]), "{id}");
+    }
+}
+
+/// A child that dies after its last answer, while it sits idle in the pool, may be leased before
+/// its death shows (here: stopped, leased, then killed while the next request waits on it). The
+/// request that opens a module or a store runs no Wasm and loses nothing, so it goes to a fresh
+/// child instead of failing the module or the whole store.
+#[test]
+fn a_child_that_dies_as_it_is_leased_is_replaced_before_anything_runs_in_it() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let stopped = |state: &str| state.starts_with('T');
+    let dying_as_leased = || {
+        assert!(signal_children("-STOP", |_| true) > 0, "an idle child in the pool");
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            signal_children("-KILL", stopped)
+        })
+    };
+    for (n, engine) in children().into_iter().enumerate() {
+        let id = engine.id();
+        let quiet = InstanceConfig::default().with_host_function(pause(false));
+        let warm = engine.compile(&wat(PLUGIN)).expect("compiles");
+        assert_eq!(warm.instantiate(&quiet).unwrap().call("run", b"").outcome, Outcome::Returned(vec![]), "{id}");
+
+        // Another module, so that it is compiled in the child and not found among the handles.
+        let killer = dying_as_leased();
+        let other = PLUGIN.replace("(i64.const 0)", &format!("(i64.const {})", n + 1));
+        let module = engine.compile(&wat(&other));
+        assert!(killer.join().expect("the killer") > 0, "{id}: the leased child was killed");
+        let module = module.unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(module.instantiate(&quiet).unwrap().call("run", b"").outcome, Outcome::Returned(vec![]), "{id}");
+
+        let killer = dying_as_leased();
+        let store = engine.typed_store(&InstanceConfig::default());
+        assert!(killer.join().expect("the killer") > 0, "{id}: the leased child was killed");
+        assert!(store.is_ok(), "{id}: {:?}", store.err());
     }
 }

@@ -35,8 +35,7 @@ impl BrowserStore {
         let lease = pool::lease(key);
         let (generation, answer) = {
             let mut slot = lease.lock();
-            let generation = slot.start()?;
-            (generation, slot.request(generation, &requests::TypedStore {}, None, PATIENCE)?)
+            slot.open(&requests::TypedStore {})?
         };
         Ok(BrowserStore {
             held: Held::new(lease, generation, HandleKind::Store, answer.store),

@@ -37,7 +37,8 @@ impl Compiled {
             Some(pages) => memory_cap::capped(&self.wasm, pages)?,
             None => self.wasm.to_vec(),
         };
-        let handle = match slot.request(generation, &Compile { wasm: base64(&wasm) }, None, PATIENCE)? {
+        let (generation, compiled) = slot.open(&Compile { wasm: base64(&wasm) })?;
+        let handle = match compiled {
             protocol::Compiled::Module(handle) => handle,
             protocol::Compiled::Invalid(message) => {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::InvalidModule { message }));

@@ -9,7 +9,7 @@
 use crate::child::{Child, HostSide};
 use crate::protocol::Request;
 use crate::runtime::Runtime;
-use crate::{Host, Patience};
+use crate::{Host, PATIENCE, Patience};
 use concord_engine::{LimitKind, Outcome, PipeFault};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -136,6 +136,21 @@ impl Slot {
             self.generation = GENERATIONS.fetch_add(1, Ordering::Relaxed);
         }
         Ok(self.generation)
+    }
+
+    /// Sends `request`, which runs no Wasm, to the running child (started if need be), and says
+    /// which generation answered. A child can die of what ran in it last after its answer, and be
+    /// leased in that moment; it fails this request with nothing lost, so it is forgotten and the
+    /// request goes once more to a fresh child.
+    pub fn open<R: Request>(&mut self, request: &R) -> Result<(u64, R::Answer), Outcome> {
+        let generation = self.start()?;
+        match self.request(generation, request, None, PATIENCE) {
+            Err(Outcome::EngineFault(_)) => {
+                let generation = self.start()?;
+                Ok((generation, self.request(generation, request, None, PATIENCE)?))
+            }
+            answered => Ok((generation, answered?)),
+        }
     }
 
     /// Sends `request` to the child that handles of `generation` live in. A child that fails is
