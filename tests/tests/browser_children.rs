@@ -145,3 +145,29 @@ fn a_child_that_dies_as_it_is_leased_is_replaced_before_anything_runs_in_it() {
         assert!(store.is_ok(), "{id}: {:?}", store.err());
     }
 }
+
+/// A runtime can fail to come up (under a loaded machine PythonMonkey has not answered its first
+/// hello in time): opening a store or a module, which runs no Wasm, then starts one more child
+/// instead of failing every command that would have run in it. The runtime here is Node behind a
+/// shell that exits the first time it is started.
+#[test]
+fn a_child_that_does_not_come_up_is_started_once_more() {
+    use concord_node::protocol::Hello;
+    use concord_node::{pool, runtime::Runtime};
+    let Ok(node) = concord_node::node() else { return };
+    let marker = std::env::temp_dir().join(format!("concord-first-start-{}", std::process::id()));
+    let _ = std::fs::remove_file(&marker);
+    let first_start_fails = r#"if [ -e "$MARKER" ]; then exec "$NODE" "$1"; fi; touch "$MARKER"; exit 3"#;
+    let runtime = Runtime {
+        name: "flaky Node",
+        program: "/bin/sh".into(),
+        args: vec!["-c".into(), first_start_fails.into(), "sh".into()],
+        env: vec![("MARKER".into(), marker.display().to_string()), ("NODE".into(), node.display().to_string())],
+    };
+    let key = pool::Key { host: &concord_browser::HOST, runtime, exclusive: true };
+    let opened = pool::lease(key).lock().open(&Hello {});
+    assert!(marker.exists(), "the first start ran and failed");
+    let _ = std::fs::remove_file(&marker);
+    let (_, versions) = opened.unwrap_or_else(|outcome| panic!("the second start serves the request: {outcome}"));
+    assert_eq!(versions.get("engine").map(String::as_str), Some("v8"), "{versions:?}");
+}

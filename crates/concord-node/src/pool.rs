@@ -140,17 +140,19 @@ impl Slot {
 
     /// Sends `request`, which runs no Wasm, to the running child (started if need be), and says
     /// which generation answered. A child can die of what ran in it last after its answer, and be
-    /// leased in that moment; it fails this request with nothing lost, so it is forgotten and the
-    /// request goes once more to a fresh child.
+    /// leased in that moment, or fail to come up at all (a runtime that does not answer its first
+    /// hello under a loaded machine); either fails this request with nothing lost, so the child is
+    /// forgotten and the request goes once more to a fresh one.
     pub fn open<R: Request>(&mut self, request: &R) -> Result<(u64, R::Answer), Outcome> {
-        let generation = self.start()?;
-        match self.request(generation, request, None, PATIENCE) {
-            Err(Outcome::EngineFault(_)) => {
-                let generation = self.start()?;
-                Ok((generation, self.request(generation, request, None, PATIENCE)?))
-            }
-            answered => Ok((generation, answered?)),
+        match self.open_once(request) {
+            Err(Outcome::EngineFault(_)) => self.open_once(request),
+            answered => answered,
         }
+    }
+
+    fn open_once<R: Request>(&mut self, request: &R) -> Result<(u64, R::Answer), Outcome> {
+        let generation = self.start()?;
+        Ok((generation, self.request(generation, request, None, PATIENCE)?))
     }
 
     /// Sends `request` to the child that handles of `generation` live in. A child that fails is

@@ -4,7 +4,7 @@
 
 use crate::run::{CommandResult, Observed, Verdict, run};
 use crate::script::Script;
-use concord_engine::{Engine, InstanceConfig};
+use concord_engine::{Engine, InstanceConfig, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -98,8 +98,8 @@ pub fn run_all(
     done.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().flatten().collect()
 }
 
-/// One script on one engine; a configuration without the typed layer, or an engine that
-/// panics, is recorded on every command.
+/// One script on one engine; a configuration without the typed layer, a store that cannot be
+/// made, or an engine that panics, is recorded on every command.
 pub fn run_one(engine: &dyn Engine, script: &Script, config: &InstanceConfig) -> FileRun {
     let every = |verdict, detail: &str| {
         let results = script
@@ -119,9 +119,12 @@ pub fn run_one(engine: &dyn Engine, script: &Script, config: &InstanceConfig) ->
             .collect();
         FileRun { engine: engine.id().to_string(), file: script.name.clone(), results }
     };
+    // A configuration without the typed layer says so; one whose store could not be made (a child
+    // that would not start, twice) failed every command of the file, and says why.
     let mut store = match engine.typed_store(config) {
         Ok(store) => store,
-        Err(outcome) => return every(Verdict::Unsupported, &outcome.to_string()),
+        Err(outcome @ Outcome::Unsupported(_)) => return every(Verdict::Unsupported, &outcome.to_string()),
+        Err(outcome) => return every(Verdict::Failed, &format!("no store: {outcome}")),
     };
     match catch_unwind(AssertUnwindSafe(|| run(script, store.as_mut(), &engine.capabilities().features))) {
         Ok(results) => FileRun { engine: engine.id().to_string(), file: script.name.clone(), results },
