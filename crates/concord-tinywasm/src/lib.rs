@@ -1,5 +1,5 @@
-//! tinywasm 0.10, an interpreter written apart from the other engines. Its own mechanisms enforce
-//! the limits: a memory backend that refuses to grow past the limit (tinywasm then answers the
+//! tinywasm 0.11, an interpreter written apart from the other engines. Its own mechanisms enforce
+//! the limits: a resource limiter that refuses a memory past the limit (tinywasm then answers the
 //! grow with -1), and resumable calls that run on fuel slices, with the clock read between slices
 //! for a deadline. Its store holds no host data, so the kernel and WASI live beside it, shared
 //! with the host functions.
@@ -21,9 +21,9 @@ use std::fmt;
 use std::rc::Rc;
 use std::time::Instant;
 use tinywasm::types::{FuncType, WasmType, WasmValue};
-use tinywasm::{ExecProgress, Extern, Function, Imports, ModuleInstance, Store, Trap};
+use tinywasm::{ExecProgress, Function, Imports, ModuleInstance, Store, Trap};
 
-pub const VERSION: &str = "0.10.0";
+pub const VERSION: &str = "0.11.0";
 
 /// Fuel per slice of a budgeted call: small enough to notice a deadline within milliseconds.
 const FUEL_SLICE: u32 = 1 << 20;
@@ -74,22 +74,17 @@ impl Engine for TinywasmEngine {
     }
 }
 
-/// Parses with every local memory allocated at instantiation. By default tinywasm allocates a
-/// memory on its first write, and when the memory backend then refuses it (over the limit),
-/// tinywasm 0.10 panics instead of failing the instantiation the way the other engines do. Public
-/// so the raw-API benchmark parses the same way.
+/// Parses and validates (tinywasm's `validate` feature). Public so the raw-API benchmark parses
+/// the same way.
 pub fn parse(wasm: &[u8]) -> Result<tinywasm::Module, CompileError> {
-    let options = tinywasm::parser::ParserOptions::default().with_local_memory_allocation_optimization(false);
-    tinywasm::parser::Parser::with_options(options)
-        .parse_module_bytes(wasm)
-        .map_err(|e| CompileError::Invalid(e.to_string()))
+    tinywasm::parse_bytes(wasm).map_err(|e| CompileError::Invalid(e.to_string()))
 }
 
 /// A store whose memories cannot grow past the limit.
 fn store(config: &InstanceConfig) -> Store {
     let mut engine = tinywasm::engine::Config::new();
     if let Some(limit) = config.memory_limit {
-        engine = engine.with_memory_backend(memory::limited(limit.bytes()));
+        engine = engine.with_resource_limiter(memory::Limit(usize::try_from(limit.bytes()).unwrap_or(usize::MAX)));
     }
     Store::new(tinywasm::Engine::new(engine))
 }
@@ -143,8 +138,7 @@ impl Module for TinywasmModule {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
             let host = host.clone();
-            let function = tinywasm::HostFunction::from_untyped(&mut store, &ty, move |mut ctx, params| {
-                let mut results = vec![WasmValue::I32(0); resolved.results.len()];
+            let function = tinywasm::HostFunction::from_untyped(&ty, move |mut ctx, params, results| {
                 let args = params.iter().map(from_wasm);
                 let emit = |i: usize, v| results[i] = to_wasm(v);
                 let mut host = host.borrow_mut();
@@ -160,12 +154,11 @@ impl Module for TinywasmModule {
                     }
                     None => resolved.invoke_with(&mut host, None, args, emit),
                 };
-                outcome.map_err(host_trap)?;
-                Ok(results)
+                outcome.map_err(host_trap)
             });
-            imports.define(&module, &name, Extern::Function(function));
+            imports.define(&module, &name, function);
         }
-        let instance = ModuleInstance::instantiate_no_start(&mut store, &self.module, Some(imports))
+        let instance = ModuleInstance::instantiate_no_start(&mut store, &self.module, Some(&imports))
             .map_err(|e| instantiate_failure(&e))?;
         let memory = instance.memory("memory").ok();
         let abi = self.abi.clone();
@@ -228,26 +221,31 @@ impl TinywasmInstance {
 /// Calls `func` under the budget: without one, straight through; with fuel or a deadline, in fuel
 /// slices, stopping when the fuel is spent or, between slices, when the deadline has passed.
 fn run(store: &mut Store, func: &Function, params: &[WasmValue], budget: CpuBudget) -> Result<Vec<WasmValue>, Stop> {
+    let results = func.ty(store).map_err(|e| classify(&e))?.results().len();
+    let mut results = vec![WasmValue::I32(0); results];
     if budget == CpuBudget::default() {
-        return func.call(store, params).map_err(|e| classify(&e));
+        func.call(store, params, &mut results).map_err(|e| classify(&e))?;
+        return Ok(results);
     }
     let start = Instant::now();
     let fuel = budget.fuel.unwrap_or(u64::MAX);
     let mut spent = 0u64;
-    let mut call = func.call_resumable(store, params).map_err(|e| classify(&e))?;
+    let mut call = func.call_resumable(store, params, &mut results).map_err(|e| classify(&e))?;
     loop {
         if spent >= fuel {
             return Err(Stop::Limit(LimitKind::Fuel));
         }
         let slice = (fuel - spent).min(u64::from(FUEL_SLICE)) as u32;
         match call.resume_with_fuel(slice).map_err(|e| classify(&e))? {
-            ExecProgress::Completed(values) => return Ok(values),
+            ExecProgress::Completed(()) => break,
             ExecProgress::Suspended => spent += u64::from(slice),
         }
         if budget.deadline.is_some_and(|d| start.elapsed() >= d) {
             return Err(Stop::Limit(LimitKind::Deadline));
         }
     }
+    drop(call);
+    Ok(results)
 }
 
 impl concord_engine::Instance for TinywasmInstance {

@@ -10,8 +10,8 @@ use concord_engine::{
 use concord_host::{start_outcome, stop_outcome};
 use std::collections::HashMap;
 use tinywasm::types::{
-    ExportType, ExternRef, FuncRef, FuncType, GlobalType, ImportType, MemoryArch, MemoryType, TableType, WasmType,
-    WasmValue,
+    ExportType, ExternRef, FuncType, GlobalType, ImportType, MemoryArch, MemoryType, RefType, RefValue, TableType,
+    WasmType, WasmValue,
 };
 use tinywasm::{Extern, ExternItem, Global, HostFunction, Imports, Memory, ModuleInstance, Store, Table};
 
@@ -41,7 +41,7 @@ fn spectest_externs(store: &mut Store) -> HashMap<(String, String), Extern> {
     let mut define = |name: &str, item: Extern| externs.insert(("spectest".to_string(), name.to_string()), item);
     for (name, params) in spectest::PRINT {
         let ty = FuncType::new(&params.iter().map(wasm_type).collect::<Vec<_>>(), &[]);
-        define(name, Extern::Function(HostFunction::from_untyped(store, &ty, |_, _| Ok(Vec::new()))));
+        define(name, Extern::HostFunction(HostFunction::from_untyped(&ty, |_, _, _| Ok(()))));
     }
     let globals = [
         ("global_i32", WasmValue::I32(spectest::GLOBAL_I32)),
@@ -50,14 +50,14 @@ fn spectest_externs(store: &mut Store) -> HashMap<(String, String), Extern> {
         ("global_f64", WasmValue::F64(spectest::GLOBAL_F64)),
     ];
     for (name, value) in globals {
-        let ty = GlobalType::new(WasmType::from(&value), false);
-        if let Ok(global) = Global::new(store, ty, value) {
+        let Some(ty) = value.ty() else { continue };
+        if let Ok(global) = Global::try_new(store, GlobalType::new(ty, false), value) {
             define(name, Extern::Global(global));
         }
     }
     let table_ty =
-        TableType::new(WasmType::RefFunc, u64::from(spectest::TABLE_MIN), Some(u64::from(spectest::TABLE_MAX)));
-    if let Ok(table) = Table::new(store, table_ty, WasmValue::RefFunc(FuncRef::null())) {
+        TableType::new(RefType::FUNCREF, u64::from(spectest::TABLE_MIN), Some(u64::from(spectest::TABLE_MAX)));
+    if let Ok(table) = Table::try_new(store, table_ty, WasmValue::Ref(RefValue::Null)) {
         define("table", Extern::Table(table));
     }
     let memory_ty = MemoryType::new(
@@ -66,7 +66,7 @@ fn spectest_externs(store: &mut Store) -> HashMap<(String, String), Extern> {
         Some(u64::from(spectest::MEMORY_MAX_PAGES)),
         None,
     );
-    if let Ok(memory) = Memory::new(store, memory_ty) {
+    if let Ok(memory) = Memory::try_new(store, memory_ty) {
         define("memory", Extern::Memory(memory));
     }
     externs
@@ -87,13 +87,14 @@ impl TypedStore for TinywasmStore {
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::MissingImport { module, name }));
             };
             // tinywasm's linker checks functions by type, and the rest by kind and limits.
-            if let (ImportType::Func(_), false) = (&import.ty, matches!(defined, Extern::Function(_))) {
+            let function = matches!(defined, Extern::Function(_) | Extern::HostFunction(_));
+            if let (ImportType::Func(_), false) = (&import.ty, function) {
                 let (module, name) = key;
                 return Err(Outcome::InstantiateFailed(InstantiateFailure::ImportTypeMismatch { module, name }));
             }
             imports.define(&key.0, &key.1, defined.clone());
         }
-        let instance = ModuleInstance::instantiate_no_start(&mut self.store, &module, Some(imports))
+        let instance = ModuleInstance::instantiate_no_start(&mut self.store, &module, Some(&imports))
             .map_err(|e| instantiate_failure(&e))?;
         // An instance whose start function traps is gone, but what it wrote to shared tables and
         // memories stays, as the spec says.
@@ -114,6 +115,7 @@ impl TypedStore for TinywasmStore {
                     ExternItem::Memory(m) => Extern::Memory(m),
                     ExternItem::Table(t) => Extern::Table(t),
                     ExternItem::Global(g) => Extern::Global(g),
+                    ExternItem::Tag(t) => Extern::Tag(t),
                 };
                 (export.to_string(), item)
             })
@@ -127,30 +129,31 @@ impl TypedStore for TinywasmStore {
     fn invoke(&mut self, instance: InstanceId, export: &str, args: &[Value]) -> Result<Vec<Value>, Outcome> {
         let (instance, module) = self.instance(instance)?;
         let missing = || Outcome::BadExport(BadExport::Missing { name: export.into() });
-        let params = module
+        let ty = module
             .exports()
             .find_map(|e| match e.ty {
-                ExportType::Func(ty) if e.name == export => Some(ty.params().len()),
+                ExportType::Func(ty) if e.name == export => Some(ty.clone()),
                 _ => None,
             })
             .ok_or_else(missing)?;
-        if params != args.len() {
+        if ty.params().len() != args.len() {
             return Err(Outcome::BadExport(BadExport::Signature { name: export.into() }));
         }
         let func = instance.func_untyped(&self.store, export).map_err(|_| missing())?;
-        let args: Vec<WasmValue> = args.iter().map(|v| to_value(*v)).collect();
+        let args = args.iter().map(|v| to_value(&mut self.store, *v)).collect::<Result<Vec<_>, _>>()?;
         match run(&mut self.store, &func, &args, self.budget) {
-            Ok(values) => Ok(values.iter().map(from_value).collect()),
+            Ok(values) => values.iter().zip(ty.results()).map(|(v, ty)| from_value(&self.store, v, ty)).collect(),
             Err(stop) => Err(stop_outcome(stop)),
         }
     }
 
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome> {
         let (instance, _) = self.instance(instance)?;
-        let value = instance
-            .global_get(&self.store, export)
-            .map_err(|_| Outcome::BadExport(BadExport::Missing { name: export.into() }))?;
-        Ok(from_value(&value))
+        let missing = || Outcome::BadExport(BadExport::Missing { name: export.into() });
+        let global = instance.global(export).map_err(|_| missing())?;
+        let ty = global.ty(&self.store).map_err(|_| missing())?.ty;
+        let value = global.get(&mut self.store).map_err(|_| missing())?;
+        from_value(&self.store, &value, &ty)
     }
 
     fn memory(&mut self, instance: InstanceId, export: &str) -> Option<Vec<u8>> {
@@ -160,26 +163,40 @@ impl TypedStore for TinywasmStore {
     }
 }
 
-fn to_value(value: Value) -> WasmValue {
-    match value {
+/// A function reference from outside is always null: which function a non-null one names cannot
+/// be carried between engines.
+fn to_value(store: &mut Store, value: Value) -> Result<WasmValue, Outcome> {
+    Ok(match value {
         Value::I32(v) => WasmValue::I32(v as i32),
         Value::I64(v) => WasmValue::I64(v as i64),
         Value::F32(bits) => WasmValue::F32(f32::from_bits(bits)),
         Value::F64(bits) => WasmValue::F64(f64::from_bits(bits)),
         Value::V128(bits) => WasmValue::V128(bits.to_le_bytes()),
-        Value::FuncRef { .. } => WasmValue::RefFunc(FuncRef::null()),
-        Value::ExternRef(handle) => WasmValue::RefExtern(ExternRef::new(handle)),
-    }
+        Value::FuncRef { .. } | Value::ExternRef(None) => WasmValue::Ref(RefValue::Null),
+        Value::ExternRef(Some(handle)) => WasmValue::Ref(RefValue::Extern(
+            ExternRef::try_new(store, handle).map_err(|e| Outcome::EngineFault(format!("ref.extern {handle}: {e}")))?,
+        )),
+    })
 }
 
-fn from_value(value: &WasmValue) -> Value {
-    match value {
+/// A value of type `ty`: tinywasm's null reference carries no type of its own.
+fn from_value(store: &Store, value: &WasmValue, ty: &WasmType) -> Result<Value, Outcome> {
+    Ok(match value {
         WasmValue::I32(v) => Value::I32(*v as u32),
         WasmValue::I64(v) => Value::I64(*v as u64),
         WasmValue::F32(v) => Value::F32(v.to_bits()),
         WasmValue::F64(v) => Value::F64(v.to_bits()),
         WasmValue::V128(bytes) => Value::V128(u128::from_le_bytes(*bytes)),
-        WasmValue::RefFunc(f) => Value::FuncRef { null: f.is_null() },
-        WasmValue::RefExtern(e) => Value::ExternRef(e.addr()),
-    }
+        WasmValue::Ref(RefValue::Null) => match ty {
+            WasmType::Ref(reference) if reference.is_extern() => Value::ExternRef(None),
+            _ => Value::FuncRef { null: true },
+        },
+        WasmValue::Ref(RefValue::Func(_)) => Value::FuncRef { null: false },
+        WasmValue::Ref(RefValue::Extern(reference)) => Value::ExternRef(Some(
+            reference.key(store).map_err(|e| Outcome::EngineFault(format!("an external reference: {e}")))?,
+        )),
+        WasmValue::Ref(RefValue::Any(_) | RefValue::Exn(_)) => {
+            return Err(Outcome::EngineFault("a GC or exception reference, which Concord does not carry".into()));
+        }
+    })
 }

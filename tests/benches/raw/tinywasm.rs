@@ -10,7 +10,7 @@ use concord_tinywasm::wasm_type;
 use std::cell::RefCell;
 use std::rc::Rc;
 use tinywasm::types::{FuncType, WasmType, WasmValue};
-use tinywasm::{Extern, FunctionTyped, HostFunction, Imports, ModuleInstance, Store};
+use tinywasm::{FunctionTyped, HostFunction, Imports, ModuleInstance, Store};
 
 pub struct Module {
     module: tinywasm::Module,
@@ -32,7 +32,7 @@ impl RawModule for Module {
             let params: Vec<WasmType> = f.params().iter().map(wasm_type).collect();
             let results: Vec<WasmType> = f.results().iter().map(wasm_type).collect();
             let host = host.clone();
-            let function = HostFunction::from_untyped(&mut store, &FuncType::new(&params, &results), move |_, args| {
+            let function = HostFunction::from_untyped(&FuncType::new(&params, &results), move |_, args, results| {
                 let args: Vec<Val> = args
                     .iter()
                     .map(|a| match *a {
@@ -42,18 +42,18 @@ impl RawModule for Module {
                     })
                     .collect();
                 let value = f.invoke(&mut host.borrow_mut().kernel, &args).expect("a kernel call the guest gets right");
-                Ok(value
-                    .map(|v| match v {
+                if let Some(value) = value {
+                    results[0] = match value {
                         Val::I32(v) => WasmValue::I32(v),
                         Val::I64(v) => WasmValue::I64(v),
                         _ => unreachable!("kernel functions return integers"),
-                    })
-                    .into_iter()
-                    .collect())
+                    };
+                }
+                Ok(())
             });
-            imports.define(import.module, import.name, Extern::Function(function));
+            imports.define(import.module, import.name, function);
         }
-        let instance = ModuleInstance::instantiate(&mut store, &self.module, Some(imports)).unwrap();
+        let instance = ModuleInstance::instantiate(&mut store, &self.module, Some(&imports)).unwrap();
         Box::new(Instance { store, instance, host, func: None })
     }
 }
