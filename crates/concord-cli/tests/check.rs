@@ -88,7 +88,7 @@ fn a_flipped_byte_beside_a_documented_limit_exits_one() {
     }
 }
 
-/// A difference no mechanism confirms exits 1: tinywasm 0.10 returns `f32.floor` of a
+/// A difference no mechanism confirms exits 1: tinywasm (0.10, 0.11) returns `f32.floor` of a
 /// signalling NaN unquieted (documented for the spec testsuite, assertion by assertion, not as a
 /// mechanism that follows a plugin).
 #[test]
@@ -114,7 +114,7 @@ fn a_divergence_exits_one() {
     let report = json(&output);
     assert_eq!(report["agree"], false);
     // Which quiet NaN comes back is the engine's to choose (pulley and singlepass choose others);
-    // a NaN with the quiet bit clear is not (tinywasm 0.10 returns one), and it diverges.
+    // a NaN with the quiet bit clear is not (tinywasm 0.10 and 0.11 return one), and it diverges.
     let signalling = "8 bytes: 0000a07f00000000";
     let kept: Vec<_> =
         report["engines"].as_array().unwrap().iter().filter(|e| e["outcome"]["detail"] == signalling).collect();

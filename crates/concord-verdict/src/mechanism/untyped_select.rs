@@ -1,6 +1,6 @@
 //! Whether a module holds an untyped `select` whose two value operands have no type: in
 //! unreachable code, where the validator's stack is polymorphic, its result is of the bottom type
-//! and may feed an instruction of any width (tinywasm 0.10 takes it for 32 bits).
+//! and may feed an instruction of any width (tinywasm 0.10 and 0.11 take it for 32 bits).
 
 use wasmparser::{FuncValidatorAllocations, Operator, Parser, Payload, Validator, WasmFeatures};
 
