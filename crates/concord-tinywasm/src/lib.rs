@@ -74,10 +74,20 @@ impl Engine for TinywasmEngine {
     }
 }
 
-/// Parses and validates (tinywasm's `validate` feature). Public so the raw-API benchmark parses
-/// the same way.
+/// Parses and validates (tinywasm's `validate` feature), with every memory made at instantiation.
+/// Left alone, tinywasm 0.11 does not make a memory that no function touches and nothing exports
+/// or initialises, so one over the limit would instantiate where every engine, tinywasm 0.10
+/// included, refuses it: generated modules and the typed layer's limit test declare such memories.
+/// The module's flag for it is public (if hidden from its docs), as 0.10's parser option was.
+/// Public so the raw-API benchmark parses the same way.
 pub fn parse(wasm: &[u8]) -> Result<tinywasm::Module, CompileError> {
-    tinywasm::parse_bytes(wasm).map_err(|e| CompileError::Invalid(e.to_string()))
+    let module = tinywasm::parse_bytes(wasm).map_err(|e| CompileError::Invalid(e.to_string()))?;
+    if !module.skip_local_memory_allocation {
+        return Ok(module);
+    }
+    let mut every_memory_made = tinywasm::types::ModuleInner::clone(&module);
+    every_memory_made.skip_local_memory_allocation = false;
+    Ok(every_memory_made.into())
 }
 
 /// A store whose memories cannot grow past the limit.
