@@ -94,7 +94,7 @@ pub fn parse(wasm: &[u8]) -> Result<tinywasm::Module, CompileError> {
 fn store(config: &InstanceConfig) -> Store {
     let mut engine = tinywasm::engine::Config::new();
     if let Some(limit) = config.memory_limit {
-        engine = engine.with_resource_limiter(memory::Limit(usize::try_from(limit.bytes()).unwrap_or(usize::MAX)));
+        engine = engine.with_resource_limiter(memory::Limit::bytes(limit.bytes()));
     }
     Store::new(tinywasm::Engine::new(engine))
 }

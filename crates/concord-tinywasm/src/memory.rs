@@ -5,7 +5,13 @@
 use tinywasm::{ResourceLimiter, Trap};
 
 /// Every memory of a store stays within this many bytes.
-pub(crate) struct Limit(pub(crate) usize);
+pub(crate) struct Limit(usize);
+
+impl Limit {
+    pub(crate) fn bytes(bytes: u64) -> Limit {
+        Limit(usize::try_from(bytes).unwrap_or(usize::MAX))
+    }
+}
 
 impl ResourceLimiter for Limit {
     fn memory_growing(&self, _current: usize, desired: usize, _maximum: Option<usize>) -> Result<bool, Trap> {
