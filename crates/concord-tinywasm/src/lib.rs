@@ -175,7 +175,7 @@ impl Module for TinywasmModule {
         let mut instance =
             TinywasmInstance { store, instance, host, memory, budget: config.cpu, abi, initialized: false };
         if let Some(start) = instance.instance.start_func(&instance.store).map_err(|e| instantiate_failure(&e))? {
-            run(&mut instance.store, &start, &[], instance.budget).map_err(start_outcome)?;
+            run(&mut instance.store, &start, &[], &mut [], instance.budget).map_err(start_outcome)?;
         }
         for init in instance.abi.clone().at_instantiation() {
             instance.run_init(init).map_err(start_outcome)?;
@@ -224,23 +224,27 @@ impl TinywasmInstance {
                 vec![WasmValue::I32(0); 2],
             ),
         };
-        run(&mut self.store, &func, &args, self.budget).map(drop)
+        run(&mut self.store, &func, &args, &mut [], self.budget)
     }
 }
 
-/// Calls `func` under the budget: without one, straight through; with fuel or a deadline, in fuel
-/// slices, stopping when the fuel is spent or, between slices, when the deadline has passed.
-fn run(store: &mut Store, func: &Function, params: &[WasmValue], budget: CpuBudget) -> Result<Vec<WasmValue>, Stop> {
-    let results = func.ty(store).map_err(|e| classify(&e))?.results().len();
-    let mut results = vec![WasmValue::I32(0); results];
+/// Calls `func` under the budget, its results written into `results` (as many as it returns, which
+/// the caller knows): without a budget, straight through; with fuel or a deadline, in fuel slices,
+/// stopping when the fuel is spent or, between slices, when the deadline has passed.
+fn run(
+    store: &mut Store,
+    func: &Function,
+    params: &[WasmValue],
+    results: &mut [WasmValue],
+    budget: CpuBudget,
+) -> Result<(), Stop> {
     if budget == CpuBudget::default() {
-        func.call(store, params, &mut results).map_err(|e| classify(&e))?;
-        return Ok(results);
+        return func.call(store, params, results).map_err(|e| classify(&e));
     }
     let start = Instant::now();
     let fuel = budget.fuel.unwrap_or(u64::MAX);
     let mut spent = 0u64;
-    let mut call = func.call_resumable(store, params, &mut results).map_err(|e| classify(&e))?;
+    let mut call = func.call_resumable(store, params, results).map_err(|e| classify(&e))?;
     loop {
         if spent >= fuel {
             return Err(Stop::Limit(LimitKind::Fuel));
@@ -254,15 +258,15 @@ fn run(store: &mut Store, func: &Function, params: &[WasmValue], budget: CpuBudg
             return Err(Stop::Limit(LimitKind::Deadline));
         }
     }
-    drop(call);
-    Ok(results)
+    Ok(())
 }
 
 impl concord_engine::Instance for TinywasmInstance {
     fn call(&mut self, export: &str, input: &[u8]) -> Call {
-        let func = match self.abi.export(export) {
-            Ok(ExportShape::Code) => self.instance.func::<(), i32>(&self.store, export).map(|f| f.func),
-            Ok(ExportShape::Void) => self.instance.func::<(), ()>(&self.store, export).map(|f| f.func),
+        // The return code, if the export has one; a `() -> ()` export returns 0.
+        let (func, returns) = match self.abi.export(export) {
+            Ok(ExportShape::Code) => (self.instance.func::<(), i32>(&self.store, export).map(|f| f.func), 1),
+            Ok(ExportShape::Void) => (self.instance.func::<(), ()>(&self.store, export).map(|f| f.func), 0),
             Err(outcome) => return Call::from_outcome(outcome),
         };
         let func = match func {
@@ -278,8 +282,9 @@ impl concord_engine::Instance for TinywasmInstance {
             }
         }
         self.host.borrow_mut().kernel.begin_call(input);
-        let ended = run(&mut self.store, &func, &[], self.budget).map(|values| match values.first() {
-            Some(WasmValue::I32(code)) => *code,
+        let mut code = [WasmValue::I32(0)];
+        let ended = run(&mut self.store, &func, &[], &mut code[..returns], self.budget).map(|()| match code {
+            [WasmValue::I32(code)] => code,
             _ => 0,
         });
         plugin_call(&mut self.host.borrow_mut(), ended)

@@ -10,8 +10,8 @@ use concord_engine::{
 use concord_host::{start_outcome, stop_outcome};
 use std::collections::HashMap;
 use tinywasm::types::{
-    ExportType, ExternRef, FuncType, GlobalType, ImportType, MemoryArch, MemoryType, RefType, RefValue, TableType,
-    WasmType, WasmValue,
+    ExternRef, FuncType, GlobalType, ImportType, MemoryArch, MemoryType, RefType, RefValue, TableType, WasmType,
+    WasmValue,
 };
 use tinywasm::{Extern, ExternItem, Global, HostFunction, Imports, Memory, ModuleInstance, Store, Table};
 
@@ -19,8 +19,7 @@ pub(crate) struct TinywasmStore {
     store: Store,
     /// Importable externs by module and name: `spectest`, then every registered instance.
     externs: HashMap<(String, String), Extern>,
-    /// Each instance with its module, whose export types tinywasm's handles do not carry.
-    instances: Vec<(ModuleInstance, tinywasm::Module)>,
+    instances: Vec<ModuleInstance>,
     budget: CpuBudget,
 }
 
@@ -31,7 +30,7 @@ impl TinywasmStore {
         TinywasmStore { store, externs, instances: Vec::new(), budget: config.cpu }
     }
 
-    fn instance(&self, id: InstanceId) -> Result<&(ModuleInstance, tinywasm::Module), Outcome> {
+    fn instance(&self, id: InstanceId) -> Result<&ModuleInstance, Outcome> {
         self.instances.get(id.0).ok_or_else(|| Outcome::EngineFault(format!("no instance {}", id.0)))
     }
 }
@@ -99,15 +98,15 @@ impl TypedStore for TinywasmStore {
         // An instance whose start function traps is gone, but what it wrote to shared tables and
         // memories stays, as the spec says.
         if let Some(start) = instance.start_func(&self.store).map_err(|e| instantiate_failure(&e))? {
-            run(&mut self.store, &start, &[], self.budget).map_err(start_outcome)?;
+            run(&mut self.store, &start, &[], &mut [], self.budget).map_err(start_outcome)?;
         }
-        self.instances.push((instance, module));
+        self.instances.push(instance);
         Ok(InstanceId(self.instances.len() - 1))
     }
 
     fn register(&mut self, name: &str, instance: InstanceId) -> Result<(), Outcome> {
-        let (instance, _) = self.instance(instance)?;
-        let exports: Vec<(String, Extern)> = instance
+        let exports: Vec<(String, Extern)> = self
+            .instance(instance)?
             .exports()
             .map(|(export, item)| {
                 let item = match item {
@@ -127,38 +126,33 @@ impl TypedStore for TinywasmStore {
     }
 
     fn invoke(&mut self, instance: InstanceId, export: &str, args: &[Value]) -> Result<Vec<Value>, Outcome> {
-        let (instance, module) = self.instance(instance)?;
         let missing = || Outcome::BadExport(BadExport::Missing { name: export.into() });
-        let ty = module
-            .exports()
-            .find_map(|e| match e.ty {
-                ExportType::Func(ty) if e.name == export => Some(ty.clone()),
-                _ => None,
-            })
-            .ok_or_else(missing)?;
-        if ty.params().len() != args.len() {
-            return Err(Outcome::BadExport(BadExport::Signature { name: export.into() }));
-        }
-        let func = instance.func_untyped(&self.store, export).map_err(|_| missing())?;
+        let func = self.instance(instance)?.func_untyped(&self.store, export).map_err(|_| missing())?;
+        let results: Vec<WasmType> = {
+            let ty = func.ty(&self.store).map_err(|_| missing())?;
+            if ty.params().len() != args.len() {
+                return Err(Outcome::BadExport(BadExport::Signature { name: export.into() }));
+            }
+            ty.results().to_vec()
+        };
         let args = args.iter().map(|v| to_value(&mut self.store, *v)).collect::<Result<Vec<_>, _>>()?;
-        match run(&mut self.store, &func, &args, self.budget) {
-            Ok(values) => values.iter().zip(ty.results()).map(|(v, ty)| from_value(&self.store, v, ty)).collect(),
+        let mut values = vec![WasmValue::I32(0); results.len()];
+        match run(&mut self.store, &func, &args, &mut values, self.budget) {
+            Ok(()) => values.iter().zip(&results).map(|(v, ty)| from_value(&self.store, v, ty)).collect(),
             Err(stop) => Err(stop_outcome(stop)),
         }
     }
 
     fn global(&mut self, instance: InstanceId, export: &str) -> Result<Value, Outcome> {
-        let (instance, _) = self.instance(instance)?;
         let missing = || Outcome::BadExport(BadExport::Missing { name: export.into() });
-        let global = instance.global(export).map_err(|_| missing())?;
+        let global = self.instance(instance)?.global(export).map_err(|_| missing())?;
         let ty = global.ty(&self.store).map_err(|_| missing())?.ty;
         let value = global.get(&mut self.store).map_err(|_| missing())?;
         from_value(&self.store, &value, &ty)
     }
 
     fn memory(&mut self, instance: InstanceId, export: &str) -> Option<Vec<u8>> {
-        let (instance, _) = self.instance(instance).ok()?;
-        let memory = instance.memory(export).ok()?;
+        let memory = self.instance(instance).ok()?.memory(export).ok()?;
         memory.read_vec(&self.store, 0, memory.len(&self.store).ok()?).ok()
     }
 }
